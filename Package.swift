@@ -1,0 +1,62 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "paperboy",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "paperboy", targets: ["paperboy"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // libcurl, through pkg-config; only the Curl module imports it.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // Non-variadic wrappers around curl_easy_setopt / curl_easy_getinfo.
+        .target(name: "CCurlShims", dependencies: ["CCurl"]),
+        // The one Swift module that talks to libcurl: handles, HTTP fetch, errors.
+        .target(name: "Curl", dependencies: ["CCurl", "CCurlShims"]),
+        // Models, feed parsers, config: no I/O.
+        .target(
+            name: "PaperboyCore",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        // SQLite through GRDB: papers (+ FTS5), source state, migrations.
+        .target(
+            name: "PaperboyStore",
+            dependencies: ["PaperboyCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // Services: feed ingestion (and later scheduler, sender, HTTP).
+        .target(
+            name: "PaperboyDaemon",
+            dependencies: [
+                "Curl", "PaperboyCore", "PaperboyStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.embedInCode("Resources/demo-corpus.json")]
+        ),
+        // One file per subcommand.
+        .target(
+            name: "PaperboyCLI",
+            dependencies: [
+                "Curl", "PaperboyCore", "PaperboyStore", "PaperboyDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(name: "paperboy", dependencies: ["PaperboyCLI"]),
+        .testTarget(
+            name: "PaperboyTests",
+            dependencies: ["Curl", "PaperboyCore", "PaperboyStore", "PaperboyDaemon", "PaperboyCLI"],
+            resources: [.copy("Fixtures")]
+        ),
+    ]
+)

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PaperboyCore
+import PaperboyStore
+
+/// Options every command that reads the config takes.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The config file (default: $PAPERBOY_CONFIG, else /etc/paperboy/paperboy.yaml).", valueName: "PATH"))
+    var config: String?
+
+    @Flag(name: .shortAndLong, help: "Log each step to stderr.")
+    var verbose = false
+
+    /// The config path in effect: --config, else $PAPERBOY_CONFIG, else the default.
+    var configPath: String {
+        if let config { return config }
+        if let env = ProcessInfo.processInfo.environment["PAPERBOY_CONFIG"], !env.isEmpty { return env }
+        return "/etc/paperboy/paperboy.yaml"
+    }
+
+    /// Reads and validates the config file, or exits 78 saying what is wrong.
+    func loadConfig() throws -> PaperboyConfig {
+        let path = configPath
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            let exists = FileManager.default.fileExists(atPath: path)
+            let reason = exists ? "cannot be read (check its permissions and that it is UTF-8)" : "does not exist"
+            throw CLIFailure(
+                "config file \(path) \(reason); pass --config PATH or set PAPERBOY_CONFIG; deploy/paperboy.yaml is an example",
+                exitCode: .config
+            )
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        do {
+            return try PaperboyConfig.parse(text, file: path, baseDirectory: directory.isEmpty ? "." : directory)
+        } catch {
+            throw CLIFailure("\(error)", exitCode: .config)
+        }
+    }
+
+    /// Opens the configured database, or exits 78 saying why not.
+    func openStore(_ config: PaperboyConfig) throws -> PaperStore {
+        do {
+            return try PaperStore(path: config.database)
+        } catch {
+            throw CLIFailure("\(error)", exitCode: .config)
+        }
+    }
+
+    func makeLogger(label: String) -> Logger {
+        var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = verbose ? .info : .error
+        return logger
+    }
+}
+
+/// Exit codes, following sysexits.h.
+enum ExitStatus: Int32 {
+    case usage = 64
+    case dataError = 65
+    case unavailable = 69
+    case software = 70
+    case temporaryFailure = 75
+    case config = 78
+}
+
+/// A failure the user can act on: printed to stderr as one line, then exit with its code.
+struct CLIFailure: Error, CustomStringConvertible {
+    var message: String
+    var exitCode: ExitStatus
+
+    init(_ message: String, exitCode: ExitStatus) {
+        self.message = message
+        self.exitCode = exitCode
+    }
+
+    var description: String { message }
+}
+
+extension ParsableCommand {
+    /// Runs `body`, turning a `CLIFailure` into its message on stderr and its exit code.
+    func reportingFailures(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let failure as CLIFailure {
+            FileHandle.standardError.write(Data("paperboy: \(failure.message)\n".utf8))
+            throw ExitCode(failure.exitCode.rawValue)
+        }
+    }
+}
+
+/// Writes a line to standard output.
+func say(_ line: String) {
+    print(line)
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+import PaperboyDaemon
+
+/// `paperboy`: the root command; each subcommand lives in its own file.
+public struct PaperboyCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "paperboy",
+        abstract: "Emails each subscriber a digest of the trending research papers that match their interests.",
+        version: PaperboyVersion.current,
+        subcommands: [FetchCommand.self, PapersCommand.self]
+    )
+
+    public init() {}
+}

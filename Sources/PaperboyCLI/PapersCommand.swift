@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import PaperboyCore
+import PaperboyDaemon
+import PaperboyStore
+
+/// `paperboy papers ...`: look at the stored papers.
+struct PapersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "papers",
+        abstract: "List and show stored papers.",
+        subcommands: [PapersListCommand.self, PapersShowCommand.self]
+    )
+}
+
+/// Where papers are read from: the configured database, or the bundled demo corpus.
+struct PaperSourceOptions: ParsableArguments {
+    @OptionGroup var config: ConfigOptions
+
+    @Flag(name: .long, help: "Use the bundled demo corpus (in memory) instead of the configured database.")
+    var demo = false
+
+    func openStore() throws -> PaperStore {
+        if demo {
+            return try DemoCorpus.store()
+        }
+        return try config.openStore(try config.loadConfig())
+    }
+}
+
+/// JSON output shared by `papers list` and `papers show`.
+enum PaperJSON {
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

@@ -1,0 +1,138 @@
+import Yams
+
+/// The operator's configuration, read from YAML.
+///
+/// ```yaml
+/// database: /var/lib/paperboy/paperboy.sqlite
+/// fetch:                      # optional
+///   connect_timeout: 10s
+///   timeout: 60s
+///   max_response_bytes: 20MB
+/// sources:
+///   - name: hf-daily
+///     type: huggingface
+///     url: https://huggingface.co/api/daily_papers
+///     interval: 1h
+/// ```
+public struct PaperboyConfig: Sendable, Equatable {
+    /// The SQLite database file. A relative path is relative to the config file's folder.
+    public var database: String
+    public var fetch: FetchSettings
+    public var sources: [SourceConfig]
+
+    public init(database: String, fetch: FetchSettings = FetchSettings(), sources: [SourceConfig]) {
+        self.database = database
+        self.fetch = fetch
+        self.sources = sources
+    }
+
+    /// Parses and validates config text. `file` names the file in errors;
+    /// relative paths are resolved against `baseDirectory`.
+    public static func parse(_ text: String, file: String, baseDirectory: String? = nil) throws(ConfigError) -> PaperboyConfig {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ConfigError(file: file, key: "", message: "not valid YAML: \(describe(error))")
+        } catch {
+            throw ConfigError(file: file, key: "", message: "not valid YAML: \(error)")
+        }
+        guard let node else {
+            throw ConfigError(file: file, key: "", message: "the file is empty; it needs at least database and sources (see deploy/paperboy.yaml)")
+        }
+        var top = try ConfigReader(node: node, file: file, path: "")
+        var database = try top.requiredString("database", what: "the path of the SQLite file, such as /var/lib/paperboy/paperboy.sqlite")
+        if !database.hasPrefix("/"), database != ":memory:", let baseDirectory {
+            database = baseDirectory.hasSuffix("/") ? baseDirectory + database : baseDirectory + "/" + database
+        }
+        let fetch = try FetchSettings.read(try top.mapping("fetch"))
+        guard let sourceNodes = try top.sequence("sources") else {
+            throw top.error("sources", "missing; list at least one source with name, type, url and interval")
+        }
+        if sourceNodes.isEmpty {
+            throw top.error("sources", "the list is empty; add at least one source with name, type, url and interval")
+        }
+        var sources: [SourceConfig] = []
+        for (index, sourceNode) in sourceNodes.enumerated() {
+            let source = try SourceConfig.read(sourceNode, file: file, path: "sources[\(index)]")
+            if sources.contains(where: { $0.name == source.name }) {
+                throw ConfigError(file: file, key: "sources[\(index)].name", message: "\"\(source.name)\" is used by another source; names must be unique")
+            }
+            sources.append(source)
+        }
+        try top.finish(allowed: ["database", "fetch", "sources"])
+        return PaperboyConfig(database: database, fetch: fetch, sources: sources)
+    }
+
+    static func describe(_ error: YamlError) -> String {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
+            let where_ = "line \(mark.line), column \(mark.column)"
+            return "\(problem)\(context.map { " \($0.text)" } ?? "") at \(where_)"
+        default:
+            return "\(error)"
+        }
+    }
+}
+
+/// How feeds are fetched.
+public struct FetchSettings: Sendable, Equatable {
+    /// Seconds to establish a connection (`fetch.connect_timeout`, default 10s).
+    public var connectTimeout: Double = 10
+    /// Seconds for a whole fetch (`fetch.timeout`, default 60s).
+    public var timeout: Double = 60
+    /// Largest response accepted (`fetch.max_response_bytes`, default 20MB).
+    public var maxResponseBytes: Int = 20 * 1024 * 1024
+
+    public init() {}
+
+    static func read(_ reader: ConfigReader?) throws(ConfigError) -> FetchSettings {
+        var settings = FetchSettings()
+        guard var reader else { return settings }
+        if let value = try reader.duration("connect_timeout") { settings.connectTimeout = value }
+        if let value = try reader.duration("timeout") { settings.timeout = value }
+        if let value = try reader.byteSize("max_response_bytes") { settings.maxResponseBytes = value }
+        try reader.finish(allowed: ["connect_timeout", "timeout", "max_response_bytes"])
+        return settings
+    }
+}
+
+/// One feed to fetch.
+public struct SourceConfig: Sendable, Equatable {
+    /// A short unique name, used in logs, `fetch --source` and each paper's sources.
+    public var name: String
+    public var type: SourceType
+    /// http, https or file URL of the feed.
+    public var url: String
+    /// Seconds between fetches when the daemon runs (default 1h).
+    public var interval: Double
+
+    public init(name: String, type: SourceType, url: String, interval: Double = 3600) {
+        self.name = name
+        self.type = type
+        self.url = url
+        self.interval = interval
+    }
+
+    static func read(_ node: Node, file: String, path: String) throws(ConfigError) -> SourceConfig {
+        var reader = try ConfigReader(node: node, file: file, path: path)
+        let name = try reader.requiredString("name", what: "a short unique name such as hf-daily")
+        guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
+            throw reader.error("name", "\"\(name)\" may only use letters, digits, '-', '_' and '.'")
+        }
+        let typeText = try reader.requiredString("type", what: "one of \(SourceType.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard let type = SourceType(rawValue: typeText) else {
+            throw reader.error("type", "\"\(typeText)\" is not a source type; allowed: \(SourceType.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let url = try reader.requiredString("url", what: "the feed's http, https or file URL")
+        // The scheme is checked where it matters, at fetch time (libcurl only
+        // speaks http, https and file for feeds), so one bad url fails that
+        // source alone and the others are still fetched.
+        guard url.contains(":") else {
+            throw reader.error("url", "\"\(url)\" is not a URL; use an http://, https:// or file:// URL")
+        }
+        let interval = try reader.duration("interval") ?? 3600
+        try reader.finish(allowed: ["name", "type", "url", "interval"])
+        return SourceConfig(name: name, type: type, url: url, interval: interval)
+    }
+}

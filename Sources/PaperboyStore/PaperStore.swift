@@ -1,0 +1,212 @@
+import Foundation
+import GRDB
+import PaperboyCore
+
+/// What one source last told us, for conditional GETs and status.
+public struct SourceState: Sendable, Equatable {
+    public var name: String
+    public var etag: String?
+    public var lastModified: String?
+    public var lastFetchedAt: Date?
+    public var lastChangedAt: Date?
+
+    public init(name: String, etag: String? = nil, lastModified: String? = nil, lastFetchedAt: Date? = nil, lastChangedAt: Date? = nil) {
+        self.name = name
+        self.etag = etag
+        self.lastModified = lastModified
+        self.lastFetchedAt = lastFetchedAt
+        self.lastChangedAt = lastChangedAt
+    }
+}
+
+/// What storing one batch of papers did.
+public struct IngestCounts: Sendable, Equatable {
+    /// Papers not in the store before.
+    public var new = 0
+    /// Papers already stored whose merged record changed.
+    public var updated = 0
+    /// Papers already stored that this batch did not change.
+    public var unchanged = 0
+
+    public init(new: Int = 0, updated: Int = 0, unchanged: Int = 0) {
+        self.new = new
+        self.updated = updated
+        self.unchanged = unchanged
+    }
+}
+
+/// The SQLite store: papers with their full-text index, and source state.
+///
+/// A file database runs in WAL mode (GRDB's DatabasePool) so readers never
+/// block the writer; every write is one transaction.
+public final class PaperStore: Sendable {
+    let writer: any DatabaseWriter
+    /// The database file, or ":memory:".
+    public let path: String
+
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    public init(path: String) throws(StoreError) {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
+                throw StoreError(path: path, message: "the folder \(directory) does not exist", hint: "Create it (systemd's StateDirectory= does this) or change database in the config")
+            }
+            writer = try DatabasePool(path: path, configuration: configuration)
+            try StoreMigrations.migrator.migrate(writer)
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError {
+            throw StoreError(path: path, message: "cannot open: \(error.message ?? "\(error)")", hint: "Check that the file is a Paperboy database and that this user may read and write it and its folder")
+        } catch {
+            throw StoreError(path: path, message: "cannot open: \(error)", hint: "Check the path and its permissions")
+        }
+    }
+
+    /// A private in-memory database, for `--demo` runs and tests.
+    public static func inMemory() -> PaperStore {
+        PaperStore(memory: ())
+    }
+
+    private init(memory: Void) {
+        path = ":memory:"
+        let queue = try! DatabaseQueue()
+        try! StoreMigrations.migrator.migrate(queue)
+        writer = queue
+    }
+
+    // MARK: Sources
+
+    /// What the store knows about a source, or nil if it was never fetched.
+    public func sourceState(_ name: String) throws -> SourceState? {
+        try writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM source_state WHERE name = ?", arguments: [name]).map(Self.sourceState(from:))
+        }
+    }
+
+    /// Every source's state, by name.
+    public func sourceStates() throws -> [SourceState] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM source_state ORDER BY name").map(Self.sourceState(from:))
+        }
+    }
+
+    private static func sourceState(from row: Row) -> SourceState {
+        SourceState(
+            name: row["name"], etag: row["etag"], lastModified: row["last_modified"],
+            lastFetchedAt: (row["last_fetched_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            lastChangedAt: (row["last_changed_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+        )
+    }
+
+    /// Records a 304: the source answered and nothing changed.
+    public func recordNotModified(source: String, at time: Date) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: """
+                INSERT INTO source_state (name, last_fetched_at) VALUES (?, ?)
+                ON CONFLICT(name) DO UPDATE SET last_fetched_at = excluded.last_fetched_at
+                """,
+                arguments: [source, time.timeIntervalSince1970]
+            )
+        }
+    }
+
+    // MARK: Papers
+
+    /// Stores a fetched batch and the source's new validators in one
+    /// transaction: either all of it lands, or none of it.
+    ///
+    /// Papers are keyed by canonical id, so v1 and v2 of one arXiv paper, or
+    /// the same paper from Hugging Face and arXiv, become one row whose
+    /// fields are merged (`Paper.merged(with:)`).
+    @discardableResult
+    public func ingest(_ papers: [Paper], source: SourceState, at time: Date) throws -> IngestCounts {
+        // Fold duplicates within the batch first.
+        var batch: [String: Paper] = [:]
+        var order: [String] = []
+        for paper in papers {
+            if let earlier = batch[paper.id] {
+                batch[paper.id] = earlier.merged(with: paper)
+            } else {
+                batch[paper.id] = paper
+                order.append(paper.id)
+            }
+        }
+        return try writer.write { db in
+            var counts = IngestCounts()
+            var existing: [String: Paper] = [:]
+            for chunk in stride(from: 0, to: order.count, by: 500).map({ Array(order[$0..<min($0 + 500, order.count)]) }) {
+                for row in try PaperRow.filter(keys: chunk).fetchAll(db) {
+                    existing[row.id] = row.paper
+                }
+            }
+            for id in order {
+                let incoming = batch[id]!
+                if let stored = existing[id] {
+                    let merged = stored.merged(with: incoming)
+                    if merged == stored {
+                        counts.unchanged += 1
+                    } else {
+                        try PaperRow(merged, updatedAt: time).update(db)
+                        counts.updated += 1
+                    }
+                } else {
+                    try PaperRow(incoming, updatedAt: time).insert(db)
+                    counts.new += 1
+                }
+            }
+            try db.execute(
+                sql: """
+                INSERT INTO source_state (name, etag, last_modified, last_fetched_at, last_changed_at)
+                VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(name) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
+                    last_fetched_at = excluded.last_fetched_at, last_changed_at = excluded.last_changed_at
+                """,
+                arguments: [source.name, source.etag, source.lastModified, time.timeIntervalSince1970, time.timeIntervalSince1970]
+            )
+            return counts
+        }
+    }
+
+    /// One paper by id; a versioned arXiv id (`2312.02896v2`) or an arXiv URL finds the paper too.
+    public func paper(id: String) throws -> Paper? {
+        let key = ArxivID(parsing: id)?.id ?? id
+        return try writer.read { db in try PaperRow.fetchOne(db, key: key)?.paper }
+    }
+
+    /// Papers first seen at or after `since`, newest first (then most upvoted, then id).
+    public func papers(since: Date? = nil, limit: Int? = nil) throws -> [Paper] {
+        try writer.read { db in
+            var request = PaperRow.all()
+            if let since {
+                request = request.filter(Column("first_seen_at") >= since.timeIntervalSince1970)
+            }
+            request = request.order(Column("first_seen_at").desc, Column("upvotes").desc, Column("id"))
+            if let limit { request = request.limit(limit) }
+            return try request.fetchAll(db).map(\.paper)
+        }
+    }
+
+    /// How many papers are stored.
+    public func paperCount() throws -> Int {
+        try writer.read { db in try PaperRow.fetchCount(db) }
+    }
+
+    /// Ids of papers whose title, abstract or authors match an FTS5 MATCH
+    /// expression. The expression must come from a parsed query, never from
+    /// user text directly.
+    public func fullTextMatches(_ ftsExpression: String) throws -> [String] {
+        try writer.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT paper.id FROM paper JOIN paper_fts ON paper_fts.rowid = paper.rowid
+                WHERE paper_fts MATCH ? ORDER BY bm25(paper_fts, 2.0, 1.0, 0.5)
+                """, arguments: [ftsExpression])
+        }
+    }
+}

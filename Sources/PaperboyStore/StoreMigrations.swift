@@ -1,0 +1,53 @@
+import GRDB
+
+/// The schema, one migration per version. Never edit a shipped migration:
+/// add a new one.
+enum StoreMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+
+        migrator.registerMigration("v1-papers") { db in
+            try db.create(table: "paper") { t in
+                t.primaryKey("id", .text)
+                t.column("version", .integer)
+                t.column("title", .text).notNull()
+                t.column("abstract", .text).notNull()
+                t.column("authors", .text).notNull()          // JSON array
+                t.column("categories", .text).notNull()       // JSON array, primary first
+                t.column("published_at", .double)             // Unix seconds
+                t.column("first_seen_at", .double).notNull()  // Unix seconds
+                t.column("updated_at", .double).notNull()     // Unix seconds, last change of any field
+                t.column("upvotes", .integer)
+                t.column("comments", .integer)
+                t.column("abstract_url", .text)
+                t.column("pdf_url", .text)
+                t.column("code_url", .text)
+                t.column("project_url", .text)
+                t.column("ai_summary", .text)
+                t.column("ai_keywords", .text).notNull()      // JSON array
+                t.column("sources", .text).notNull()          // JSON array of source names
+            }
+            try db.create(index: "paper_first_seen", on: "paper", columns: ["first_seen_at"])
+
+            // Full-text index over title, abstract and authors, kept in step
+            // with `paper` by triggers. Porter stemming over unicode61 with
+            // diacritics removed: "distill" finds "distillation", "Muller" finds "Müller".
+            try db.create(virtualTable: "paper_fts", using: FTS5()) { t in
+                t.synchronize(withTable: "paper")
+                t.tokenizer = .porter(wrapping: .unicode61(diacritics: .remove))
+                t.column("title")
+                t.column("abstract")
+                t.column("authors")
+            }
+
+            try db.create(table: "source_state") { t in
+                t.primaryKey("name", .text)
+                t.column("etag", .text)
+                t.column("last_modified", .text)
+                t.column("last_fetched_at", .double)   // last fetch that worked (200 or 304)
+                t.column("last_changed_at", .double)   // last 200 with a new body
+            }
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,8 @@
+import PaperboyCLI
+
+@main
+struct Entrypoint {
+    static func main() {
+        PaperboyCommand.main()
+    }
+}
