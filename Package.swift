@@ -55,8 +55,8 @@ let package = Package(
         .executableTarget(name: "paperboy", dependencies: ["PaperboyCLI"]),
         .testTarget(
             name: "PaperboyTests",
-            dependencies: ["Curl", "PaperboyCore", "PaperboyStore", "PaperboyDaemon", "PaperboyCLI"],
-            resources: [.copy("Fixtures")]
+            dependencies: ["Curl", "PaperboyCore", "PaperboyStore", "PaperboyDaemon", "PaperboyCLI", "paperboy"],
+            exclude: ["Fixtures", "Support"]
         ),
     ]
 )

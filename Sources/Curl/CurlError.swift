@@ -75,9 +75,9 @@ extension CurlError {
         case CURLE_TOO_MANY_REDIRECTS:
             kind = .tooManyRedirects
             hint = "The server redirected more than 5 times; point the source at the final URL"
-        case CURLE_FILESIZE_EXCEEDED, CURLE_WRITE_ERROR where limitHint != nil:
-            kind = .tooLarge
-            hint = limitHint ?? "Raise fetch.max_response_bytes if this feed is really that large"
+        case CURLE_FILESIZE_EXCEEDED where limitHint != nil, CURLE_WRITE_ERROR where limitHint != nil:
+            return CurlError(kind: .tooLarge, url: url, curlCode: raw, curlMessage: limitHint ?? message, httpStatus: httpStatus,
+                             hint: "Raise fetch.max_response_bytes if this feed is really that large")
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE:
             kind = .tls
             hint = "TLS failed; check the server's certificate and this machine's CA bundle"

@@ -104,7 +104,7 @@ public final class HTTPFetcher {
 
         if code != CURLE_OK {
             let limitHint = sink.exceededLimit || code == CURLE_FILESIZE_EXCEEDED
-                ? "The response is larger than fetch.max_response_bytes (\(options.maxResponseBytes) bytes); raise it if this feed is really that large"
+                ? "the response is larger than fetch.max_response_bytes (\(options.maxResponseBytes) bytes)"
                 : nil
             throw CurlError.from(
                 code: code, url: url, buffer: easy.errorMessage,

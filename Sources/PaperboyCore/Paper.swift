@@ -77,19 +77,25 @@ public struct PaperLinks: Codable, Equatable, Sendable {
 extension Paper {
     /// Combines what another source says about the same paper into this one.
     ///
-    /// Fields the newer report has win (upvotes and comments change over
-    /// time); fields it lacks are kept. Categories are the newer list
-    /// followed by any older ones it dropped; sources are the union. The
-    /// first-seen time and the publication date keep the earliest value, the
-    /// version the highest.
+    /// Title, abstract, authors and the order of categories come from the
+    /// report with the higher arXiv version (an arXiv feed over Hugging Face,
+    /// v2 over v1); between equals the stored text stays, so two feeds that
+    /// word a paper differently never flip it back and forth. Counts that
+    /// change over time (upvotes, comments) take the newer value when it has
+    /// one. Missing fields are filled from whichever report has them;
+    /// categories and sources are unions. The first-seen time and the
+    /// publication date keep the earliest value, the version the highest.
     public func merged(with newer: Paper) -> Paper {
         var result = self
+        let newerIsAuthoritative = (newer.version ?? 0) > (version ?? 0)
         result.version = [version, newer.version].compactMap { $0 }.max()
-        if !newer.title.isEmpty { result.title = newer.title }
-        if !newer.abstract.isEmpty { result.abstract = newer.abstract }
-        if !newer.authors.isEmpty { result.authors = newer.authors }
-        if !newer.categories.isEmpty {
+        if !newer.title.isEmpty && (newerIsAuthoritative || title.isEmpty) { result.title = newer.title }
+        if !newer.abstract.isEmpty && (newerIsAuthoritative || abstract.isEmpty) { result.abstract = newer.abstract }
+        if !newer.authors.isEmpty && (newerIsAuthoritative || authors.isEmpty) { result.authors = newer.authors }
+        if newerIsAuthoritative {
             result.categories = newer.categories + categories.filter { !newer.categories.contains($0) }
+        } else {
+            result.categories = categories + newer.categories.filter { !categories.contains($0) }
         }
         result.publishedAt = [publishedAt, newer.publishedAt].compactMap { $0 }.min()
         result.firstSeenAt = min(firstSeenAt, newer.firstSeenAt)

@@ -55,6 +55,13 @@ enum XMLTree {
         parser.shouldResolveExternalEntities = false
         parser.delegate = builder
         let ok = parser.parse()
+        if ok, builder.root != nil, let open = builder.openElement {
+            throw FeedError(
+                code: .malformedXML,
+                message: "the response is not well-formed XML: it ends before <\(open)> is closed (line \(parser.lineNumber))",
+                hint: "The feed was cut off; it will be fetched again next time"
+            )
+        }
         if !ok || builder.root == nil {
             let nsError = parser.parserError.map { $0 as NSError }
             let line = parser.lineNumber
@@ -90,6 +97,9 @@ enum XMLTree {
 private final class TreeBuilder: NSObject, XMLParserDelegate {
     var root: XMLElementNode?
     private var stack: [XMLElementNode] = []
+
+    /// The innermost element still open when the document ended, if any.
+    var openElement: String? { stack.last?.name }
 
     func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
                 qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {

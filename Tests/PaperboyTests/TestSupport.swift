@@ -1,0 +1,136 @@
+import Curl
+import Foundation
+import Testing
+
+/// Paths inside the test tree, found from this file's location.
+enum TestPaths {
+    static let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    static let supportDirectory = testsDirectory.appendingPathComponent("Support")
+    static let fixtures = testsDirectory.appendingPathComponent("Fixtures")
+
+    static func fixture(_ name: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: fixtures.appendingPathComponent(name)))
+    }
+
+    /// The python3 that Debian's packages (python3-aiosmtpd) install into.
+    static var python: String {
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3"
+    }
+
+    /// The built `paperboy` executable, next to the test bundle.
+    static var paperboyBinary: URL {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("paperboy")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("paperboy")
+    }
+
+    /// A new empty folder under the system temporary folder.
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+/// The Python fixture server (Support/fixture_server.py) on 127.0.0.1,
+/// started once for the whole test run.
+final class FixtureServer: Sendable {
+    static let shared: FixtureServer = {
+        do { return try FixtureServer() } catch { fatalError("cannot start the fixture server: \(error)") }
+    }()
+
+    let port: Int
+    private let process: Process
+    private let stdin: Pipe
+
+    init() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [TestPaths.python, TestPaths.supportDirectory.appendingPathComponent("fixture_server.py").path, TestPaths.fixtures.path]
+        let stdout = Pipe()
+        let stdin = Pipe()
+        process.standardOutput = stdout
+        process.standardInput = stdin
+        try process.run()
+        var line = Data()
+        while true {
+            let byte = stdout.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data("\n".utf8) { break }
+            line.append(byte)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
+            process.terminate()
+            throw ServerStartError(message: "fixture server printed no port")
+        }
+        self.port = port
+        self.process = process
+        self.stdin = stdin
+    }
+
+    func url(_ path: String) -> String {
+        "http://127.0.0.1:\(port)\(path)"
+    }
+
+    /// How many requests the server has had for `path`.
+    func requestCount(_ path: String) throws -> Int {
+        guard case .fetched(let body, _, _, _) = try HTTPFetcher(options: HTTPFetchOptions()).fetch(url("/count\(path)")) else { return -1 }
+        return Int(String(decoding: body, as: UTF8.self)) ?? -1
+    }
+}
+
+struct ServerStartError: Error { var message: String }
+
+/// What running the `paperboy` binary produced.
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs the built `paperboy` with `arguments`, waiting for it to exit.
+func runPaperboy(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = TestPaths.paperboyBinary
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env.removeValue(forKey: "PAPERBOY_CONFIG")
+    for (key, value) in environment { env[key] = value }
+    process.environment = env
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    // Read both pipes fully before waiting, so a large output cannot block the child.
+    let errData = LockedData()
+    let errReader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
+    errReader.start()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    while !errData.isSet { usleep(1000) }
+    return CommandResult(
+        status: process.terminationStatus,
+        stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errData.value, as: UTF8.self)
+    )
+}
+
+final class LockedData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data: Data?
+    func set(_ value: Data) { lock.lock(); data = value; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return data != nil }
+    var value: Data { lock.lock(); defer { lock.unlock() }; return data ?? Data() }
+}
+
+/// Writes a config file into a new temporary folder and returns its path.
+func writeConfig(_ yaml: String) throws -> (path: String, directory: URL) {
+    let directory = try TestPaths.temporaryDirectory()
+    let path = directory.appendingPathComponent("paperboy.yaml").path
+    try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+    return (path, directory)
+}
