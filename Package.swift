@@ -55,7 +55,11 @@ let package = Package(
         .executableTarget(name: "paperboy", dependencies: ["PaperboyCLI"]),
         .testTarget(
             name: "PaperboyTests",
-            dependencies: ["Curl", "PaperboyCore", "PaperboyStore", "PaperboyDaemon", "PaperboyCLI", "paperboy"],
+            dependencies: [
+                "Curl", "PaperboyCore", "PaperboyStore", "PaperboyDaemon", "PaperboyCLI", "paperboy",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             exclude: ["Fixtures", "Support"]
         ),
     ]

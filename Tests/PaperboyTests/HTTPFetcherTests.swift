@@ -107,3 +107,14 @@ import Testing
         #expect(error?.curlCode == 7)
     }
 }
+
+@Suite struct CompressedFetchTests {
+    @Test func gzipResponsesArriveDecompressed() throws {
+        let fetcher = HTTPFetcher(options: HTTPFetchOptions(totalTimeout: 5))
+        guard case .fetched(let body, 200, _, _) = try fetcher.fetch(FixtureServer.shared.url("/gzip/hf-daily-papers.json")) else {
+            Issue.record("expected a 200 body")
+            return
+        }
+        #expect(body == (try TestPaths.fixture("hf-daily-papers.json")))
+    }
+}

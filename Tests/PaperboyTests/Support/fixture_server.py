@@ -16,9 +16,11 @@ Routes:
   /malformed.xml        an Atom feed cut off in the middle
   /malformed.json       a JSON array with a syntax error
   /invalid-utf8.json    JSON whose title holds bytes that are not UTF-8
+  /gzip/NAME            a fixture gzip-compressed (Content-Encoding: gzip) when the client accepts it
   /headers              echoes the request headers as JSON
   /count/PATH           how many requests PATH has had (JSON number)
 """
+import gzip
 import hashlib
 import json
 import os
@@ -104,6 +106,11 @@ class Handler(BaseHTTPRequestHandler):
                 return
             kind = "application/json" if name.endswith("json") else "application/atom+xml"
             return self.send_body(200, body, kind, validators)
+        if path.startswith("/gzip/"):
+            body = open(os.path.join(ROOT, os.path.basename(path)), "rb").read()
+            if "gzip" not in self.headers.get("Accept-Encoding", ""):
+                return self.send_body(406, b"this route only answers gzip", "text/plain")
+            return self.send_body(200, gzip.compress(body), "application/json", {"Content-Encoding": "gzip"})
         if path.startswith("/status/"):
             code = int(path[len("/status/"):])
             return self.send_body(code, ("status %d" % code).encode(), "text/plain")
