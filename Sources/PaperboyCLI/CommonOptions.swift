@@ -42,9 +42,9 @@ struct ConfigOptions: ParsableArguments {
     }
 
     /// Opens the configured database, or exits 78 saying why not.
-    func openStore(_ config: PaperboyConfig) throws -> PaperStore {
+    func openStore(_ config: PaperboyConfig) throws -> Store {
         do {
-            return try PaperStore(path: config.database)
+            return try Store(path: config.database)
         } catch {
             throw CLIFailure("\(error)", exitCode: .config)
         }

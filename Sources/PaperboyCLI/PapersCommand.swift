@@ -20,7 +20,7 @@ struct PaperSourceOptions: ParsableArguments {
     @Flag(name: .long, help: "Use the bundled demo corpus (in memory) instead of the configured database.")
     var demo = false
 
-    func openStore() throws -> PaperStore {
+    func openStore() throws -> Store {
         if demo {
             return try DemoCorpus.store()
         }

@@ -18,8 +18,8 @@ public enum DemoCorpus {
     }
 
     /// An in-memory store holding the demo corpus.
-    public static func store(at time: Date = Date()) throws -> PaperStore {
-        let store = PaperStore.inMemory()
+    public static func store(at time: Date = Date()) throws -> Store {
+        let store = Store.inMemory()
         try store.ingest(try papers(at: time), source: SourceState(name: sourceName), at: time)
         return store
     }

@@ -46,12 +46,12 @@ public struct SourceReport: Sendable {
 /// untouched for it and is returned as a report: one bad feed never stops
 /// the others.
 public struct FeedIngestor: Sendable {
-    public let store: PaperStore
+    public let store: Store
     public let settings: FetchSettings
     public let logger: Logger
     public let now: @Sendable () -> Date
 
-    public init(store: PaperStore, settings: FetchSettings, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(store: Store, settings: FetchSettings, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
         self.settings = settings
         self.logger = logger

@@ -16,11 +16,11 @@ import Testing
         return settings
     }()
 
-    func makeStore() throws -> PaperStore {
-        try PaperStore(path: try TestPaths.temporaryDirectory().appendingPathComponent("papers.sqlite").path)
+    func makeStore() throws -> Store {
+        try Store(path: try TestPaths.temporaryDirectory().appendingPathComponent("papers.sqlite").path)
     }
 
-    func ingestor(_ store: PaperStore, at seconds: Double = 1_790_000_000) -> FeedIngestor {
+    func ingestor(_ store: Store, at seconds: Double = 1_790_000_000) -> FeedIngestor {
         FeedIngestor(store: store, settings: settings, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() },
                      now: { Date(timeIntervalSince1970: seconds) })
     }

@@ -4,7 +4,7 @@ import PaperboyCore
 @testable import PaperboyStore
 import Testing
 
-@Suite struct PaperStoreTests {
+@Suite struct StoreTests {
     func paper(_ id: String, title: String, abstract: String, authors: [String] = [], at seconds: Double = 1000) -> Paper {
         Paper(id: id, title: title, abstract: abstract, authors: authors, firstSeenAt: Date(timeIntervalSince1970: seconds), sources: ["test"])
     }
@@ -12,25 +12,25 @@ import Testing
     @Test func fileDatabasesUseWALAndReopen() throws {
         let path = try TestPaths.temporaryDirectory().appendingPathComponent("p.sqlite").path
         do {
-            let store = try PaperStore(path: path)
+            let store = try Store(path: path)
             try store.ingest([paper("2401.00001", title: "A", abstract: "B")], source: SourceState(name: "test"), at: Date())
             let mode = try store.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
             #expect(mode == "wal")
         }
         // Reopening runs no migration twice and keeps the data.
-        let reopened = try PaperStore(path: path)
+        let reopened = try Store(path: path)
         #expect(try reopened.paperCount() == 1)
         let applied = try reopened.writer.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
         #expect(applied == ["v1-papers"])
     }
 
     @Test func aMissingFolderIsAClearError() {
-        let error = #expect(throws: StoreError.self) { try PaperStore(path: "/nonexistent-folder/p.sqlite") }
+        let error = #expect(throws: StoreError.self) { try Store(path: "/nonexistent-folder/p.sqlite") }
         #expect(error?.description.contains("/nonexistent-folder does not exist") == true)
     }
 
     @Test func fullTextIndexStemsAndFoldsAccents() throws {
-        let store = PaperStore.inMemory()
+        let store = Store.inMemory()
         try store.ingest([
             paper("2401.00001", title: "Knowledge Distillation for Small Models", abstract: "We distil."),
             paper("2401.00002", title: "Lifelong learning", abstract: "Continual adapters.", authors: ["José Müller"]),
@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func listsNewestFirstAndFiltersBySince() throws {
-        let store = PaperStore.inMemory()
+        let store = Store.inMemory()
         try store.ingest([
             paper("2401.00001", title: "Old", abstract: "", at: 1000),
             paper("2401.00002", title: "New", abstract: "", at: 3000),
@@ -61,7 +61,7 @@ import Testing
     }
 
     @Test func duplicatesWithinOneBatchAreOneRow() throws {
-        let store = PaperStore.inMemory()
+        let store = Store.inMemory()
         var v2 = paper("2401.00001", title: "T2", abstract: "A2")
         v2.version = 2
         var v1 = paper("2401.00001", title: "T1", abstract: "A1")

@@ -2,23 +2,6 @@ import Foundation
 import GRDB
 import PaperboyCore
 
-/// What one source last told us, for conditional GETs and status.
-public struct SourceState: Sendable, Equatable {
-    public var name: String
-    public var etag: String?
-    public var lastModified: String?
-    public var lastFetchedAt: Date?
-    public var lastChangedAt: Date?
-
-    public init(name: String, etag: String? = nil, lastModified: String? = nil, lastFetchedAt: Date? = nil, lastChangedAt: Date? = nil) {
-        self.name = name
-        self.etag = etag
-        self.lastModified = lastModified
-        self.lastFetchedAt = lastFetchedAt
-        self.lastChangedAt = lastChangedAt
-    }
-}
-
 /// What storing one batch of papers did.
 public struct IngestCounts: Sendable, Equatable {
     /// Papers not in the store before.
@@ -35,90 +18,7 @@ public struct IngestCounts: Sendable, Equatable {
     }
 }
 
-/// The SQLite store: papers with their full-text index, and source state.
-///
-/// A file database runs in WAL mode (GRDB's DatabasePool) so readers never
-/// block the writer; every write is one transaction.
-public final class PaperStore: Sendable {
-    let writer: any DatabaseWriter
-    /// The database file, or ":memory:".
-    public let path: String
-
-    /// Opens (creating if needed) the database file and brings its schema up to date.
-    public init(path: String) throws(StoreError) {
-        self.path = path
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-        }
-        do {
-            let directory = (path as NSString).deletingLastPathComponent
-            if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
-                throw StoreError(path: path, message: "the folder \(directory) does not exist", hint: "Create it (systemd's StateDirectory= does this) or change database in the config")
-            }
-            writer = try DatabasePool(path: path, configuration: configuration)
-            try StoreMigrations.migrator.migrate(writer)
-        } catch let error as StoreError {
-            throw error
-        } catch let error as DatabaseError {
-            throw StoreError(path: path, message: "cannot open: \(error.message ?? "\(error)")", hint: "Check that the file is a Paperboy database and that this user may read and write it and its folder")
-        } catch {
-            throw StoreError(path: path, message: "cannot open: \(error)", hint: "Check the path and its permissions")
-        }
-    }
-
-    /// A private in-memory database, for `--demo` runs and tests.
-    public static func inMemory() -> PaperStore {
-        PaperStore(memory: ())
-    }
-
-    private init(memory: Void) {
-        path = ":memory:"
-        let queue = try! DatabaseQueue()
-        try! StoreMigrations.migrator.migrate(queue)
-        writer = queue
-    }
-
-    // MARK: Sources
-
-    /// What the store knows about a source, or nil if it was never fetched.
-    public func sourceState(_ name: String) throws -> SourceState? {
-        try writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM source_state WHERE name = ?", arguments: [name]).map(Self.sourceState(from:))
-        }
-    }
-
-    /// Every source's state, by name.
-    public func sourceStates() throws -> [SourceState] {
-        try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM source_state ORDER BY name").map(Self.sourceState(from:))
-        }
-    }
-
-    private static func sourceState(from row: Row) -> SourceState {
-        SourceState(
-            name: row["name"], etag: row["etag"], lastModified: row["last_modified"],
-            lastFetchedAt: (row["last_fetched_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
-            lastChangedAt: (row["last_changed_at"] as Double?).map(Date.init(timeIntervalSince1970:))
-        )
-    }
-
-    /// Records a 304: the source answered and nothing changed.
-    public func recordNotModified(source: String, at time: Date) throws {
-        try writer.write { db in
-            try db.execute(
-                sql: """
-                INSERT INTO source_state (name, last_fetched_at) VALUES (?, ?)
-                ON CONFLICT(name) DO UPDATE SET last_fetched_at = excluded.last_fetched_at
-                """,
-                arguments: [source, time.timeIntervalSince1970]
-            )
-        }
-    }
-
-    // MARK: Papers
-
+extension Store {
     /// Stores a fetched batch and the source's new validators in one
     /// transaction: either all of it lands, or none of it.
     ///
