@@ -8,8 +8,8 @@ import PaperboyStore
 struct PapersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "papers",
-        abstract: "List and show stored papers.",
-        subcommands: [PapersListCommand.self, PapersShowCommand.self]
+        abstract: "List, show and search stored papers.",
+        subcommands: [PapersListCommand.self, PapersShowCommand.self, PapersSearchCommand.self]
     )
 }
 

@@ -48,6 +48,25 @@ enum StoreMigrations {
                 t.column("last_changed_at", .double)   // last 200 with a new body
             }
         }
+        migrator.registerMigration("v2-subscribers") { db in
+            try db.create(table: "subscriber") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("email", .text).notNull().unique()   // local part as given, domain lower-cased
+                t.column("name", .text)
+                t.column("query", .text)
+                t.column("categories", .text).notNull()       // JSON array
+                t.column("authors", .text).notNull()          // JSON array
+                t.column("min_upvotes", .integer).notNull()
+                t.column("max_papers", .integer)              // NULL: digest.max_papers
+                t.column("schedule", .text)                   // NULL: digest.schedule
+                t.column("format", .text).notNull()
+                t.column("paused", .boolean).notNull()
+                t.column("paused_reason", .text)
+                t.column("unsubscribed_at", .double)          // Unix seconds
+                t.column("created_at", .double).notNull()
+                t.column("updated_at", .double).notNull()
+            }
+        }
         return migrator
     }
 }

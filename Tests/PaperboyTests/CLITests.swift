@@ -34,7 +34,7 @@ import Testing
         #expect(result.status == 78)
         #expect(result.stderr.contains(path))
         #expect(result.stderr.contains("sorces"))
-        #expect(result.stderr.contains("allowed keys: database, fetch, sources"))
+        #expect(result.stderr.contains("allowed keys: database, fetch, sources, digest"))
         #expect(!FileManager.default.fileExists(atPath: (path as NSString).deletingLastPathComponent + "/papers.sqlite"))
     }
 

@@ -8,6 +8,9 @@ import Yams
 ///   connect_timeout: 10s
 ///   timeout: 60s
 ///   max_response_bytes: 20MB
+/// digest:                     # optional
+///   max_papers: 10
+///   schedule: daily 08:00 UTC
 /// sources:
 ///   - name: hf-daily
 ///     type: huggingface
@@ -19,11 +22,13 @@ public struct PaperboyConfig: Sendable, Equatable {
     public var database: String
     public var fetch: FetchSettings
     public var sources: [SourceConfig]
+    public var digest: DigestSettings
 
-    public init(database: String, fetch: FetchSettings = FetchSettings(), sources: [SourceConfig]) {
+    public init(database: String, fetch: FetchSettings = FetchSettings(), sources: [SourceConfig], digest: DigestSettings = DigestSettings()) {
         self.database = database
         self.fetch = fetch
         self.sources = sources
+        self.digest = digest
     }
 
     /// Parses and validates config text. `file` names the file in errors;
@@ -60,8 +65,9 @@ public struct PaperboyConfig: Sendable, Equatable {
             }
             sources.append(source)
         }
-        try top.finish(allowed: ["database", "fetch", "sources"])
-        return PaperboyConfig(database: database, fetch: fetch, sources: sources)
+        let digest = try DigestSettings.read(try top.mapping("digest"))
+        try top.finish(allowed: ["database", "fetch", "sources", "digest"])
+        return PaperboyConfig(database: database, fetch: fetch, sources: sources, digest: digest)
     }
 
     static func describe(_ error: YamlError) -> String {
@@ -93,6 +99,36 @@ public struct FetchSettings: Sendable, Equatable {
         if let value = try reader.duration("timeout") { settings.timeout = value }
         if let value = try reader.byteSize("max_response_bytes") { settings.maxResponseBytes = value }
         try reader.finish(allowed: ["connect_timeout", "timeout", "max_response_bytes"])
+        return settings
+    }
+}
+
+/// Defaults for every subscriber who did not choose otherwise.
+public struct DigestSettings: Sendable, Equatable {
+    /// Papers per digest (`digest.max_papers`, 1–100, default 10).
+    public var maxPapers: Int = 10
+    /// When digests go out (`digest.schedule`, default `daily 08:00 UTC`).
+    public var schedule: Schedule = .standard
+
+    public init() {}
+
+    static func read(_ reader: ConfigReader?) throws(ConfigError) -> DigestSettings {
+        var settings = DigestSettings()
+        guard var reader else { return settings }
+        if let text = try reader.string("max_papers") {
+            guard let value = Int(text), SubscriberValidation.maxPapersRange.contains(value) else {
+                throw reader.error("max_papers", "\"\(text)\" is not allowed; use a whole number from 1 to 100")
+            }
+            settings.maxPapers = value
+        }
+        if let text = try reader.string("schedule") {
+            do {
+                settings.schedule = try Schedule.parse(text)
+            } catch {
+                throw reader.error("schedule", error.description)
+            }
+        }
+        try reader.finish(allowed: ["max_papers", "schedule"])
         return settings
     }
 }

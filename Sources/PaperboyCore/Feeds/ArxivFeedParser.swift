@@ -134,21 +134,10 @@ public enum ArxivFeedParser {
     static func arxivCategories(_ terms: [String]) -> [String] {
         var seen = Set<String>()
         var result: [String] = []
-        for term in terms.map(TextNormalizer.collapsed) where isArxivCategory(term) && !seen.contains(term) {
+        for term in terms.map(TextNormalizer.collapsed) where ArxivCategory.isValid(term) && !seen.contains(term) {
             seen.insert(term)
             result.append(term)
         }
         return result
-    }
-
-    static func isArxivCategory(_ term: String) -> Bool {
-        let parts = term.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), let archive = parts.first, archive.count >= 2,
-              archive.allSatisfy({ ($0.isASCII && $0.isLowercase) || $0 == "-" }) else { return false }
-        if parts.count == 2 {
-            let sub = parts[1]
-            return !sub.isEmpty && sub.allSatisfy { ($0.isASCII && $0.isLetter) || $0 == "-" }
-        }
-        return true
     }
 }

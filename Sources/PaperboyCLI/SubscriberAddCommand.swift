@@ -1,0 +1,25 @@
+import ArgumentParser
+import Foundation
+import PaperboyCore
+
+/// `paperboy subscriber add EMAIL [options]`
+struct SubscriberAddCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a subscriber.")
+
+    @OptionGroup var config: ConfigOptions
+    @OptionGroup var address: EmailArgument
+    @OptionGroup var preferences: SubscriberPreferenceOptions
+
+    @Flag(help: "Add an address that unsubscribed earlier (only with their consent).")
+    var resubscribe = false
+
+    func run() throws {
+        try reportingFailures {
+            var wanted = SubscriberPreferences(email: try address.parsed())
+            try storeChange { try preferences.apply(to: &wanted) }
+            let (_, store) = try config.openConfiguredStore()
+            let subscriber = try storeChange { try store.addSubscriber(wanted, resubscribe: resubscribe, at: Date()) }
+            say("added \(subscriber.email)")
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// The two shapes a digest can take. There is no HTML-only form: spam
+/// filters penalise it and plain-text readers cannot read it.
+public enum DigestFormat: String, CaseIterable, Sendable, Codable {
+    /// HTML with its plain-text alternative (the default).
+    case both
+    /// Plain text only.
+    case text
+}
+
+/// What a subscriber asked for: every field a person edits, validated.
+///
+/// Fields left nil take the operator's defaults at send time
+/// (`digest.max_papers`, `digest.schedule`), so changing the config changes
+/// every subscriber who did not choose otherwise.
+public struct SubscriberPreferences: Equatable, Sendable {
+    public var email: EmailAddress
+    public var name: String?
+    /// None means "the top trending papers".
+    public var query: Query?
+    /// Any of these arXiv categories (or archives, such as `cs`).
+    public var categories: [String]
+    /// Any of these authors; compared case- and accent-insensitively.
+    public var authors: [String]
+    public var minUpvotes: Int
+    /// 1–100; nil means `digest.max_papers` (else 10).
+    public var maxPapers: Int?
+    /// nil means `digest.schedule` (else `daily 08:00 UTC`).
+    public var schedule: Schedule?
+    public var format: DigestFormat
+    public var paused: Bool
+
+    public init(
+        email: EmailAddress, name: String? = nil, query: Query? = nil, categories: [String] = [],
+        authors: [String] = [], minUpvotes: Int = 0, maxPapers: Int? = nil, schedule: Schedule? = nil,
+        format: DigestFormat = .both, paused: Bool = false
+    ) {
+        self.email = email
+        self.name = name
+        self.query = query
+        self.categories = categories
+        self.authors = authors
+        self.minUpvotes = minUpvotes
+        self.maxPapers = maxPapers
+        self.schedule = schedule
+        self.format = format
+        self.paused = paused
+    }
+
+    /// Names of the fields (as in the subscriber file) that differ from `other`.
+    public func changedFields(from other: SubscriberPreferences) -> [String] {
+        var fields: [String] = []
+        if email != other.email { fields.append("email") }
+        if name != other.name { fields.append("name") }
+        if query?.text != other.query?.text { fields.append("query") }
+        if categories != other.categories { fields.append("categories") }
+        if authors != other.authors { fields.append("authors") }
+        if minUpvotes != other.minUpvotes { fields.append("min_upvotes") }
+        if maxPapers != other.maxPapers { fields.append("max_papers") }
+        if schedule?.description != other.schedule?.description { fields.append("schedule") }
+        if format != other.format { fields.append("format") }
+        if paused != other.paused { fields.append("paused") }
+        return fields
+    }
+}
+
+/// A stored subscriber: their preferences and what happened to them.
+public struct Subscriber: Equatable, Sendable {
+    /// The store's row id: stable across email changes, used in unsubscribe tokens.
+    public var id: Int64
+    public var preferences: SubscriberPreferences
+    /// Why the subscriber is paused, when Paperboy paused them (repeated hard bounces).
+    public var pausedReason: String?
+    /// When they unsubscribed; no digest goes to them after that.
+    public var unsubscribedAt: Date?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(id: Int64, preferences: SubscriberPreferences, pausedReason: String? = nil, unsubscribedAt: Date? = nil, createdAt: Date, updatedAt: Date) {
+        self.id = id
+        self.preferences = preferences
+        self.pausedReason = pausedReason
+        self.unsubscribedAt = unsubscribedAt
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    public var email: EmailAddress { preferences.email }
+
+    /// active, paused or unsubscribed, for listings.
+    public var status: String {
+        if unsubscribedAt != nil { return "unsubscribed" }
+        if preferences.paused { return "paused" }
+        return "active"
+    }
+}

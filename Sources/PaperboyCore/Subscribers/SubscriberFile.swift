@@ -1,0 +1,280 @@
+import Yams
+
+/// The subscriber file, for `import`, `export` and `edit`:
+///
+/// ```yaml
+/// subscribers:
+///   - email: ada@example.org
+///     name: Ada Lovelace
+///     query: '"knowledge distillation" OR continual'
+///     categories: [cs.LG, cs.CL]
+///     authors: []
+///     min_upvotes: 0
+///     max_papers: 10
+///     schedule: daily 08:00 Europe/Berlin
+///     format: both
+///     paused: false
+/// ```
+///
+/// Only `email` is required; a field left out takes its default.
+public enum SubscriberFile {
+    /// The keys an entry may have, in the order `render` writes them.
+    public static let keys = ["email", "name", "query", "categories", "authors", "min_upvotes", "max_papers", "schedule", "format", "paused"]
+
+    /// Parses a whole file. Every bad entry is reported (position, address,
+    /// reasons), so one run shows everything to fix.
+    public static func parse(_ text: String, file: String) throws(SubscriberFileError) -> [SubscriberPreferences] {
+        let root = try composeYAML(text, file: file)
+        guard let root, let mapping = root.mapping else {
+            throw SubscriberFileError(file: file, problems: [.init(position: nil, email: nil, reason: "the file must be a mapping with one key, subscribers, holding a list of entries")])
+        }
+        var list: Node?
+        for (key, value) in mapping {
+            guard key.string == "subscribers" else {
+                throw SubscriberFileError(file: file, problems: [.init(position: nil, email: nil, reason: "unknown top-level key \"\(key.string ?? "?")\"; the only key is subscribers")])
+            }
+            list = value
+        }
+        guard let list else {
+            throw SubscriberFileError(file: file, problems: [.init(position: nil, email: nil, reason: "missing the subscribers key")])
+        }
+        if case .scalar(let scalar) = list, scalar.string.isEmpty || scalar.string == "null" || scalar.string == "~" {
+            return []
+        }
+        guard case .sequence(let items) = list else {
+            throw SubscriberFileError(file: file, problems: [.init(position: nil, email: nil, reason: "subscribers must be a list of entries (lines starting with \"- \")")])
+        }
+        var result: [SubscriberPreferences] = []
+        result.reserveCapacity(items.count)
+        var problems: [SubscriberFileError.Problem] = []
+        var firstPosition: [EmailAddress: Int] = [:]
+        for (offset, item) in items.enumerated() {
+            let position = offset + 1
+            do {
+                let entry = try readEntry(item)
+                if let earlier = firstPosition[entry.email] {
+                    problems.append(.init(position: position, email: entry.email.description, reason: "the address is already listed at entry \(earlier)"))
+                } else {
+                    firstPosition[entry.email] = position
+                    result.append(entry)
+                }
+            } catch {
+                problems.append(.init(position: position, email: error.email, reason: error.reasons.joined(separator: "; ")))
+            }
+        }
+        if !problems.isEmpty { throw SubscriberFileError(file: file, problems: problems) }
+        return result
+    }
+
+    /// Parses one entry written on its own (as `edit` shows it).
+    public static func parseEntry(_ text: String, file: String) throws(SubscriberFileError) -> SubscriberPreferences {
+        guard let node = try composeYAML(text, file: file) else {
+            throw SubscriberFileError(file: file, problems: [.init(position: nil, email: nil, reason: "the file is empty")])
+        }
+        do {
+            return try readEntry(node)
+        } catch {
+            throw SubscriberFileError(file: file, problems: [.init(position: nil, email: error.email, reason: error.reasons.joined(separator: "; "))])
+        }
+    }
+
+    /// Writes the file: entries in the order given, one key per line, fields
+    /// left at "use the default" (no name, no query, default max_papers or
+    /// schedule) omitted, so export then import changes nothing.
+    public static func render(_ subscribers: [SubscriberPreferences]) -> String {
+        if subscribers.isEmpty { return "subscribers: []\n" }
+        var out = "subscribers:\n"
+        out.reserveCapacity(subscribers.count * 220)
+        for subscriber in subscribers {
+            var first = true
+            for line in lines(subscriber) {
+                out += first ? "  - " : "    "
+                out += line
+                out += "\n"
+                first = false
+            }
+        }
+        return out
+    }
+
+    /// One entry on its own, for `edit`.
+    public static func renderEntry(_ subscriber: SubscriberPreferences) -> String {
+        lines(subscriber).joined(separator: "\n") + "\n"
+    }
+
+    static func lines(_ s: SubscriberPreferences) -> [String] {
+        var lines = ["email: \(YAMLText.scalar(s.email.description))"]
+        if let name = s.name { lines.append("name: \(YAMLText.scalar(name))") }
+        if let query = s.query { lines.append("query: \(YAMLText.scalar(query.text))") }
+        lines.append("categories: \(YAMLText.flowList(s.categories))")
+        lines.append("authors: \(YAMLText.flowList(s.authors))")
+        lines.append("min_upvotes: \(s.minUpvotes)")
+        if let maxPapers = s.maxPapers { lines.append("max_papers: \(maxPapers)") }
+        if let schedule = s.schedule { lines.append("schedule: \(YAMLText.scalar(schedule.description))") }
+        lines.append("format: \(s.format.rawValue)")
+        lines.append("paused: \(s.paused)")
+        return lines
+    }
+
+    struct EntryFailure: Error {
+        var email: String?
+        var reasons: [String]
+    }
+
+    static func readEntry(_ node: Node) throws(EntryFailure) -> SubscriberPreferences {
+        guard let mapping = node.mapping else {
+            throw EntryFailure(email: nil, reasons: ["an entry must be a mapping of keys (email, name, ...) to values"])
+        }
+        var values: [String: Node] = [:]
+        var reasons: [String] = []
+        for (key, value) in mapping {
+            let name = key.string ?? "?"
+            if !keys.contains(name) {
+                reasons.append("unknown key \"\(name)\"; allowed keys: \(keys.joined(separator: ", "))")
+            } else if values[name] != nil {
+                reasons.append("\(name): the key appears twice")
+            } else {
+                values[name] = value
+            }
+        }
+        let emailText = values["email"].flatMap(scalarText)
+        var email: EmailAddress?
+        if let emailText {
+            do { email = try SubscriberValidation.email(emailText) } catch { reasons.append(error.description) }
+        } else {
+            reasons.append("email: missing; every entry needs an address")
+        }
+        var prefs = SubscriberPreferences(email: email ?? EmailAddress.placeholder)
+
+        func field<T>(_ key: String, _ read: (Node) throws(SubscriberFieldError) -> T) -> T? {
+            guard let node = values[key], !isNull(node) else { return nil }
+            do { return try read(node) } catch { reasons.append(error.description); return nil }
+        }
+        prefs.name = field("name") { node throws(SubscriberFieldError) in try SubscriberValidation.name(try text(node, key: "name")) } ?? nil
+        prefs.query = field("query") { node throws(SubscriberFieldError) in try SubscriberValidation.query(try text(node, key: "query")) } ?? nil
+        prefs.categories = field("categories") { node throws(SubscriberFieldError) in try SubscriberValidation.categories(try list(node, key: "categories")) } ?? []
+        prefs.authors = field("authors") { node throws(SubscriberFieldError) in try SubscriberValidation.authors(try list(node, key: "authors")) } ?? []
+        prefs.minUpvotes = field("min_upvotes") { node throws(SubscriberFieldError) in try SubscriberValidation.minUpvotes(try integer(node, key: "min_upvotes")) } ?? 0
+        prefs.maxPapers = field("max_papers") { node throws(SubscriberFieldError) in try SubscriberValidation.maxPapers(try integer(node, key: "max_papers")) }
+        prefs.schedule = field("schedule") { node throws(SubscriberFieldError) in try SubscriberValidation.schedule(try text(node, key: "schedule")) }
+        prefs.format = field("format") { node throws(SubscriberFieldError) in try SubscriberValidation.format(try text(node, key: "format")) } ?? .both
+        prefs.paused = field("paused") { node throws(SubscriberFieldError) in try boolean(node, key: "paused") } ?? false
+
+        if !reasons.isEmpty { throw EntryFailure(email: emailText, reasons: reasons) }
+        return prefs
+    }
+
+    static func composeYAML(_ text: String, file: String) throws(SubscriberFileError) -> Node? {
+        do {
+            return try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw SubscriberFileError(file: file, problems: [.init(position: nil, email: nil, reason: "not valid YAML: \(PaperboyConfig.describe(error))")])
+        } catch {
+            throw SubscriberFileError(file: file, problems: [.init(position: nil, email: nil, reason: "not valid YAML: \(error)")])
+        }
+    }
+
+    static func isNull(_ node: Node) -> Bool {
+        guard case .scalar(let scalar) = node, scalar.style == .plain else { return false }
+        return scalar.string.isEmpty || scalar.string == "~" || scalar.string == "null"
+    }
+
+    static func scalarText(_ node: Node) -> String? {
+        guard case .scalar(let scalar) = node else { return nil }
+        return scalar.string
+    }
+
+    static func text(_ node: Node, key: String) throws(SubscriberFieldError) -> String {
+        guard let value = scalarText(node) else {
+            throw SubscriberFieldError(field: key, message: "expected text, found \(ConfigReader.describe(node))")
+        }
+        return value
+    }
+
+    static func list(_ node: Node, key: String) throws(SubscriberFieldError) -> [String] {
+        switch node {
+        case .sequence(let items):
+            var values: [String] = []
+            for item in items {
+                guard let value = scalarText(item) else {
+                    throw SubscriberFieldError(field: key, message: "expected a list of names, found \(ConfigReader.describe(item)) in it")
+                }
+                values.append(value)
+            }
+            return values
+        case .scalar(let scalar):
+            return scalar.string.split(separator: ",").map(String.init)
+        default:
+            throw SubscriberFieldError(field: key, message: "expected a list such as [cs.LG, cs.CL]")
+        }
+    }
+
+    static func integer(_ node: Node, key: String) throws(SubscriberFieldError) -> Int {
+        guard let text = scalarText(node), let value = Int(TextNormalizer.trimmed(text)) else {
+            throw SubscriberFieldError(field: key, message: "expected a whole number, found \(ConfigReader.describe(node))")
+        }
+        return value
+    }
+
+    static func boolean(_ node: Node, key: String) throws(SubscriberFieldError) -> Bool {
+        switch scalarText(node)?.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw SubscriberFieldError(field: key, message: "expected true or false, found \(ConfigReader.describe(node))")
+        }
+    }
+}
+
+/// Everything wrong with a subscriber file.
+public struct SubscriberFileError: Error, CustomStringConvertible, Sendable {
+    public struct Problem: Sendable, Equatable {
+        /// 1-based entry position, or nil for a problem with the whole file.
+        public var position: Int?
+        /// The entry's address as written, when it has one.
+        public var email: String?
+        public var reason: String
+    }
+
+    public var file: String
+    public var problems: [Problem]
+
+    public var description: String {
+        let lines = problems.map { problem -> String in
+            var place = problem.position.map { "entry \($0)" } ?? "the file"
+            if let email = problem.email { place += " (\(email.debugEscaped))" }
+            return "\(file): \(place): \(problem.reason)"
+        }
+        if problems.count == 1 { return lines[0] }
+        return "\(problems.count) entries need fixing; nothing was changed:\n" + lines.joined(separator: "\n")
+    }
+}
+
+extension EmailAddress {
+    /// Stands in while an entry with a bad address is checked for more problems; never stored.
+    static let placeholder = try! EmailAddress(parsing: "invalid@invalid.invalid")
+}
+
+/// YAML scalars written so any YAML reader reads back the same text.
+enum YAMLText {
+    static let reserved: Set<String> = ["true", "false", "yes", "no", "on", "off", "y", "n", "null", "~"]
+
+    static func scalar(_ text: String, inFlow: Bool = false) -> String {
+        isPlainSafe(text, inFlow: inFlow) ? text : "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+    }
+
+    static func flowList(_ items: [String]) -> String {
+        "[" + items.map { scalar($0, inFlow: true) }.joined(separator: ", ") + "]"
+    }
+
+    static func isPlainSafe(_ text: String, inFlow: Bool) -> Bool {
+        guard let first = text.first, let last = text.last else { return false }
+        if "-?:,[]{}#&*!|>'\"%@`".contains(first) || first == " " || last == " " || last == ":" { return false }
+        if text.contains(": ") || text.contains(" #") { return false }
+        if inFlow && text.contains(where: { ",[]{}".contains($0) }) { return false }
+        if reserved.contains(text.lowercased()) || Double(text) != nil || Int(text) != nil { return false }
+        if text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return false }
+        return true
+    }
+}
+
+import Foundation

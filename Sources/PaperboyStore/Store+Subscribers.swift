@@ -1,0 +1,203 @@
+import Foundation
+import GRDB
+import PaperboyCore
+
+/// A subscriber change the store refused.
+public struct SubscriberStoreError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable { case notFound, alreadyExists, unsubscribed }
+    public var kind: Kind
+    public var email: String
+    public var message: String
+
+    public var description: String { message }
+
+    static func notFound(_ email: EmailAddress) -> SubscriberStoreError {
+        SubscriberStoreError(kind: .notFound, email: email.description,
+                             message: "no subscriber has the address \(email); `paperboy subscriber list` shows them")
+    }
+}
+
+/// What an import does (or, with --dry-run, would do).
+public struct SubscriberImportPlan: Sendable {
+    public var adds: [EmailAddress] = []
+    /// Existing subscribers and the fields (as in the file) that change.
+    public var changes: [(email: EmailAddress, fields: [String])] = []
+    /// With --prune: subscribers not in the file.
+    public var removes: [EmailAddress] = []
+    /// Addresses that unsubscribed, left alone (no --resubscribe).
+    public var skipped: [(email: EmailAddress, unsubscribedAt: Date)] = []
+    public var unchanged = 0
+}
+
+extension Store {
+    /// The subscriber with this address, if any (the domain is compared case-insensitively).
+    public func subscriber(_ email: EmailAddress) throws -> Subscriber? {
+        try writer.read { db in try Self.fetchSubscriber(db, email) }
+    }
+
+    /// Every subscriber, unsubscribed ones too, by address.
+    public func subscribers() throws -> [Subscriber] {
+        try writer.read { db in
+            try SubscriberRow.order(Column("email")).fetchAll(db).map { try $0.subscriber() }
+        }
+    }
+
+    /// Adds a subscriber. Refuses an address already stored, and one that
+    /// unsubscribed unless `resubscribe` (people who left are not added back by accident).
+    @discardableResult
+    public func addSubscriber(_ preferences: SubscriberPreferences, resubscribe: Bool = false, at time: Date) throws -> Subscriber {
+        try writer.write { db in
+            if let existing = try Self.fetchSubscriber(db, preferences.email) {
+                if let left = existing.unsubscribedAt {
+                    guard resubscribe else {
+                        throw SubscriberStoreError(
+                            kind: .unsubscribed, email: preferences.email.description,
+                            message: "\(preferences.email) unsubscribed on \(Self.day(left)); add it again only with their consent, using --resubscribe"
+                        )
+                    }
+                    var updated = existing
+                    updated.preferences = preferences
+                    updated.unsubscribedAt = nil
+                    updated.pausedReason = nil
+                    updated.updatedAt = time
+                    try SubscriberRow(updated).update(db)
+                    return updated
+                }
+                throw SubscriberStoreError(
+                    kind: .alreadyExists, email: preferences.email.description,
+                    message: "\(preferences.email) is already subscribed; change it with `paperboy subscriber set` or `edit`"
+                )
+            }
+            var row = SubscriberRow(preferences, id: nil, pausedReason: nil, unsubscribedAt: nil, createdAt: time, updatedAt: time)
+            try row.insert(db)
+            row.id = db.lastInsertedRowID
+            return try row.subscriber()
+        }
+    }
+
+    /// Changes one subscriber in one transaction: `change` sees the stored
+    /// subscriber and edits it; throwing from it changes nothing.
+    @discardableResult
+    public func updateSubscriber(_ email: EmailAddress, at time: Date, _ change: (inout Subscriber) throws -> Void) throws -> Subscriber {
+        try writer.write { db in
+            guard var subscriber = try Self.fetchSubscriber(db, email) else { throw SubscriberStoreError.notFound(email) }
+            let before = subscriber
+            try change(&subscriber)
+            if subscriber != before {
+                subscriber.updatedAt = time
+                // A new address must not collide with another subscriber's.
+                if subscriber.email != before.email, try Self.fetchSubscriber(db, subscriber.email) != nil {
+                    throw SubscriberStoreError(kind: .alreadyExists, email: subscriber.email.description,
+                                               message: "\(subscriber.email) belongs to another subscriber")
+                }
+                try SubscriberRow(subscriber).update(db)
+            }
+            return subscriber
+        }
+    }
+
+    /// Deletes a subscriber for good.
+    public func removeSubscriber(_ email: EmailAddress) throws {
+        try writer.write { db in
+            guard try SubscriberRow.filter(Column("email") == email.description).deleteAll(db) > 0 else {
+                throw SubscriberStoreError.notFound(email)
+            }
+        }
+    }
+
+    /// What importing `entries` would do, changing nothing.
+    public func planSubscriberImport(_ entries: [SubscriberPreferences], prune: Bool, resubscribe: Bool) throws -> SubscriberImportPlan {
+        try writer.read { db in
+            try Self.importPlan(db, entries, prune: prune, resubscribe: resubscribe).plan
+        }
+    }
+
+    /// Imports `entries` in one transaction: all of it or none of it.
+    @discardableResult
+    public func importSubscribers(_ entries: [SubscriberPreferences], prune: Bool, resubscribe: Bool, at time: Date) throws -> SubscriberImportPlan {
+        try writer.write { db in
+            let (plan, existing) = try Self.importPlan(db, entries, prune: prune, resubscribe: resubscribe)
+            let changed = Set(plan.changes.map(\.email))
+            let skipped = Set(plan.skipped.map(\.email))
+            for entry in entries where !skipped.contains(entry.email) {
+                if var subscriber = existing[entry.email] {
+                    guard changed.contains(entry.email) else { continue }
+                    if subscriber.preferences.paused && !entry.paused { subscriber.pausedReason = nil }
+                    subscriber.preferences = entry
+                    subscriber.unsubscribedAt = nil
+                    subscriber.updatedAt = time
+                    try SubscriberRow(subscriber).update(db)
+                } else {
+                    try SubscriberRow(entry, id: nil, pausedReason: nil, unsubscribedAt: nil, createdAt: time, updatedAt: time).insert(db)
+                }
+            }
+            for email in plan.removes {
+                try SubscriberRow.filter(Column("email") == email.description).deleteAll(db)
+            }
+            return plan
+        }
+    }
+
+    private static func importPlan(_ db: Database, _ entries: [SubscriberPreferences], prune: Bool, resubscribe: Bool) throws -> (plan: SubscriberImportPlan, existing: [EmailAddress: Subscriber]) {
+        var existing: [EmailAddress: Subscriber] = [:]
+        for row in try SubscriberRow.fetchAll(db) {
+            let subscriber = try row.subscriber()
+            existing[subscriber.email] = subscriber
+        }
+        var plan = SubscriberImportPlan()
+        var listed = Set<EmailAddress>()
+        for entry in entries {
+            listed.insert(entry.email)
+            guard let current = existing[entry.email] else {
+                plan.adds.append(entry.email)
+                continue
+            }
+            if let left = current.unsubscribedAt {
+                if resubscribe {
+                    plan.changes.append((entry.email, ["resubscribed"] + entry.changedFields(from: current.preferences)))
+                } else {
+                    plan.skipped.append((entry.email, left))
+                }
+                continue
+            }
+            let fields = entry.changedFields(from: current.preferences)
+            if fields.isEmpty {
+                plan.unchanged += 1
+            } else {
+                plan.changes.append((entry.email, fields))
+            }
+        }
+        if prune {
+            plan.removes = existing.values
+                .filter { !listed.contains($0.email) && $0.unsubscribedAt == nil }
+                .map(\.email).sorted()
+        }
+        return (plan, existing)
+    }
+
+    static func fetchSubscriber(_ db: Database, _ email: EmailAddress) throws -> Subscriber? {
+        try SubscriberRow.filter(Column("email") == email.description).fetchOne(db)?.subscriber()
+    }
+
+    static func day(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        return formatter.string(from: date)
+    }
+}
+
+extension Store {
+    /// Records an unsubscribe (from the one-click link or a mailto request):
+    /// no digest goes to them afterwards. Returns false when there is no such
+    /// subscriber; unsubscribing twice keeps the first time.
+    @discardableResult
+    public func unsubscribe(id: Int64, at time: Date) throws -> Bool {
+        try writer.write { db in
+            try db.execute(
+                sql: "UPDATE subscriber SET unsubscribed_at = coalesce(unsubscribed_at, ?), updated_at = ? WHERE id = ?",
+                arguments: [time.timeIntervalSince1970, time.timeIntervalSince1970, id]
+            )
+            return db.changesCount > 0
+        }
+    }
+}

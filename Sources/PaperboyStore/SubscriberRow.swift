@@ -1,0 +1,69 @@
+import Foundation
+import GRDB
+import PaperboyCore
+
+/// How a `Subscriber` is laid out in the `subscriber` table.
+struct SubscriberRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "subscriber"
+
+    var id: Int64?
+    var email: String
+    var name: String?
+    var query: String?
+    var categories: String
+    var authors: String
+    var min_upvotes: Int
+    var max_papers: Int?
+    var schedule: String?
+    var format: String
+    var paused: Bool
+    var paused_reason: String?
+    var unsubscribed_at: Double?
+    var created_at: Double
+    var updated_at: Double
+
+    init(_ preferences: SubscriberPreferences, id: Int64?, pausedReason: String?, unsubscribedAt: Date?, createdAt: Date, updatedAt: Date) {
+        self.id = id
+        email = preferences.email.description
+        name = preferences.name
+        query = preferences.query?.text
+        categories = PaperRow.encode(preferences.categories)
+        authors = PaperRow.encode(preferences.authors)
+        min_upvotes = preferences.minUpvotes
+        max_papers = preferences.maxPapers
+        schedule = preferences.schedule?.description
+        format = preferences.format.rawValue
+        paused = preferences.paused
+        paused_reason = pausedReason
+        unsubscribed_at = unsubscribedAt?.timeIntervalSince1970
+        created_at = createdAt.timeIntervalSince1970
+        updated_at = updatedAt.timeIntervalSince1970
+    }
+
+    init(_ subscriber: Subscriber) {
+        self.init(subscriber.preferences, id: subscriber.id, pausedReason: subscriber.pausedReason,
+                  unsubscribedAt: subscriber.unsubscribedAt, createdAt: subscriber.createdAt, updatedAt: subscriber.updatedAt)
+    }
+
+    /// The stored subscriber. Fields were validated on the way in; one that no
+    /// longer parses (after an upgrade changed a rule) is reported, not dropped.
+    func subscriber() throws -> Subscriber {
+        let preferences = SubscriberPreferences(
+            email: try EmailAddress(parsing: email),
+            name: name,
+            query: try query.map { try Query.parse($0) },
+            categories: PaperRow.decode(categories),
+            authors: PaperRow.decode(authors),
+            minUpvotes: min_upvotes,
+            maxPapers: max_papers,
+            schedule: try schedule.map { try Schedule.parse($0) },
+            format: DigestFormat(rawValue: format) ?? .both,
+            paused: paused
+        )
+        return Subscriber(
+            id: id ?? 0, preferences: preferences, pausedReason: paused_reason,
+            unsubscribedAt: unsubscribed_at.map(Date.init(timeIntervalSince1970:)),
+            createdAt: Date(timeIntervalSince1970: created_at), updatedAt: Date(timeIntervalSince1970: updated_at)
+        )
+    }
+}
