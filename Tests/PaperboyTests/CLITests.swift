@@ -107,3 +107,24 @@ import Testing
         #expect(result.stderr.contains("configured: hf"))
     }
 }
+
+@Suite struct PapersSearchCLITests {
+    @Test func searchesTheDemoCorpus() throws {
+        let result = try runPaperboy(["papers", "search", "--demo", "--json", "\"knowledge distillation\""])
+        #expect(result.status == 0, "\(result.stderr)")
+        let hits = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        #expect(!hits.isEmpty)
+        for hit in hits {
+            let paper = try #require(hit["paper"] as? [String: Any])
+            let text = ((paper["title"] as? String ?? "") + " " + (paper["abstract"] as? String ?? "")).lowercased()
+            #expect(text.contains("knowledge distillation"))
+            #expect(hit["matched"] as? [String] == ["knowledge distillation"])
+        }
+    }
+
+    @Test func aBrokenQueryExits64NamingTheColumn() throws {
+        let result = try runPaperboy(["papers", "search", "--demo", "continual AND (lifelong"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("query: unbalanced parenthesis at column 16"))
+    }
+}

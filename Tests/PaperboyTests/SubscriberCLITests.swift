@@ -1,0 +1,255 @@
+import Foundation
+import PaperboyCore
+import PaperboyStore
+import Testing
+
+/// Every `paperboy subscriber` command, run as a user would.
+@Suite struct SubscriberCLITests {
+    /// A config with its own database in a fresh folder.
+    struct Setup {
+        let config: String
+        let directory: URL
+
+        init(digest: String = "") throws {
+            (config, directory) = try writeConfig("""
+            database: paperboy.sqlite
+            sources: [{name: demo, type: json, url: "file:///dev/null"}]
+            \(digest)
+            """)
+        }
+
+        func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+            try runPaperboy(arguments + ["--config", config], environment: environment)
+        }
+
+        func store() throws -> Store { try Store(path: directory.appendingPathComponent("paperboy.sqlite").path) }
+
+        func subscribers() throws -> [Subscriber] { try store().subscribers() }
+
+        func write(_ name: String, _ text: String) throws -> String {
+            let path = directory.appendingPathComponent(name).path
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+    }
+
+    @Test func addShowListSetPauseResumeRemove() throws {
+        let s = try Setup(digest: "digest: {max_papers: 7, schedule: 'weekdays 07:00 Europe/Berlin'}")
+        let add = try s.run(["subscriber", "add", "ada@Example.ORG", "--name", "Ada Lovelace", "--query", "\"knowledge distillation\" OR continual",
+                             "--category", "cs.LG", "--category", "cs.CL", "--author", "Geoffrey Hinton", "--min-upvotes", "3",
+                             "--schedule", "daily 08:00 Europe/Berlin", "--format", "text"])
+        #expect(add.status == 0, "\(add.stderr)")
+        #expect(add.stdout == "added ada@example.org\n")
+
+        let show = try s.run(["subscriber", "show", "ada@example.org", "--json"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
+        #expect(json["name"] as? String == "Ada Lovelace")
+        #expect(json["query"] as? String == "\"knowledge distillation\" OR continual")
+        #expect(json["categories"] as? [String] == ["cs.LG", "cs.CL"])
+        #expect(json["authors"] as? [String] == ["Geoffrey Hinton"])
+        #expect(json["min_upvotes"] as? Int == 3)
+        #expect(json["max_papers"] == nil)
+        #expect(json["effective_max_papers"] as? Int == 7)
+        #expect(json["schedule"] as? String == "daily 08:00 Europe/Berlin")
+        #expect(json["format"] as? String == "text")
+        #expect(json["status"] as? String == "active")
+        #expect(json["next_digest_at"] is String)
+
+        let set = try s.run(["subscriber", "set", "ada@example.org", "--max-papers", "20", "--clear", "query", "--clear", "schedule", "--category", "stat.ML"])
+        #expect(set.status == 0, "\(set.stderr)")
+        #expect(set.stdout == "updated ada@example.org: query, categories, max_papers, schedule\n")
+        let ada = try #require(try s.subscribers().first)
+        #expect(ada.preferences.query == nil)
+        #expect(ada.preferences.schedule == nil)
+        #expect(ada.preferences.categories == ["stat.ML"])
+        #expect(ada.preferences.maxPapers == 20)
+
+        let text = try s.run(["subscriber", "show", "ada@example.org"])
+        #expect(text.stdout.contains("schedule in effect: weekdays 07:00 Europe/Berlin (digest.schedule)"))
+
+        #expect(try s.run(["subscriber", "pause", "ada@example.org"]).stdout == "paused ada@example.org\n")
+        #expect(try s.subscribers().first?.status == "paused")
+        #expect(try s.run(["subscriber", "resume", "ada@example.org"]).stdout == "resumed ada@example.org\n")
+        #expect(try s.subscribers().first?.status == "active")
+
+        try s.run(["subscriber", "add", "bob@example.org"]).expectSuccess()
+        let list = try s.run(["subscriber", "list", "--json"])
+        let all = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(all.compactMap { $0["email"] as? String } == ["ada@example.org", "bob@example.org"])
+        let table = try s.run(["subscriber", "list"])
+        #expect(table.stdout.contains("2 subscribers, 2 active"))
+
+        #expect(try s.run(["subscriber", "remove", "bob@example.org"]).stdout == "removed bob@example.org\n")
+        let again = try s.run(["subscriber", "remove", "bob@example.org"])
+        #expect(again.status == 65)
+        #expect(again.stderr.contains("no subscriber has the address bob@example.org"))
+        #expect(try s.subscribers().count == 1)
+    }
+
+    @Test(arguments: [
+        (["subscriber", "add", "a@b@c"], "email"),
+        (["subscriber", "add", "x@y.org\r\nBcc: z@w.org"], "email"),
+        (["subscriber", "add", ""], "email"),
+        (["subscriber", "add", "ok@example.org", "--schedule", "daily 25:00"], "schedule"),
+        (["subscriber", "add", "ok@example.org", "--schedule", "weekly funday 08:00"], "schedule"),
+        (["subscriber", "add", "ok@example.org", "--schedule", "daily 08:00 Mars/Olympus"], "schedule"),
+        (["subscriber", "add", "ok@example.org", "--query", "(a OR"], "query"),
+        (["subscriber", "add", "ok@example.org", "--query", "\"open"], "query"),
+        (["subscriber", "add", "ok@example.org", "--query", "AND"], "query"),
+        (["subscriber", "add", "ok@example.org", "--max-papers", "101"], "max_papers"),
+        (["subscriber", "add", "ok@example.org", "--min-upvotes=-1"], "min_upvotes"),
+        (["subscriber", "add", "ok@example.org", "--format", "html"], "format"),
+        (["subscriber", "add", "ok@example.org", "--category", "Computer Science"], "categories"),
+        (["subscriber", "add", "ok@example.org", "--name", "Ada\r\nBcc: x@y.org"], "name"),
+        (["subscriber", "set", "keep@example.org", "--schedule", "daily 25:00"], "schedule"),
+        (["subscriber", "set", "keep@example.org", "--query", "(a OR"], "query"),
+    ])
+    func badInputIsRefusedNamingTheFieldAndStoresNothing(arguments: [String], field: String) throws {
+        let s = try Setup()
+        try s.run(["subscriber", "add", "keep@example.org", "--query", "continual"]).expectSuccess()
+        let before = try s.subscribers()
+        let result = try s.run(arguments)
+        #expect([64, 65].contains(result.status), "exit \(result.status): \(result.stderr)")
+        #expect(result.stderr.contains("\(field):"), "\(result.stderr)")
+        #expect(try s.subscribers() == before)
+    }
+
+    @Test func editAppliesAValidChange() throws {
+        let s = try Setup()
+        try s.run(["subscriber", "add", "ada@example.org", "--name", "Ada"]).expectSuccess()
+        let editor = try s.write("editor.sh", """
+        #!/bin/sh
+        sed -i -e 's/^min_upvotes: 0/min_upvotes: 12/' -e 's/^name: Ada/name: Ada King/' "$1"
+        """)
+        chmod(editor, 0o755)
+        let result = try s.run(["subscriber", "edit", "ada@example.org"], environment: ["VISUAL": editor, "EDITOR": "false"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "updated ada@example.org: name, min_upvotes\n")
+        #expect(try s.subscribers().first?.preferences.minUpvotes == 12)
+        #expect(try s.subscribers().first?.preferences.name == "Ada King")
+    }
+
+    @Test func editReopensWithTheErrorAtTheTop() throws {
+        let s = try Setup()
+        try s.run(["subscriber", "add", "ada@example.org"]).expectSuccess()
+        let log = s.directory.appendingPathComponent("seen.log").path
+        // First save: a bad schedule. Second: the editor sees the error comment, and fixes it.
+        let editor = try s.write("editor.sh", """
+        #!/bin/sh
+        cat "$1" >> "\(log)"
+        echo ---- >> "\(log)"
+        if grep -q '^# ERROR' "$1"; then
+          sed -i 's/^schedule: .*/schedule: daily 09:30 Europe\\/Berlin/' "$1"
+        else
+          echo 'schedule: daily 25:00' >> "$1"
+        fi
+        """)
+        chmod(editor, 0o755)
+        let result = try s.run(["subscriber", "edit", "ada@example.org"], environment: ["EDITOR": editor])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "updated ada@example.org: schedule\n")
+        let seen = try String(contentsOfFile: log, encoding: .utf8).components(separatedBy: "----\n")
+        #expect(seen.count == 3)
+        #expect(seen[1].hasPrefix("# ERROR: schedule: "))
+        #expect(seen[1].contains("25:00"))
+        #expect(try s.subscribers().first?.preferences.schedule?.description == "daily 09:30 Europe/Berlin")
+    }
+
+    @Test func editUnchangedEmptiedOrStillBrokenChangesNothing() throws {
+        let s = try Setup()
+        try s.run(["subscriber", "add", "ada@example.org", "--query", "continual"]).expectSuccess()
+        let before = try s.subscribers()
+
+        let unchanged = try s.run(["subscriber", "edit", "ada@example.org"], environment: ["EDITOR": "true"])
+        #expect(unchanged.status == 0)
+        #expect(unchanged.stdout == "ada@example.org: no changes\n")
+
+        let emptied = try s.run(["subscriber", "edit", "ada@example.org"], environment: ["EDITOR": "truncate -s 0"])
+        #expect(emptied.status == 0)
+        #expect(emptied.stdout.contains("nothing changed"))
+
+        let breaker = try s.write("break.sh", "#!/bin/sh\ngrep -q '^# ERROR' \"$1\" || sed -i 's/^query: .*/query: (a OR/' \"$1\"\n")
+        chmod(breaker, 0o755)
+        let broken = try s.run(["subscriber", "edit", "ada@example.org"], environment: ["EDITOR": breaker])
+        #expect(broken.status == 65)
+        #expect(broken.stderr.contains("query:"))
+        #expect(broken.stderr.contains("nothing changed"))
+
+        let failing = try s.run(["subscriber", "edit", "ada@example.org"], environment: ["EDITOR": "false"])
+        #expect(failing.status != 0)
+        #expect(failing.stderr.contains("exited with status 1"))
+        #expect(try s.subscribers() == before)
+    }
+
+    @Test func importWithABadEntryInTheMiddleChangesNothing() throws {
+        let s = try Setup()
+        try s.run(["subscriber", "add", "existing@example.org", "--query", "continual"]).expectSuccess()
+        let before = try s.subscribers()
+        let file = try s.write("list.yaml", """
+        subscribers:
+          - email: first@example.org
+          - email: existing@example.org
+            query: distillation
+          - email: broken@example.org
+            schedule: weekly funday 08:00
+          - email: last@example.org
+        """)
+        let result = try s.run(["subscriber", "import", file])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("entry 3 (broken@example.org): schedule:"))
+        #expect(result.stderr.contains("funday"))
+        #expect(try s.subscribers() == before)
+    }
+
+    @Test func importDryRunPruneResubscribeAndExport() throws {
+        let s = try Setup()
+        try s.run(["subscriber", "add", "stay@example.org"]).expectSuccess()
+        try s.run(["subscriber", "add", "drop@example.org"]).expectSuccess()
+        try s.run(["subscriber", "add", "left@example.org"]).expectSuccess()
+        let store = try s.store()
+        let left = try #require(try store.subscriber(try EmailAddress(parsing: "left@example.org")))
+        try store.unsubscribe(id: left.id, at: Date())
+
+        let file = try s.write("list.yaml", """
+        subscribers:
+          - email: stay@example.org
+            max_papers: 3
+          - email: new@example.org
+          - email: left@example.org
+        """)
+        let dry = try s.run(["subscriber", "import", file, "--dry-run", "--prune"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("would add new@example.org\n"))
+        #expect(dry.stdout.contains("would change stay@example.org: max_papers\n"))
+        #expect(dry.stdout.contains("would remove drop@example.org\n"))
+        #expect(dry.stdout.contains("skip left@example.org: unsubscribed on"))
+        #expect(try s.subscribers().count == 3)
+
+        let real = try s.run(["subscriber", "import", file, "--prune"])
+        #expect(real.stdout.contains("1 added, 1 changed, 1 removed, 1 skipped, 0 unchanged"), "\(real.stdout)")
+        #expect(try s.subscribers().map(\.email.description) == ["left@example.org", "new@example.org", "stay@example.org"])
+        #expect(try s.subscribers().first?.unsubscribedAt != nil)
+
+        let back = try s.run(["subscriber", "import", file, "--resubscribe"])
+        #expect(back.stdout.contains("0 added, 1 changed"))
+        #expect(try s.subscribers().first?.unsubscribedAt == nil)
+
+        let out = s.directory.appendingPathComponent("export.yaml").path
+        let export = try s.run(["subscriber", "export", "--output", out])
+        #expect(export.stdout == "exported 3 subscribers to \(out)\n")
+        let reimport = try s.run(["subscriber", "import", out, "--prune"])
+        #expect(reimport.stdout.contains("0 added, 0 changed, 0 removed, 0 skipped, 3 unchanged"))
+        let stdout = try s.run(["subscriber", "export"])
+        #expect(stdout.stdout == (try String(contentsOfFile: out, encoding: .utf8)))
+    }
+}
+
+extension CommandResult {
+    func expectSuccess(sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(status == 0, "exit \(status): \(stderr)", sourceLocation: sourceLocation)
+    }
+}
+
+func chmod(_ path: String, _ mode: Int) {
+    try? FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+}
