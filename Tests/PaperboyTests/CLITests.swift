@@ -125,6 +125,6 @@ import Testing
     @Test func aBrokenQueryExits64NamingTheColumn() throws {
         let result = try runPaperboy(["papers", "search", "--demo", "continual AND (lifelong"])
         #expect(result.status == 64)
-        #expect(result.stderr.contains("query: unbalanced parenthesis at column 16"))
+        #expect(result.stderr.contains("query: unbalanced parenthesis at column 15"))
     }
 }
