@@ -38,7 +38,8 @@ extension Store {
     /// Every subscriber, unsubscribed ones too, by address.
     public func subscribers() throws -> [Subscriber] {
         try writer.read { db in
-            try SubscriberRow.order(Column("email")).fetchAll(db).map { try $0.subscriber() }
+            let cache = PreferenceParseCache()
+            return try SubscriberRow.order(Column("email")).fetchAll(db).map { try $0.subscriber(cache: cache) }
         }
     }
 
@@ -140,8 +141,9 @@ extension Store {
 
     private static func importPlan(_ db: Database, _ entries: [SubscriberPreferences], prune: Bool, resubscribe: Bool) throws -> (plan: SubscriberImportPlan, existing: [EmailAddress: Subscriber]) {
         var existing: [EmailAddress: Subscriber] = [:]
+        let cache = PreferenceParseCache()
         for row in try SubscriberRow.fetchAll(db) {
-            let subscriber = try row.subscriber()
+            let subscriber = try row.subscriber(cache: cache)
             existing[subscriber.email] = subscriber
         }
         var plan = SubscriberImportPlan()

@@ -47,16 +47,16 @@ struct SubscriberRow: Codable, FetchableRecord, PersistableRecord {
 
     /// The stored subscriber. Fields were validated on the way in; one that no
     /// longer parses (after an upgrade changed a rule) is reported, not dropped.
-    func subscriber() throws -> Subscriber {
+    func subscriber(cache: PreferenceParseCache = PreferenceParseCache()) throws -> Subscriber {
         let preferences = SubscriberPreferences(
             email: try EmailAddress(parsing: email),
             name: name,
-            query: try query.map { try Query.parse($0) },
+            query: try query.flatMap { try cache.query($0) },
             categories: PaperRow.decode(categories),
             authors: PaperRow.decode(authors),
             minUpvotes: min_upvotes,
             maxPapers: max_papers,
-            schedule: try schedule.map { try Schedule.parse($0) },
+            schedule: try schedule.map { try cache.schedule($0) },
             format: DigestFormat(rawValue: format) ?? .both,
             paused: paused
         )

@@ -48,10 +48,11 @@ public enum SubscriberFile {
         result.reserveCapacity(items.count)
         var problems: [SubscriberFileError.Problem] = []
         var firstPosition: [EmailAddress: Int] = [:]
+        let cache = PreferenceParseCache()
         for (offset, item) in items.enumerated() {
             let position = offset + 1
             do {
-                let entry = try readEntry(item)
+                let entry = try readEntry(item, cache: cache)
                 if let earlier = firstPosition[entry.email] {
                     problems.append(.init(position: position, email: entry.email.description, reason: "the address is already listed at entry \(earlier)"))
                 } else {
@@ -72,7 +73,7 @@ public enum SubscriberFile {
             throw SubscriberFileError(file: file, problems: [.init(position: nil, email: nil, reason: "the file is empty")])
         }
         do {
-            return try readEntry(node)
+            return try readEntry(node, cache: PreferenceParseCache())
         } catch {
             throw SubscriberFileError(file: file, problems: [.init(position: nil, email: error.email, reason: error.reasons.joined(separator: "; "))])
         }
@@ -121,7 +122,7 @@ public enum SubscriberFile {
         var reasons: [String]
     }
 
-    static func readEntry(_ node: Node) throws(EntryFailure) -> SubscriberPreferences {
+    static func readEntry(_ node: Node, cache: PreferenceParseCache) throws(EntryFailure) -> SubscriberPreferences {
         guard let mapping = node.mapping else {
             throw EntryFailure(email: nil, reasons: ["an entry must be a mapping of keys (email, name, ...) to values"])
         }
@@ -151,12 +152,12 @@ public enum SubscriberFile {
             do { return try read(node) } catch { reasons.append(error.description); return nil }
         }
         prefs.name = field("name") { node throws(SubscriberFieldError) in try SubscriberValidation.name(try text(node, key: "name")) } ?? nil
-        prefs.query = field("query") { node throws(SubscriberFieldError) in try SubscriberValidation.query(try text(node, key: "query")) } ?? nil
+        prefs.query = field("query") { node throws(SubscriberFieldError) in try cache.query(try text(node, key: "query")) } ?? nil
         prefs.categories = field("categories") { node throws(SubscriberFieldError) in try SubscriberValidation.categories(try list(node, key: "categories")) } ?? []
         prefs.authors = field("authors") { node throws(SubscriberFieldError) in try SubscriberValidation.authors(try list(node, key: "authors")) } ?? []
         prefs.minUpvotes = field("min_upvotes") { node throws(SubscriberFieldError) in try SubscriberValidation.minUpvotes(try integer(node, key: "min_upvotes")) } ?? 0
         prefs.maxPapers = field("max_papers") { node throws(SubscriberFieldError) in try SubscriberValidation.maxPapers(try integer(node, key: "max_papers")) }
-        prefs.schedule = field("schedule") { node throws(SubscriberFieldError) in try SubscriberValidation.schedule(try text(node, key: "schedule")) }
+        prefs.schedule = field("schedule") { node throws(SubscriberFieldError) in try cache.schedule(try text(node, key: "schedule")) }
         prefs.format = field("format") { node throws(SubscriberFieldError) in try SubscriberValidation.format(try text(node, key: "format")) } ?? .both
         prefs.paused = field("paused") { node throws(SubscriberFieldError) in try boolean(node, key: "paused") } ?? false
 
@@ -166,7 +167,10 @@ public enum SubscriberFile {
 
     static func composeYAML(_ text: String, file: String) throws(SubscriberFileError) -> Node? {
         do {
-            return try Yams.compose(yaml: text)
+            // The basic resolver reads every scalar as text (the fields parse
+            // their own numbers and booleans): much faster than the default,
+            // which runs regular expressions on every scalar.
+            return try Yams.compose(yaml: text, Resolver.basic)
         } catch let error as YamlError {
             throw SubscriberFileError(file: file, problems: [.init(position: nil, email: nil, reason: "not valid YAML: \(PaperboyConfig.describe(error))")])
         } catch {
