@@ -45,6 +45,7 @@ extension ConfigOptions {
 }
 
 /// Runs a store operation, turning the store's refusals into exit 65 with their message.
+@discardableResult
 func storeChange<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
