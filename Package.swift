@@ -41,7 +41,7 @@ let package = Package(
                 "Curl", "PaperboyCore", "PaperboyStore",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [.embedInCode("Resources/demo-corpus.json")]
+            resources: [.embedInCode("Resources/demo-corpus.json"), .embedInCode("Resources/demo-feeds.json")]
         ),
         // One file per subcommand.
         .target(

@@ -2,19 +2,28 @@ import Foundation
 import PaperboyCore
 import PaperboyStore
 
-/// The bundled demo corpus: 61 titles and abstracts from a trending-papers
-/// listing on transfer learning, carried inside the binary so `--demo` runs
-/// need neither network nor config.
+/// The bundled demo corpus, carried inside the binary so `--demo` runs need
+/// neither network nor config:
+/// - `demo-corpus.json`: 61 titles and abstracts from a trending-papers
+///   listing on transfer learning (no ids, authors, dates or upvotes);
+/// - `demo-feeds.json`: the 11 papers of the real feed samples (Hugging Face
+///   daily papers, the arXiv API, rss.arxiv.org), with their authors,
+///   categories and upvotes, so author, category and upvote filters have
+///   something to work on.
 public enum DemoCorpus {
     /// The source name demo papers are recorded under.
     public static let sourceName = "demo"
 
-    /// The corpus file's bytes (`Sources/PaperboyDaemon/Resources/demo-corpus.json`).
+    /// The transfer-learning listing's bytes (`Sources/PaperboyDaemon/Resources/demo-corpus.json`).
     public static var bytes: [UInt8] { PackageResources.demo_corpus_json }
 
-    /// The corpus parsed as a `json` source.
+    /// The feed samples' bytes (`Sources/PaperboyDaemon/Resources/demo-feeds.json`).
+    public static var feedBytes: [UInt8] { PackageResources.demo_feeds_json }
+
+    /// Both files parsed as `json` sources: 72 papers.
     public static func papers(at time: Date) throws -> [Paper] {
-        try SourceType.json.parse(bytes, context: FeedContext(sourceName: sourceName, fetchedAt: time)).papers
+        let context = FeedContext(sourceName: sourceName, fetchedAt: time)
+        return try SourceType.json.parse(bytes, context: context).papers + SourceType.json.parse(feedBytes, context: context).papers
     }
 
     /// An in-memory store holding the demo corpus.

@@ -93,6 +93,30 @@ extension Store {
         }
     }
 
+    /// Papers first seen after `start` and at or before `end`: a digest's look-back window.
+    public func papers(firstSeenAfter start: Date, notAfter end: Date) throws -> [Paper] {
+        try writer.read { db in
+            try PaperRow
+                .filter(Column("first_seen_at") > start.timeIntervalSince1970 && Column("first_seen_at") <= end.timeIntervalSince1970)
+                .order(Column("id"))
+                .fetchAll(db).map(\.paper)
+        }
+    }
+
+    /// The stored papers among `ids` (canonical ids), in no particular order.
+    public func papers(ids: [String]) throws -> [Paper] {
+        try writer.read { db in
+            try PaperRow.filter(keys: ids).fetchAll(db).map(\.paper)
+        }
+    }
+
+    /// The newest first-seen time in the store, if any paper is stored.
+    public func latestFirstSeen() throws -> Date? {
+        try writer.read { db in
+            try Double.fetchOne(db, sql: "SELECT max(first_seen_at) FROM paper").map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
     /// How many papers are stored.
     public func paperCount() throws -> Int {
         try writer.read { db in try PaperRow.fetchCount(db) }

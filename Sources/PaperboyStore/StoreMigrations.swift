@@ -67,6 +67,21 @@ enum StoreMigrations {
                 t.column("updated_at", .double).notNull()
             }
         }
+        migrator.registerMigration("v3-likes-and-sent-papers") { db in
+            try db.alter(table: "subscriber") { t in
+                t.add(column: "likes", .text).notNull().defaults(to: "[]")   // JSON array of paper ids
+            }
+            // Every paper ever sent to a subscriber, by canonical id, so no
+            // paper (in any version, from any source) is sent to them twice.
+            try db.create(table: "sent_paper") { t in
+                t.column("subscriber_id", .integer).notNull()
+                    .references("subscriber", onDelete: .cascade)
+                t.column("paper_id", .text).notNull()
+                t.column("sent_at", .double).notNull()   // Unix seconds: when the digest was planned
+                t.primaryKey(["subscriber_id", "paper_id"])
+            }
+            try db.create(index: "sent_paper_time", on: "sent_paper", columns: ["sent_at"])
+        }
         return migrator
     }
 }

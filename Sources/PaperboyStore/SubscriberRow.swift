@@ -21,6 +21,7 @@ struct SubscriberRow: Codable, FetchableRecord, PersistableRecord {
     var unsubscribed_at: Double?
     var created_at: Double
     var updated_at: Double
+    var likes: String
 
     init(_ preferences: SubscriberPreferences, id: Int64?, pausedReason: String?, unsubscribedAt: Date?, createdAt: Date, updatedAt: Date) {
         self.id = id
@@ -38,6 +39,7 @@ struct SubscriberRow: Codable, FetchableRecord, PersistableRecord {
         unsubscribed_at = unsubscribedAt?.timeIntervalSince1970
         created_at = createdAt.timeIntervalSince1970
         updated_at = updatedAt.timeIntervalSince1970
+        likes = PaperRow.encode(preferences.likes)
     }
 
     init(_ subscriber: Subscriber) {
@@ -58,7 +60,8 @@ struct SubscriberRow: Codable, FetchableRecord, PersistableRecord {
             maxPapers: max_papers,
             schedule: try schedule.map { try cache.schedule($0) },
             format: DigestFormat(rawValue: format) ?? .both,
-            paused: paused
+            paused: paused,
+            likes: PaperRow.decode(likes)
         )
         return Subscriber(
             id: id ?? 0, preferences: preferences, pausedReason: paused_reason,

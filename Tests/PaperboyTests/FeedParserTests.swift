@@ -139,13 +139,21 @@ private func context(_ name: String = "test") -> FeedContext { FeedContext(sourc
 @Suite struct JSONPapersParserTests {
     @Test func readsTheDemoCorpus() throws {
         let papers = try DemoCorpus.papers(at: fetchedAt)
-        #expect(papers.count == 61)
-        #expect(Set(papers.map(\.id)).count == 61)
-        #expect(papers.allSatisfy { $0.id.hasPrefix("title-") && !$0.abstract.isEmpty && $0.upvotes == nil })
-        #expect(papers[1].title == "ScaLearn: Simple and Highly Parameter-Efficient Task Transfer by Learning to Scale")
+        #expect(papers.count == 72)
+        #expect(Set(papers.map(\.id)).count == 72)
+        let listing = Array(papers.prefix(61))
+        #expect(listing.allSatisfy { $0.id.hasPrefix("title-") && !$0.abstract.isEmpty && $0.upvotes == nil })
+        #expect(listing[1].title == "ScaLearn: Simple and Highly Parameter-Efficient Task Transfer by Learning to Scale")
         // Ids are stable: the same title always gives the same id.
-        #expect(papers[1].id == StableID.forTitle("ScaLearn: Simple and Highly Parameter-Efficient Task Transfer by Learning to Scale"))
+        #expect(listing[1].id == StableID.forTitle("ScaLearn: Simple and Highly Parameter-Efficient Task Transfer by Learning to Scale"))
         #expect(try DemoCorpus.papers(at: Date()).map(\.id) == papers.map(\.id))
+        // The feed samples bring authors, categories and upvotes.
+        let samples = Array(papers.dropFirst(61))
+        #expect(samples.map(\.id) == ["2410.18533", "2602.23229", "2312.02896", "2108.05102", "2508.13426", "2508.13428",
+                                       "2508.13429", "2508.13434", "2508.13435", "2508.14001", "2508.14002"])
+        #expect(samples[0].upvotes == 37)
+        #expect(samples[3].categories == ["math.NA", "cs.NA"])
+        #expect(samples[6].authors == ["Paulo André Lima de Castro"])
     }
 
     @Test func readsJSONLinesWithOptionalFields() throws {

@@ -11,6 +11,8 @@ import Yams
 /// digest:                     # optional
 ///   max_papers: 10
 ///   schedule: daily 08:00 UTC
+///   lookback: 7d
+///   ranking: {relevance: 1, trending: 0.5, likes: 1, half_life: 3d, title_weight: 2}
 /// sources:
 ///   - name: hf-daily
 ///     type: huggingface
@@ -109,6 +111,10 @@ public struct DigestSettings: Sendable, Equatable {
     public var maxPapers: Int = 10
     /// When digests go out (`digest.schedule`, default `daily 08:00 UTC`).
     public var schedule: Schedule = .standard
+    /// Papers first seen this long before a digest are candidates (`digest.lookback`, default 7 days).
+    public var lookback: Double = 7 * 86400
+    /// How candidates are ordered (`digest.ranking`).
+    public var ranking = RankingSettings()
 
     public init() {}
 
@@ -128,7 +134,9 @@ public struct DigestSettings: Sendable, Equatable {
                 throw reader.error("schedule", error.description)
             }
         }
-        try reader.finish(allowed: ["max_papers", "schedule"])
+        if let value = try reader.duration("lookback") { settings.lookback = value }
+        settings.ranking = try RankingSettings.read(try reader.mapping("ranking"))
+        try reader.finish(allowed: ["max_papers", "schedule", "lookback", "ranking"])
         return settings
     }
 }

@@ -6,6 +6,9 @@ struct TextFieldIndex: Sendable {
     private let wordPostings: Postings
     private let stemPostings: Postings
 
+    /// Per paper, the field's stems in order.
+    var stemsOfPapers: [[String]] { stems }
+
     init(texts: [String], stemmer: inout StemCache) {
         words = texts.map(TextAnalyzer.words)
         stems = words.map { $0.map { stemmer.stem($0) } }

@@ -31,6 +31,15 @@ public final class PaperIndex: @unchecked Sendable {
         evaluate(query.root).indices
     }
 
+    /// The papers a query tree matches, as a set (cheap to combine).
+    public func matchSet(_ node: QueryNode) -> PaperSet {
+        evaluate(node)
+    }
+
+    /// The per-paper stems of titles and abstracts, for relevance scoring.
+    var titleStems: [[String]] { title.stemsOfPapers }
+    var abstractStems: [[String]] { abstract.stemsOfPapers }
+
     /// The query's positive terms (those not under NOT) that occur in paper
     /// `index`, as the user wrote them, without field prefix or quotes and
     /// each once: `["knowledge distillation", "continual"]`. Empty for an

@@ -1,50 +1,51 @@
 /// A set of paper indexes in 0..<count, as a bitset: the unit of query evaluation.
-struct PaperSet: Equatable, Sendable {
+public struct PaperSet: Equatable, Sendable {
     private(set) var bits: [UInt64]
-    let count: Int
+    /// The size of the universe: papers 0..<count.
+    public let count: Int
 
     /// The empty set.
-    init(count: Int) {
+    public init(count: Int) {
         self.count = count
         bits = Array(repeating: 0, count: (count + 63) / 64)
     }
 
-    init<S: Sequence>(count: Int, members: S) where S.Element: BinaryInteger {
+    public init<S: Sequence>(count: Int, members: S) where S.Element: BinaryInteger {
         self.init(count: count)
         for member in members { insert(Int(member)) }
     }
 
     /// Every paper.
-    static func all(count: Int) -> PaperSet {
+    public static func all(count: Int) -> PaperSet {
         var set = PaperSet(count: count)
         set.bits = set.bits.map { _ in ~0 }
         set.clearTail()
         return set
     }
 
-    mutating func insert(_ index: Int) {
+    public mutating func insert(_ index: Int) {
         bits[index >> 6] |= 1 << UInt64(index & 63)
     }
 
-    func contains(_ index: Int) -> Bool {
+    public func contains(_ index: Int) -> Bool {
         index >= 0 && index < count && bits[index >> 6] & (1 << UInt64(index & 63)) != 0
     }
 
-    var isEmpty: Bool { bits.allSatisfy { $0 == 0 } }
+    public var isEmpty: Bool { bits.allSatisfy { $0 == 0 } }
 
-    mutating func formUnion(_ other: PaperSet) {
+    public mutating func formUnion(_ other: PaperSet) {
         for k in bits.indices { bits[k] |= other.bits[k] }
     }
 
-    mutating func formIntersection(_ other: PaperSet) {
+    public mutating func formIntersection(_ other: PaperSet) {
         for k in bits.indices { bits[k] &= other.bits[k] }
     }
 
-    mutating func subtract(_ other: PaperSet) {
+    public mutating func subtract(_ other: PaperSet) {
         for k in bits.indices { bits[k] &= ~other.bits[k] }
     }
 
-    func complement() -> PaperSet {
+    public func complement() -> PaperSet {
         var result = self
         for k in result.bits.indices { result.bits[k] = ~result.bits[k] }
         result.clearTail()
@@ -57,7 +58,7 @@ struct PaperSet: Equatable, Sendable {
     }
 
     /// The members, ascending.
-    var indices: [Int] {
+    public var indices: [Int] {
         var result: [Int] = []
         for (k, word) in bits.enumerated() where word != 0 {
             var rest = word

@@ -30,11 +30,13 @@ public struct SubscriberPreferences: Equatable, Sendable {
     public var schedule: Schedule?
     public var format: DigestFormat
     public var paused: Bool
+    /// Canonical ids of papers the subscriber liked: similar papers rank higher.
+    public var likes: [String]
 
     public init(
         email: EmailAddress, name: String? = nil, query: Query? = nil, categories: [String] = [],
         authors: [String] = [], minUpvotes: Int = 0, maxPapers: Int? = nil, schedule: Schedule? = nil,
-        format: DigestFormat = .both, paused: Bool = false
+        format: DigestFormat = .both, paused: Bool = false, likes: [String] = []
     ) {
         self.email = email
         self.name = name
@@ -46,6 +48,7 @@ public struct SubscriberPreferences: Equatable, Sendable {
         self.schedule = schedule
         self.format = format
         self.paused = paused
+        self.likes = likes
     }
 
     /// Names of the fields (as in the subscriber file) that differ from `other`.
@@ -61,6 +64,7 @@ public struct SubscriberPreferences: Equatable, Sendable {
         if schedule?.description != other.schedule?.description { fields.append("schedule") }
         if format != other.format { fields.append("format") }
         if paused != other.paused { fields.append("paused") }
+        if likes != other.likes { fields.append("like") }
         return fields
     }
 }

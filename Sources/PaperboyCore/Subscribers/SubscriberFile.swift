@@ -14,12 +14,13 @@ import Yams
 ///     schedule: daily 08:00 Europe/Berlin
 ///     format: both
 ///     paused: false
+///     like: [2410.18533]      # optional: papers liked, "more like these"
 /// ```
 ///
 /// Only `email` is required; a field left out takes its default.
 public enum SubscriberFile {
     /// The keys an entry may have, in the order `render` writes them.
-    public static let keys = ["email", "name", "query", "categories", "authors", "min_upvotes", "max_papers", "schedule", "format", "paused"]
+    public static let keys = ["email", "name", "query", "categories", "authors", "min_upvotes", "max_papers", "schedule", "format", "paused", "like"]
 
     /// Parses a whole file. Every bad entry is reported (position, address,
     /// reasons), so one run shows everything to fix.
@@ -114,6 +115,7 @@ public enum SubscriberFile {
         if let schedule = s.schedule { lines.append("schedule: \(YAMLText.scalar(schedule.description))") }
         lines.append("format: \(s.format.rawValue)")
         lines.append("paused: \(s.paused)")
+        if !s.likes.isEmpty { lines.append("like: \(YAMLText.flowList(s.likes))") }
         return lines
     }
 
@@ -160,6 +162,7 @@ public enum SubscriberFile {
         prefs.schedule = field("schedule") { node throws(SubscriberFieldError) in try cache.schedule(try text(node, key: "schedule")) }
         prefs.format = field("format") { node throws(SubscriberFieldError) in try SubscriberValidation.format(try text(node, key: "format")) } ?? .both
         prefs.paused = field("paused") { node throws(SubscriberFieldError) in try boolean(node, key: "paused") } ?? false
+        prefs.likes = field("like") { node throws(SubscriberFieldError) in try SubscriberValidation.likes(try list(node, key: "like")) } ?? []
 
         if !reasons.isEmpty { throw EntryFailure(email: emailText, reasons: reasons) }
         return prefs

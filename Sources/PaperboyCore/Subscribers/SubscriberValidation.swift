@@ -80,6 +80,25 @@ public enum SubscriberValidation {
         return format
     }
 
+    /// Paper ids: arXiv ids (any version or URL form, stored without the
+    /// version) or `title-…` ids; de-duplicated, order kept.
+    public static func likes(_ values: [String]) throws(SubscriberFieldError) -> [String] {
+        var result: [String] = []
+        for value in values {
+            let text = TextNormalizer.trimmed(value)
+            let id: String
+            if let arxiv = ArxivID(parsing: text) {
+                id = arxiv.id
+            } else if text.hasPrefix("title-"), text.count == 22, text.dropFirst(6).allSatisfy(\.isHexDigit) {
+                id = text
+            } else {
+                throw SubscriberFieldError(field: "like", message: "\"\(text.debugEscaped)\" is not a paper id; use an arXiv id such as 2410.18533 or a title-… id from `paperboy papers list`")
+            }
+            if !result.contains(id) { result.append(id) }
+        }
+        return result
+    }
+
     static func cleanText(_ text: String, field: String) throws(SubscriberFieldError) -> String? {
         try rejectControlCharacters(text, field: field)
         let clean = TextNormalizer.collapsed(text)

@@ -1,0 +1,247 @@
+import Foundation
+
+/// Chooses and orders the papers of each subscriber's digest at one moment.
+///
+/// Built once per run over the papers in the look-back window: matching is
+/// set-based (`PaperIndex`), relevance and similarity come from a shared
+/// `RelevanceIndex`, and trending is computed once per paper, so each
+/// subscriber costs set operations and a scan of their own candidates,
+/// never a database round trip. The same inputs always give the same digest.
+public final class DigestSelector: Sendable {
+    public let at: Date
+    public let windowStart: Date
+    public let ranking: RankingSettings
+    /// The papers first seen in the window (after `windowStart`, not after `at`), by id.
+    public let papers: [Paper]
+    let index: PaperIndex
+    let relevance: RelevanceIndex
+    /// Per paper: trending scaled to 0...1.
+    let trending: [Double]
+    /// Per paper: its date for tie-breaks (published, else first seen).
+    let recency: [Double]
+    /// Papers by (trending, recency, id): the order of a digest without query or likes.
+    let trendingOrder: [Int]
+    let positionByID: [String: Int]
+    /// TF-IDF vectors of liked papers outside the window, by id.
+    let outsideVectors: [String: SparseVector]
+
+    /// - Parameters:
+    ///   - papers: the papers first seen in the window (others are ignored).
+    ///   - likedPapers: papers subscribers liked that may be outside the window.
+    public init(papers candidates: [Paper], at: Date, lookback: Double, ranking: RankingSettings, likedPapers: [Paper] = []) {
+        self.at = at
+        windowStart = at.addingTimeInterval(-lookback)
+        self.ranking = ranking
+        let window = candidates
+            .filter { $0.firstSeenAt > at.addingTimeInterval(-lookback) && $0.firstSeenAt <= at }
+            .sorted { $0.id < $1.id }
+        papers = window
+        index = PaperIndex(papers: window)
+        relevance = RelevanceIndex(index: index, titleWeight: ranking.titleWeight)
+        positionByID = Dictionary(window.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { first, _ in first })
+        recency = window.map { ($0.publishedAt ?? $0.firstSeenAt).timeIntervalSince1970 }
+        let raw = window.map { paper -> Double in
+            let upvotes = Double(max(0, paper.upvotes ?? 0))
+            let age = max(0, at.timeIntervalSince(paper.publishedAt ?? paper.firstSeenAt))
+            return log1p(upvotes) * pow(0.5, age / max(1, ranking.halfLife))
+        }
+        let top = raw.max() ?? 0
+        trending = top > 0 ? raw.map { $0 / top } : raw.map { _ in 0 }
+        let trendingCopy = trending
+        let recencyCopy = recency
+        trendingOrder = window.indices.sorted { a, b in
+            if trendingCopy[a] != trendingCopy[b] { return trendingCopy[a] > trendingCopy[b] }
+            if recencyCopy[a] != recencyCopy[b] { return recencyCopy[a] > recencyCopy[b] }
+            return window[a].id < window[b].id
+        }
+        var outside: [String: SparseVector] = [:]
+        for paper in likedPapers where positionByID[paper.id] == nil {
+            outside[paper.id] = relevance.vector(title: paper.title, abstract: paper.abstract, titleWeight: ranking.titleWeight)
+        }
+        outsideVectors = outside
+    }
+
+    /// The digest for one subscriber: at most `maxPapers` papers, best first.
+    /// `sent` holds the ids of papers already sent to them.
+    public func select(_ preferences: SubscriberPreferences, maxPapers: Int, sent: Set<String>) -> [RankedPaper] {
+        let matched = matchSet(preferences)
+        if preferences.query == nil && preferences.likes.isEmpty {
+            // Plain "trending papers": walk the shared trending order.
+            var result: [RankedPaper] = []
+            for paper in trendingOrder where result.count < maxPapers {
+                guard matched.contains(paper), passes(paper, preferences), !sent.contains(papers[paper].id) else { continue }
+                result.append(ranked(paper, relevance: 0, similarity: 0, query: nil))
+            }
+            return result
+        }
+        let candidates = matched.indices.filter { passes($0, preferences) && !sent.contains(papers[$0].id) }
+        return rank(candidates, preferences, limit: maxPapers)
+    }
+
+    /// What `paperboy explain` shows: the digest, every other paper with the
+    /// reason it was left out, and a sentence when the digest is empty.
+    /// `outside` are stored papers outside the window, listed when they match.
+    public func explain(_ preferences: SubscriberPreferences, maxPapers: Int, sent: Set<String>, outside: [Paper] = [], storeIsEmpty: Bool = false, latestFirstSeen: Date? = nil) -> DigestExplanation {
+        let matched = matchSet(preferences)
+        var excluded: [ExcludedPaper] = []
+        var candidates: [Int] = []
+        var belowMin = 0
+        var alreadySent = 0
+        for paper in papers.indices {
+            if !matched.contains(paper) {
+                excluded.append(ExcludedPaper(paper: papers[paper], reason: .noMatch))
+            } else if !passes(paper, preferences) {
+                belowMin += 1
+                excluded.append(ExcludedPaper(paper: papers[paper], reason: .belowMinUpvotes))
+            } else if sent.contains(papers[paper].id) {
+                alreadySent += 1
+                excluded.append(ExcludedPaper(paper: papers[paper], reason: .alreadySent))
+            } else {
+                candidates.append(paper)
+            }
+        }
+        let ordered = rank(candidates, preferences, limit: candidates.count)
+        let selected = Array(ordered.prefix(maxPapers))
+        excluded = ordered.dropFirst(maxPapers).map { ExcludedPaper(paper: $0.paper, reason: .cutByMaxPapers, ranked: $0) } + excluded
+        if !outside.isEmpty {
+            let outsideIndex = PaperIndex(papers: outside)
+            let outsideMatches = outsideIndex.matchSet(filterNode(preferences))
+            for paper in outsideMatches.indices {
+                excluded.append(ExcludedPaper(paper: outside[paper], reason: .outsideWindow))
+            }
+        }
+
+        var reason: String?
+        if selected.isEmpty {
+            let days = Self.describe(duration: at.timeIntervalSince(windowStart))
+            if papers.isEmpty {
+                if storeIsEmpty {
+                    reason = "Nothing was fetched in the \(days) before \(Self.describe(at)): the store holds no papers yet; run `paperboy fetch` and check the sources."
+                } else {
+                    let newest = latestFirstSeen.map { " (the newest paper was first seen \(Self.describe($0)))" } ?? ""
+                    reason = "Nothing was fetched in the \(days) before \(Self.describe(at))\(newest): check that `paperboy fetch` runs and the sources answer."
+                }
+            } else if matched.isEmpty {
+                reason = "None of the \(papers.count) papers first seen in the \(days) before \(Self.describe(at)) matched the subscriber's query, categories or authors."
+            } else if alreadySent > 0 && belowMin == 0 {
+                reason = "Every paper that matched (\(alreadySent)) was already sent to this subscriber."
+            } else if belowMin > 0 && alreadySent == 0 {
+                reason = "\(belowMin) paper\(belowMin == 1 ? "" : "s") matched, but none has the \(preferences.minUpvotes) upvotes the subscriber asks for (min_upvotes)."
+            } else {
+                reason = "Of the papers that matched, \(alreadySent) were already sent and \(belowMin) have fewer than \(preferences.minUpvotes) upvotes (min_upvotes)."
+            }
+        }
+        return DigestExplanation(selected: selected, excluded: excluded, emptyReason: reason)
+    }
+
+    // MARK: Matching
+
+    /// Query, categories (any of) and authors (any of), as one tree.
+    func filterNode(_ preferences: SubscriberPreferences) -> QueryNode {
+        var parts: [QueryNode] = []
+        if let query = preferences.query { parts.append(query.root) }
+        let categories = preferences.categories.map { QueryNode.term(QueryTerm(field: .category, words: TextAnalyzer.words($0))) }
+        if !categories.isEmpty { parts.append(.or(categories)) }
+        let authors = preferences.authors.map { QueryNode.term(QueryTerm(field: .author, words: TextAnalyzer.words($0))) }
+        if !authors.isEmpty { parts.append(.or(authors)) }
+        return parts.count == 1 ? parts[0] : .and(parts)
+    }
+
+    func matchSet(_ preferences: SubscriberPreferences) -> PaperSet {
+        if preferences.query == nil && preferences.categories.isEmpty && preferences.authors.isEmpty {
+            return PaperSet.all(count: papers.count)
+        }
+        return index.matchSet(filterNode(preferences))
+    }
+
+    /// At least min_upvotes (no upvote data counts as 0).
+    func passes(_ paper: Int, _ preferences: SubscriberPreferences) -> Bool {
+        (papers[paper].upvotes ?? 0) >= preferences.minUpvotes
+    }
+
+    // MARK: Ranking
+
+    func rank(_ candidates: [Int], _ preferences: SubscriberPreferences, limit: Int) -> [RankedPaper] {
+        guard !candidates.isEmpty, limit > 0 else { return [] }
+        var relevanceScores = [Double](repeating: 0, count: candidates.count)
+        if let query = preferences.query {
+            let stems = Self.relevanceStems(query.root)
+            if !stems.isEmpty {
+                var slot = [Int32: Int]()
+                slot.reserveCapacity(candidates.count)
+                for (k, paper) in candidates.enumerated() { slot[Int32(paper)] = k }
+                for stem in stems {
+                    for entry in relevance.bm25(stem: stem) {
+                        if let k = slot[entry.paper] { relevanceScores[k] += Double(entry.score) }
+                    }
+                }
+                let best = relevanceScores.max() ?? 0
+                if best > 0 { relevanceScores = relevanceScores.map { $0 / best } }
+            }
+        }
+        var similarities = [Double](repeating: 0, count: candidates.count)
+        if !preferences.likes.isEmpty {
+            let liked = preferences.likes.compactMap { id in positionByID[id].map { relevance.vectors[$0] } ?? outsideVectors[id] }
+            if !liked.isEmpty {
+                let centroid = SparseVector.centroid(liked)
+                for (k, paper) in candidates.enumerated() { similarities[k] = Double(relevance.vectors[paper].dot(centroid)) }
+            }
+        }
+        var scored: [(paper: Int, score: Double, relevance: Double, similarity: Double)] = []
+        scored.reserveCapacity(candidates.count)
+        for (k, paper) in candidates.enumerated() {
+            let score = ranking.relevance * relevanceScores[k] + ranking.trending * trending[paper] + ranking.likes * similarities[k]
+            scored.append((paper, score, relevanceScores[k], similarities[k]))
+        }
+        let order: (Int, Int) -> Bool = { [papers, recency] a, b in
+            if recency[a] != recency[b] { return recency[a] > recency[b] }
+            return papers[a].id < papers[b].id
+        }
+        scored.sort { a, b in a.score != b.score ? a.score > b.score : order(a.paper, b.paper) }
+        return scored.prefix(limit).map { ranked($0.paper, relevance: $0.relevance, similarity: $0.similarity, query: preferences.query) }
+    }
+
+    func ranked(_ paper: Int, relevance: Double, similarity: Double, query: Query?) -> RankedPaper {
+        let score = ranking.relevance * relevance + ranking.trending * trending[paper] + ranking.likes * similarity
+        return RankedPaper(
+            paper: papers[paper], score: score, relevance: relevance, trending: trending[paper], similarity: similarity,
+            matchedTerms: query.map { index.matchedTerms($0, paper: paper) } ?? []
+        )
+    }
+
+    /// Stems of the query's words that count for relevance: positive terms on
+    /// title or abstract (prefix terms only filter; they do not score).
+    static func relevanceStems(_ node: QueryNode) -> [String] {
+        var stems: [String] = []
+        func walk(_ node: QueryNode, positive: Bool) {
+            switch node {
+            case .term(let term):
+                guard positive, !term.isPrefix, term.field == nil || term.field == .title || term.field == .abstract else { return }
+                for word in term.words {
+                    let stem = PorterStemmer.stem(word)
+                    if !stems.contains(stem) { stems.append(stem) }
+                }
+            case .and(let items), .or(let items):
+                for item in items { walk(item, positive: positive) }
+            case .not(let inner):
+                walk(inner, positive: !positive)
+            }
+        }
+        walk(node, positive: true)
+        return stems
+    }
+
+    static func describe(duration: Double) -> String {
+        let days = duration / 86400
+        if days == days.rounded() { return Int(days) == 1 ? "day" : "\(Int(days)) days" }
+        let hours = duration / 3600
+        return hours == hours.rounded() ? "\(Int(hours)) hours" : "\(Int(duration)) seconds"
+    }
+
+    static func describe(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return String(format: "%04d-%02d-%02d %02d:%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!)
+    }
+}

@@ -1,0 +1,41 @@
+/// A paper chosen for a digest, with the parts of its score.
+public struct RankedPaper: Sendable {
+    public var paper: Paper
+    /// The blended score that ordered it (higher first).
+    public var score: Double
+    /// BM25 relevance to the query, scaled so the subscriber's best candidate is 1.
+    public var relevance: Double
+    /// Upvotes decayed by age, scaled so the window's most trending paper is 1.
+    public var trending: Double
+    /// Cosine similarity to the centroid of the subscriber's liked papers.
+    public var similarity: Double
+    /// The subscriber's query terms found in the paper, as they wrote them.
+    public var matchedTerms: [String]
+}
+
+/// Why a paper is not in a subscriber's digest.
+public enum ExclusionReason: String, Sendable, Codable, CaseIterable {
+    case outsideWindow = "outside the window"
+    case noMatch = "no match"
+    case belowMinUpvotes = "below min upvotes"
+    case alreadySent = "already sent"
+    case cutByMaxPapers = "cut by max papers"
+}
+
+/// A paper left out of a digest, and why.
+public struct ExcludedPaper: Sendable {
+    public var paper: Paper
+    public var reason: ExclusionReason
+    /// The score it had, for papers cut by max papers.
+    public var ranked: RankedPaper?
+}
+
+/// Everything `paperboy explain` shows for one subscriber at one time.
+public struct DigestExplanation: Sendable {
+    /// The digest, best first.
+    public var selected: [RankedPaper]
+    /// Every other paper considered, with its reason, in the order explain lists them.
+    public var excluded: [ExcludedPaper]
+    /// When the digest is empty: why, in one sentence.
+    public var emptyReason: String?
+}

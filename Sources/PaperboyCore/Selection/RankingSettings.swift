@@ -1,0 +1,38 @@
+/// How candidates are ordered (`digest.ranking`): a weighted sum of
+/// relevance to the query, trending (upvotes decayed by age) and
+/// similarity to the subscriber's liked papers, each scaled to 0...1.
+public struct RankingSettings: Sendable, Equatable {
+    /// Weight of BM25 relevance to the query (`relevance`, default 1).
+    public var relevance: Double = 1
+    /// Weight of trending (`trending`, default 0.5).
+    public var trending: Double = 0.5
+    /// Weight of similarity to liked papers (`likes`, default 1).
+    public var likes: Double = 1
+    /// Upvotes lose half their weight every `half_life` of a paper's age (default 3 days).
+    public var halfLife: Double = 3 * 86400
+    /// A query word in the title counts this many times one in the abstract (`title_weight`, default 2).
+    public var titleWeight: Double = 2
+
+    public init() {}
+}
+
+extension RankingSettings {
+    static func read(_ reader: ConfigReader?) throws(ConfigError) -> RankingSettings {
+        var settings = RankingSettings()
+        guard var reader else { return settings }
+        func weight(_ key: String, _ reader: inout ConfigReader) throws(ConfigError) -> Double? {
+            guard let text = try reader.string(key) else { return nil }
+            guard let value = Double(text), value >= 0, value.isFinite else {
+                throw reader.error(key, "\"\(text)\" is not a weight; use a number of 0 or more, such as 0.5")
+            }
+            return value
+        }
+        if let value = try weight("relevance", &reader) { settings.relevance = value }
+        if let value = try weight("trending", &reader) { settings.trending = value }
+        if let value = try weight("likes", &reader) { settings.likes = value }
+        if let value = try weight("title_weight", &reader) { settings.titleWeight = value }
+        if let value = try reader.duration("half_life") { settings.halfLife = value }
+        try reader.finish(allowed: ["relevance", "trending", "likes", "half_life", "title_weight"])
+        return settings
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+
+/// Term statistics of one batch of papers, for ranking: BM25F relevance of
+/// query words over title and abstract (the title weighted higher), and
+/// TF-IDF vectors for "more like these".
+///
+/// Built once per run from a `PaperIndex`; each word's scores are computed
+/// the first time a query asks for them and cached. Thread-safe.
+public final class RelevanceIndex: @unchecked Sendable {
+    static let k1 = 1.2
+    static let b = 0.75
+
+    let paperCount: Int
+    /// Stem → dense id.
+    private let stemIDs: [String: Int32]
+    /// Per stem id: the papers containing it, ascending, with the weighted term frequency.
+    private let postings: [[(paper: Int32, weightedTF: Float)]]
+    /// Per paper: title weight × title length + abstract length.
+    private let weightedLengths: [Float]
+    private let averageLength: Float
+    /// Per paper: its TF-IDF vector, L2-normalised, sorted by stem id.
+    let vectors: [SparseVector]
+
+    private let lock = NSLock()
+    /// Guarded by `lock`: BM25 contribution of a stem, per paper containing it.
+    private var bm25Cache: [Int32: [(paper: Int32, score: Float)]] = [:]
+
+    public init(index: PaperIndex, titleWeight: Double) {
+        let titles = index.titleStems
+        let abstracts = index.abstractStems
+        paperCount = titles.count
+        var ids: [String: Int32] = [:]
+        var postings: [[(paper: Int32, weightedTF: Float)]] = []
+        var lengths: [Float] = []
+        var paperTerms: [[(Int32, Float)]] = []
+        lengths.reserveCapacity(paperCount)
+        for paper in 0..<paperCount {
+            var tf: [Int32: Float] = [:]
+            for (stems, weight) in [(titles[paper], Float(titleWeight)), (abstracts[paper], 1)] {
+                for stem in stems {
+                    let id: Int32
+                    if let known = ids[stem] {
+                        id = known
+                    } else {
+                        id = Int32(postings.count)
+                        ids[stem] = id
+                        postings.append([])
+                    }
+                    tf[id, default: 0] += weight
+                }
+            }
+            let terms = tf.sorted { $0.key < $1.key }
+            for (id, weighted) in terms { postings[Int(id)].append((Int32(paper), weighted)) }
+            paperTerms.append(terms.map { ($0.key, $0.value) })
+            lengths.append(Float(titleWeight) * Float(titles[paper].count) + Float(abstracts[paper].count))
+        }
+        stemIDs = ids
+        self.postings = postings
+        weightedLengths = lengths
+        averageLength = lengths.isEmpty ? 1 : max(1, lengths.reduce(0, +) / Float(lengths.count))
+        let n = Double(paperCount)
+        let idf = postings.map { Float(log(1 + (n - Double($0.count) + 0.5) / (Double($0.count) + 0.5))) }
+        vectors = paperTerms.map { terms in
+            SparseVector(terms.map { ($0.0, (1 + log($0.1)) * idf[Int($0.0)]) })
+        }
+    }
+
+    /// The BM25F score of one query stem for every paper containing it.
+    func bm25(stem: String) -> [(paper: Int32, score: Float)] {
+        guard let id = stemIDs[stem] else { return [] }
+        lock.lock()
+        if let cached = bm25Cache[id] {
+            lock.unlock()
+            return cached
+        }
+        lock.unlock()
+        let list = postings[Int(id)]
+        let n = Double(paperCount)
+        let idf = Float(log(1 + (n - Double(list.count) + 0.5) / (Double(list.count) + 0.5)))
+        let k1 = Float(Self.k1)
+        let b = Float(Self.b)
+        let scores = list.map { entry -> (paper: Int32, score: Float) in
+            let norm = k1 * (1 - b + b * weightedLengths[Int(entry.paper)] / averageLength)
+            return (entry.paper, idf * entry.weightedTF * (k1 + 1) / (entry.weightedTF + norm))
+        }
+        lock.lock()
+        bm25Cache[id] = scores
+        lock.unlock()
+        return scores
+    }
+
+    /// The TF-IDF vector of a paper outside this batch (a liked paper from
+    /// earlier), over this batch's vocabulary.
+    func vector(title: String, abstract: String, titleWeight: Double) -> SparseVector {
+        var tf: [Int32: Float] = [:]
+        for (text, weight) in [(title, Float(titleWeight)), (abstract, 1)] {
+            for stem in TextAnalyzer.stems(text) {
+                if let id = stemIDs[stem] { tf[id, default: 0] += weight }
+            }
+        }
+        let n = Double(paperCount)
+        return SparseVector(tf.map { id, count in
+            let df = Double(postings[Int(id)].count)
+            return (id, (1 + log(count)) * Float(log(1 + (n - df + 0.5) / (df + 0.5))))
+        })
+    }
+}
+
+/// A sparse vector over stem ids, sorted by id and L2-normalised.
+struct SparseVector: Sendable {
+    let ids: [Int32]
+    let values: [Float]
+
+    init(_ entries: [(Int32, Float)]) {
+        let sorted = entries.filter { $0.1 > 0 }.sorted { $0.0 < $1.0 }
+        let norm = sorted.reduce(Float(0)) { $0 + $1.1 * $1.1 }.squareRoot()
+        ids = sorted.map(\.0)
+        values = norm > 0 ? sorted.map { $0.1 / norm } : sorted.map(\.1)
+    }
+
+    var isEmpty: Bool { ids.isEmpty }
+
+    /// Cosine similarity with another normalised vector.
+    func dot(_ other: SparseVector) -> Float {
+        var i = 0, j = 0
+        var sum: Float = 0
+        while i < ids.count && j < other.ids.count {
+            if ids[i] == other.ids[j] {
+                sum += values[i] * other.values[j]
+                i += 1
+                j += 1
+            } else if ids[i] < other.ids[j] {
+                i += 1
+            } else {
+                j += 1
+            }
+        }
+        return sum
+    }
+
+    /// The normalised mean of several vectors.
+    static func centroid(_ vectors: [SparseVector]) -> SparseVector {
+        var sum: [Int32: Float] = [:]
+        for vector in vectors {
+            for (id, value) in zip(vector.ids, vector.values) { sum[id, default: 0] += value }
+        }
+        return SparseVector(sum.map { ($0.key, $0.value) })
+    }
+}
