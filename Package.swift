@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "paperboy", targets: ["paperboy"]),
+        .executable(name: "paperboy-bench", targets: ["paperboy-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -53,6 +54,8 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "paperboy", dependencies: ["PaperboyCLI"]),
+        // Benchmarks that print numbers (`swift run -c release paperboy-bench select ...`).
+        .executableTarget(name: "paperboy-bench", dependencies: ["PaperboyCore"]),
         .testTarget(
             name: "PaperboyTests",
             dependencies: [

@@ -14,6 +14,7 @@ struct SubscriberCommand: ParsableCommand {
             SubscriberRemoveCommand.self, SubscriberPauseCommand.self, SubscriberResumeCommand.self,
             SubscriberListCommand.self, SubscriberShowCommand.self,
             SubscriberImportCommand.self, SubscriberExportCommand.self,
+            SubscriberLikeCommand.self, SubscriberUnlikeCommand.self,
         ]
     )
 }

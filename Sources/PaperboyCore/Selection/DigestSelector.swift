@@ -15,7 +15,7 @@ public final class DigestSelector: Sendable {
     public let papers: [Paper]
     let index: PaperIndex
     let relevance: RelevanceIndex
-    /// Per paper: trending scaled to 0...1.
+    /// Per paper: log(1 + upvotes), halved every half-life since first seen, scaled to 0...1.
     let trending: [Double]
     /// Per paper: its date for tie-breaks (published, else first seen).
     let recency: [Double]
@@ -42,7 +42,9 @@ public final class DigestSelector: Sendable {
         recency = window.map { ($0.publishedAt ?? $0.firstSeenAt).timeIntervalSince1970 }
         let raw = window.map { paper -> Double in
             let upvotes = Double(max(0, paper.upvotes ?? 0))
-            let age = max(0, at.timeIntervalSince(paper.publishedAt ?? paper.firstSeenAt))
+            // Age since Paperboy first saw it: a paper trends when it appears
+            // in a feed, however long ago it was first submitted to arXiv.
+            let age = max(0, at.timeIntervalSince(paper.firstSeenAt))
             return log1p(upvotes) * pow(0.5, age / max(1, ranking.halfLife))
         }
         let top = raw.max() ?? 0
@@ -167,12 +169,13 @@ public final class DigestSelector: Sendable {
         if let query = preferences.query {
             let stems = Self.relevanceStems(query.root)
             if !stems.isEmpty {
-                var slot = [Int32: Int]()
-                slot.reserveCapacity(candidates.count)
-                for (k, paper) in candidates.enumerated() { slot[Int32(paper)] = k }
+                // Where each candidate sits in `candidates`, by paper: -1 for non-candidates.
+                var slot = [Int32](repeating: -1, count: papers.count)
+                for (k, paper) in candidates.enumerated() { slot[paper] = Int32(k) }
                 for stem in stems {
                     for entry in relevance.bm25(stem: stem) {
-                        if let k = slot[entry.paper] { relevanceScores[k] += Double(entry.score) }
+                        let k = slot[Int(entry.paper)]
+                        if k >= 0 { relevanceScores[Int(k)] += Double(entry.score) }
                     }
                 }
                 let best = relevanceScores.max() ?? 0
@@ -183,22 +186,32 @@ public final class DigestSelector: Sendable {
         if !preferences.likes.isEmpty {
             let liked = preferences.likes.compactMap { id in positionByID[id].map { relevance.vectors[$0] } ?? outsideVectors[id] }
             if !liked.isEmpty {
-                let centroid = SparseVector.centroid(liked)
-                for (k, paper) in candidates.enumerated() { similarities[k] = Double(relevance.vectors[paper].dot(centroid)) }
+                let centroid = SparseVector.denseCentroid(liked, count: relevance.stemCount)
+                for (k, paper) in candidates.enumerated() { similarities[k] = Double(relevance.vectors[paper].dot(dense: centroid)) }
             }
         }
-        var scored: [(paper: Int, score: Double, relevance: Double, similarity: Double)] = []
-        scored.reserveCapacity(candidates.count)
+        // Keep the best `limit` by (score, recency, id), without sorting every candidate.
+        var best: [(paper: Int, score: Double, relevance: Double, similarity: Double)] = []
+        best.reserveCapacity(min(limit, candidates.count) + 1)
+        let precedes: ((paper: Int, score: Double, relevance: Double, similarity: Double), (paper: Int, score: Double, relevance: Double, similarity: Double)) -> Bool = { [papers, recency] a, b in
+            if a.score != b.score { return a.score > b.score }
+            if recency[a.paper] != recency[b.paper] { return recency[a.paper] > recency[b.paper] }
+            return papers[a.paper].id < papers[b.paper].id
+        }
         for (k, paper) in candidates.enumerated() {
-            let score = ranking.relevance * relevanceScores[k] + ranking.trending * trending[paper] + ranking.likes * similarities[k]
-            scored.append((paper, score, relevanceScores[k], similarities[k]))
+            let entry = (paper: paper, score: ranking.relevance * relevanceScores[k] + ranking.trending * trending[paper] + ranking.likes * similarities[k],
+                         relevance: relevanceScores[k], similarity: similarities[k])
+            if best.count == limit, let last = best.last, !precedes(entry, last) { continue }
+            var low = 0
+            var high = best.count
+            while low < high {
+                let middle = (low + high) / 2
+                if precedes(best[middle], entry) { low = middle + 1 } else { high = middle }
+            }
+            best.insert(entry, at: low)
+            if best.count > limit { best.removeLast() }
         }
-        let order: (Int, Int) -> Bool = { [papers, recency] a, b in
-            if recency[a] != recency[b] { return recency[a] > recency[b] }
-            return papers[a].id < papers[b].id
-        }
-        scored.sort { a, b in a.score != b.score ? a.score > b.score : order(a.paper, b.paper) }
-        return scored.prefix(limit).map { ranked($0.paper, relevance: $0.relevance, similarity: $0.similarity, query: preferences.query) }
+        return best.map { ranked($0.paper, relevance: $0.relevance, similarity: $0.similarity, query: preferences.query) }
     }
 
     func ranked(_ paper: Int, relevance: Double, similarity: Double, query: Query?) -> RankedPaper {

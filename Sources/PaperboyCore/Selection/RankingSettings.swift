@@ -8,7 +8,7 @@ public struct RankingSettings: Sendable, Equatable {
     public var trending: Double = 0.5
     /// Weight of similarity to liked papers (`likes`, default 1).
     public var likes: Double = 1
-    /// Upvotes lose half their weight every `half_life` of a paper's age (default 3 days).
+    /// Upvotes lose half their weight every `half_life` since the paper was first seen (default 3 days).
     public var halfLife: Double = 3 * 86400
     /// A query word in the title counts this many times one in the abstract (`title_weight`, default 2).
     public var titleWeight: Double = 2

@@ -11,6 +11,8 @@ public final class RelevanceIndex: @unchecked Sendable {
     static let b = 0.75
 
     let paperCount: Int
+    /// How many distinct stems the batch has (stem ids are 0..<stemCount).
+    var stemCount: Int { postings.count }
     /// Stem → dense id.
     private let stemIDs: [String: Int32]
     /// Per stem id: the papers containing it, ascending, with the weighted term frequency.
@@ -120,6 +122,14 @@ struct SparseVector: Sendable {
 
     var isEmpty: Bool { ids.isEmpty }
 
+    /// Dot product with a dense vector indexed by stem id.
+    func dot(dense: [Float]) -> Float {
+        var sum: Float = 0
+        for k in ids.indices { sum += values[k] * dense[Int(ids[k])] }
+        return sum
+    }
+
+
     /// Cosine similarity with another normalised vector.
     func dot(_ other: SparseVector) -> Float {
         var i = 0, j = 0
@@ -138,12 +148,17 @@ struct SparseVector: Sendable {
         return sum
     }
 
-    /// The normalised mean of several vectors.
-    static func centroid(_ vectors: [SparseVector]) -> SparseVector {
-        var sum: [Int32: Float] = [:]
+    /// The normalised mean of several vectors, spread over `count` stem ids
+    /// (a dense array makes each candidate's dot product one pass over its own stems).
+    static func denseCentroid(_ vectors: [SparseVector], count: Int) -> [Float] {
+        var sum = [Float](repeating: 0, count: count)
         for vector in vectors {
-            for (id, value) in zip(vector.ids, vector.values) { sum[id, default: 0] += value }
+            for k in vector.ids.indices where Int(vector.ids[k]) < count { sum[Int(vector.ids[k])] += vector.values[k] }
         }
+        let norm = sum.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+        if norm > 0 { for k in sum.indices where sum[k] != 0 { sum[k] /= norm } }
+        return sum
+    }
         return SparseVector(sum.map { ($0.key, $0.value) })
     }
 }

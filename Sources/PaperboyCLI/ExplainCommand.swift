@@ -1,0 +1,142 @@
+import ArgumentParser
+import Foundation
+import PaperboyCore
+import PaperboyDaemon
+import PaperboyStore
+
+/// `paperboy explain EMAIL [--at TIME] [--json]`: why a digest holds what it holds.
+struct ExplainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Show the papers a subscriber's digest would hold, with scores, and why every other paper is left out.",
+        discussion: "Reasons: no match, below min upvotes, outside the window, already sent, cut by max papers. An empty digest gets one sentence saying why. Changes nothing."
+    )
+
+    @OptionGroup var config: ConfigOptions
+    @OptionGroup var address: EmailArgument
+
+    @Option(help: ArgumentHelp("The moment of the digest, ISO 8601 such as 2026-11-30T08:01:00Z (default: now).", valueName: "TIME"))
+    var at: String?
+
+    @Flag(help: "Print JSON with every paper considered.")
+    var json = false
+
+    @Flag(help: "Also list each paper that did not match (by default they are counted).")
+    var all = false
+
+    func validate() throws {
+        if let at, FeedDate.parse(at) == nil {
+            throw ValidationError("--at \"\(at)\" is not a time; use ISO 8601 such as 2026-11-30T08:01:00Z")
+        }
+    }
+
+    func run() throws {
+        try reportingFailures {
+            let email = try address.parsed()
+            let moment = at.flatMap(FeedDate.parse) ?? Date()
+            let (settings, store) = try config.openConfiguredStore()
+            guard let subscriber = try store.subscriber(email) else {
+                throw CLIFailure("no subscriber has the address \(email); `paperboy subscriber list` shows them", exitCode: .dataError)
+            }
+            let loader = SelectionLoader(store: store, digest: settings.digest)
+            let selector = try loader.selector(at: moment, subscribers: [subscriber])
+            let outside = try store.papers(firstSeenAfter: selector.windowStart.addingTimeInterval(-30 * 86400), notAfter: moment.addingTimeInterval(30 * 86400))
+                .filter { $0.firstSeenAt <= selector.windowStart || $0.firstSeenAt > moment }
+            let maxPapers = subscriber.preferences.maxPapers ?? settings.digest.maxPapers
+            let explanation = selector.explain(
+                subscriber.preferences, maxPapers: maxPapers,
+                sent: try store.sentPaperIDs(subscriberID: subscriber.id),
+                outside: outside, storeIsEmpty: try store.paperCount() == 0, latestFirstSeen: try store.latestFirstSeen()
+            )
+            if json {
+                say(try PaperJSON.encode(ExplanationJSON(subscriber: subscriber, selector: selector, maxPapers: maxPapers, explanation: explanation)))
+                return
+            }
+            say(ExplanationText.render(subscriber: subscriber, selector: selector, maxPapers: maxPapers, explanation: explanation, listAll: all))
+        }
+    }
+}
+
+/// `explain --json`.
+struct ExplanationJSON: Encodable {
+    struct Entry: Encodable {
+        var id: String
+        var title: String
+        var reason: String?
+        var rank: Int?
+        var score: Double?
+        var relevance: Double?
+        var trending: Double?
+        var similarity: Double?
+        var matched: [String]?
+        var upvotes: Int?
+        var first_seen_at: Date
+    }
+
+    var email: String
+    var status: String
+    var at: Date
+    var window_start: Date
+    var max_papers: Int
+    var empty_reason: String?
+    var selected: [Entry]
+    var excluded: [Entry]
+
+    init(subscriber: Subscriber, selector: DigestSelector, maxPapers: Int, explanation: DigestExplanation) {
+        email = subscriber.email.description
+        status = subscriber.status
+        at = selector.at
+        window_start = selector.windowStart
+        max_papers = maxPapers
+        empty_reason = explanation.emptyReason
+        selected = explanation.selected.enumerated().map { rank, paper in
+            Entry(id: paper.paper.id, title: paper.paper.title, reason: nil, rank: rank + 1, score: paper.score, relevance: paper.relevance,
+                  trending: paper.trending, similarity: paper.similarity, matched: paper.matchedTerms, upvotes: paper.paper.upvotes,
+                  first_seen_at: paper.paper.firstSeenAt)
+        }
+        excluded = explanation.excluded.map { item in
+            Entry(id: item.paper.id, title: item.paper.title, reason: item.reason.rawValue, rank: nil, score: item.ranked?.score,
+                  relevance: item.ranked?.relevance, trending: item.ranked?.trending, similarity: item.ranked?.similarity,
+                  matched: item.ranked?.matchedTerms, upvotes: item.paper.upvotes, first_seen_at: item.paper.firstSeenAt)
+        }
+    }
+}
+
+/// `explain` for a terminal.
+enum ExplanationText {
+    static func render(subscriber: Subscriber, selector: DigestSelector, maxPapers: Int, explanation: DigestExplanation, listAll: Bool) -> String {
+        var lines: [String] = []
+        lines.append("\(subscriber.email) at \(DisplayDate.minute(selector.at)): papers first seen after \(DisplayDate.minute(selector.windowStart)), at most \(maxPapers)")
+        if subscriber.unsubscribedAt != nil {
+            lines.append("Note: they unsubscribed on \(DisplayDate.minute(subscriber.unsubscribedAt!)); no digest goes to them.")
+        } else if subscriber.preferences.paused {
+            lines.append("Note: they are paused\(subscriber.pausedReason.map { " (\($0))" } ?? ""); no digest goes out until `paperboy subscriber resume`.")
+        }
+        if let reason = explanation.emptyReason {
+            lines.append("The digest would be empty. \(reason)")
+        } else {
+            lines.append("Digest (\(explanation.selected.count) paper\(explanation.selected.count == 1 ? "" : "s")):")
+            for (rank, paper) in explanation.selected.enumerated() {
+                lines.append(String(format: "%3d. %@  score %.3f (relevance %.2f, trending %.2f, likes %.2f)%@", rank + 1, paper.paper.id, paper.score,
+                                    paper.relevance, paper.trending, paper.similarity, paper.paper.upvotes.map { ", \($0) upvotes" } ?? ""))
+                lines.append("     \(paper.paper.title)")
+                if !paper.matchedTerms.isEmpty { lines.append("     matched: \(paper.matchedTerms.joined(separator: ", "))") }
+            }
+        }
+        var counts: [ExclusionReason: Int] = [:]
+        var shown: [String] = []
+        for item in explanation.excluded {
+            counts[item.reason, default: 0] += 1
+            if item.reason == .noMatch && !listAll { continue }
+            let score = item.ranked.map { String(format: " (score %.3f)", $0.score) } ?? ""
+            shown.append("  \(item.paper.id)  \(item.reason.rawValue)\(score): \(item.paper.title)")
+        }
+        if !shown.isEmpty {
+            lines.append("Left out:")
+            lines += shown
+        }
+        let summary = ExclusionReason.allCases.compactMap { reason in counts[reason].map { "\($0) \(reason.rawValue)" } }
+        lines.append("\(explanation.selected.count) selected" + (summary.isEmpty ? "" : "; " + summary.joined(separator: ", ")) + (listAll || counts[.noMatch] == nil ? "" : " (--all lists the papers that did not match)"))
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+import PaperboyCore
+import PaperboyStore
+
+/// Loads what a selection run needs from the store in a few bulk queries:
+/// the papers in the look-back window, the papers subscribers liked, and
+/// the sent log of the window.
+public struct SelectionLoader: Sendable {
+    public let store: Store
+    public let digest: DigestSettings
+
+    public init(store: Store, digest: DigestSettings) {
+        self.store = store
+        self.digest = digest
+    }
+
+    /// A selector over the papers first seen in the window before `at`.
+    public func selector(at: Date, subscribers: [Subscriber]) throws -> DigestSelector {
+        let windowStart = at.addingTimeInterval(-digest.lookback)
+        let window = try store.papers(firstSeenAfter: windowStart, notAfter: at)
+        let likedIDs = Set(subscribers.flatMap(\.preferences.likes))
+        let liked = likedIDs.isEmpty ? [] : try store.papers(ids: Array(likedIDs))
+        return DigestSelector(papers: window, at: at, lookback: digest.lookback, ranking: digest.ranking, likedPapers: liked)
+    }
+
+    /// Paper ids already sent, per subscriber id: only sends inside the
+    /// window matter, since a candidate was first seen inside it.
+    public func sentPapers(at: Date) throws -> [Int64: Set<String>] {
+        try store.sentPaperIDs(since: at.addingTimeInterval(-digest.lookback))
+    }
+}

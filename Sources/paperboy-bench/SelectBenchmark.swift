@@ -1,0 +1,124 @@
+import Foundation
+import PaperboyCore
+
+/// Synthetic data and timing for the selection benchmark.
+struct SelectBenchmark {
+    let paperCount: Int
+    let subscriberCount: Int
+    let seed: UInt64
+    let threads: Int
+
+    func run() throws {
+        var random = SplitMix64(seed: seed)
+        let now = Date(timeIntervalSince1970: 1_795_000_000)
+        let vocabulary = try Self.vocabulary()
+        let categories = ["cs.LG", "cs.CL", "cs.CV", "cs.AI", "stat.ML", "cs.IR", "cs.RO", "math.OC", "q-bio.NC", "eess.AS"]
+        let surnames = ["Smith", "Müller", "Garcia", "Chen", "Wang", "Kumar", "Rossi", "Novak", "Hinton", "Bengio", "LeCun", "Nakamura"]
+
+        let started = Date()
+        var papers: [Paper] = []
+        papers.reserveCapacity(paperCount)
+        for k in 0..<paperCount {
+            let title = (0..<(6 + Int(random.next() % 8))).map { _ in vocabulary[Int(random.next() % UInt64(vocabulary.count))] }.joined(separator: " ")
+            let abstract = (0..<(120 + Int(random.next() % 120))).map { _ in vocabulary[Int(random.next() % UInt64(vocabulary.count))] }.joined(separator: " ")
+            let firstSeen = now.addingTimeInterval(-Double(random.next() % (7 * 86400)))
+            papers.append(Paper(
+                id: String(format: "2611.%05d", k), version: 1, title: title, abstract: abstract,
+                authors: (0..<(1 + Int(random.next() % 5))).map { _ in "A. \(surnames[Int(random.next() % UInt64(surnames.count))])" },
+                categories: [categories[Int(random.next() % UInt64(categories.count))], categories[Int(random.next() % UInt64(categories.count))]],
+                publishedAt: firstSeen, firstSeenAt: firstSeen,
+                upvotes: random.next() % 3 == 0 ? nil : Int(random.next() % 200), sources: ["bench"]
+            ))
+        }
+
+        var subscribers: [SubscriberPreferences] = []
+        var sent: [Set<String>] = []
+        subscribers.reserveCapacity(subscriberCount)
+        let cache = PreferenceParseCache()
+        for k in 0..<subscriberCount {
+            var preferences = SubscriberPreferences(email: try EmailAddress(parsing: "reader\(k)@bench.example.org"))
+            let word = { vocabulary[Int(random.next() % UInt64(vocabulary.count))] }
+            switch random.next() % 6 {
+            case 0: preferences.query = nil
+            case 1: preferences.query = try cache.query("\(word()) OR \(word())")
+            case 2: preferences.query = try cache.query("\"\(word()) \(word())\" OR \(word())")
+            case 3: preferences.query = try cache.query("\(word()) -\(word())")
+            case 4: preferences.query = try cache.query("(\(word()) OR \(word())) \(word())*")
+            default: preferences.query = try cache.query("title:\(word()) OR abstract:\(word()) OR \(word())")
+            }
+            if random.next() % 3 == 0 { preferences.categories = [categories[Int(random.next() % UInt64(categories.count))]] }
+            if random.next() % 10 == 0 { preferences.authors = ["\(surnames[Int(random.next() % UInt64(surnames.count))])"] }
+            if random.next() % 4 == 0 { preferences.minUpvotes = Int(random.next() % 50) }
+            if random.next() % 5 == 0 { preferences.likes = (0..<3).map { _ in papers[Int(random.next() % UInt64(paperCount))].id } }
+            preferences.maxPapers = 10
+            subscribers.append(preferences)
+            // A week of daily digests already sent: up to 70 of the window's papers.
+            sent.append(Set((0..<Int(random.next() % 70)).map { _ in papers[Int(random.next() % UInt64(paperCount))].id }))
+        }
+        let generated = Date()
+
+        let selector = DigestSelector(papers: papers, at: now, lookback: 7 * 86400, ranking: RankingSettings())
+        let indexed = Date()
+
+        let chunk = (subscriberCount + threads - 1) / threads
+        let frozenSubscribers = subscribers
+        let frozenSent = sent
+        let counts = Counts(threads)
+        DispatchQueue.concurrentPerform(iterations: threads) { part in
+            var total = 0
+            for k in (part * chunk)..<min(subscriberCount, (part + 1) * chunk) {
+                total += selector.select(frozenSubscribers[k], maxPapers: 10, sent: frozenSent[k]).count
+            }
+            counts.set(part, total)
+        }
+        let selected = counts.total
+        let finished = Date()
+
+        let selectSeconds = finished.timeIntervalSince(indexed)
+        let indexSeconds = indexed.timeIntervalSince(generated)
+        print("papers: \(paperCount), subscribers: \(subscriberCount), threads: \(threads), seed: \(seed)")
+        print(String(format: "generate synthetic data: %.2f s", generated.timeIntervalSince(started)))
+        print(String(format: "build index (once per run): %.3f s", indexSeconds))
+        print(String(format: "select: %.3f s, %.0f subscribers/s, %.1f papers per digest on average", selectSeconds,
+                     Double(subscriberCount) / selectSeconds, Double(selected) / Double(subscriberCount)))
+        print(String(format: "index + select: %.3f s", indexSeconds + selectSeconds))
+        print("peak memory (max RSS): \(Self.peakMemoryMB()) MB")
+    }
+
+    /// Distinct words of the bundled demo corpus (lower-cased), the benchmark's vocabulary.
+    static func vocabulary() throws -> [String] {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("PaperboyDaemon/Resources/demo-corpus.json")
+        let text = (try? String(contentsOf: url, encoding: .utf8)) ?? "transfer learning knowledge distillation continual lifelong adapter diffusion model"
+        let words = Set(TextAnalyzer.words(text).filter { $0.count > 3 && $0.allSatisfy(\.isLetter) })
+        return words.sorted()
+    }
+
+    static func peakMemoryMB() -> Int {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Int(usage.ru_maxrss) / 1024
+    }
+}
+
+/// Per-thread totals, written once by each thread.
+final class Counts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Int]
+    init(_ count: Int) { values = Array(repeating: 0, count: count) }
+    func set(_ index: Int, _ value: Int) { lock.lock(); values[index] = value; lock.unlock() }
+    var total: Int { lock.lock(); defer { lock.unlock() }; return values.reduce(0, +) }
+}
+
+/// A small deterministic random number generator, so runs are repeatable.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
