@@ -130,24 +130,6 @@ struct SparseVector: Sendable {
     }
 
 
-    /// Cosine similarity with another normalised vector.
-    func dot(_ other: SparseVector) -> Float {
-        var i = 0, j = 0
-        var sum: Float = 0
-        while i < ids.count && j < other.ids.count {
-            if ids[i] == other.ids[j] {
-                sum += values[i] * other.values[j]
-                i += 1
-                j += 1
-            } else if ids[i] < other.ids[j] {
-                i += 1
-            } else {
-                j += 1
-            }
-        }
-        return sum
-    }
-
     /// The normalised mean of several vectors, spread over `count` stem ids
     /// (a dense array makes each candidate's dot product one pass over its own stems).
     static func denseCentroid(_ vectors: [SparseVector], count: Int) -> [Float] {
@@ -158,7 +140,5 @@ struct SparseVector: Sendable {
         let norm = sum.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
         if norm > 0 { for k in sum.indices where sum[k] != 0 { sum[k] /= norm } }
         return sum
-    }
-        return SparseVector(sum.map { ($0.key, $0.value) })
     }
 }
