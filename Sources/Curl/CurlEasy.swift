@@ -41,9 +41,10 @@ final class CurlEasy {
         _ = CCurlShims_easy_setopt_long(handle, option, value)
     }
 
-    func set(_ option: CURLoption, _ value: String) {
+    @discardableResult
+    func set(_ option: CURLoption, _ value: String) -> CURLcode {
         // libcurl copies string options (since 7.17), so a temporary C string is fine.
-        _ = value.withCString { CCurlShims_easy_setopt_string(handle, option, $0) }
+        value.withCString { CCurlShims_easy_setopt_string(handle, option, $0) }
     }
 
     func set(_ option: CURLoption, largeValue: Int64) {

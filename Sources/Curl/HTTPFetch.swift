@@ -72,8 +72,16 @@ public final class HTTPFetcher {
         let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
 
         easy.set(CURLOPT_URL, url)
-        easy.set(CURLOPT_PROTOCOLS_STR, "http,https,file")
-        easy.set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+        // The protocol restriction is a security boundary: fail closed if this
+        // libcurl (older than 7.85) does not take it.
+        for (option, value) in [(CURLOPT_PROTOCOLS_STR, "http,https,file"), (CURLOPT_REDIR_PROTOCOLS_STR, "http,https")] {
+            let code = easy.set(option, value)
+            guard code == CURLE_OK else {
+                throw CurlError(kind: .disallowedProtocol, url: url, curlCode: Int(code.rawValue),
+                                curlMessage: "this libcurl cannot restrict protocols (\(String(cString: curl_easy_strerror(code))))",
+                                httpStatus: nil, hint: "Install libcurl 7.85 or later")
+            }
+        }
         easy.set(CURLOPT_FOLLOWLOCATION, 1)
         easy.set(CURLOPT_MAXREDIRS, options.maxRedirects)
         easy.set(CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeout * 1000))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GRDB
 import Logging
 import PaperboyCore
 import PaperboyStore
@@ -46,7 +47,7 @@ struct ConfigOptions: ParsableArguments {
         do {
             return try Store(path: config.database)
         } catch {
-            throw CLIFailure("\(error)", exitCode: .config)
+            throw CLIFailure("\(error)", exitCode: error.isTemporary ? .temporaryFailure : .config)
         }
     }
 
@@ -88,6 +89,15 @@ extension ParsableCommand {
         } catch let failure as CLIFailure {
             FileHandle.standardError.write(Data("paperboy: \(failure.message)\n".utf8))
             throw ExitCode(failure.exitCode.rawValue)
+        } catch let error as DatabaseError {
+            // A database problem in the middle of a command: nothing was
+            // committed (every change is one transaction).
+            let busy = error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+            let message = busy
+                ? "the database is busy (another process holds its write lock); nothing changed, try again in a moment"
+                : "database error: \(error.message ?? "\(error)"); nothing changed. Check the disk and the database file's permissions"
+            FileHandle.standardError.write(Data("paperboy: \(message)\n".utf8))
+            throw ExitCode(busy ? ExitStatus.temporaryFailure.rawValue : ExitStatus.software.rawValue)
         }
     }
 }

@@ -55,6 +55,11 @@ struct SubscriberEditCommand: ParsableCommand {
                     }
                     try storeChange {
                         try store.updateSubscriber(email, at: Date()) { stored in
+                            // Someone (another command, the daemon) changed them while the
+                            // editor was open: do not overwrite that with a stale copy.
+                            guard stored.updatedAt == subscriber.updatedAt else {
+                                throw CLIFailure("\(email) was changed by another command while you were editing; nothing changed. Run edit again to start from the current values", exitCode: .temporaryFailure)
+                            }
                             if stored.preferences.paused && !wanted.paused { stored.pausedReason = nil }
                             stored.preferences = wanted
                         }
@@ -95,7 +100,7 @@ struct EditorSession {
 
     /// The text without whole-line comments, which the header is made of.
     static func withoutComments(_ text: String) -> String {
-        text.split(separator: "\n", omittingEmptySubsequences: false)
+        text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
             .filter { !$0.trimmingPrefix(while: { $0 == " " }).hasPrefix("#") }
             .joined(separator: "\n")
     }

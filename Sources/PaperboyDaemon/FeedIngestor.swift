@@ -76,7 +76,11 @@ public struct FeedIngestor: Sendable {
                 maxResponseBytes: settings.maxResponseBytes,
                 userAgent: "paperboy/\(PaperboyVersion.current)"
             ))
-            let result = try fetcher.fetch(source.url, validators: HTTPValidators(etag: previous.etag, lastModified: previous.lastModified))
+            // Validators belong to the URL they came from; a changed url starts afresh.
+            let validators = previous.url == source.url
+                ? HTTPValidators(etag: previous.etag, lastModified: previous.lastModified)
+                : HTTPValidators()
+            let result = try fetcher.fetch(source.url, validators: validators)
             switch result {
             case .notModified:
                 try store.recordNotModified(source: source.name, at: started)
@@ -84,7 +88,7 @@ public struct FeedIngestor: Sendable {
                 return SourceReport(source: source.name, outcome: .notModified)
             case .fetched(let body, _, let validators, _):
                 let parsed = try source.type.parse(body, context: FeedContext(sourceName: source.name, fetchedAt: started))
-                let state = SourceState(name: source.name, etag: validators.etag, lastModified: validators.lastModified)
+                let state = SourceState(name: source.name, url: source.url, etag: validators.etag, lastModified: validators.lastModified)
                 let counts = try store.ingest(parsed.papers, source: state, at: started)
                 logger.info("source fetched", metadata: [
                     "papers.count": "\(parsed.papers.count)", "papers.new": "\(counts.new)",

@@ -63,12 +63,12 @@ extension Store {
             }
             try db.execute(
                 sql: """
-                INSERT INTO source_state (name, etag, last_modified, last_fetched_at, last_changed_at)
-                VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT(name) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
+                INSERT INTO source_state (name, url, etag, last_modified, last_fetched_at, last_changed_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(name) DO UPDATE SET url = excluded.url, etag = excluded.etag, last_modified = excluded.last_modified,
                     last_fetched_at = excluded.last_fetched_at, last_changed_at = excluded.last_changed_at
                 """,
-                arguments: [source.name, source.etag, source.lastModified, time.timeIntervalSince1970, time.timeIntervalSince1970]
+                arguments: [source.name, source.url, source.etag, source.lastModified, time.timeIntervalSince1970, time.timeIntervalSince1970]
             )
             return counts
         }

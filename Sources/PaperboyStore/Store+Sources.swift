@@ -4,13 +4,16 @@ import GRDB
 /// What one source last told us, for conditional GETs and status.
 public struct SourceState: Sendable, Equatable {
     public var name: String
+    /// The URL the validators came from.
+    public var url: String?
     public var etag: String?
     public var lastModified: String?
     public var lastFetchedAt: Date?
     public var lastChangedAt: Date?
 
-    public init(name: String, etag: String? = nil, lastModified: String? = nil, lastFetchedAt: Date? = nil, lastChangedAt: Date? = nil) {
+    public init(name: String, url: String? = nil, etag: String? = nil, lastModified: String? = nil, lastFetchedAt: Date? = nil, lastChangedAt: Date? = nil) {
         self.name = name
+        self.url = url
         self.etag = etag
         self.lastModified = lastModified
         self.lastFetchedAt = lastFetchedAt
@@ -35,7 +38,7 @@ extension Store {
 
     private static func sourceState(from row: Row) -> SourceState {
         SourceState(
-            name: row["name"], etag: row["etag"], lastModified: row["last_modified"],
+            name: row["name"], url: row["url"], etag: row["etag"], lastModified: row["last_modified"],
             lastFetchedAt: (row["last_fetched_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
             lastChangedAt: (row["last_changed_at"] as Double?).map(Date.init(timeIntervalSince1970:))
         )

@@ -26,9 +26,16 @@ public final class Store: Sendable {
                 throw StoreError(path: path, message: "the folder \(directory) does not exist", hint: "Create it (systemd's StateDirectory= does this) or change database in the config")
             }
             writer = try DatabasePool(path: path, configuration: configuration)
-            try StoreMigrations.migrator.migrate(writer)
+            // Only write when a migration is due: read-only commands then never
+            // wait for the write lock another process (the daemon) holds.
+            let migrator = StoreMigrations.migrator
+            if try !writer.read({ try migrator.hasCompletedMigrations($0) }) {
+                try migrator.migrate(writer)
+            }
         } catch let error as StoreError {
             throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            throw StoreError(path: path, message: "the database is busy (another process holds its write lock)", hint: "Try again in a moment", isTemporary: true)
         } catch let error as DatabaseError {
             throw StoreError(path: path, message: "cannot open: \(error.message ?? "\(error)")", hint: "Check that the file is a Paperboy database and that this user may read and write it and its folder")
         } catch {

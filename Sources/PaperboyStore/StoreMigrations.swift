@@ -82,6 +82,11 @@ enum StoreMigrations {
             }
             try db.create(index: "sent_paper_time", on: "sent_paper", columns: ["sent_at"])
         }
+        migrator.registerMigration("v4-source-url") { db in
+            // The URL the validators belong to: after the operator changes a
+            // source's url, the old ETag must not be sent to the new one.
+            try db.alter(table: "source_state") { t in t.add(column: "url", .text) }
+        }
         return migrator
     }
 }

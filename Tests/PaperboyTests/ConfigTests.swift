@@ -50,6 +50,14 @@ import Testing
         ("database: x.db\nsources: [{name: 'a b', type: json, url: 'file:///x'}]", "sources[0].name", "letters, digits"),
         ("database: x.db\nsources:\n  name: a", "sources", "expected a list"),
         ("database: [a, b]\nsources: [{name: a, type: json, url: 'file:///x'}]", "database", "expected a text value"),
+        ("database: x.db\nsorces: [{name: a, type: json, url: 'file:///x'}]", "sorces", "unknown key at the top level (did you mean sources?)"),
+        ("databse: x.db\nsources: [{name: a, type: json, url: 'file:///x'}]", "databse", "did you mean database?"),
+        ("database: x.db\nfetch: {max_response_bytes: 99999999999GB}\nsources: [{name: a, type: json, url: 'file:///x'}]", "fetch.max_response_bytes", "out of range; use 1KB to 1024MB"),
+        ("database: x.db\nfetch: {timeout: 1e20s}\nsources: [{name: a, type: json, url: 'file:///x'}]", "fetch.timeout", "out of range"),
+        ("database: x.db\nfetch: {timeout: 0.0001s}\nsources: [{name: a, type: json, url: 'file:///x'}]", "fetch.timeout", "out of range"),
+        ("database: x.db\ndigest: {lookback: 10s}\nsources: [{name: a, type: json, url: 'file:///x'}]", "digest.lookback", "out of range; use 1h to 366d"),
+        ("database: x.db\ndigest: {ranking: {trending: -1}}\nsources: [{name: a, type: json, url: 'file:///x'}]", "digest.ranking.trending", "not a weight"),
+        ("database: x.db\ndigest: {schedule: 'daily 08:00 GMT+5'}\nsources: [{name: a, type: json, url: 'file:///x'}]", "digest.schedule", "not a time zone"),
     ])
     func badConfigsNameTheKeyAndWhatIsAllowed(yaml: String, key: String, message: String) {
         let error = #expect(throws: ConfigError.self) { try PaperboyConfig.parse(yaml, file: file) }

@@ -176,6 +176,12 @@ private func context(_ name: String = "test") -> FeedContext { FeedContext(sourc
         #expect(result.papers[2].links.abstract == nil)
     }
 
+    @Test func readsJSONLinesWithWindowsLineEndings() throws {
+        let body = Array("{\"title\": \"One\", \"summary\": \"a\"}\r\n{\"title\": \"Two\", \"summary\": \"b\"}\r\n".utf8)
+        let result = try JSONPapersParser.parse(body, context: context())
+        #expect(result.papers.map(\.title) == ["One", "Two"])
+    }
+
     @Test func namesTheLineOfBadJSONLines() {
         let body = Array("{\"title\": \"ok\", \"summary\": \"fine\"}\n{\"title\": oops}\n".utf8)
         let error = #expect(throws: FeedError.self) { try JSONPapersParser.parse(body, context: context()) }

@@ -101,8 +101,20 @@ import Testing
         #expect(body.count == 9525)
     }
 
+    @Test func aCompressedBodyIsCappedAfterDecompression() {
+        // 2 KB on the wire, 2 MB once inflated: the cap counts what arrives after decoding.
+        let error = #expect(throws: CurlError.self) { try fetcher.fetch(server.url("/gzip-bomb.json")) }
+        #expect(error?.kind == .tooLarge)
+        #expect(error?.curlCode == 23)
+    }
+
     @Test func aClosedPortIsAConnectError() throws {
-        let error = #expect(throws: CurlError.self) { try fetcher.fetch("http://127.0.0.1:9/feed") }
+        guard case .fetched(let body, _, _, _) = try fetcher.fetch(server.url("/closed-port")) else {
+            Issue.record("the server should name a closed port")
+            return
+        }
+        let port = String(decoding: body, as: UTF8.self)
+        let error = #expect(throws: CurlError.self) { try fetcher.fetch("http://127.0.0.1:\(port)/feed") }
         #expect(error?.kind == .connect)
         #expect(error?.curlCode == 7)
     }

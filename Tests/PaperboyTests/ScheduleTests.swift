@@ -100,6 +100,8 @@ extension ScheduleTests {
             ("weekly mon,,thu 08:00", "mon,,thu is not a list of days; use mon, tue, wed, thu, fri, sat, sun (comma-separated)"),
             ("daily 08:00 Mars/Olympus", "Mars/Olympus is not a time zone; use an IANA name such as Europe/Berlin or UTC"),
             ("daily 08:00 europe/berlin", "europe/berlin is not a time zone; use an IANA name such as Europe/Berlin or UTC"),
+            ("daily 08:00 GMT+5", "GMT+5 is not a time zone; use an IANA name such as Europe/Berlin or UTC"),
+            ("daily 08:00 EST", "EST is not a time zone; use an IANA name such as Europe/Berlin or UTC"),
             ("daily 08:00 UTC please", "unexpected text after the time zone: please; use daily HH:MM [ZONE], weekdays HH:MM [ZONE] or weekly DAYS HH:MM [ZONE]"),
             ("weekly mon 08:00 Europe/Berlin and more", "unexpected text after the time zone: and more; use daily HH:MM [ZONE], weekdays HH:MM [ZONE] or weekly DAYS HH:MM [ZONE]"),
         ])
@@ -292,22 +294,6 @@ extension ScheduleTests {
             // UTC-10 until 2011-12-29 24:00 local, then UTC+14.
             #expect(times == ["2011-12-27T18:00Z", "2011-12-28T18:00Z", "2011-12-29T18:00Z", "2011-12-30T18:00Z", "2011-12-31T18:00Z", "2012-01-01T18:00Z", "2012-01-02T18:00Z"].map(utc))
             #expect(apia.period(containing: utc("2011-12-30T18:00Z")).key == "2011-12-31")
-        }
-
-        @Test func fastEnoughForOneCallPerSubscriber() {
-            let schedules = Self.schedules.map(schedule)
-            let start = Date()
-            var moment = utc("2026-03-29T00:00Z")
-            var checksum = 0.0
-            for index in 0..<100_000 {
-                let schedule = schedules[index % schedules.count]
-                checksum += schedule.period(containing: moment).start.timeIntervalSince1970
-                moment.addTimeInterval(7)
-            }
-            let elapsed = Date().timeIntervalSince(start)
-            #expect(checksum > 0)
-            // Well under a second in release builds; the bound leaves room for debug builds on a busy machine.
-            #expect(elapsed < 5, "100,000 periods took \(elapsed)s")
         }
     }
 }

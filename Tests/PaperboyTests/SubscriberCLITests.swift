@@ -181,6 +181,47 @@ import Testing
         #expect(try s.subscribers() == before)
     }
 
+    @Test func editAcceptsWindowsLineEndings() throws {
+        let s = try Setup()
+        try s.run(["subscriber", "add", "ada@example.org"]).expectSuccess()
+        let editor = try s.write("crlf.sh", "#!/bin/sh\nsed -i -e 's/^min_upvotes: 0/min_upvotes: 4/' -e 's/$/\\r/' \"$1\"\n")
+        chmod(editor, 0o755)
+        let result = try s.run(["subscriber", "edit", "ada@example.org"], environment: ["EDITOR": editor])
+        #expect(result.stdout == "updated ada@example.org: min_upvotes\n", "\(result.stderr)")
+        #expect(try s.subscribers().first?.preferences.minUpvotes == 4)
+    }
+
+    @Test func editDoesNotOverwriteAChangeMadeMeanwhile() throws {
+        let s = try Setup()
+        try s.run(["subscriber", "add", "ada@example.org"]).expectSuccess()
+        // While the editor is open, another command changes the subscriber.
+        let editor = try s.write("race.sh", """
+        #!/bin/sh
+        "\(TestPaths.paperboyBinary.path)" subscriber set ada@example.org --max-papers 3 --config "\(s.config)" > /dev/null
+        sed -i 's/^min_upvotes: 0/min_upvotes: 9/' "$1"
+        """)
+        chmod(editor, 0o755)
+        let result = try s.run(["subscriber", "edit", "ada@example.org"], environment: ["EDITOR": editor])
+        #expect(result.status == 75)
+        #expect(result.stderr.contains("changed by another command while you were editing"))
+        let ada = try #require(try s.subscribers().first)
+        #expect(ada.preferences.maxPapers == 3)
+        #expect(ada.preferences.minUpvotes == 0)
+    }
+
+    @Test func removeKeepsAnUnsubscribedAddressUnlessForget() throws {
+        let s = try Setup()
+        try s.run(["subscriber", "add", "left@example.org"]).expectSuccess()
+        let store = try s.store()
+        try store.unsubscribe(id: try #require(try s.subscribers().first).id, at: Date())
+        let refused = try s.run(["subscriber", "remove", "left@example.org"])
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("--forget"))
+        #expect(try s.subscribers().count == 1)
+        try s.run(["subscriber", "remove", "left@example.org", "--forget"]).expectSuccess()
+        #expect(try s.subscribers().isEmpty)
+    }
+
     @Test func importWithABadEntryInTheMiddleChangesNothing() throws {
         let s = try Setup()
         try s.run(["subscriber", "add", "existing@example.org", "--query", "continual"]).expectSuccess()

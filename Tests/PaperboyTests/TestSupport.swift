@@ -28,9 +28,22 @@ enum TestPaths {
         return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("paperboy")
     }
 
-    /// A new empty folder under the system temporary folder.
+    /// Where tests keep their files; folders of earlier runs older than an hour are removed.
+    static let temporaryRoot: URL = {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-tests")
+        let manager = FileManager.default
+        let cutoff = Date().addingTimeInterval(-3600)
+        for entry in (try? manager.contentsOfDirectory(at: root, includingPropertiesForKeys: [.contentModificationDateKey])) ?? [] {
+            if let modified = try? entry.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate, modified < cutoff {
+                try? manager.removeItem(at: entry)
+            }
+        }
+        return root
+    }()
+
+    /// A new empty folder for one test.
     static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-tests-\(UUID().uuidString)")
+        let url = temporaryRoot.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }

@@ -8,6 +8,38 @@ struct ConfigReader {
     private let pairs: [(key: String, value: Node)]
     private var used: Set<String> = []
 
+    /// Reads a mapping whose keys must all be in `allowed`: an unknown key
+    /// (a typo, usually) is reported before anything else, with the nearest
+    /// allowed key, so `sorces:` is never reported as "sources: missing".
+    init(node: Node, file: String, path: String, allowed: [String]) throws(ConfigError) {
+        try self.init(node: node, file: file, path: path)
+        for (key, _) in pairs where !allowed.contains(key) {
+            let place = path.isEmpty ? "at the top level" : "in \(path)"
+            let suggestion = ConfigReader.nearest(key, in: allowed).map { " (did you mean \($0)?)" } ?? ""
+            throw ConfigError(
+                file: file, key: keyPath(key),
+                message: "unknown key \(place)\(suggestion); allowed keys: \(allowed.joined(separator: ", "))"
+            )
+        }
+    }
+
+    /// The allowed key closest to a misspelt one, if it is close (edit distance at most 2).
+    static func nearest(_ key: String, in allowed: [String]) -> String? {
+        func distance(_ a: [Character], _ b: [Character]) -> Int {
+            var previous = Array(0...b.count)
+            for i in 1...max(1, a.count) where !a.isEmpty {
+                var current = [i] + Array(repeating: 0, count: b.count)
+                for j in 1...max(1, b.count) where !b.isEmpty {
+                    current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                }
+                previous = current
+            }
+            return a.isEmpty ? b.count : (b.isEmpty ? a.count : previous[b.count])
+        }
+        let scored = allowed.map { ($0, distance(Array(key.lowercased()), Array($0))) }.filter { $0.1 <= 2 }
+        return scored.min { $0.1 < $1.1 }?.0
+    }
+
     init(node: Node, file: String, path: String) throws(ConfigError) {
         self.file = file
         self.path = path
@@ -62,18 +94,26 @@ struct ConfigReader {
         return value
     }
 
-    mutating func duration(_ key: String) throws(ConfigError) -> Double? {
+    /// A duration within `range` (seconds), written with a unit.
+    mutating func duration(_ key: String, in range: ClosedRange<Double>) throws(ConfigError) -> Double? {
         guard let text = try string(key) else { return nil }
         guard let seconds = ConfigDuration.parseSeconds(text) else {
             throw error(key, "\"\(text)\" is not a duration; use a number with a unit: 30s, 15m, 6h, 1d")
         }
+        guard range.contains(seconds) else {
+            throw error(key, "\(text) is out of range; use \(ConfigDuration.describe(range.lowerBound)) to \(ConfigDuration.describe(range.upperBound))")
+        }
         return seconds
     }
 
-    mutating func byteSize(_ key: String) throws(ConfigError) -> Int? {
+    /// A size in bytes within `range`, written with a unit.
+    mutating func byteSize(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
         guard let text = try string(key) else { return nil }
         guard let bytes = ByteSize.parse(text) else {
             throw error(key, "\"\(text)\" is not a size; use bytes or a unit: 500KB, 20MB, 1GB")
+        }
+        guard range.contains(bytes) else {
+            throw error(key, "\(text) is out of range; use \(range.lowerBound / 1024)KB to \(range.upperBound >> 20)MB")
         }
         return bytes
     }
@@ -86,9 +126,9 @@ struct ConfigReader {
         return Array(items)
     }
 
-    mutating func mapping(_ key: String) throws(ConfigError) -> ConfigReader? {
+    mutating func mapping(_ key: String, allowed: [String]) throws(ConfigError) -> ConfigReader? {
         guard let value = node(key) else { return nil }
-        return try ConfigReader(node: value, file: file, path: keyPath(key))
+        return try ConfigReader(node: value, file: file, path: keyPath(key), allowed: allowed)
     }
 
     /// Fails on the first key nobody read, listing the keys allowed here.
@@ -114,6 +154,14 @@ struct ConfigReader {
 
 /// Durations written as `90s`, `15m`, `6h`, `1d` or a bare number of seconds.
 public enum ConfigDuration {
+    /// `1d`, `6h`, `90s` or `250ms`, for messages.
+    static func describe(_ seconds: Double) -> String {
+        for (unit, size) in [("d", 86400.0), ("h", 3600), ("m", 60), ("s", 1)] where seconds >= size && seconds.truncatingRemainder(dividingBy: size) == 0 {
+            return "\(Int(seconds / size))\(unit)"
+        }
+        return "\(Int(seconds * 1000))ms"
+    }
+
     public static func parseSeconds(_ text: String) -> Double? {
         let trimmed = TextNormalizer.trimmed(text).lowercased()
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
@@ -133,7 +181,10 @@ public enum ByteSize {
         let units: [(String, Int)] = [("KIB", 1 << 10), ("MIB", 1 << 20), ("GIB", 1 << 30), ("KB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30), ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30), ("B", 1)]
         for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
             let number = trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)
-            if let value = Int(number), value > 0 { return value * factor }
+            if let value = Int(number), value > 0 {
+                let (bytes, overflow) = value.multipliedReportingOverflow(by: factor)
+                return overflow ? Int.max : bytes
+            }
         }
         if let value = Int(trimmed), value > 0 { return value }
         return nil

@@ -47,12 +47,12 @@ public struct PaperboyConfig: Sendable, Equatable {
         guard let node else {
             throw ConfigError(file: file, key: "", message: "the file is empty; it needs at least database and sources (see deploy/paperboy.yaml)")
         }
-        var top = try ConfigReader(node: node, file: file, path: "")
+        var top = try ConfigReader(node: node, file: file, path: "", allowed: ["database", "fetch", "sources", "digest"])
         var database = try top.requiredString("database", what: "the path of the SQLite file, such as /var/lib/paperboy/paperboy.sqlite")
         if !database.hasPrefix("/"), database != ":memory:", let baseDirectory {
             database = baseDirectory.hasSuffix("/") ? baseDirectory + database : baseDirectory + "/" + database
         }
-        let fetch = try FetchSettings.read(try top.mapping("fetch"))
+        let fetch = try FetchSettings.read(try top.mapping("fetch", allowed: FetchSettings.keys))
         guard let sourceNodes = try top.sequence("sources") else {
             throw top.error("sources", "missing; list at least one source with name, type, url and interval")
         }
@@ -67,7 +67,7 @@ public struct PaperboyConfig: Sendable, Equatable {
             }
             sources.append(source)
         }
-        let digest = try DigestSettings.read(try top.mapping("digest"))
+        let digest = try DigestSettings.read(try top.mapping("digest", allowed: DigestSettings.keys))
         try top.finish(allowed: ["database", "fetch", "sources", "digest"])
         return PaperboyConfig(database: database, fetch: fetch, sources: sources, digest: digest)
     }
@@ -94,13 +94,15 @@ public struct FetchSettings: Sendable, Equatable {
 
     public init() {}
 
+    static let keys = ["connect_timeout", "timeout", "max_response_bytes"]
+
     static func read(_ reader: ConfigReader?) throws(ConfigError) -> FetchSettings {
         var settings = FetchSettings()
         guard var reader else { return settings }
-        if let value = try reader.duration("connect_timeout") { settings.connectTimeout = value }
-        if let value = try reader.duration("timeout") { settings.timeout = value }
-        if let value = try reader.byteSize("max_response_bytes") { settings.maxResponseBytes = value }
-        try reader.finish(allowed: ["connect_timeout", "timeout", "max_response_bytes"])
+        if let value = try reader.duration("connect_timeout", in: 0.01...3600) { settings.connectTimeout = value }
+        if let value = try reader.duration("timeout", in: 0.01...86400) { settings.timeout = value }
+        if let value = try reader.byteSize("max_response_bytes", in: 1024...(1 << 30)) { settings.maxResponseBytes = value }
+        try reader.finish(allowed: keys)
         return settings
     }
 }
@@ -118,6 +120,8 @@ public struct DigestSettings: Sendable, Equatable {
 
     public init() {}
 
+    static let keys = ["max_papers", "schedule", "lookback", "ranking"]
+
     static func read(_ reader: ConfigReader?) throws(ConfigError) -> DigestSettings {
         var settings = DigestSettings()
         guard var reader else { return settings }
@@ -134,9 +138,9 @@ public struct DigestSettings: Sendable, Equatable {
                 throw reader.error("schedule", error.description)
             }
         }
-        if let value = try reader.duration("lookback") { settings.lookback = value }
-        settings.ranking = try RankingSettings.read(try reader.mapping("ranking"))
-        try reader.finish(allowed: ["max_papers", "schedule", "lookback", "ranking"])
+        if let value = try reader.duration("lookback", in: 3600...(366 * 86400)) { settings.lookback = value }
+        settings.ranking = try RankingSettings.read(try reader.mapping("ranking", allowed: RankingSettings.keys))
+        try reader.finish(allowed: keys)
         return settings
     }
 }
@@ -159,7 +163,7 @@ public struct SourceConfig: Sendable, Equatable {
     }
 
     static func read(_ node: Node, file: String, path: String) throws(ConfigError) -> SourceConfig {
-        var reader = try ConfigReader(node: node, file: file, path: path)
+        var reader = try ConfigReader(node: node, file: file, path: path, allowed: ["name", "type", "url", "interval"])
         let name = try reader.requiredString("name", what: "a short unique name such as hf-daily")
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
             throw reader.error("name", "\"\(name)\" may only use letters, digits, '-', '_' and '.'")
@@ -175,7 +179,7 @@ public struct SourceConfig: Sendable, Equatable {
         guard url.contains(":") else {
             throw reader.error("url", "\"\(url)\" is not a URL; use an http://, https:// or file:// URL")
         }
-        let interval = try reader.duration("interval") ?? 3600
+        let interval = try reader.duration("interval", in: 60...(30 * 86400)) ?? 3600
         try reader.finish(allowed: ["name", "type", "url", "interval"])
         return SourceConfig(name: name, type: type, url: url, interval: interval)
     }

@@ -73,7 +73,8 @@ public enum JSONPapersParser {
                 throw FeedError(code: .malformedJSON, message: "the response is not JSON: \(error)", hint: "Expected \(expected)")
             }
         } else if firstSignificant == "{" {
-            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            // Any line ending: \n, \r\n (one Character in Swift) or \r.
+            for (number, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
                 let trimmed = TextNormalizer.trimmed(String(line))
                 if trimmed.isEmpty { continue }
                 do {

@@ -18,9 +18,14 @@ final class ZoneClock: Sendable {
         cache.clock(identifier)
     }
 
-    /// Whether `identifier` names a time zone Foundation knows.
+    /// The IANA names (`Europe/Berlin`), plus `UTC`. Foundation also accepts
+    /// abbreviations and offsets (`EST`, `GMT+5`), which do not follow
+    /// daylight saving the way people expect: those are refused.
+    private static let ianaNames: Set<String> = Set(TimeZone.knownTimeZoneIdentifiers).union(["UTC"])
+
+    /// Whether `identifier` is an IANA time zone name.
     static func isKnown(_ identifier: String) -> Bool {
-        TimeZone(identifier: identifier) != nil
+        ianaNames.contains(identifier) && TimeZone(identifier: identifier) != nil
     }
 
     /// The UTC offset in seconds in effect at `seconds` since 1970.

@@ -17,6 +17,8 @@ public struct RankingSettings: Sendable, Equatable {
 }
 
 extension RankingSettings {
+    static let keys = ["relevance", "trending", "likes", "half_life", "title_weight"]
+
     static func read(_ reader: ConfigReader?) throws(ConfigError) -> RankingSettings {
         var settings = RankingSettings()
         guard var reader else { return settings }
@@ -31,8 +33,8 @@ extension RankingSettings {
         if let value = try weight("trending", &reader) { settings.trending = value }
         if let value = try weight("likes", &reader) { settings.likes = value }
         if let value = try weight("title_weight", &reader) { settings.titleWeight = value }
-        if let value = try reader.duration("half_life") { settings.halfLife = value }
-        try reader.finish(allowed: ["relevance", "trending", "likes", "half_life", "title_weight"])
+        if let value = try reader.duration("half_life", in: 3600...(366 * 86400)) { settings.halfLife = value }
+        try reader.finish(allowed: keys)
         return settings
     }
 }

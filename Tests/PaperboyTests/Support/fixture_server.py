@@ -19,11 +19,16 @@ Routes:
   /gzip/NAME            a fixture gzip-compressed (Content-Encoding: gzip) when the client accepts it
   /headers              echoes the request headers as JSON
   /count/PATH           how many requests PATH has had (JSON number)
+  /alias/TAG/NAME       the fixture NAME, counted under its own path (for request counts)
+  /user-agent.jsonl     one JSON Lines paper whose title is the request's User-Agent
+  /gzip-bomb.json       a small gzip body that expands to 2 MB
+  /closed-port          a port on 127.0.0.1 that nothing listens on
 """
 import gzip
 import hashlib
 import json
 import os
+import socket
 import sys
 import threading
 import time
@@ -80,6 +85,27 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def do_GET_fixture(self):
+        path = urllib.parse.urlparse(self.path).path
+        name = os.path.basename(path[len("/fixtures/"):])
+        file = os.path.join(ROOT, name)
+        if not os.path.isfile(file):
+            return self.send_body(404, b"not found", "text/plain")
+        body = open(file, "rb").read()
+        etag = '"%s"' % hashlib.sha1(body).hexdigest()
+        validators = {"ETag": etag, "Last-Modified": LAST_MODIFIED}
+        if self.headers.get("If-None-Match") == etag or (
+            self.headers.get("If-None-Match") is None
+            and self.headers.get("If-Modified-Since") == LAST_MODIFIED
+        ):
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        kind = "application/json" if name.endswith("json") else "application/atom+xml"
+        return self.send_body(200, body, kind, validators)
+
     def do_GET(self):
         url = urllib.parse.urlparse(self.path)
         path = url.path
@@ -88,24 +114,22 @@ class Handler(BaseHTTPRequestHandler):
             COUNTS[path] = COUNTS.get(path, 0) + 1
 
         if path.startswith("/fixtures/"):
-            name = os.path.basename(path[len("/fixtures/"):])
-            file = os.path.join(ROOT, name)
-            if not os.path.isfile(file):
-                return self.send_body(404, b"not found", "text/plain")
-            body = open(file, "rb").read()
-            etag = '"%s"' % hashlib.sha1(body).hexdigest()
-            validators = {"ETag": etag, "Last-Modified": LAST_MODIFIED}
-            if self.headers.get("If-None-Match") == etag or (
-                self.headers.get("If-None-Match") is None
-                and self.headers.get("If-Modified-Since") == LAST_MODIFIED
-            ):
-                self.send_response(304)
-                self.send_header("ETag", etag)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            kind = "application/json" if name.endswith("json") else "application/atom+xml"
-            return self.send_body(200, body, kind, validators)
+            return self.do_GET_fixture()
+        if path.startswith("/alias/"):
+            self.path = "/fixtures/" + path.rsplit("/", 1)[1]
+            return self.do_GET_fixture()
+        if path == "/user-agent.jsonl":
+            paper = {"id": "2401.00001", "title": self.headers.get("User-Agent", ""), "summary": "Echoes the User-Agent."}
+            return self.send_body(200, json.dumps(paper).encode() + b"\n", "application/x-ndjson")
+        if path == "/gzip-bomb.json":
+            body = gzip.compress(b"[" + b" " * (2 * 1024 * 1024) + b"]")
+            return self.send_body(200, body, "application/json", {"Content-Encoding": "gzip"})
+        if path == "/closed-port":
+            probe = socket.socket()
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+            probe.close()
+            return self.send_body(200, str(port).encode(), "application/json")
         if path.startswith("/gzip/"):
             body = open(os.path.join(ROOT, os.path.basename(path)), "rb").read()
             if "gzip" not in self.headers.get("Accept-Encoding", ""):
