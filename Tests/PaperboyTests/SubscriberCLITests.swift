@@ -1,5 +1,6 @@
 import Foundation
 import PaperboyCore
+import PaperboyDaemon
 import PaperboyStore
 import Testing
 
@@ -293,4 +294,68 @@ extension CommandResult {
 
 func chmod(_ path: String, _ mode: Int) {
     try? FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+}
+
+/// `paperboy explain` and `subscriber like`/`unlike` against a database filled from the demo corpus.
+@Suite struct ExplainCLITests {
+    func setup() throws -> SubscriberCLITests.Setup {
+        let s = try SubscriberCLITests.Setup()
+        let corpus = s.directory.appendingPathComponent("feeds.json")
+        try Data(DemoCorpus.feedBytes).write(to: corpus)
+        let store = try s.store()
+        let papers = try DemoCorpus.papers(at: Date())
+        try store.ingest(papers, source: SourceState(name: "demo"), at: Date())
+        return s
+    }
+
+    @Test func explainListsTheDigestAndTheReasons() throws {
+        let s = try setup()
+        try s.run(["subscriber", "add", "ada@example.org", "--query", "\"knowledge distillation\"", "--max-papers", "3"]).expectSuccess()
+        let text = try s.run(["explain", "ada@example.org"])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("Digest (3 papers):"))
+        #expect(text.stdout.contains("matched: knowledge distillation"))
+        #expect(text.stdout.contains("3 selected; 64 no match, 5 cut by max papers"))
+
+        let json = try s.run(["explain", "ada@example.org", "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((object["selected"] as? [[String: Any]])?.count == 3)
+        let excluded = try #require(object["excluded"] as? [[String: Any]])
+        #expect(excluded.filter { $0["reason"] as? String == "cut by max papers" }.count == 5)
+        #expect(excluded.filter { $0["reason"] as? String == "no match" }.count == 64)
+        #expect(object["empty_reason"] is NSNull || object["empty_reason"] == nil)
+    }
+
+    @Test func explainSaysWhyADigestIsEmpty() throws {
+        let s = try setup()
+        try s.run(["subscriber", "add", "bob@example.org", "--query", "quantum chromodynamics"]).expectSuccess()
+        let nothing = try s.run(["explain", "bob@example.org"])
+        #expect(nothing.stdout.contains("The digest would be empty. None of the 72 papers first seen in the 7 days before"))
+        let later = try s.run(["explain", "bob@example.org", "--at", "2099-01-01T08:00:00Z"])
+        #expect(later.stdout.contains("The digest would be empty. Nothing was fetched in the 7 days before 2099-01-01 08:00Z"))
+        let bad = try s.run(["explain", "bob@example.org", "--at", "tomorrow"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("--at \"tomorrow\" is not a time"))
+    }
+
+    @Test func likeAndUnlike() throws {
+        let s = try setup()
+        try s.run(["subscriber", "add", "ada@example.org", "--max-papers", "3"]).expectSuccess()
+        let like = try s.run(["subscriber", "like", "ada@example.org", "arXiv:2410.18533v2"])
+        #expect(like.status == 0, "\(like.stderr)")
+        #expect(like.stdout.hasPrefix("ada@example.org likes 2410.18533 (LOGO"))
+        #expect(try s.subscribers().first?.preferences.likes == ["2410.18533"])
+        let export = try s.run(["subscriber", "export"])
+        #expect(export.stdout.contains("    like: ['2410.18533']\n"))   // quoted: it would read as a number
+
+        let unknown = try s.run(["subscriber", "like", "ada@example.org", "9999.99999"])
+        #expect(unknown.status == 65)
+        #expect(unknown.stderr.contains("like: no stored paper has the id"))
+        let malformed = try s.run(["subscriber", "like", "ada@example.org", "not-an-id"])
+        #expect(malformed.status == 64)
+        #expect(malformed.stderr.contains("like:"))
+
+        #expect(try s.run(["subscriber", "unlike", "ada@example.org", "2410.18533"]).stdout == "ada@example.org no longer likes 2410.18533\n")
+        #expect(try s.subscribers().first?.preferences.likes == [])
+    }
 }

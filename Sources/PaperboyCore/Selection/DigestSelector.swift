@@ -76,7 +76,9 @@ public final class DigestSelector: Sendable {
             }
             return result
         }
-        let candidates = matched.indices.filter { passes($0, preferences) && !sent.contains(papers[$0].id) }
+        let candidates = matched.indices.filter {
+            passes($0, preferences) && !sent.contains(papers[$0].id) && !preferences.likes.contains(papers[$0].id)
+        }
         return rank(candidates, preferences, limit: maxPapers)
     }
 
@@ -98,6 +100,10 @@ public final class DigestSelector: Sendable {
             } else if sent.contains(papers[paper].id) {
                 alreadySent += 1
                 excluded.append(ExcludedPaper(paper: papers[paper], reason: .alreadySent))
+            } else if preferences.likes.contains(papers[paper].id) {
+                // They know it: it is the reason for "more like these", not news.
+                alreadySent += 1
+                excluded.append(ExcludedPaper(paper: papers[paper], reason: .liked))
             } else {
                 candidates.append(paper)
             }
@@ -188,6 +194,11 @@ public final class DigestSelector: Sendable {
             if !liked.isEmpty {
                 let centroid = SparseVector.denseCentroid(liked, count: relevance.stemCount)
                 for (k, paper) in candidates.enumerated() { similarities[k] = Double(relevance.vectors[paper].dot(dense: centroid)) }
+                // Scaled like relevance: the candidate most like the likes gets 1.
+                let best = similarities.max() ?? 0
+                if best > 0 { similarities = similarities.map { $0 / best } }
+                // Without a query the likes are the query: "more like these".
+                if preferences.query == nil { relevanceScores = similarities }
             }
         }
         // Keep the best `limit` by (score, recency, id), without sorting every candidate.

@@ -4,10 +4,12 @@ public struct RankedPaper: Sendable {
     /// The blended score that ordered it (higher first).
     public var score: Double
     /// BM25 relevance to the query, scaled so the subscriber's best candidate is 1.
+    /// Without a query but with likes, the similarity to the likes stands in.
     public var relevance: Double
     /// Upvotes decayed by age, scaled so the window's most trending paper is 1.
     public var trending: Double
-    /// Cosine similarity to the centroid of the subscriber's liked papers.
+    /// Cosine similarity to the centroid of the subscriber's liked papers,
+    /// scaled so the subscriber's most similar candidate is 1.
     public var similarity: Double
     /// The subscriber's query terms found in the paper, as they wrote them.
     public var matchedTerms: [String]
@@ -19,6 +21,8 @@ public enum ExclusionReason: String, Sendable, Codable, CaseIterable {
     case noMatch = "no match"
     case belowMinUpvotes = "below min upvotes"
     case alreadySent = "already sent"
+    /// The subscriber liked it: they know it already.
+    case liked = "already liked"
     case cutByMaxPapers = "cut by max papers"
 }
 
