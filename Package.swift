@@ -56,7 +56,7 @@ let package = Package(
         ),
         .executableTarget(name: "paperboy", dependencies: ["PaperboyCLI"]),
         // Benchmarks that print numbers (`swift run -c release paperboy-bench select ...`).
-        .executableTarget(name: "paperboy-bench", dependencies: ["PaperboyCore"]),
+        .executableTarget(name: "paperboy-bench", dependencies: ["PaperboyCore", "PaperboyStore"]),
         .testTarget(
             name: "PaperboyTests",
             dependencies: [

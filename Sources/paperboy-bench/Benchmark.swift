@@ -1,19 +1,20 @@
 import Foundation
 import PaperboyCore
 
-/// `paperboy-bench select --papers N --subscribers M [--seed S]`
+/// Benchmarks that print numbers. Run them in release mode:
 ///
-/// Selects a digest for M synthetic subscribers against N synthetic papers
-/// (words drawn from the bundled demo corpus, real arXiv categories, random
-/// upvotes and authors), with a week of sent history per subscriber, and
-/// prints subscribers per second and peak memory. Run it in release mode:
-/// `swift run -c release paperboy-bench select --papers 2000 --subscribers 100000`.
+/// - `swift run -c release paperboy-bench select --papers 2000 --subscribers 100000`:
+///   selects a digest for M synthetic subscribers against N synthetic papers
+///   (words drawn from the bundled demo corpus, real arXiv categories, random
+///   upvotes and authors), with a week of sent history per subscriber.
+/// - `swift run -c release paperboy-bench import --subscribers 100000`:
+///   a subscriber file of that size through parse, validation and import.
 @main
 struct Benchmark {
     static func main() throws {
         var arguments = Array(CommandLine.arguments.dropFirst())
-        guard arguments.first == "select" else {
-            FileHandle.standardError.write(Data("usage: paperboy-bench select [--papers N] [--subscribers M] [--seed S] [--threads T]\n".utf8))
+        guard let command = arguments.first, ["select", "import"].contains(command) else {
+            FileHandle.standardError.write(Data("usage: paperboy-bench select [--papers N] [--subscribers M] [--seed S] [--threads T]\n       paperboy-bench import [--subscribers M] [--seed S]\n".utf8))
             exit(64)
         }
         arguments.removeFirst()
@@ -28,7 +29,11 @@ struct Benchmark {
             arguments.removeFirst()
             options[name] = value
         }
-        try SelectBenchmark(paperCount: options["papers"]!, subscriberCount: options["subscribers"]!,
-                            seed: UInt64(options["seed"]!), threads: options["threads"]!).run()
+        if command == "import" {
+            try ImportBenchmark(subscriberCount: options["subscribers"]!, seed: UInt64(options["seed"]!)).run()
+        } else {
+            try SelectBenchmark(paperCount: options["papers"]!, subscriberCount: options["subscribers"]!,
+                                seed: UInt64(options["seed"]!), threads: options["threads"]!).run()
+        }
     }
 }

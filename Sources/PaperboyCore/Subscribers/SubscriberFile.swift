@@ -264,6 +264,7 @@ extension EmailAddress {
 /// YAML scalars written so any YAML reader reads back the same text.
 enum YAMLText {
     static let reserved: Set<String> = ["true", "false", "yes", "no", "on", "off", "y", "n", "null", "~"]
+    static let flowIndicators = Set(",[]{}".utf8)
 
     static func scalar(_ text: String, inFlow: Bool = false) -> String {
         isPlainSafe(text, inFlow: inFlow) ? text : "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
@@ -276,8 +277,11 @@ enum YAMLText {
     static func isPlainSafe(_ text: String, inFlow: Bool) -> Bool {
         guard let first = text.first, let last = text.last else { return false }
         if "-?:,[]{}#&*!|>'\"%@`".contains(first) || first == " " || last == " " || last == ":" { return false }
-        if text.contains(": ") || text.contains(" #") { return false }
-        if inFlow && text.contains(where: { ",[]{}".contains($0) }) { return false }
+        let bytes = Array(text.utf8)
+        for (a, b) in zip(bytes, bytes.dropFirst()) where (a == UInt8(ascii: ":") && b == UInt8(ascii: " ")) || (a == UInt8(ascii: " ") && b == UInt8(ascii: "#")) {
+            return false
+        }
+        if inFlow && bytes.contains(where: { Self.flowIndicators.contains($0) }) { return false }
         if reserved.contains(text.lowercased()) || Double(text) != nil || Int(text) != nil { return false }
         if text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return false }
         return true
