@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
     ],
     targets: [
         // libcurl, through pkg-config; only the Curl module imports it.
@@ -25,10 +27,15 @@ let package = Package(
         .target(name: "CCurlShims", dependencies: ["CCurl"]),
         // The one Swift module that talks to libcurl: handles, HTTP fetch, errors.
         .target(name: "Curl", dependencies: ["CCurl", "CCurlShims"]),
-        // Models, feed parsers, config: no I/O.
+        // Models, feed parsers, config, query language, selection, rendering, MIME: no I/O.
         .target(
             name: "PaperboyCore",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
         ),
         // SQLite through GRDB: papers (+ FTS5), source state, migrations.
         .target(
