@@ -25,12 +25,14 @@ public struct PaperboyConfig: Sendable, Equatable {
     public var fetch: FetchSettings
     public var sources: [SourceConfig]
     public var digest: DigestSettings
+    public var mail: MailSettings
 
-    public init(database: String, fetch: FetchSettings = FetchSettings(), sources: [SourceConfig], digest: DigestSettings = DigestSettings()) {
+    public init(database: String, fetch: FetchSettings = FetchSettings(), sources: [SourceConfig], digest: DigestSettings = DigestSettings(), mail: MailSettings = MailSettings()) {
         self.database = database
         self.fetch = fetch
         self.sources = sources
         self.digest = digest
+        self.mail = mail
     }
 
     /// Parses and validates config text. `file` names the file in errors;
@@ -47,7 +49,7 @@ public struct PaperboyConfig: Sendable, Equatable {
         guard let node else {
             throw ConfigError(file: file, key: "", message: "the file is empty; it needs at least database and sources (see deploy/paperboy.yaml)")
         }
-        var top = try ConfigReader(node: node, file: file, path: "", allowed: ["database", "fetch", "sources", "digest"])
+        var top = try ConfigReader(node: node, file: file, path: "", allowed: Self.topLevelKeys)
         var database = try top.requiredString("database", what: "the path of the SQLite file, such as /var/lib/paperboy/paperboy.sqlite")
         if !database.hasPrefix("/"), database != ":memory:", let baseDirectory {
             database = baseDirectory.hasSuffix("/") ? baseDirectory + database : baseDirectory + "/" + database
@@ -68,9 +70,12 @@ public struct PaperboyConfig: Sendable, Equatable {
             sources.append(source)
         }
         let digest = try DigestSettings.read(try top.mapping("digest", allowed: DigestSettings.keys))
-        try top.finish(allowed: ["database", "fetch", "sources", "digest"])
-        return PaperboyConfig(database: database, fetch: fetch, sources: sources, digest: digest)
+        let mail = try MailSettings.read(&top, baseDirectory: baseDirectory)
+        try top.finish(allowed: Self.topLevelKeys)
+        return PaperboyConfig(database: database, fetch: fetch, sources: sources, digest: digest, mail: mail)
     }
+
+    static let topLevelKeys = ["database", "fetch", "sources", "digest"] + MailSettings.keys
 
     static func describe(_ error: YamlError) -> String {
         switch error {

@@ -1,0 +1,269 @@
+import Foundation
+import Mustache
+
+/// What the renderer needs to know about one digest.
+public struct DigestContent: Sendable {
+    public var email: EmailAddress
+    public var name: String?
+    /// The subscriber's query, for the footer ("why you get this").
+    public var query: Query?
+    public var categories: [String]
+    public var papers: [RankedPaper]
+    /// The digest's moment, shown as a date in `zone`.
+    public var date: Date
+    /// IANA zone of the subscriber's schedule.
+    public var zone: String
+    public var unsubscribeURL: String
+    public var format: DigestFormat
+
+    public init(email: EmailAddress, name: String?, query: Query?, categories: [String], papers: [RankedPaper], date: Date, zone: String, unsubscribeURL: String, format: DigestFormat) {
+        self.email = email
+        self.name = name
+        self.query = query
+        self.categories = categories
+        self.papers = papers
+        self.date = date
+        self.zone = zone
+        self.unsubscribeURL = unsubscribeURL
+        self.format = format
+    }
+}
+
+/// A digest rendered: subject line, text body, and HTML body unless the
+/// subscriber asked for text only.
+public struct RenderedDigest: Sendable {
+    public var subject: String
+    public var text: String
+    public var html: String?
+}
+
+/// Renders digests from the templates.
+///
+/// Papers are shared by many subscribers, so each paper's block is rendered
+/// once per run (with placeholders for its rank and matched terms) and
+/// digests are assembled from blocks; only the short frame is rendered per
+/// subscriber. Thread-safe.
+public final class DigestRenderer: @unchecked Sendable {
+    let templates: DigestTemplates
+    /// Shown in the footer as who to ask ("the Paperboy operator").
+    let operatorName: String
+
+    private let lock = NSLock()
+    /// Guarded by `lock`: per paper id, the HTML and text block.
+    private var blocks: [String: PaperBlocks] = [:]
+    private var dateFormatters: [String: (long: DateFormatter, short: DateFormatter)] = [:]
+
+    static let rankMark = "\u{1}RANK\u{1}"
+    static let matchedMark = "\u{1}MATCHED\u{1}"
+
+    public init(templates: DigestTemplates = .defaults, operatorName: String) {
+        self.templates = templates
+        self.operatorName = operatorName
+    }
+
+    public func render(_ digest: DigestContent) -> RenderedDigest {
+        let (longDate, shortDate) = dates(digest.date, zone: digest.zone)
+        var htmlPapers = ""
+        var textPapers = ""
+        for (offset, ranked) in digest.papers.enumerated() {
+            let block = blocks(for: ranked.paper)
+            let rank = String(offset + 1)
+            let matched = ranked.matchedTerms.joined(separator: ", ")
+            if digest.format == .both {
+                block.html(matched: !matched.isEmpty).append(to: &htmlPapers, rank: rank, matched: HTMLText.escape(matched))
+            }
+            var text = ""
+            block.text(matched: !matched.isEmpty).append(to: &text, rank: rank, matched: matched)
+            textPapers += matched.count > 60 ? TextWrapper.wrap(text) : text
+            textPapers += "\n"
+        }
+        let first = digest.papers.first.map { Self.shorten($0.paper.title, to: 60) } ?? ""
+        let frame: [String: Any] = [
+            "subject": "",
+            "heading": digest.query == nil && digest.categories.isEmpty ? "Trending papers" : "New papers for you",
+            "greeting": digest.name.map { "Hello \($0)," } ?? "Hello,",
+            "date": longDate,
+            "short_date": shortDate,
+            "email": digest.email.description,
+            "why": why(digest),
+            "operator": operatorName,
+            "unsubscribe_url": digest.unsubscribeURL,
+            "count": digest.papers.count,
+            "one": digest.papers.count == 1,
+            "first_title": first,
+        ]
+        let subject = Self.oneLine(templates.subject.render(frame))
+        var htmlFrame = frame
+        htmlFrame["subject"] = subject
+        htmlFrame["papers"] = htmlPapers
+        var textFrame = frame
+        textFrame["papers"] = textPapers
+        let text = TextWrapper.wrap(templates.text.render(textFrame))
+        let html = digest.format == .both ? templates.html.render(htmlFrame) : nil
+        return RenderedDigest(subject: subject, text: text, html: html)
+    }
+
+    // MARK: Paper blocks
+
+    private func blocks(for paper: Paper) -> PaperBlocks {
+        lock.lock()
+        if let cached = blocks[paper.id] {
+            lock.unlock()
+            return cached
+        }
+        lock.unlock()
+        var context = Self.paperContext(paper)
+        context["rank"] = Self.rankMark
+        var withMatched = context
+        withMatched["matched"] = Self.matchedMark
+        let made = PaperBlocks(
+            htmlWithMatched: BlockTemplate(templates.paperHTML.render(withMatched)),
+            htmlPlain: BlockTemplate(templates.paperHTML.render(context)),
+            textWithMatched: BlockTemplate(TextWrapper.wrap(templates.paperText.render(withMatched))),
+            textPlain: BlockTemplate(TextWrapper.wrap(templates.paperText.render(context)))
+        )
+        lock.lock()
+        blocks[paper.id] = made
+        lock.unlock()
+        return made
+    }
+
+    /// What a paper template sees. Every URL is http or https, or absent.
+    static func paperContext(_ paper: Paper) -> [String: Any] {
+        var context: [String: Any] = ["title": paper.title, "summary": summary(paper)]
+        if let url = paper.links.abstract.flatMap(WebURL.safe) { context["url"] = url }
+        if !paper.authors.isEmpty {
+            context["authors"] = paper.authors.count > 3
+                ? paper.authors.prefix(3).joined(separator: ", ") + " et al."
+                : paper.authors.joined(separator: ", ")
+        }
+        var facts: [String] = []
+        if let upvotes = paper.upvotes { facts.append("\(upvotes) upvote\(upvotes == 1 ? "" : "s")") }
+        if let comments = paper.comments, comments > 0 { facts.append("\(comments) comment\(comments == 1 ? "" : "s")") }
+        if !paper.categories.isEmpty { facts.append(paper.categories.joined(separator: ", ")) }
+        if !facts.isEmpty { context["facts"] = facts.joined(separator: " · ") }
+        let pdf = paper.links.pdf.flatMap(WebURL.safe)
+        let code = paper.links.code.flatMap(WebURL.safe)
+        let project = paper.links.projectPage.flatMap(WebURL.safe)
+        if let pdf { context["pdf_url"] = pdf }
+        if let code { context["code_url"] = code }
+        if let project { context["project_url"] = project }
+        context["has_links"] = pdf != nil || code != nil || project != nil
+        return context
+    }
+
+    /// The AI summary when the feed has one, else the abstract cut at a word boundary.
+    static func summary(_ paper: Paper) -> String {
+        if let summary = paper.aiSummary, !summary.isEmpty { return summary }
+        return shorten(paper.abstract, to: 420)
+    }
+
+    /// `text` cut at a word boundary to at most about `limit` characters, with "…".
+    static func shorten(_ text: String, to limit: Int) -> String {
+        guard text.count > limit else { return text }
+        let cut = text.prefix(limit)
+        let end = cut.lastIndex(of: " ") ?? cut.endIndex
+        return cut[..<end].trimmingCharacters(in: CharacterSet(charactersIn: " ,;:.")) + "…"
+    }
+
+    /// A subject is one line: control characters and line breaks become spaces.
+    static func oneLine(_ text: String) -> String {
+        TextNormalizer.collapsed(text.unicodeScalars.map { $0.properties.isWhitespace || $0.value < 0x20 ? " " : String($0) }.joined())
+    }
+
+    private func why(_ digest: DigestContent) -> String {
+        var parts: [String] = []
+        if let query = digest.query { parts.append("papers matching \(query.text)") }
+        if !digest.categories.isEmpty { parts.append("papers in \(digest.categories.joined(separator: ", "))") }
+        return parts.isEmpty ? "the trending papers digest" : parts.joined(separator: " and ")
+    }
+
+    private func dates(_ date: Date, zone: String) -> (String, String) {
+        lock.lock()
+        defer { lock.unlock() }
+        let formatters: (long: DateFormatter, short: DateFormatter)
+        if let known = dateFormatters[zone] {
+            formatters = known
+        } else {
+            let timeZone = TimeZone(identifier: zone) ?? TimeZone(identifier: "UTC")!
+            let long = DateFormatter()
+            long.locale = Locale(identifier: "en_US_POSIX")
+            long.timeZone = timeZone
+            long.dateFormat = "EEEE, d MMMM yyyy"
+            let short = DateFormatter()
+            short.locale = Locale(identifier: "en_US_POSIX")
+            short.timeZone = timeZone
+            short.dateFormat = "d MMM"
+            formatters = (long, short)
+            dateFormatters[zone] = formatters
+        }
+        return (formatters.long.string(from: date), formatters.short.string(from: date))
+    }
+}
+
+/// A paper's rendered blocks, with and without the "matched" line.
+struct PaperBlocks {
+    let htmlWithMatched: BlockTemplate
+    let htmlPlain: BlockTemplate
+    let textWithMatched: BlockTemplate
+    let textPlain: BlockTemplate
+
+    func html(matched: Bool) -> BlockTemplate { matched ? htmlWithMatched : htmlPlain }
+    func text(matched: Bool) -> BlockTemplate { matched ? textWithMatched : textPlain }
+}
+
+/// A rendered block split around its rank and matched-terms placeholders.
+struct BlockTemplate {
+    enum Piece { case literal(String), rank, matched }
+    let pieces: [Piece]
+
+    init(_ rendered: String) {
+        var pieces: [Piece] = []
+        var rest = Substring(rendered)
+        while let range = rest.range(of: "\u{1}") {
+            pieces.append(.literal(String(rest[..<range.lowerBound])))
+            let after = rest[range.lowerBound...]
+            if after.hasPrefix(DigestRenderer.rankMark) {
+                pieces.append(.rank)
+                rest = after.dropFirst(DigestRenderer.rankMark.count)
+            } else if after.hasPrefix(DigestRenderer.matchedMark) {
+                pieces.append(.matched)
+                rest = after.dropFirst(DigestRenderer.matchedMark.count)
+            } else {
+                // A stray U+0001 from a template: dropped, like any control character.
+                rest = after.dropFirst()
+            }
+        }
+        pieces.append(.literal(String(rest)))
+        self.pieces = pieces
+    }
+
+    func append(to out: inout String, rank: String, matched: String) {
+        for piece in pieces {
+            switch piece {
+            case .literal(let text): out += text
+            case .rank: out += rank
+            case .matched: out += matched
+            }
+        }
+    }
+}
+
+/// HTML escaping for text placed into rendered HTML outside the templates.
+enum HTMLText {
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}
