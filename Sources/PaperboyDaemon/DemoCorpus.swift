@@ -33,3 +33,53 @@ public enum DemoCorpus {
         return store
     }
 }
+
+extension DemoCorpus {
+    /// Three demo subscribers: a query in Berlin, the plain trending digest in
+    /// New York, and a text-only reader in London who likes a paper.
+    public static func subscribers() -> [SubscriberPreferences] {
+        func address(_ text: String) -> EmailAddress { try! EmailAddress(parsing: text) }
+        return [
+            SubscriberPreferences(
+                email: address("ada@example.org"), name: "Ada Lovelace",
+                query: try! Query.parse("\"knowledge distillation\" OR continual"),
+                maxPapers: 5, schedule: try! Schedule.parse("daily 08:00 Europe/Berlin")
+            ),
+            SubscriberPreferences(
+                email: address("grace@example.org"), name: "Grace Hopper",
+                maxPapers: 5, schedule: try! Schedule.parse("weekdays 07:30 America/New_York")
+            ),
+            SubscriberPreferences(
+                email: address("alan@example.org"), name: "Alan Turing",
+                query: try! Query.parse("adapter -diffusion"), maxPapers: 3,
+                schedule: try! Schedule.parse("weekly mon,thu 09:00 Europe/London"), format: .text,
+                likes: [StableID.forTitle("VL-Adapter: Parameter-Efficient Transfer Learning for Vision-and-Language Tasks")]
+            ),
+        ]
+    }
+
+    /// An in-memory store with the demo corpus and the demo subscribers.
+    public static func storeWithSubscribers(at time: Date = Date()) throws -> Store {
+        let store = try store(at: time)
+        for subscriber in subscribers() {
+            try store.addSubscriber(subscriber, at: time)
+        }
+        return store
+    }
+
+    /// Mail settings for demo runs: example.org addresses and a fixed secret
+    /// (demo links are never meant to work).
+    public static func mailConfig(_ config: PaperboyConfig? = nil) -> PaperboyConfig {
+        var demo = config ?? PaperboyConfig(database: ":memory:", sources: [SourceConfig(name: sourceName, type: .json, url: "file:///dev/null")])
+        demo.mail.fromAddress = try! EmailAddress(parsing: "digest@paperboy.example.org")
+        demo.mail.fromName = "Paperboy demo"
+        demo.mail.baseURL = "https://paperboy.example.org"
+        demo.mail.unsubscribeMailto = try! EmailAddress(parsing: "unsubscribe@paperboy.example.org")
+        demo.mail.secretFile = nil
+        demo.mail.dkim = nil
+        return demo
+    }
+
+    /// The fixed secret of demo runs.
+    public static let demoEnvironment = ["PAPERBOY_SECRET": "paperboy-demo-secret-not-for-real-mail"]
+}

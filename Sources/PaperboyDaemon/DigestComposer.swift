@@ -1,0 +1,76 @@
+import Foundation
+import PaperboyCore
+
+/// Turns a subscriber's selected papers into the bytes of an email:
+/// rendering (templates), addressing, unsubscribe links, MIME, DKIM.
+public struct DigestComposer: Sendable {
+    public let renderer: DigestRenderer
+    public let tokens: LinkToken
+    public let from: MailAddress
+    /// Without a trailing slash.
+    public let baseURL: String
+    public let unsubscribeMailto: EmailAddress?
+    public let signer: DKIMSigner?
+    /// Used when a subscriber has no schedule of their own.
+    public let defaultZone: String
+
+    public init(renderer: DigestRenderer, tokens: LinkToken, from: MailAddress, baseURL: String,
+                unsubscribeMailto: EmailAddress?, signer: DKIMSigner?, defaultZone: String) {
+        self.renderer = renderer
+        self.tokens = tokens
+        self.from = from
+        self.baseURL = baseURL
+        self.unsubscribeMailto = unsubscribeMailto
+        self.signer = signer
+        self.defaultZone = defaultZone
+    }
+
+    /// A composed digest: what was rendered and the message ready for SMTP.
+    public struct Composed: Sendable {
+        public var rendered: RenderedDigest
+        public var message: [UInt8]
+        public var messageID: String
+    }
+
+    /// The one-click unsubscribe URL of a subscriber.
+    public func unsubscribeURL(subscriberID: Int64) -> String {
+        "\(baseURL)/unsubscribe?t=\(tokens.make(subscriberID: subscriberID, purpose: .unsubscribe))"
+    }
+
+    public func compose(_ subscriber: Subscriber, papers: [RankedPaper], at date: Date, messageID: String? = nil) -> Composed {
+        let preferences = subscriber.preferences
+        let unsubscribe = unsubscribeURL(subscriberID: subscriber.id)
+        let rendered = renderer.render(DigestContent(
+            email: preferences.email, name: preferences.name, query: preferences.query, categories: preferences.categories,
+            papers: papers, date: date, zone: preferences.schedule?.zone ?? defaultZone,
+            unsubscribeURL: unsubscribe, format: preferences.format
+        ))
+        var unsubscribeLinks = [unsubscribe]
+        if let mailto = unsubscribeMailto {
+            let token = tokens.make(subscriberID: subscriber.id, purpose: .unsubscribe)
+            unsubscribeLinks.append("mailto:\(mailto)?subject=unsubscribe%20\(token)")
+        }
+        let id = messageID ?? Self.messageID(subscriberID: subscriber.id, domain: from.email.domain)
+        var message = MIMEComposer.compose(MailMessage(
+            from: from,
+            to: MailAddress(email: preferences.email, displayName: preferences.name),
+            subject: rendered.subject,
+            date: date,
+            messageID: id,
+            listID: "Paperboy digest <paperboy.\(from.email.domain)>",
+            listUnsubscribe: unsubscribeLinks,
+            oneClick: true,
+            textBody: rendered.text,
+            htmlBody: rendered.html
+        ))
+        if let signer { message = signer.sign(message, at: date) }
+        return Composed(rendered: rendered, message: message, messageID: id)
+    }
+
+    /// A new Message-ID: random, with the subscriber id, at the From domain.
+    public static func messageID(subscriberID: Int64, domain: String) -> String {
+        var random = SystemRandomNumberGenerator()
+        let hex = (0..<2).map { _ in String(random.next() as UInt64, radix: 16) }.joined()
+        return "\(hex).\(subscriberID)@\(domain)"
+    }
+}
