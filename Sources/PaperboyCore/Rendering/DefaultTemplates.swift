@@ -53,8 +53,7 @@ enum DefaultTemplates {
 
 {{greeting}}
 
-{{{papers}}}
---
+{{{papers}}}--
 You get this email because {{email}} subscribed to {{why}}.
 To change what you get, reply to this email or ask {{operator}}.
 Unsubscribe with one click: {{unsubscribe_url}}

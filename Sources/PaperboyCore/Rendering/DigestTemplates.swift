@@ -15,6 +15,11 @@ public struct DigestTemplates: Sendable {
     let paperText: MustacheTemplate
     let subject: MustacheTemplate
 
+    /// The built-in text of a template file, for comparing with `Templates/`.
+    public static func builtInSource(_ name: String) -> String? {
+        DefaultTemplates.sources[name]
+    }
+
     /// The templates compiled into the binary.
     public static let defaults: DigestTemplates = {
         do {

@@ -13,6 +13,15 @@ public struct RankedPaper: Sendable {
     public var similarity: Double
     /// The subscriber's query terms found in the paper, as they wrote them.
     public var matchedTerms: [String]
+
+    public init(paper: Paper, score: Double, relevance: Double, trending: Double, similarity: Double, matchedTerms: [String]) {
+        self.paper = paper
+        self.score = score
+        self.relevance = relevance
+        self.trending = trending
+        self.similarity = similarity
+        self.matchedTerms = matchedTerms
+    }
 }
 
 /// Why a paper is not in a subscriber's digest.
