@@ -63,7 +63,7 @@ let package = Package(
         ),
         .executableTarget(name: "paperboy", dependencies: ["PaperboyCLI"]),
         // Benchmarks that print numbers (`swift run -c release paperboy-bench select ...`).
-        .executableTarget(name: "paperboy-bench", dependencies: ["PaperboyCore", "PaperboyStore"]),
+        .executableTarget(name: "paperboy-bench", dependencies: ["PaperboyCore", "PaperboyStore", "PaperboyDaemon"]),
         .testTarget(
             name: "PaperboyTests",
             dependencies: [

@@ -9,16 +9,18 @@ import PaperboyCore
 ///   upvotes and authors), with a week of sent history per subscriber.
 /// - `swift run -c release paperboy-bench import --subscribers 100000`:
 ///   a subscriber file of that size through parse, validation and import.
+/// - `swift run -c release paperboy-bench compose --messages 20000`:
+///   fully composed ten-paper digests per second on one thread.
 @main
 struct Benchmark {
     static func main() throws {
         var arguments = Array(CommandLine.arguments.dropFirst())
-        guard let command = arguments.first, ["select", "import"].contains(command) else {
-            FileHandle.standardError.write(Data("usage: paperboy-bench select [--papers N] [--subscribers M] [--seed S] [--threads T]\n       paperboy-bench import [--subscribers M] [--seed S]\n".utf8))
+        guard let command = arguments.first, ["select", "import", "compose"].contains(command) else {
+            FileHandle.standardError.write(Data("usage: paperboy-bench select [--papers N] [--subscribers M] [--seed S] [--threads T]\n       paperboy-bench import [--subscribers M] [--seed S]\n       paperboy-bench compose [--messages N] [--seed S]\n".utf8))
             exit(64)
         }
         arguments.removeFirst()
-        var options: [String: Int] = ["papers": 2000, "subscribers": 100_000, "seed": 42, "threads": ProcessInfo.processInfo.activeProcessorCount]
+        var options: [String: Int] = ["papers": 2000, "subscribers": 100_000, "seed": 42, "threads": ProcessInfo.processInfo.activeProcessorCount, "messages": 20_000]
         while let flag = arguments.first {
             arguments.removeFirst()
             guard flag.hasPrefix("--"), let name = Optional(String(flag.dropFirst(2))), options[name] != nil,
@@ -29,7 +31,9 @@ struct Benchmark {
             arguments.removeFirst()
             options[name] = value
         }
-        if command == "import" {
+        if command == "compose" {
+            try ComposeBenchmark(messageCount: options["messages"]!, seed: UInt64(options["seed"]!)).run()
+        } else if command == "import" {
             try ImportBenchmark(subscriberCount: options["subscribers"]!, seed: UInt64(options["seed"]!)).run()
         } else {
             try SelectBenchmark(paperCount: options["papers"]!, subscriberCount: options["subscribers"]!,
