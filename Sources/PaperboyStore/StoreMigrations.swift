@@ -87,6 +87,36 @@ enum StoreMigrations {
             // source's url, the old ETag must not be sent to the new one.
             try db.alter(table: "source_state") { t in t.add(column: "url", .text) }
         }
+        migrator.registerMigration("v5-outbox") { db in
+            // One row per subscriber and schedule period: the rendered message
+            // and its delivery state. UNIQUE(subscriber_id, period_key) is what
+            // makes planning a period twice impossible.
+            try db.create(table: "outbox") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("subscriber_id", .integer).notNull().references("subscriber", onDelete: .cascade)
+                t.column("period_key", .text).notNull()
+                t.column("recipient", .text).notNull()
+                t.column("sender", .text).notNull()
+                t.column("subject", .text).notNull()
+                t.column("message_id", .text).notNull()
+                t.column("message", .blob).notNull()
+                t.column("paper_ids", .text).notNull()            // JSON array
+                t.column("state", .text).notNull()                // queued, sending, sent, deferred, failed, cancelled
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("planned_at", .double).notNull()
+                t.column("next_attempt_at", .double).notNull()
+                t.column("last_reply", .text)
+                t.column("claimed_by", .text)                     // host:pid of the sender holding it
+                t.column("lease_until", .double)
+                t.column("finished_at", .double)
+                t.uniqueKey(["subscriber_id", "period_key"])
+            }
+            try db.create(index: "outbox_due", on: "outbox", columns: ["state", "next_attempt_at"])
+            try db.create(index: "outbox_period", on: "outbox", columns: ["period_key"])
+            try db.alter(table: "subscriber") { t in
+                t.add(column: "hard_failures", .integer).notNull().defaults(to: 0)  // consecutive permanent failures
+            }
+        }
         return migrator
     }
 }
