@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("database: x.db\nsources: [{name: a, type: json, url: 'file:///x'}]\nsmtp_host: mail", "smtp_host", "unknown key at the top level; allowed keys: database, fetch, sources, digest, from, base_url, unsubscribe_mailto, secret_file, templates, dkim"),
+        ("database: x.db\nsources: [{name: a, type: json, url: 'file:///x'}]\nsmtp_host: mail", "smtp_host", "unknown key at the top level; allowed keys: database, fetch, sources, digest, from, base_url, unsubscribe_mailto, secret_file, templates, dkim, smtp"),
         ("database: x.db\nsources: [{name: a, type: json, url: 'file:///x', every: 1h}]", "sources[0].every", "unknown key in sources[0]; allowed keys: name, type, url, interval"),
         ("database: x.db\nfetch: {timeout: 5s, retries: 3}\nsources: [{name: a, type: json, url: 'file:///x'}]", "fetch.retries", "allowed keys: connect_timeout, timeout, max_response_bytes"),
         ("sources: [{name: a, type: json, url: 'file:///x'}]", "database", "missing"),

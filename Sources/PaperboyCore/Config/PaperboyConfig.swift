@@ -26,13 +26,16 @@ public struct PaperboyConfig: Sendable, Equatable {
     public var sources: [SourceConfig]
     public var digest: DigestSettings
     public var mail: MailSettings
+    /// The mail server; nil when the config has no `smtp:` (then nothing can be sent, only previewed).
+    public var smtp: SMTPConfig?
 
-    public init(database: String, fetch: FetchSettings = FetchSettings(), sources: [SourceConfig], digest: DigestSettings = DigestSettings(), mail: MailSettings = MailSettings()) {
+    public init(database: String, fetch: FetchSettings = FetchSettings(), sources: [SourceConfig], digest: DigestSettings = DigestSettings(), mail: MailSettings = MailSettings(), smtp: SMTPConfig? = nil) {
         self.database = database
         self.fetch = fetch
         self.sources = sources
         self.digest = digest
         self.mail = mail
+        self.smtp = smtp
     }
 
     /// Parses and validates config text. `file` names the file in errors;
@@ -71,11 +74,12 @@ public struct PaperboyConfig: Sendable, Equatable {
         }
         let digest = try DigestSettings.read(try top.mapping("digest", allowed: DigestSettings.keys))
         let mail = try MailSettings.read(&top, baseDirectory: baseDirectory)
+        let smtp = try SMTPConfig.read(try top.mapping("smtp", allowed: SMTPConfig.keys), baseDirectory: baseDirectory)
         try top.finish(allowed: Self.topLevelKeys)
-        return PaperboyConfig(database: database, fetch: fetch, sources: sources, digest: digest, mail: mail)
+        return PaperboyConfig(database: database, fetch: fetch, sources: sources, digest: digest, mail: mail, smtp: smtp)
     }
 
-    static let topLevelKeys = ["database", "fetch", "sources", "digest"] + MailSettings.keys
+    static let topLevelKeys = ["database", "fetch", "sources", "digest"] + MailSettings.keys + ["smtp"]
 
     static func describe(_ error: YamlError) -> String {
         switch error {
