@@ -9,12 +9,14 @@ import PaperboyCore
 ///   upvotes and authors), with a week of sent history per subscriber.
 /// - `swift run -c release paperboy-bench import --subscribers 100000`:
 ///   a subscriber file of that size through parse, validation and import.
+/// - `swift run -c release paperboy-bench mime --subscribers 20000`: composes
+///   that many ten-paper digest messages (text + HTML), then DKIM-signs some.
 @main
 struct Benchmark {
     static func main() throws {
         var arguments = Array(CommandLine.arguments.dropFirst())
-        guard let command = arguments.first, ["select", "import"].contains(command) else {
-            FileHandle.standardError.write(Data("usage: paperboy-bench select [--papers N] [--subscribers M] [--seed S] [--threads T]\n       paperboy-bench import [--subscribers M] [--seed S]\n".utf8))
+        guard let command = arguments.first, ["select", "import", "mime"].contains(command) else {
+            FileHandle.standardError.write(Data("usage: paperboy-bench select [--papers N] [--subscribers M] [--seed S] [--threads T]\n       paperboy-bench import [--subscribers M] [--seed S]\n       paperboy-bench mime [--subscribers M] [--seed S]\n".utf8))
             exit(64)
         }
         arguments.removeFirst()
@@ -29,7 +31,9 @@ struct Benchmark {
             arguments.removeFirst()
             options[name] = value
         }
-        if command == "import" {
+        if command == "mime" {
+            try MIMEBenchmark(messageCount: options["subscribers"]!, seed: UInt64(options["seed"]!)).run()
+        } else if command == "import" {
             try ImportBenchmark(subscriberCount: options["subscribers"]!, seed: UInt64(options["seed"]!)).run()
         } else {
             try SelectBenchmark(paperCount: options["papers"]!, subscriberCount: options["subscribers"]!,
