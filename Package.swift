@@ -63,13 +63,23 @@ let package = Package(
         ),
         .executableTarget(name: "paperboy", dependencies: ["PaperboyCLI"]),
         // Benchmarks that print numbers (`swift run -c release paperboy-bench select ...`).
-        .executableTarget(name: "paperboy-bench", dependencies: ["PaperboyCore", "PaperboyStore", "PaperboyDaemon"]),
+        .executableTarget(
+            name: "paperboy-bench",
+            dependencies: [
+                "PaperboyCore", "PaperboyStore", "PaperboyDaemon",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(
             name: "PaperboyTests",
             dependencies: [
                 "Curl", "PaperboyCore", "PaperboyStore", "PaperboyDaemon", "PaperboyCLI", "paperboy",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                // Test DKIM keys are generated with swift-crypto.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             exclude: ["Fixtures", "Support"]
         ),

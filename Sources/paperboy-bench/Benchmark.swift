@@ -11,12 +11,14 @@ import PaperboyCore
 ///   a subscriber file of that size through parse, validation and import.
 /// - `swift run -c release paperboy-bench compose --messages 20000`:
 ///   fully composed ten-paper digests per second on one thread.
+/// - `swift run -c release paperboy-bench mime --subscribers 20000`: composes
+///   that many ten-paper digest messages (text + HTML), then DKIM-signs some.
 @main
 struct Benchmark {
     static func main() throws {
         var arguments = Array(CommandLine.arguments.dropFirst())
-        guard let command = arguments.first, ["select", "import", "compose"].contains(command) else {
-            FileHandle.standardError.write(Data("usage: paperboy-bench select [--papers N] [--subscribers M] [--seed S] [--threads T]\n       paperboy-bench import [--subscribers M] [--seed S]\n       paperboy-bench compose [--messages N] [--seed S]\n".utf8))
+        guard let command = arguments.first, ["select", "import", "compose", "mime"].contains(command) else {
+            FileHandle.standardError.write(Data("usage: paperboy-bench select [--papers N] [--subscribers M] [--seed S] [--threads T]\n       paperboy-bench import [--subscribers M] [--seed S]\n       paperboy-bench compose [--messages N] [--seed S]\n       paperboy-bench mime [--subscribers M] [--seed S]\n".utf8))
             exit(64)
         }
         arguments.removeFirst()
@@ -33,6 +35,8 @@ struct Benchmark {
         }
         if command == "compose" {
             try ComposeBenchmark(messageCount: options["messages"]!, seed: UInt64(options["seed"]!)).run()
+        } else if command == "mime" {
+            try MIMEBenchmark(messageCount: options["subscribers"]!, seed: UInt64(options["seed"]!)).run()
         } else if command == "import" {
             try ImportBenchmark(subscriberCount: options["subscribers"]!, seed: UInt64(options["seed"]!)).run()
         } else {

@@ -1,0 +1,120 @@
+/// Quoted-printable body encoding (RFC 2045 §6.7), byte by byte.
+///
+/// Every line break of the input (LF, CR or CRLF) becomes a CRLF hard
+/// break; other lines are cut with soft breaks (`=` CRLF) so that no line
+/// is longer than 76 characters. A UTF-8 sequence is never split across a
+/// soft break. `=`, bytes outside printable ASCII, spaces and tabs before a
+/// line end, and a `.` or the `F` of `From ` at the start of a line are
+/// written as `=XX`, so the output survives SMTP dot handling and mbox
+/// `From ` quoting. The output never contains `=_`, so a MIME boundary that
+/// starts with `=_` cannot occur in it.
+public enum QuotedPrintable {
+    /// The longest line, soft break `=` included.
+    public static let maximumLineLength = 76
+
+    /// Encodes the UTF-8 bytes of `text`.
+    public static func encode(_ text: String) -> [UInt8] {
+        var text = text
+        return text.withUTF8 { encode($0) }
+    }
+
+    /// Encodes `bytes`.
+    public static func encode(_ bytes: [UInt8]) -> [UInt8] {
+        bytes.withUnsafeBufferPointer { encode($0) }
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
+
+    static func encode(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        let count = input.count
+        guard count > 0, let src = input.baseAddress else { return [] }
+        // At most 3 output bytes per input byte, plus a 3-byte soft break per 64 output bytes.
+        let capacity = 4 * count + 16
+        let limit = maximumLineLength
+        return hexDigits.withUnsafeBufferPointer { hexBuffer in
+            let hex = hexBuffer.baseAddress!
+            return [UInt8](unsafeUninitializedCapacity: capacity) { out, written in
+                let dst = out.baseAddress!
+                var o = 0
+                var column = 0
+                var i = 0
+                while i < count {
+                    let byte = src[i]
+                    // Fast path: a printable byte (or an inner space) in the middle of a line.
+                    if column != 0 && column < limit - 2 {
+                        if byte >= 0x21 && byte <= 0x7E && byte != 0x3D {
+                            dst[o] = byte
+                            o &+= 1
+                            column &+= 1
+                            i &+= 1
+                            continue
+                        }
+                        if byte == 0x20 && i &+ 1 < count && src[i &+ 1] != 0x0D && src[i &+ 1] != 0x0A {
+                            dst[o] = byte
+                            o &+= 1
+                            column &+= 1
+                            i &+= 1
+                            continue
+                        }
+                    }
+                    if byte == 0x0D || byte == 0x0A {
+                        i &+= byte == 0x0D && i &+ 1 < count && src[i &+ 1] == 0x0A ? 2 : 1
+                        dst[o] = 0x0D
+                        dst[o &+ 1] = 0x0A
+                        o &+= 2
+                        column = 0
+                        continue
+                    }
+                    var end = i &+ 1
+                    var literal: Bool
+                    if byte >= 0x21 && byte <= 0x7E {
+                        literal = byte != 0x3D
+                    } else if byte == 0x20 || byte == 0x09 {
+                        literal = !(end == count || src[end] == 0x0D || src[end] == 0x0A)
+                    } else {
+                        literal = false
+                        if byte >= 0xC0 {
+                            // Keep a UTF-8 sequence together: its continuation bytes follow.
+                            let sequenceEnd = min(count, i &+ (byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2))
+                            while end < sequenceEnd && src[end] & 0xC0 == 0x80 { end &+= 1 }
+                        }
+                    }
+                    var width = literal ? 1 : 3 &* (end &- i)
+                    let atLineEnd = end == count || src[end] == 0x0D || src[end] == 0x0A
+                    // A soft break needs one column for its "="; the last unit of a line does not.
+                    if column &+ width > (atLineEnd ? limit : limit &- 1) {
+                        dst[o] = 0x3D
+                        dst[o &+ 1] = 0x0D
+                        dst[o &+ 2] = 0x0A
+                        o &+= 3
+                        column = 0
+                    }
+                    if literal && column == 0 && (byte == 0x2E || (byte == 0x46 && startsWithFromSpace(input, at: i))) {
+                        literal = false
+                        width = 3
+                    }
+                    if literal {
+                        dst[o] = byte
+                        o &+= 1
+                    } else {
+                        for k in i..<end {
+                            let value = src[k]
+                            dst[o] = 0x3D
+                            dst[o &+ 1] = hex[Int(value >> 4)]
+                            dst[o &+ 2] = hex[Int(value & 0x0F)]
+                            o &+= 3
+                        }
+                    }
+                    column &+= width
+                    i = end
+                }
+                written = o
+            }
+        }
+    }
+
+    /// Whether "From " starts at `index`.
+    private static func startsWithFromSpace(_ input: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
+        index + 5 <= input.count && input[index + 1] == 0x72 && input[index + 2] == 0x6F && input[index + 3] == 0x6D && input[index + 4] == 0x20
+    }
+}
