@@ -109,7 +109,7 @@ import Testing
         let file = try TestPaths.temporaryDirectory().appendingPathComponent("digest.eml")
         try Data(composed.message).write(to: file)
         let result = try runTool("/bin/sh", ["-c", "\(spamassassin) -t -L < '\(file.path)'"])
-        let status = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("X-Spam-Status:") }, "no X-Spam-Status in: \(result.stdout.prefix(500)) \(result.stderr)")
+        let status = try #require(result.stdout.split(whereSeparator: \.isNewline).first { $0.hasPrefix("X-Spam-Status:") }, "no X-Spam-Status in: \(result.stdout.prefix(500)) \(result.stderr)")
         // "X-Spam-Status: No, score=0.0 required=5.0 tests=HTML_MESSAGE,..." (tests may continue on folded lines)
         let statusBlock = Self.headerBlock(result.stdout, name: "X-Spam-Status")
         let score = Double(status.split(separator: "score=").last?.split(separator: " ").first ?? "") ?? 99
@@ -122,7 +122,7 @@ import Testing
     static func headerBlock(_ message: String, name: String) -> String {
         var lines: [String] = []
         var inside = false
-        for line in message.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in message.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             if line.hasPrefix(name + ":") { inside = true; lines.append(String(line)); continue }
             if inside, line.hasPrefix(" ") || line.hasPrefix("\t") { lines.append(String(line)); continue }
             if inside { break }
