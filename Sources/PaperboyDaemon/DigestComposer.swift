@@ -39,7 +39,8 @@ public struct DigestComposer: Sendable {
 
     public func compose(_ subscriber: Subscriber, papers: [RankedPaper], at date: Date, messageID: String? = nil) -> Composed {
         let preferences = subscriber.preferences
-        let unsubscribe = unsubscribeURL(subscriberID: subscriber.id)
+        let token = tokens.make(subscriberID: subscriber.id, purpose: .unsubscribe)
+        let unsubscribe = "\(baseURL)/unsubscribe?t=\(token)"
         let rendered = renderer.render(DigestContent(
             email: preferences.email, name: preferences.name, query: preferences.query, categories: preferences.categories,
             papers: papers, date: date, zone: preferences.schedule?.zone ?? defaultZone,
@@ -47,7 +48,6 @@ public struct DigestComposer: Sendable {
         ))
         var unsubscribeLinks = [unsubscribe]
         if let mailto = unsubscribeMailto {
-            let token = tokens.make(subscriberID: subscriber.id, purpose: .unsubscribe)
             unsubscribeLinks.append("mailto:\(mailto)?subject=unsubscribe%20\(token)")
         }
         let id = messageID ?? Self.messageID(subscriberID: subscriber.id, domain: from.email.domain)

@@ -53,8 +53,6 @@ public final class DigestRenderer: @unchecked Sendable {
     private var blocks: [String: PaperBlocks] = [:]
     private var dateFormatters: [String: (long: DateFormatter, short: DateFormatter)] = [:]
 
-    static let rankMark = "\u{1}RANK\u{1}"
-    static let matchedMark = "\u{1}MATCHED\u{1}"
 
     public init(templates: DigestTemplates = .defaults, operatorName: String) {
         self.templates = templates
@@ -67,19 +65,18 @@ public final class DigestRenderer: @unchecked Sendable {
         var textPapers = ""
         for (offset, ranked) in digest.papers.enumerated() {
             let block = blocks(for: ranked.paper)
-            let rank = String(offset + 1)
-            let matched = ranked.matchedTerms.joined(separator: ", ")
+            let values = ["rank": String(offset + 1), "matched": ranked.matchedTerms.joined(separator: ", ")]
+            let hasMatched = !ranked.matchedTerms.isEmpty
             if digest.format == .both {
-                block.html(matched: !matched.isEmpty).append(to: &htmlPapers, rank: rank, matched: HTMLText.escape(matched))
+                block.html(matched: hasMatched).append(to: &htmlPapers, values: values)
             }
             var text = ""
-            block.text(matched: !matched.isEmpty).append(to: &text, rank: rank, matched: matched)
-            textPapers += matched.count > 60 ? TextWrapper.wrap(text) : text
+            block.text(matched: hasMatched).append(to: &text, values: values)
+            textPapers += values["matched"]!.count > 60 ? TextWrapper.wrap(text) : text
             textPapers += "\n"
         }
-        let first = digest.papers.first.map { Self.shorten($0.paper.title, to: 60) } ?? ""
-        let frame: [String: Any] = [
-            "subject": "",
+        let count = digest.papers.count
+        var values: [String: String] = [
             "heading": digest.query == nil && digest.categories.isEmpty ? "Trending papers" : "New papers for you",
             "greeting": digest.name.map { "Hello \($0)," } ?? "Hello,",
             "date": longDate,
@@ -88,19 +85,62 @@ public final class DigestRenderer: @unchecked Sendable {
             "why": why(digest),
             "operator": operatorName,
             "unsubscribe_url": digest.unsubscribeURL,
-            "count": digest.papers.count,
-            "one": digest.papers.count == 1,
-            "first_title": first,
+            "count": String(count),
+            "first_title": digest.papers.first.map { Self.shorten($0.paper.title, to: 60) } ?? "",
         ]
-        let subject = Self.oneLine(templates.subject.render(frame))
-        var htmlFrame = frame
-        htmlFrame["subject"] = subject
-        htmlFrame["papers"] = htmlPapers
-        var textFrame = frame
-        textFrame["papers"] = textPapers
-        let text = TextWrapper.wrap(templates.text.render(textFrame))
-        let html = digest.format == .both ? templates.html.render(htmlFrame) : nil
+        let frames = frames(one: count == 1)
+        var subject = ""
+        frames.subject.append(to: &subject, values: values)
+        subject = Self.oneLine(subject)
+        values["subject"] = subject
+        values["papers"] = htmlPapers
+        var html: String?
+        if digest.format == .both {
+            var out = ""
+            out.reserveCapacity(htmlPapers.utf8.count + 4096)
+            frames.html.append(to: &out, values: values)
+            html = out
+        }
+        // The paper blocks are wrapped already: only the frame around them is wrapped.
+        values["papers"] = textPapers
+        var text = ""
+        text.reserveCapacity(textPapers.utf8.count + 1024)
+        frames.text.append(to: &text, values: values, wrapWidth: 78)
         return RenderedDigest(subject: subject, text: text, html: html)
+    }
+
+    // MARK: Frames
+
+    /// The digest, text and subject templates rendered once with a marker for
+    /// every value; a digest only fills the markers in.
+    private struct Frames {
+        let html: BlockTemplate
+        let text: BlockTemplate
+        let subject: BlockTemplate
+    }
+
+    private var frameCache: [Bool: Frames] = [:]
+
+    private func frames(one: Bool) -> Frames {
+        lock.lock()
+        if let cached = frameCache[one] {
+            lock.unlock()
+            return cached
+        }
+        lock.unlock()
+        var context: [String: Any] = ["one": one]
+        for name in ["subject", "heading", "greeting", "date", "short_date", "email", "why", "operator", "unsubscribe_url", "count", "first_title", "papers"] {
+            context[name] = BlockTemplate.marker(name)
+        }
+        let made = Frames(
+            html: BlockTemplate(templates.html.render(context)),
+            text: BlockTemplate(templates.text.render(context)),
+            subject: BlockTemplate(templates.subject.render(context))
+        )
+        lock.lock()
+        frameCache[one] = made
+        lock.unlock()
+        return made
     }
 
     // MARK: Paper blocks
@@ -113,9 +153,9 @@ public final class DigestRenderer: @unchecked Sendable {
         }
         lock.unlock()
         var context = Self.paperContext(paper)
-        context["rank"] = Self.rankMark
+        context["rank"] = BlockTemplate.marker("rank")
         var withMatched = context
-        withMatched["matched"] = Self.matchedMark
+        withMatched["matched"] = BlockTemplate.marker("matched")
         let made = PaperBlocks(
             htmlWithMatched: BlockTemplate(templates.paperHTML.render(withMatched)),
             htmlPlain: BlockTemplate(templates.paperHTML.render(context)),
@@ -212,40 +252,76 @@ struct PaperBlocks {
     func text(matched: Bool) -> BlockTemplate { matched ? textWithMatched : textPlain }
 }
 
-/// A rendered block split around its rank and matched-terms placeholders.
+/// A template rendered once with a marker in place of each per-digest value,
+/// split around the markers, so a digest is assembled by concatenation.
+///
+/// A marker is U+0001, the value's name, `&`, U+0001. The `&` tells whether
+/// the template escaped the value: `{{name}}` in an HTML template turns it
+/// into `&amp;`, so that value is HTML-escaped when filled in; `{{{name}}}`
+/// and text templates leave it, and the value goes in as it is. Feed text
+/// can hold no U+0001 (parsers drop control characters).
 struct BlockTemplate {
-    enum Piece { case literal(String), rank, matched }
+    enum Piece {
+        case literal(String)
+        case value(name: String, escaped: Bool)
+    }
+
     let pieces: [Piece]
+
+    static func marker(_ name: String) -> String { "\u{1}\(name)&\u{1}" }
 
     init(_ rendered: String) {
         var pieces: [Piece] = []
         var rest = Substring(rendered)
-        while let range = rest.range(of: "\u{1}") {
-            pieces.append(.literal(String(rest[..<range.lowerBound])))
-            let after = rest[range.lowerBound...]
-            if after.hasPrefix(DigestRenderer.rankMark) {
-                pieces.append(.rank)
-                rest = after.dropFirst(DigestRenderer.rankMark.count)
-            } else if after.hasPrefix(DigestRenderer.matchedMark) {
-                pieces.append(.matched)
-                rest = after.dropFirst(DigestRenderer.matchedMark.count)
-            } else {
-                // A stray U+0001 from a template: dropped, like any control character.
-                rest = after.dropFirst()
+        while let start = rest.firstIndex(of: "\u{1}") {
+            pieces.append(.literal(String(rest[..<start])))
+            let afterStart = rest.index(after: start)
+            guard let end = rest[afterStart...].firstIndex(of: "\u{1}") else {
+                rest = rest[afterStart...]   // a stray U+0001 from a template is dropped
+                continue
             }
+            let token = rest[afterStart..<end]
+            if token.hasSuffix("&amp;") {
+                pieces.append(.value(name: String(token.dropLast(5)), escaped: true))
+            } else if token.hasSuffix("&") {
+                pieces.append(.value(name: String(token.dropLast()), escaped: false))
+            } else {
+                pieces.append(.literal(String(token)))
+            }
+            rest = rest[rest.index(after: end)...]
         }
         pieces.append(.literal(String(rest)))
         self.pieces = pieces
     }
 
-    func append(to out: inout String, rank: String, matched: String) {
+    /// Appends the block with `values` filled in. With `wrapWidth`, the text
+    /// around the `papers` value (already wrapped) is wrapped at that width.
+    func append(to out: inout String, values: [String: String], wrapWidth: Int? = nil) {
+        guard let wrapWidth else {
+            for piece in pieces {
+                switch piece {
+                case .literal(let text): out += text
+                case .value(let name, let escaped):
+                    let value = values[name] ?? ""
+                    out += escaped ? HTMLText.escape(value) : value
+                }
+            }
+            return
+        }
+        var segment = ""
         for piece in pieces {
             switch piece {
-            case .literal(let text): out += text
-            case .rank: out += rank
-            case .matched: out += matched
+            case .literal(let text): segment += text
+            case .value("papers", _):
+                out += TextWrapper.wrap(segment, width: wrapWidth)
+                segment = ""
+                out += values["papers"] ?? ""
+            case .value(let name, let escaped):
+                let value = values[name] ?? ""
+                segment += escaped ? HTMLText.escape(value) : value
             }
         }
+        out += TextWrapper.wrap(segment, width: wrapWidth)
     }
 }
 

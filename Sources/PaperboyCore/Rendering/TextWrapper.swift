@@ -9,7 +9,7 @@ public enum TextWrapper {
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             if !first { out += "\n" }
             first = false
-            if line.unicodeScalars.count <= width {
+            if line.utf8.count <= width || line.unicodeScalars.count <= width {
                 out += line
                 continue
             }
