@@ -43,9 +43,9 @@ struct ConfigOptions: ParsableArguments {
     }
 
     /// Opens the configured database, or exits 78 saying why not.
-    func openStore(_ config: PaperboyConfig) throws -> Store {
+    func openStore(_ config: PaperboyConfig, readOnly: Bool = false) throws -> Store {
         do {
-            return try Store(path: config.database)
+            return readOnly ? try Store(readOnlyPath: config.database) : try Store(path: config.database)
         } catch {
             throw CLIFailure("\(error)", exitCode: error.isTemporary ? .temporaryFailure : .config)
         }
@@ -105,4 +105,19 @@ extension ParsableCommand {
 /// Writes a line to standard output.
 func say(_ line: String) {
     print(line)
+}
+
+/// `--at TIME`: the moment a command plans or explains for.
+struct MomentOption: ParsableArguments {
+    @Option(help: ArgumentHelp("The moment, ISO 8601 such as 2026-11-30T08:01:00Z (default: now).", valueName: "TIME"))
+    var at: String?
+
+    func validate() throws {
+        if let at, FeedDate.parse(at) == nil {
+            throw ValidationError("--at \"\(at)\" is not a time; use ISO 8601 such as 2026-11-30T08:01:00Z")
+        }
+    }
+
+    /// The moment given, else now.
+    var moment: Date { at.flatMap(FeedDate.parse) ?? Date() }
 }

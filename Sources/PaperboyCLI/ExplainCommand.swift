@@ -15,8 +15,7 @@ struct ExplainCommand: ParsableCommand {
     @OptionGroup var config: ConfigOptions
     @OptionGroup var address: EmailArgument
 
-    @Option(help: ArgumentHelp("The moment of the digest, ISO 8601 such as 2026-11-30T08:01:00Z (default: now).", valueName: "TIME"))
-    var at: String?
+    @OptionGroup var time: MomentOption
 
     @Flag(help: "Print JSON with every paper considered.")
     var json = false
@@ -24,16 +23,10 @@ struct ExplainCommand: ParsableCommand {
     @Flag(help: "Also list each paper that did not match (by default they are counted).")
     var all = false
 
-    func validate() throws {
-        if let at, FeedDate.parse(at) == nil {
-            throw ValidationError("--at \"\(at)\" is not a time; use ISO 8601 such as 2026-11-30T08:01:00Z")
-        }
-    }
-
     func run() throws {
         try reportingFailures {
             let email = try address.parsed()
-            let moment = at.flatMap(FeedDate.parse) ?? Date()
+            let moment = time.moment
             let (settings, store) = try config.openConfiguredStore()
             guard let subscriber = try store.subscriber(email) else {
                 throw CLIFailure("no subscriber has the address \(email); `paperboy subscriber list` shows them", exitCode: .dataError)

@@ -7,7 +7,7 @@ public struct PaperboyCommand: ParsableCommand {
         commandName: "paperboy",
         abstract: "Emails each subscriber a digest of the trending research papers that match their interests.",
         version: PaperboyVersion.current,
-        subcommands: [FetchCommand.self, PapersCommand.self, SubscriberCommand.self, ExplainCommand.self, PreviewCommand.self]
+        subcommands: [SendDigestCommand.self, CheckCommand.self, FetchCommand.self, PapersCommand.self, SubscriberCommand.self, ExplainCommand.self, PreviewCommand.self]
     )
 
     public init() {}

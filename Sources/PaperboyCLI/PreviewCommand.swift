@@ -20,22 +20,15 @@ struct PreviewCommand: ParsableCommand {
     @Option(help: "eml (the whole message), html or text.")
     var format: Format = .eml
 
-    @Option(help: ArgumentHelp("The moment of the digest, ISO 8601 such as 2026-11-30T08:01:00Z (default: now).", valueName: "TIME"))
-    var at: String?
+    @OptionGroup var time: MomentOption
 
     @Flag(help: "Use the bundled demo corpus and demo subscribers (no config needed).")
     var demo = false
 
-    func validate() throws {
-        if let at, FeedDate.parse(at) == nil {
-            throw ValidationError("--at \"\(at)\" is not a time; use ISO 8601 such as 2026-11-30T08:01:00Z")
-        }
-    }
-
     func run() throws {
         try reportingFailures {
             let email = try address.parsed()
-            let moment = at.flatMap(FeedDate.parse) ?? Date()
+            let moment = time.moment
             let settings: PaperboyConfig
             let store: Store
             let composer: DigestComposer

@@ -183,6 +183,14 @@ extension Store {
         }
     }
 
+    /// How many rows are due to be sent at `time`.
+    public func dueCount(at time: Date) throws -> Int {
+        try writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE state IN ('queued', 'deferred') AND next_attempt_at <= ?",
+                             arguments: [time.timeIntervalSince1970]) ?? 0
+        }
+    }
+
     /// How many rows are in each state.
     public func outboxCounts() throws -> [OutboxState: Int] {
         try writer.read { db in

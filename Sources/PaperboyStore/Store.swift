@@ -43,6 +43,32 @@ public final class Store: Sendable {
         }
     }
 
+    /// Opens the database read-only, for commands that promise to change
+    /// nothing (`send-digest --dry-run`): not a byte of the file is written.
+    /// A database whose schema is behind this version is refused.
+    public init(readOnlyPath path: String) throws(StoreError) {
+        self.path = path
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError(path: path, message: "the database does not exist", hint: "Run a command that writes (paperboy fetch) first, or check database in the config")
+        }
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            guard try queue.read({ try StoreMigrations.migrator.hasCompletedMigrations($0) }) else {
+                throw StoreError(path: path, message: "the database was made by an older Paperboy", hint: "Run a command that writes (paperboy fetch) once to bring it up to date")
+            }
+            writer = queue
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError {
+            throw StoreError(path: path, message: "cannot open read-only: \(error.message ?? "\(error)")", hint: "Check that the file is a Paperboy database and that this user may read it")
+        } catch {
+            throw StoreError(path: path, message: "cannot open read-only: \(error)", hint: "Check the path and its permissions")
+        }
+    }
+
     /// A private in-memory database, for `--demo` runs and tests.
     public static func inMemory() -> Store {
         Store(memory: ())

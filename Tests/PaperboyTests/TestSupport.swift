@@ -57,15 +57,37 @@ final class FixtureServer: Sendable {
     }()
 
     let port: Int
-    private let process: Process
-    private let stdin: Pipe
+    private let helper: PythonHelper
 
     init() throws {
+        helper = try PythonHelper(script: "fixture_server.py", arguments: [TestPaths.fixtures.path])
+        port = helper.port
+    }
+
+    func url(_ path: String) -> String {
+        "http://127.0.0.1:\(port)\(path)"
+    }
+
+    /// How many requests the server has had for `path`.
+    func requestCount(_ path: String) throws -> Int {
+        guard case .fetched(let body, _, _, _) = try HTTPFetcher(options: HTTPFetchOptions()).fetch(url("/count\(path)")) else { return -1 }
+        return Int(String(decoding: body, as: UTF8.self)) ?? -1
+    }
+}
+
+/// A Python helper script from Support/ (Debian's python3) that prints its
+/// port as its first line and stops when its standard input closes, so it
+/// never outlives the test process.
+final class PythonHelper: @unchecked Sendable {
+    let port: Int
+    private let process: Process
+    private let stdin = Pipe()
+
+    init(script: String, arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [TestPaths.python, TestPaths.supportDirectory.appendingPathComponent("fixture_server.py").path, TestPaths.fixtures.path]
+        process.arguments = [TestPaths.python, TestPaths.supportDirectory.appendingPathComponent(script).path] + arguments
         let stdout = Pipe()
-        let stdin = Pipe()
         process.standardOutput = stdout
         process.standardInput = stdin
         try process.run()
@@ -77,21 +99,15 @@ final class FixtureServer: Sendable {
         }
         guard let port = Int(String(decoding: line, as: UTF8.self)) else {
             process.terminate()
-            throw ServerStartError(message: "fixture server printed no port")
+            throw ServerStartError(message: "\(script) printed no port")
         }
         self.port = port
         self.process = process
-        self.stdin = stdin
     }
 
-    func url(_ path: String) -> String {
-        "http://127.0.0.1:\(port)\(path)"
-    }
-
-    /// How many requests the server has had for `path`.
-    func requestCount(_ path: String) throws -> Int {
-        guard case .fetched(let body, _, _, _) = try HTTPFetcher(options: HTTPFetchOptions()).fetch(url("/count\(path)")) else { return -1 }
-        return Int(String(decoding: body, as: UTF8.self)) ?? -1
+    deinit {
+        try? stdin.fileHandleForWriting.close()
+        process.terminate()
     }
 }
 
@@ -106,30 +122,31 @@ struct CommandResult {
 
 /// Runs the built `paperboy` with `arguments`, waiting for it to exit.
 func runPaperboy(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
-    let process = Process()
-    process.executableURL = TestPaths.paperboyBinary
-    process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
     env.removeValue(forKey: "PAPERBOY_CONFIG")
     for (key, value) in environment { env[key] = value }
-    process.environment = env
+    return try runTool(TestPaths.paperboyBinary.path, arguments, environment: env)
+}
+
+/// Runs a program and collects its output; both pipes are read fully before
+/// waiting, so a large output cannot block the child.
+func runTool(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path.hasPrefix("/") ? path : "/usr/bin/env")
+    process.arguments = path.hasPrefix("/") ? arguments : [path] + arguments
+    if let environment { process.environment = environment }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
     process.standardError = err
     try process.run()
-    // Read both pipes fully before waiting, so a large output cannot block the child.
     let errData = LockedData()
-    let errReader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
-    errReader.start()
+    let reader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
+    reader.start()
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     while !errData.isSet { usleep(1000) }
-    return CommandResult(
-        status: process.terminationStatus,
-        stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData.value, as: UTF8.self)
-    )
+    return CommandResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData.value, as: UTF8.self))
 }
 
 final class LockedData: @unchecked Sendable {

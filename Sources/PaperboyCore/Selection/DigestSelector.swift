@@ -262,7 +262,8 @@ public final class DigestSelector: Sendable {
         return hours == hours.rounded() ? "\(Int(hours)) hours" : "\(Int(duration)) seconds"
     }
 
-    static func describe(_ date: Date) -> String {
+    /// A moment as `2026-11-30 08:01Z`, for messages.
+    public static func describe(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Curl
+import Foundation
+import PaperboyCore
+import PaperboyDaemon
+
+/// `paperboy check [--smtp] [--sources]`
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check the config and templates; with --smtp the mail server, with --sources every feed.",
+        discussion: """
+        --smtp connects, runs EHLO, STARTTLS and AUTH, and quits, naming the step that failed with curl's error, \
+        the server's reply and a hint. --sources fetches and parses every source without storing anything. \
+        Exits 0 when everything checked works, 78 for a config problem, 69 when a server or feed fails.
+        """
+    )
+
+    @OptionGroup var config: ConfigOptions
+
+    @Flag(help: "Connect to the mail server: EHLO, STARTTLS, AUTH, QUIT.")
+    var smtp = false
+
+    @Flag(help: "Fetch and parse every source (nothing is stored).")
+    var sources = false
+
+    func run() throws {
+        try reportingFailures {
+            let settings = try config.loadConfig()
+            say("config: \(config.configPath) is valid (\(settings.sources.count) source\(settings.sources.count == 1 ? "" : "s"))")
+            do {
+                _ = try MailSetup.composer(config: settings, configPath: config.configPath)
+                say("mail: from, base_url, secret\(settings.mail.dkim == nil ? "" : ", DKIM key") and templates are usable")
+            } catch {
+                throw CLIFailure("\(error)", exitCode: .config)
+            }
+            var failed = false
+            if smtp {
+                guard let server = settings.smtp else {
+                    throw CLIFailure("\(config.configPath): smtp: missing; add smtp.url (see deploy/paperboy.yaml)", exitCode: .config)
+                }
+                let runner: DeliveryRunner
+                do {
+                    runner = try DeliveryRunner(store: try config.openStore(settings), smtp: server, password: try DeliveryRunner.password(server),
+                                                logger: config.makeLogger(label: "paperboy.check"))
+                } catch let error as MailSetupError {
+                    throw CLIFailure(error.message, exitCode: .config)
+                }
+                if let failure = runner.transport.check() {
+                    say("smtp: \(server.url): \(failure)")
+                    failed = true
+                } else {
+                    say("smtp: \(server.url): EHLO, \(server.tls == "starttls" ? "STARTTLS, " : "")\(server.username == nil ? "" : "AUTH, ")QUIT all worked")
+                }
+            }
+            if sources {
+                for source in settings.sources {
+                    let fetcher = HTTPFetcher(options: HTTPFetchOptions(
+                        connectTimeout: settings.fetch.connectTimeout, totalTimeout: settings.fetch.timeout,
+                        maxResponseBytes: settings.fetch.maxResponseBytes, userAgent: "paperboy/\(PaperboyVersion.current)"))
+                    do {
+                        guard case .fetched(let body, _, _, _) = try fetcher.fetch(source.url) else { continue }
+                        let parsed = try source.type.parse(body, context: FeedContext(sourceName: source.name, fetchedAt: Date()))
+                        say("source \(source.name): \(parsed.papers.count) papers\(parsed.skipped.isEmpty ? "" : ", \(parsed.skipped.count) entries skipped")")
+                    } catch {
+                        say("source \(source.name): error: \(error)")
+                        failed = true
+                    }
+                }
+            }
+            if failed { throw ExitCode(ExitStatus.unavailable.rawValue) }
+        }
+    }
+}

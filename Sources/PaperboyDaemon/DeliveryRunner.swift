@@ -1,0 +1,146 @@
+import Curl
+import Foundation
+import Logging
+import PaperboyCore
+import PaperboyStore
+
+/// Counts of one delivery run.
+public struct DeliveryCounts: Sendable, Equatable {
+    public var sent = 0
+    public var deferred = 0
+    public var failed = 0
+    public init() {}
+}
+
+/// Sends the outbox: claims due rows in batches, sends them through the SMTP
+/// transport, and records each outcome as it comes.
+///
+/// Rows are claimed with a lease under this process's name (`host:pid`);
+/// a row whose claimer died (same host, no such process) or whose lease ran
+/// out is taken back by the next run, so a `kill -9` loses nothing, and at
+/// most the messages in flight then (one per connection) can go out twice.
+public final class DeliveryRunner {
+    public let store: Store
+    public let smtp: SMTPConfig
+    public let transport: SMTPTransport
+    public let claimer: String
+    let logger: Logger
+    let now: () -> Date
+
+    public init(store: Store, smtp: SMTPConfig, password: String?, logger: Logger, now: @escaping () -> Date = Date.init) throws {
+        self.store = store
+        self.smtp = smtp
+        self.logger = logger
+        self.now = now
+        let settings = SMTPSettings(
+            url: smtp.url, tls: SMTPTLSMode(rawValue: smtp.tls) ?? .starttls, allowPlaintext: smtp.allowPlaintext,
+            caFile: smtp.caFile, username: smtp.username, password: password, ehloName: smtp.ehloName,
+            connectTimeout: smtp.connectTimeout, commandTimeout: smtp.commandTimeout, totalTimeout: smtp.timeout,
+            connections: smtp.connections, maxPerSecond: smtp.maxPerSecond
+        )
+        do {
+            transport = try SMTPTransport(settings: settings)
+        } catch {
+            throw MailSetupError(message: "smtp: \(error)")
+        }
+        claimer = Self.processName()
+    }
+
+    /// Sends every due row; `progress` sees (done, total so far) after each message.
+    public func run(progress: ((Int, Int) -> Void)? = nil) throws -> DeliveryCounts {
+        var counts = DeliveryCounts()
+        let policy = DeliveryPolicy(giveUpAfter: smtp.giveUpAfter, pauseAfterFailures: smtp.pauseAfterFailures)
+        let batchSize = max(64, smtp.connections * 32)
+        var done = 0
+        var seen = Set<Int64>()
+        let total = try store.dueCount(at: now())
+        while true {
+            let time = now()
+            // The lease outlives one batch with every message timing out, plus margin.
+            let lease = time.addingTimeInterval(smtp.timeout * Double(batchSize / max(1, smtp.connections) + 2) + 60)
+            let claimed = try store.claimDue(limit: batchSize, claimer: claimer, at: time, leaseUntil: lease, isDead: Self.isDead)
+                .filter { seen.insert($0.id).inserted }
+            if claimed.isEmpty { break }
+            var byID: [Int64: OutboxMessage] = [:]
+            for message in claimed { byID[message.id] = message }
+            var recordError: Error?
+            transport.send(claimed.map { SMTPEnvelope(tag: $0.id, from: $0.sender, to: $0.recipient, message: $0.message) }) { id, outcome in
+                guard recordError == nil, let message = byID[id] else { return }
+                let result = Self.result(outcome, attempts: message.attempts + 1, smtp: smtp, at: now())
+                do {
+                    switch try store.record(result, for: message, at: now(), policy: policy) {
+                    case .sent: counts.sent += 1
+                    case .failed:
+                        counts.failed += 1
+                        logger.error("digest failed for good", metadata: ["subscriber.id": "\(message.subscriberID)", "smtp.reply": "\(outcome.reply)"])
+                    default:
+                        counts.deferred += 1
+                        logger.warning("digest deferred", metadata: ["subscriber.id": "\(message.subscriberID)", "smtp.reply": "\(outcome.reply)"])
+                    }
+                } catch {
+                    recordError = error
+                }
+                done += 1
+                progress?(done, max(total, done))
+            }
+            if let recordError {
+                try? store.release(claimer: claimer)
+                throw recordError
+            }
+        }
+        return counts
+    }
+
+    /// The outbox result of one SMTP outcome: exponential backoff with jitter
+    /// from `retry.initial` up to `retry.max` for temporary failures.
+    static func result(_ outcome: SMTPOutcome, attempts: Int, smtp: SMTPConfig, at time: Date) -> DeliveryResult {
+        switch outcome {
+        case .sent(let reply):
+            return .sent(reply: reply)
+        case .temporary(let reply, let code, let hint):
+            let base = min(smtp.retryMax, smtp.retryInitial * pow(2, Double(max(0, attempts - 1))))
+            let jitter = Double.random(in: 0.8...1.2)
+            return .deferred(reply: describe(reply, code, hint), retryAt: time.addingTimeInterval(min(smtp.retryMax, base * jitter)))
+        case .permanent(let reply, let code, let hint):
+            return .failed(reply: describe(reply, code, hint))
+        }
+    }
+
+    static func describe(_ reply: String, _ code: Int, _ hint: String) -> String {
+        var text = reply.isEmpty ? "no reply from the server" : reply
+        if code != 0 { text += " (curl error \(code))" }
+        if !hint.isEmpty { text += "; \(hint)" }
+        return text
+    }
+
+    /// The SMTP password: `smtp.password_file`, else `PAPERBOY_SMTP_PASSWORD`,
+    /// else `$CREDENTIALS_DIRECTORY/smtp-password`; nil when none is set.
+    public static func password(_ smtp: SMTPConfig, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String? {
+        if let file = smtp.passwordFile {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw MailSetupError(message: "smtp.password_file: cannot read \(file); check the path and that the paperboy user may read it")
+            }
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
+        }
+        if let value = environment["PAPERBOY_SMTP_PASSWORD"], !value.isEmpty { return value }
+        if let directory = environment["CREDENTIALS_DIRECTORY"], let data = FileManager.default.contents(atPath: directory + "/smtp-password") {
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
+        }
+        if smtp.username != nil {
+            throw MailSetupError(message: "smtp.username is set but there is no password: set smtp.password_file, PAPERBOY_SMTP_PASSWORD, or a systemd credential named smtp-password")
+        }
+        return nil
+    }
+
+    /// `host:pid` of this process.
+    static func processName() -> String {
+        "\(ProcessInfo.processInfo.hostName):\(getpid())"
+    }
+
+    /// True when `claimer` names a process on this host that no longer runs.
+    static func isDead(_ claimer: String) -> Bool {
+        let parts = claimer.split(separator: ":")
+        guard parts.count == 2, String(parts[0]) == ProcessInfo.processInfo.hostName, let pid = Int32(parts[1]) else { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
+    }
+}
