@@ -13,7 +13,8 @@ final class CurlEasy {
     let handle: UnsafeMutableRawPointer
     /// libcurl writes its detailed message here (CURLOPT_ERRORBUFFER).
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
-    private var slists: [UnsafeMutablePointer<curl_slist>] = []
+    /// The list each list option points at, freed when replaced or with the handle.
+    private var slists: [UInt32: UnsafeMutablePointer<curl_slist>] = [:]
 
     init() {
         _ = CurlGlobal.initialised
@@ -29,7 +30,7 @@ final class CurlEasy {
 
     deinit {
         curl_easy_cleanup(handle)
-        for list in slists { curl_slist_free_all(list) }
+        for list in slists.values { curl_slist_free_all(list) }
         errorBuffer.deallocate()
     }
 
@@ -59,22 +60,39 @@ final class CurlEasy {
         _ = CCurlShims_easy_setopt_data_callback(handle, option, callback)
     }
 
-    /// Sets a list option (headers, recipients); the list lives as long as the handle.
+    func set(_ option: CURLoption, debugCallback: CCurlShims_debug_callback) {
+        _ = CCurlShims_easy_setopt_debug_callback(handle, option, debugCallback)
+    }
+
+    /// Sets a list option (headers, recipients). The list lives until the
+    /// option is set again (between transfers) or the handle goes.
     func set(_ option: CURLoption, list: [String]) {
         var slist: UnsafeMutablePointer<curl_slist>? = nil
         for item in list { slist = curl_slist_append(slist, item) }
         _ = CCurlShims_easy_setopt_slist(handle, option, slist)
-        if let slist { slists.append(slist) }
+        if let old = slists.removeValue(forKey: option.rawValue) { curl_slist_free_all(old) }
+        if let slist { slists[option.rawValue] = slist }
     }
 
     func perform() -> CURLcode {
-        errorBuffer[0] = 0
+        clearErrorMessage()
         return curl_easy_perform(handle)
+    }
+
+    /// Empties the error buffer before a transfer that a multi handle runs.
+    func clearErrorMessage() {
+        errorBuffer[0] = 0
     }
 
     func infoLong(_ info: CURLINFO) -> Int {
         var value = 0
         _ = CCurlShims_easy_getinfo_long(handle, info, &value)
+        return value
+    }
+
+    func infoDouble(_ info: CURLINFO) -> Double {
+        var value = 0.0
+        _ = CCurlShims_easy_getinfo_double(handle, info, &value)
         return value
     }
 

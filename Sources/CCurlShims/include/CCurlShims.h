@@ -20,4 +20,15 @@ CURLcode CCurlShims_easy_getinfo_long(CURL *handle, CURLINFO info, long *value);
 CURLcode CCurlShims_easy_getinfo_string(CURL *handle, CURLINFO info, const char **value);
 CURLcode CCurlShims_easy_getinfo_double(CURL *handle, CURLINFO info, double *value);
 
+// CURLOPT_DEBUGFUNCTION: (handle, type, data, size, userdata) -> 0.
+typedef int (*CCurlShims_debug_callback)(CURL *handle, curl_infotype type, char *data, size_t size, void *userdata);
+CURLcode CCurlShims_easy_setopt_debug_callback(CURL *handle, CURLoption option, CCurlShims_debug_callback value);
+
+// curl_multi_setopt is variadic too.
+CURLMcode CCurlShims_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
+
+// curl_multi_info_read without the union in CURLMsg: returns 1 and fills
+// `easy` and `result` for the next finished transfer, 0 when there is none.
+int CCurlShims_multi_next_done(CURLM *multi, CURL **easy, CURLcode *result);
+
 #endif
