@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "paperboy-bench",
             dependencies: [
-                "PaperboyCore", "PaperboyStore", "PaperboyDaemon",
+                "Curl", "PaperboyCore", "PaperboyStore", "PaperboyDaemon",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]

@@ -12,6 +12,8 @@ final class SMTPConnection {
     private var offset = 0
     /// The envelope being sent now, if any.
     private(set) var tag: Int64 = 0
+    /// The sender CURLOPT_MAIL_FROM holds (mostly the same for every message).
+    private var mailFrom: String?
 
     /// Sets everything that stays the same from message to message.
     /// Throws when this libcurl cannot restrict protocols (fail closed).
@@ -85,7 +87,10 @@ final class SMTPConnection {
         offset = 0
         recorder.reset()
         easy.clearErrorMessage()
-        easy.set(CURLOPT_MAIL_FROM, "<\(envelope.from)>")
+        if envelope.from != mailFrom {
+            easy.set(CURLOPT_MAIL_FROM, "<\(envelope.from)>")
+            mailFrom = envelope.from
+        }
         easy.set(CURLOPT_MAIL_RCPT, list: ["<\(envelope.to)>"])
         easy.set(CURLOPT_INFILESIZE_LARGE, largeValue: Int64(envelope.message.count))
     }

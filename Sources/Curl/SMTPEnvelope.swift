@@ -53,22 +53,33 @@ extension SMTPEnvelope {
         if address.isEmpty {
             return allowEmpty ? nil : "the envelope \(role) address is empty"
         }
-        let shown = address.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : String($0) }.joined().prefix(100)
-        if address.utf8.count > 254 {
-            return "the envelope \(role) address \"\(shown)…\" is longer than 254 bytes"
-        }
+        // The common case, a plain address, costs one pass over its bytes.
+        var badCharacter: UInt8?
+        var atIndex: Int?
+        var count = 0
         for byte in address.utf8 {
             switch byte {
-            case 0x00...0x20, 0x7F:
-                return "the envelope \(role) address \"\(shown)\" contains a space, CR, LF or another control character"
-            case UInt8(ascii: "<"), UInt8(ascii: ">"):
-                return "the envelope \(role) address \"\(shown)\" contains < or >: give the bare address (user@example.org)"
+            case 0x00...0x20, 0x7F, UInt8(ascii: "<"), UInt8(ascii: ">"):
+                badCharacter = badCharacter ?? byte
+            case UInt8(ascii: "@"):
+                atIndex = count
             default:
-                continue
+                break
             }
+            count += 1
         }
-        guard let at = address.utf8.lastIndex(of: UInt8(ascii: "@")),
-              at != address.utf8.startIndex, address.utf8.index(after: at) != address.utf8.endIndex else {
+        var shown: String {
+            String(address.unicodeScalars.prefix(100).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
+        }
+        if count > 254 {
+            return "the envelope \(role) address \"\(shown)…\" is longer than 254 bytes"
+        }
+        if let badCharacter {
+            return badCharacter == UInt8(ascii: "<") || badCharacter == UInt8(ascii: ">")
+                ? "the envelope \(role) address \"\(shown)\" contains < or >: give the bare address (user@example.org)"
+                : "the envelope \(role) address \"\(shown)\" contains a space, CR, LF or another control character"
+        }
+        guard let atIndex, atIndex > 0, atIndex < count - 1 else {
             return "the envelope \(role) address \"\(shown)\" is not of the form user@domain"
         }
         return nil

@@ -33,9 +33,9 @@ public final class SMTPTransport {
             connections.append(try SMTPConnection(settings: settings))
         }
         self.connections = connections
-        // Keep at most one idle connection per handle in the pool.
+        // The pool keeps at most one connection per handle. (Only `connections`
+        // handles exist, so no more connections are ever open at once.)
         multi.set(CURLMOPT_MAXCONNECTS, settings.connections)
-        multi.set(CURLMOPT_MAX_HOST_CONNECTIONS, settings.connections)
     }
 
     deinit {

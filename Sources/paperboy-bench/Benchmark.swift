@@ -13,27 +13,40 @@ import PaperboyCore
 ///   fully composed ten-paper digests per second on one thread.
 /// - `swift run -c release paperboy-bench mime --subscribers 20000`: composes
 ///   that many ten-paper digest messages (text + HTML), then DKIM-signs some.
+/// - `swift run -c release paperboy-bench smtp --port P --messages 3000 --size 14336 --connections 4`:
+///   sends N messages of S bytes through the SMTP transport to a server on
+///   127.0.0.1:P (`scripts/bench-smtp` starts smtp-sink and compares).
 @main
 struct Benchmark {
     static func main() throws {
         var arguments = Array(CommandLine.arguments.dropFirst())
-        guard let command = arguments.first, ["select", "import", "compose", "mime"].contains(command) else {
-            FileHandle.standardError.write(Data("usage: paperboy-bench select [--papers N] [--subscribers M] [--seed S] [--threads T]\n       paperboy-bench import [--subscribers M] [--seed S]\n       paperboy-bench compose [--messages N] [--seed S]\n       paperboy-bench mime [--subscribers M] [--seed S]\n".utf8))
+        guard let command = arguments.first, ["select", "import", "compose", "mime", "smtp"].contains(command) else {
+            FileHandle.standardError.write(Data("usage: paperboy-bench select [--papers N] [--subscribers M] [--seed S] [--threads T]\n       paperboy-bench import [--subscribers M] [--seed S]\n       paperboy-bench compose [--messages N] [--seed S]\n       paperboy-bench mime [--subscribers M] [--seed S]\n       paperboy-bench smtp --port P [--messages N] [--size BYTES] [--connections C]\n".utf8))
             exit(64)
         }
         arguments.removeFirst()
-        var options: [String: Int] = ["papers": 2000, "subscribers": 100_000, "seed": 42, "threads": ProcessInfo.processInfo.activeProcessorCount, "messages": 20_000]
+        var options: [String: Int] = ["papers": 2000, "subscribers": 100_000, "seed": 42, "threads": ProcessInfo.processInfo.activeProcessorCount, "messages": 20_000,
+                                      "port": 0, "size": 14 * 1024, "connections": 4]
+        var given: Set<String> = []
         while let flag = arguments.first {
             arguments.removeFirst()
             guard flag.hasPrefix("--"), let name = Optional(String(flag.dropFirst(2))), options[name] != nil,
                   let value = arguments.first.flatMap(Int.init), value > 0 else {
-                FileHandle.standardError.write(Data("paperboy-bench: bad option \(flag); use --papers N, --subscribers M, --seed S, --threads T with positive numbers\n".utf8))
+                FileHandle.standardError.write(Data("paperboy-bench: bad option \(flag); use --papers N, --subscribers M, --seed S, --threads T (smtp: --port P, --messages N, --size BYTES, --connections C) with positive numbers\n".utf8))
                 exit(64)
             }
             arguments.removeFirst()
             options[name] = value
+            given.insert(name)
         }
-        if command == "compose" {
+        if command == "smtp" {
+            guard given.contains("port") else {
+                FileHandle.standardError.write(Data("paperboy-bench smtp: give --port P of an SMTP server on 127.0.0.1 (scripts/bench-smtp starts smtp-sink)\n".utf8))
+                exit(64)
+            }
+            try SMTPBenchmark(port: options["port"]!, messageCount: given.contains("messages") ? options["messages"]! : 3000,
+                              size: options["size"]!, connections: options["connections"]!).run()
+        } else if command == "compose" {
             try ComposeBenchmark(messageCount: options["messages"]!, seed: UInt64(options["seed"]!)).run()
         } else if command == "mime" {
             try MIMEBenchmark(messageCount: options["subscribers"]!, seed: UInt64(options["seed"]!)).run()
