@@ -42,6 +42,7 @@ struct CheckCommand: ParsableCommand {
                 let runner: DeliveryRunner
                 do {
                     runner = try DeliveryRunner(store: try config.openStore(settings), smtp: server, password: try DeliveryRunner.password(server),
+                                                fromDomain: settings.mail.fromAddress?.domain,
                                                 logger: config.makeLogger(label: "paperboy.check"))
                 } catch let error as MailSetupError {
                     throw CLIFailure(error.message, exitCode: .config)

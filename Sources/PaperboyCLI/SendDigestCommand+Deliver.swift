@@ -6,11 +6,11 @@ import PaperboyStore
 
 extension SendDigestCommand {
     /// Sends the outbox and prints the counts; exits 0, 75 (some deferred) or 1 (some failed).
-    func deliver(store: Store, smtp: SMTPConfig, planned: Int, skippedEmpty: Int, at moment: Date) throws {
+    func deliver(store: Store, smtp: SMTPConfig, fromDomain: String?, planned: Int, skippedEmpty: Int, at moment: Date) throws {
         let runner: DeliveryRunner
         do {
             // With --at in the future, rows planned for then are due then: the run's clock never goes before it.
-            runner = try DeliveryRunner(store: store, smtp: smtp, password: try DeliveryRunner.password(smtp),
+            runner = try DeliveryRunner(store: store, smtp: smtp, password: try DeliveryRunner.password(smtp), fromDomain: fromDomain,
                                         logger: config.makeLogger(label: "paperboy.send"), now: { max(Date(), moment) })
         } catch let error as MailSetupError {
             throw CLIFailure(error.message, exitCode: .config)

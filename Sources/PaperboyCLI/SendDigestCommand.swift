@@ -85,7 +85,7 @@ struct SendDigestCommand: ParsableCommand {
             }
             let planned = try planner.write(decisions, at: moment)
             let empty = decisions.filter { if case .empty = $0.outcome { return true } else { return false } }.count
-            try deliver(store: store, smtp: smtp, planned: planned, skippedEmpty: empty, at: moment)
+            try deliver(store: store, smtp: smtp, fromDomain: settings.mail.fromAddress?.domain, planned: planned, skippedEmpty: empty, at: moment)
         }
     }
 

@@ -27,14 +27,15 @@ public final class DeliveryRunner {
     let logger: Logger
     let now: () -> Date
 
-    public init(store: Store, smtp: SMTPConfig, password: String?, logger: Logger, now: @escaping () -> Date = Date.init) throws {
+    /// `fromDomain` names this host in EHLO when `smtp.ehlo_name` is not set.
+    public init(store: Store, smtp: SMTPConfig, password: String?, fromDomain: String?, logger: Logger, now: @escaping () -> Date = Date.init) throws {
         self.store = store
         self.smtp = smtp
         self.logger = logger
         self.now = now
         let settings = SMTPSettings(
             url: smtp.url, tls: SMTPTLSMode(rawValue: smtp.tls) ?? .starttls, allowPlaintext: smtp.allowPlaintext,
-            caFile: smtp.caFile, username: smtp.username, password: password, ehloName: smtp.ehloName,
+            caFile: smtp.caFile, username: smtp.username, password: password, ehloName: smtp.ehloName ?? fromDomain,
             connectTimeout: smtp.connectTimeout, commandTimeout: smtp.commandTimeout, totalTimeout: smtp.timeout,
             connections: smtp.connections, maxPerSecond: smtp.maxPerSecond
         )
