@@ -75,6 +75,10 @@ public final class SMTPTransport {
                 connectionsOpened += result.connectionsOpened
                 onResult(result.tag, result.outcome)
             }
+            // While transfers end faster than one a millisecond, collect them
+            // for a millisecond rather than wake up for each (two futex calls
+            // a message, 15% of the CPU a message costs against smtp-sink).
+            if remaining > 0 { Thread.sleep(forTimeInterval: 0.001) }
         }
         // No thread touches a connection once `send` returns.
         batch.waitForWorkers(workerCount)
@@ -106,21 +110,20 @@ final class SMTPBatch: @unchecked Sendable {
         self.pacer = pacer
     }
 
-    /// The next envelope for a worker, with the moment it may start; nil when none is left.
-    func take() -> (SMTPEnvelope, ContinuousClock.Instant?)? {
+    /// Hands in the result of the worker's last transfer, if any, and takes
+    /// the next envelope, with the moment it may start; nil when none is left.
+    /// (One lock for both: fewer futex calls.)
+    func finish(_ result: SMTPResult?) -> (SMTPEnvelope, ContinuousClock.Instant?)? {
         condition.lock()
         defer { condition.unlock() }
+        if let result {
+            results.append(result)
+            condition.signal()
+        }
         guard next < order.count else { return nil }
         let envelope = envelopes[order[next]]
         next += 1
         return (envelope, pacer?.reserveSlot())
-    }
-
-    func put(_ result: SMTPResult) {
-        condition.lock()
-        results.append(result)
-        condition.signal()
-        condition.unlock()
     }
 
     func workerFinished() {
@@ -163,7 +166,8 @@ final class SMTPWorker: @unchecked Sendable {
 
     func run() {
         let clock = ContinuousClock()
-        while let (envelope, slot) = batch.take() {
+        var result: SMTPResult?
+        while let (envelope, slot) = batch.finish(result) {
             if let slot {
                 let wait = slot - clock.now
                 if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18) }
@@ -173,7 +177,7 @@ final class SMTPWorker: @unchecked Sendable {
             let outcome = connection.outcome(code, settings: settings)
             let opened = connection.easy.infoLong(CURLINFO_NUM_CONNECTS)
             connection.finish()
-            batch.put(SMTPResult(tag: envelope.tag, outcome: outcome, connectionsOpened: opened))
+            result = SMTPResult(tag: envelope.tag, outcome: outcome, connectionsOpened: opened)
         }
         batch.workerFinished()
     }

@@ -407,6 +407,9 @@ import Testing
         let failure = try SMTPTransport(settings: settings).check()
         #expect(failure?.step == "AUTH")
         #expect(failure?.hint.contains("does not offer AUTH PLAIN/LOGIN") == true)
+        // The EHLO reply, every line of it.
+        #expect(failure?.reply.hasPrefix("250-smtp-sink\n250-PIPELINING\n") == true)
+        #expect(failure?.reply.contains("\n250 ") == true)
     }
 
     @Test func checkNamesAClosedPort() throws {
