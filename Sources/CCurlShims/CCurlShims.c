@@ -39,20 +39,3 @@ CURLcode CCurlShims_easy_getinfo_double(CURL *handle, CURLINFO info, double *val
 CURLcode CCurlShims_easy_setopt_debug_callback(CURL *handle, CURLoption option, CCurlShims_debug_callback value) {
     return curl_easy_setopt(handle, option, value);
 }
-
-CURLMcode CCurlShims_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
-    return curl_multi_setopt(multi, option, value);
-}
-
-int CCurlShims_multi_next_done(CURLM *multi, CURL **easy, CURLcode *result) {
-    int queued = 0;
-    CURLMsg *message;
-    while ((message = curl_multi_info_read(multi, &queued)) != NULL) {
-        if (message->msg == CURLMSG_DONE) {
-            *easy = message->easy_handle;
-            *result = message->data.result;
-            return 1;
-        }
-    }
-    return 0;
-}

@@ -1,24 +1,32 @@
 import CCurl
 import CCurlShims
+import Foundation
 
-/// Sends messages over `connections` reused SMTP connections through
-/// libcurl's multi interface.
+/// Sends messages over `connections` reused SMTP connections.
 ///
-/// Each connection is an easy handle that is given the next envelope as soon
-/// as its transfer ends, so an open connection goes straight to MAIL FROM.
-/// A transfer that fails before DATA makes libcurl close that connection; the
-/// next envelope on that handle opens a new one, and the other connections
-/// keep going. Every envelope is tried exactly once per `send`: retrying is
-/// the caller's decision, from the outcome.
+/// Each connection is an easy handle, configured once and kept across
+/// messages and across `send` calls, so an open connection goes straight to
+/// MAIL FROM. During `send`, each handle runs on its own thread and takes the
+/// next envelope as soon as its transfer ends. A transfer that fails before
+/// DATA makes libcurl close that connection; the next envelope on that handle
+/// opens a new one, and the other connections keep going. Every envelope is
+/// tried exactly once per `send`: retrying is the caller's decision, from the
+/// outcome.
 ///
-/// Not thread-safe: use an instance from one thread at a time.
+/// Why threads and not libcurl's multi interface: libcurl (7.88, and still
+/// in 8.x) waits for the reply to the final dot inside `smtp_done` with a
+/// blocking loop, which stalls every other transfer of a multi handle. With a
+/// server that takes a second to answer the dot, four connections in one
+/// multi handle send one message per second; four threads send four.
+/// Measured with `smtp-sink -W .:1` and in `scripts/bench-smtp`.
+///
+/// Not thread-safe: use an instance from one thread at a time. `send` calls
+/// `onResult` on the calling thread.
 public final class SMTPTransport {
     let settings: SMTPSettings
-    private let multi = CurlMulti()
     private let connections: [SMTPConnection]
-    private let clock = ContinuousClock()
-    /// With `maxPerSecond`: the earliest moment the next transfer may start.
-    private var nextSlot: ContinuousClock.Instant?
+    /// With `maxPerSecond`: when transfers may start, shared by all connections and all sends.
+    private let pacer: SMTPPacer?
     /// How many SMTP connections this transport has opened so far (for metrics:
     /// with healthy reuse it stays at `connections`).
     public private(set) var connectionsOpened = 0
@@ -33,13 +41,7 @@ public final class SMTPTransport {
             connections.append(try SMTPConnection(settings: settings))
         }
         self.connections = connections
-        // The pool keeps at most one connection per handle. (Only `connections`
-        // handles exist, so no more connections are ever open at once.)
-        multi.set(CURLMOPT_MAXCONNECTS, settings.connections)
-    }
-
-    deinit {
-        for connection in connections { multi.remove(connection.easy) }
+        pacer = settings.maxPerSecond.map { SMTPPacer(perSecond: $0) }
     }
 
     /// Sends every envelope; `onResult` is called once per envelope, as each
@@ -47,71 +49,160 @@ public final class SMTPTransport {
     /// one envelope twice. An envelope whose addresses cannot be sent safely
     /// (CR, LF, spaces, `<`, `>`) ends `.permanent` without touching the network.
     public func send(_ envelopes: [SMTPEnvelope], onResult: (Int64, SMTPOutcome) -> Void) {
-        var next = 0
-        var idle = connections.reversed() as [SMTPConnection]
-        var active = 0
-        let interval = settings.maxPerSecond.map { Duration.seconds(1 / $0) }
-
-        while true {
-            // Give each idle connection its next envelope, as the rate limit allows.
-            var waitForSlot: Duration?
-            while !idle.isEmpty && next < envelopes.count {
-                let envelope = envelopes[next]
-                if let problem = envelope.addressProblem {
-                    next += 1
-                    onResult(envelope.tag, .permanent(reply: "", curlCode: 0, hint: problem + "; it was not sent"))
-                    continue
-                }
-                if let interval {
-                    let now = clock.now
-                    if let slot = nextSlot, now < slot {
-                        waitForSlot = slot - now
-                        break
-                    }
-                    // On schedule: the next slot follows this one; after a pause: one interval from now.
-                    let base = nextSlot.map { now - $0 < interval ? $0 : now } ?? now
-                    nextSlot = base + interval
-                }
-                let connection = idle.removeLast()
-                next += 1
-                connection.prepare(envelope)
-                let added = multi.add(connection.easy)
-                if added == CURLM_OK {
-                    active += 1
-                } else {
-                    connection.finish()
-                    idle.append(connection)
-                    onResult(envelope.tag, .temporary(reply: "", curlCode: 0,
-                                                      hint: "libcurl could not start the transfer (\(String(cString: curl_multi_strerror(added)))); it was not sent and will be retried"))
-                }
-            }
-            if active == 0 {
-                guard next < envelopes.count, let waitForSlot else { return }
-                multi.poll(milliseconds: Self.milliseconds(waitForSlot))
-                continue
-            }
-
-            multi.perform()
-            var finished = false
-            while let (easy, result) = multi.nextDone() {
-                guard let connection = connections.first(where: { $0.easy.handle == easy }) else { continue }
-                multi.remove(connection.easy)
-                let outcome = connection.outcome(result, settings: settings)
-                connectionsOpened += connection.easy.infoLong(CURLINFO_NUM_CONNECTS)
-                connection.finish()
-                active -= 1
-                idle.append(connection)
-                finished = true
-                onResult(connection.tag, outcome)
-            }
-            if !finished {
-                multi.poll(milliseconds: waitForSlot.map { min(1000, Self.milliseconds($0)) } ?? 1000)
+        var sendable: [Int] = []
+        sendable.reserveCapacity(envelopes.count)
+        for (index, envelope) in envelopes.enumerated() {
+            if let problem = envelope.addressProblem {
+                onResult(envelope.tag, .permanent(reply: "", curlCode: 0, hint: problem + "; it was not sent"))
+            } else {
+                sendable.append(index)
             }
         }
+        guard !sendable.isEmpty else { return }
+
+        let batch = SMTPBatch(envelopes: envelopes, order: sendable, pacer: pacer)
+        let workerCount = min(connections.count, sendable.count)
+        for connection in connections.prefix(workerCount) {
+            let worker = SMTPWorker(connection: connection, batch: batch, settings: settings)
+            let thread = Thread { worker.run() }
+            thread.name = "paperboy-smtp"
+            thread.start()
+        }
+        var remaining = sendable.count
+        while remaining > 0 {
+            for result in batch.waitForResults() {
+                remaining -= 1
+                connectionsOpened += result.connectionsOpened
+                onResult(result.tag, result.outcome)
+            }
+            // While transfers end faster than one a millisecond, collect them
+            // for a millisecond rather than wake up for each (two futex calls
+            // a message, 15% of the CPU a message costs against smtp-sink).
+            if remaining > 0 { Thread.sleep(forTimeInterval: 0.001) }
+        }
+        // No thread touches a connection once `send` returns.
+        batch.waitForWorkers(workerCount)
+    }
+}
+
+/// What one transfer produced, handed from a worker to the calling thread.
+struct SMTPResult {
+    var tag: Int64
+    var outcome: SMTPOutcome
+    var connectionsOpened: Int
+}
+
+/// The envelopes of one `send`, shared by its worker threads: the next one to
+/// take, the results not yet delivered, the workers that finished. Every
+/// mutable field is guarded by `condition`.
+final class SMTPBatch: @unchecked Sendable {
+    private let envelopes: [SMTPEnvelope]
+    private let order: [Int]
+    private let pacer: SMTPPacer?
+    private let condition = NSCondition()
+    private var next = 0
+    private var results: [SMTPResult] = []
+    private var finishedWorkers = 0
+
+    init(envelopes: [SMTPEnvelope], order: [Int], pacer: SMTPPacer?) {
+        self.envelopes = envelopes
+        self.order = order
+        self.pacer = pacer
     }
 
-    private static func milliseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        return max(1, Int(seconds) * 1000 + Int((attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000))
+    /// Hands in the result of the worker's last transfer, if any, and takes
+    /// the next envelope, with the moment it may start; nil when none is left.
+    /// (One lock for both: fewer futex calls.)
+    func finish(_ result: SMTPResult?) -> (SMTPEnvelope, ContinuousClock.Instant?)? {
+        condition.lock()
+        defer { condition.unlock() }
+        if let result {
+            results.append(result)
+            condition.signal()
+        }
+        guard next < order.count else { return nil }
+        let envelope = envelopes[order[next]]
+        next += 1
+        return (envelope, pacer?.reserveSlot())
+    }
+
+    func workerFinished() {
+        condition.lock()
+        finishedWorkers += 1
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Blocks until at least one result is in, and takes all that are.
+    func waitForResults() -> [SMTPResult] {
+        condition.lock()
+        defer { condition.unlock() }
+        while results.isEmpty { condition.wait() }
+        let taken = results
+        results.removeAll(keepingCapacity: true)
+        return taken
+    }
+
+    func waitForWorkers(_ count: Int) {
+        condition.lock()
+        while finishedWorkers < count { condition.wait() }
+        condition.unlock()
+    }
+}
+
+/// One connection's loop during a `send`: take an envelope, wait for its slot,
+/// send it, hand back the outcome. The connection is used by this worker's
+/// thread only, from `run()` until `send` has seen the worker finish.
+final class SMTPWorker: @unchecked Sendable {
+    private let connection: SMTPConnection
+    private let batch: SMTPBatch
+    private let settings: SMTPSettings
+
+    init(connection: SMTPConnection, batch: SMTPBatch, settings: SMTPSettings) {
+        self.connection = connection
+        self.batch = batch
+        self.settings = settings
+    }
+
+    func run() {
+        let clock = ContinuousClock()
+        var result: SMTPResult?
+        while let (envelope, slot) = batch.finish(result) {
+            if let slot {
+                let wait = slot - clock.now
+                if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18) }
+            }
+            connection.prepare(envelope)
+            let code = connection.easy.perform()
+            let outcome = connection.outcome(code, settings: settings)
+            let opened = connection.easy.infoLong(CURLINFO_NUM_CONNECTS)
+            connection.finish()
+            result = SMTPResult(tag: envelope.tag, outcome: outcome, connectionsOpened: opened)
+        }
+        batch.workerFinished()
+    }
+}
+
+/// Spaces transfer starts `1 / perSecond` apart across all connections, and
+/// across `send` calls. Used under `SMTPBatch`'s lock.
+final class SMTPPacer: @unchecked Sendable {
+    private let interval: Duration
+    private let clock = ContinuousClock()
+    /// The earliest moment the next transfer may start.
+    private var nextSlot: ContinuousClock.Instant?
+
+    init(perSecond: Double) {
+        interval = .seconds(1 / perSecond)
+    }
+
+    /// The moment the caller's transfer may start, at or after now.
+    func reserveSlot() -> ContinuousClock.Instant {
+        let now = clock.now
+        // On schedule (a slot ahead, or less than one interval late): the next
+        // slot, so that starts do not drift. After a pause: now, with no burst.
+        var slot = now
+        if let next = nextSlot, now - next < interval { slot = next }
+        nextSlot = slot + interval
+        return slot
     }
 }

@@ -31,6 +31,7 @@ struct SMTPBenchmark {
 
         var sent = 0
         var failures: [String: Int] = [:]
+        let cpuBefore = Self.cpuSeconds()
         let started = ContinuousClock.now
         transport.send(envelopes) { _, outcome in
             if case .sent = outcome {
@@ -40,6 +41,7 @@ struct SMTPBenchmark {
             }
         }
         let elapsed = ContinuousClock.now - started
+        let cpu = Self.cpuSeconds() - cpuBefore
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print("paperboy SMTPTransport: \(messageCount) messages, \(size) bytes of body, \(connections) connections to 127.0.0.1:\(port)")
         print(String(format: "sent %d in %.3f s: %.0f messages/s (%d connections opened)", sent, seconds, Double(sent) / seconds,
@@ -47,7 +49,16 @@ struct SMTPBenchmark {
         for (failure, count) in failures.sorted(by: { $0.value > $1.value }).prefix(5) {
             print("  \(count) × \(failure)")
         }
+        print(String(format: "CPU (user + system, all threads): %.3f s, %.1f µs per message", cpu, cpu * 1e6 / Double(messageCount)))
         print(String(format: "rate=%.1f", Double(sent) / seconds))
+        print(String(format: "cpu_us=%.1f", cpu * 1e6 / Double(messageCount)))
         if sent != messageCount { exit(1) }
+    }
+
+    /// User + system CPU time of the whole process so far (every thread).
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 }

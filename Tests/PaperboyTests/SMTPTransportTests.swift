@@ -17,8 +17,9 @@ import Testing
         text += "Hello reader \(tag), here are today's papers: Schrödinger, Ærø, 東京.\r\n"
         text += ".a line that starts with a dot\r\n..two dots\r\n.\r\n(a lone dot above)\r\n"
         var line = 0
+        // Padding, with dot lines all along, so that some fall on libcurl's 16 KB upload chunks.
         while text.utf8.count < bodyBytes {
-            text += "Line \(line) of the padding, long enough to look like a paper's abstract in a digest.\r\n"
+            text += line % 3 == 0 ? ".\(line) starts with a dot\r\n" : "Line \(line) of the padding, long enough to look like a paper's abstract.\r\n"
             line += 1
         }
         return Array(text.utf8)
@@ -89,6 +90,19 @@ import Testing
         counts = Self.tagCounts(sink.dump(expecting: 320))
         #expect(Set(counts.keys) == Set(1...320))
         #expect(counts.values.allSatisfy { $0 == 1 })
+    }
+
+    @Test(.enabled(if: SMTPSink.isInstalled))
+    func connectionsWaitForTheFinalReplyIndependently() throws {
+        // The server takes a second to answer each final dot. libcurl waits for that
+        // reply with a blocking loop, so in one multi handle four connections would
+        // take eight seconds for eight messages; on their own threads, about two.
+        let sink = try SMTPSink(["-W", ".:1"])
+        let transport = try SMTPTransport(settings: Self.plainSettings(sink.url, connections: 4))
+        let started = Date()
+        let outcomes = Self.send(transport, Self.envelopes(8))
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(outcomes.values.allSatisfy { if case .sent = $0 { true } else { false } })
     }
 
     @Test(.enabled(if: SMTPSink.isInstalled))
@@ -234,7 +248,7 @@ import Testing
     @Test(.enabled(if: AioSMTPServer.isInstalled))
     func starttlsWithAuthDeliversMessagesIntact() throws {
         let server = try AioSMTPServer(mode: .starttls, user: Self.user, password: Self.password)
-        let envelopes = Self.envelopes(6, bodyBytes: 20_000)
+        let envelopes = Self.envelopes(6, bodyBytes: 70_000)
         let outcomes = Self.send(try SMTPTransport(settings: Self.tlsSettings(server)), envelopes)
         for (tag, outcome) in outcomes {
             guard case .sent(let reply) = outcome else {
@@ -393,6 +407,9 @@ import Testing
         let failure = try SMTPTransport(settings: settings).check()
         #expect(failure?.step == "AUTH")
         #expect(failure?.hint.contains("does not offer AUTH PLAIN/LOGIN") == true)
+        // The EHLO reply, every line of it.
+        #expect(failure?.reply.hasPrefix("250-smtp-sink\n250-PIPELINING\n") == true)
+        #expect(failure?.reply.contains("\n250 ") == true)
     }
 
     @Test func checkNamesAClosedPort() throws {

@@ -24,11 +24,4 @@ CURLcode CCurlShims_easy_getinfo_double(CURL *handle, CURLINFO info, double *val
 typedef int (*CCurlShims_debug_callback)(CURL *handle, curl_infotype type, char *data, size_t size, void *userdata);
 CURLcode CCurlShims_easy_setopt_debug_callback(CURL *handle, CURLoption option, CCurlShims_debug_callback value);
 
-// curl_multi_setopt is variadic too.
-CURLMcode CCurlShims_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
-
-// curl_multi_info_read without the union in CURLMsg: returns 1 and fills
-// `easy` and `result` for the next finished transfer, 0 when there is none.
-int CCurlShims_multi_next_done(CURLM *multi, CURL **easy, CURLcode *result);
-
 #endif
