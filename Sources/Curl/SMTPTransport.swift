@@ -70,15 +70,18 @@ public final class SMTPTransport {
         }
         var remaining = sendable.count
         while remaining > 0 {
-            for result in batch.waitForResults() {
+            let results = batch.waitForResults()
+            for result in results {
                 remaining -= 1
                 connectionsOpened += result.connectionsOpened
                 onResult(result.tag, result.outcome)
             }
-            // While transfers end faster than one a millisecond, collect them
-            // for a millisecond rather than wake up for each (two futex calls
-            // a message, 15% of the CPU a message costs against smtp-sink).
-            if remaining > 0 { Thread.sleep(forTimeInterval: 0.001) }
+            // Only now may those connections take their next envelope: a
+            // message is never sent while the outcome of the one before it on
+            // its connection is unrecorded, so a crash can leave at most one
+            // sent-but-unrecorded message per connection (DESIGN.md's
+            // delivery guarantee).
+            batch.acknowledge(results.count)
         }
         // No thread touches a connection once `send` returns.
         batch.waitForWorkers(workerCount)
@@ -102,6 +105,9 @@ final class SMTPBatch: @unchecked Sendable {
     private let condition = NSCondition()
     private var next = 0
     private var results: [SMTPResult] = []
+    /// Results handed in, and results the caller has handled (`onResult` returned).
+    private var handedIn = 0
+    private var acknowledged = 0
     private var finishedWorkers = 0
 
     init(envelopes: [SMTPEnvelope], order: [Int], pacer: SMTPPacer?) {
@@ -118,7 +124,11 @@ final class SMTPBatch: @unchecked Sendable {
         defer { condition.unlock() }
         if let result {
             results.append(result)
-            condition.signal()
+            handedIn += 1
+            let mine = handedIn
+            condition.broadcast()
+            // Wait until the caller has recorded this outcome before sending more.
+            while acknowledged < mine { condition.wait() }
         }
         guard next < order.count else { return nil }
         let envelope = envelopes[order[next]]
@@ -126,10 +136,18 @@ final class SMTPBatch: @unchecked Sendable {
         return (envelope, pacer?.reserveSlot())
     }
 
+    /// The caller has handled `count` more results, in the order handed in.
+    func acknowledge(_ count: Int) {
+        condition.lock()
+        acknowledged += count
+        condition.broadcast()
+        condition.unlock()
+    }
+
     func workerFinished() {
         condition.lock()
         finishedWorkers += 1
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
     }
 
