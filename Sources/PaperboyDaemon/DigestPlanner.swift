@@ -51,13 +51,16 @@ public struct DigestPlanner: Sendable {
         var decisions = subscribers.filter { planned.contains($0.id) }.map {
             PlanDecision(subscriber: $0, periodKey: keys[$0.id]!, outcome: .alreadyPlanned)
         }
+        // Read once, and only if some digest is empty (for the reason sentence).
+        var storeFacts: (isEmpty: Bool, latest: Date?)?
         for subscriber in due {
             let maxPapers = subscriber.preferences.maxPapers ?? settings.digest.maxPapers
             let papers = selector.select(subscriber.preferences, maxPapers: maxPapers, sent: sent[subscriber.id] ?? [])
             let key = keys[subscriber.id]!
             if papers.isEmpty {
+                if storeFacts == nil { storeFacts = (try store.paperCount() == 0, try store.latestFirstSeen()) }
                 let why = selector.explain(subscriber.preferences, maxPapers: maxPapers, sent: sent[subscriber.id] ?? [],
-                                           storeIsEmpty: try store.paperCount() == 0, latestFirstSeen: try store.latestFirstSeen()).emptyReason
+                                           storeIsEmpty: storeFacts!.isEmpty, latestFirstSeen: storeFacts!.latest).emptyReason
                 decisions.append(PlanDecision(subscriber: subscriber, periodKey: key, outcome: .empty(why ?? "nothing to send")))
                 continue
             }
