@@ -15,6 +15,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // libcurl, through pkg-config; only the Curl module imports it.
@@ -42,12 +46,18 @@ let package = Package(
             name: "PaperboyStore",
             dependencies: ["PaperboyCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        // Services: feed ingestion (and later scheduler, sender, HTTP).
+        // Services: feed ingestion, planning, delivery, and `paperboy run`
+        // (scheduler, fetcher, sender, HTTP endpoint, reload, sd_notify).
         .target(
             name: "PaperboyDaemon",
             dependencies: [
                 "Curl", "PaperboyCore", "PaperboyStore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             resources: [.embedInCode("Resources/demo-corpus.json"), .embedInCode("Resources/demo-feeds.json")]
         ),

@@ -49,18 +49,29 @@ public final class SMTPTransport {
     /// one envelope twice. An envelope whose addresses cannot be sent safely
     /// (CR, LF, spaces, `<`, `>`) ends `.permanent` without touching the network.
     public func send(_ envelopes: [SMTPEnvelope], onResult: (Int64, SMTPOutcome) -> Void) {
+        send(envelopes, control: nil) { onResult($0.tag, $0.outcome) }
+    }
+
+    /// Like `send(_:onResult:)`, with a `control` that can stop the send
+    /// between transfers (a shutdown) or skip single envelopes (a subscriber
+    /// who unsubscribed meanwhile); each result carries how long its SMTP
+    /// transaction took. Returns the tags of the envelopes that were not
+    /// started, because of the control: they were not sent.
+    @discardableResult
+    public func send(_ envelopes: [SMTPEnvelope], control: SMTPSendControl?, onResult: (SMTPResult) -> Void) -> [Int64] {
         var sendable: [Int] = []
         sendable.reserveCapacity(envelopes.count)
         for (index, envelope) in envelopes.enumerated() {
             if let problem = envelope.addressProblem {
-                onResult(envelope.tag, .permanent(reply: "", curlCode: 0, hint: problem + "; it was not sent"))
+                onResult(SMTPResult(tag: envelope.tag, outcome: .permanent(reply: "", curlCode: 0, hint: problem + "; it was not sent"),
+                                    connectionsOpened: 0, duration: .zero))
             } else {
                 sendable.append(index)
             }
         }
-        guard !sendable.isEmpty else { return }
+        guard !sendable.isEmpty else { return [] }
 
-        let batch = SMTPBatch(envelopes: envelopes, order: sendable, pacer: pacer)
+        let batch = SMTPBatch(envelopes: envelopes, order: sendable, pacer: pacer, control: control)
         let workerCount = min(connections.count, sendable.count)
         for connection in connections.prefix(workerCount) {
             let worker = SMTPWorker(connection: connection, batch: batch, settings: settings)
@@ -68,13 +79,10 @@ public final class SMTPTransport {
             thread.name = "paperboy-smtp"
             thread.start()
         }
-        var remaining = sendable.count
-        while remaining > 0 {
-            let results = batch.waitForResults()
+        while let results = batch.waitForResults(workers: workerCount) {
             for result in results {
-                remaining -= 1
                 connectionsOpened += result.connectionsOpened
-                onResult(result.tag, result.outcome)
+                onResult(result)
             }
             // Only now may those connections take their next envelope: a
             // message is never sent while the outcome of the one before it on
@@ -84,15 +92,34 @@ public final class SMTPTransport {
             batch.acknowledge(results.count)
         }
         // No thread touches a connection once `send` returns.
-        batch.waitForWorkers(workerCount)
+        return batch.notStarted
+    }
+}
+
+/// Lets the caller of `SMTPTransport.send` stop a send between transfers or
+/// skip envelopes; asked under the send's lock before each transfer starts,
+/// from the connections' threads, so both must be quick and thread-safe.
+public struct SMTPSendControl: Sendable {
+    /// True once no further transfer may start (transfers under way finish).
+    public var shouldStop: @Sendable () -> Bool
+    /// True for an envelope that must not be sent any more.
+    public var shouldSkip: @Sendable (Int64) -> Bool
+
+    public init(shouldStop: @escaping @Sendable () -> Bool, shouldSkip: @escaping @Sendable (Int64) -> Bool = { _ in false }) {
+        self.shouldStop = shouldStop
+        self.shouldSkip = shouldSkip
     }
 }
 
 /// What one transfer produced, handed from a worker to the calling thread.
-struct SMTPResult {
-    var tag: Int64
-    var outcome: SMTPOutcome
-    var connectionsOpened: Int
+public struct SMTPResult: Sendable {
+    /// The envelope's tag.
+    public var tag: Int64
+    public var outcome: SMTPOutcome
+    /// Connections this transfer opened (0 when it reused one).
+    public var connectionsOpened: Int
+    /// From the start of the transfer to the server's last reply.
+    public var duration: Duration
 }
 
 /// The envelopes of one `send`, shared by its worker threads: the next one to
@@ -102,18 +129,22 @@ final class SMTPBatch: @unchecked Sendable {
     private let envelopes: [SMTPEnvelope]
     private let order: [Int]
     private let pacer: SMTPPacer?
+    private let control: SMTPSendControl?
     private let condition = NSCondition()
     private var next = 0
+    /// Envelopes not started because of `control`; read after the workers finished.
+    private(set) var notStarted: [Int64] = []
     private var results: [SMTPResult] = []
     /// Results handed in, and results the caller has handled (`onResult` returned).
     private var handedIn = 0
     private var acknowledged = 0
     private var finishedWorkers = 0
 
-    init(envelopes: [SMTPEnvelope], order: [Int], pacer: SMTPPacer?) {
+    init(envelopes: [SMTPEnvelope], order: [Int], pacer: SMTPPacer?, control: SMTPSendControl?) {
         self.envelopes = envelopes
         self.order = order
         self.pacer = pacer
+        self.control = control
     }
 
     /// Hands in the result of the worker's last transfer, if any, and takes
@@ -130,10 +161,22 @@ final class SMTPBatch: @unchecked Sendable {
             // Wait until the caller has recorded this outcome before sending more.
             while acknowledged < mine { condition.wait() }
         }
-        guard next < order.count else { return nil }
-        let envelope = envelopes[order[next]]
-        next += 1
-        return (envelope, pacer?.reserveSlot())
+        while next < order.count {
+            let envelope = envelopes[order[next]]
+            if let control, control.shouldStop() {
+                // A stop: hand back everything not started.
+                notStarted += order[next...].map { envelopes[$0].tag }
+                next = order.count
+                return nil
+            }
+            next += 1
+            if let control, control.shouldSkip(envelope.tag) {
+                notStarted.append(envelope.tag)
+                continue
+            }
+            return (envelope, pacer?.reserveSlot())
+        }
+        return nil
     }
 
     /// The caller has handled `count` more results, in the order handed in.
@@ -151,20 +194,16 @@ final class SMTPBatch: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Blocks until at least one result is in, and takes all that are.
-    func waitForResults() -> [SMTPResult] {
+    /// Blocks until at least one result is in, and takes all that are; nil
+    /// once all `workers` have finished and every result was taken.
+    func waitForResults(workers: Int) -> [SMTPResult]? {
         condition.lock()
         defer { condition.unlock() }
-        while results.isEmpty { condition.wait() }
+        while results.isEmpty && finishedWorkers < workers { condition.wait() }
+        if results.isEmpty { return nil }
         let taken = results
         results.removeAll(keepingCapacity: true)
         return taken
-    }
-
-    func waitForWorkers(_ count: Int) {
-        condition.lock()
-        while finishedWorkers < count { condition.wait() }
-        condition.unlock()
     }
 }
 
@@ -191,11 +230,13 @@ final class SMTPWorker: @unchecked Sendable {
                 if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18) }
             }
             connection.prepare(envelope)
+            let started = clock.now
             let code = connection.easy.perform()
+            let duration = clock.now - started
             let outcome = connection.outcome(code, settings: settings)
             let opened = connection.easy.infoLong(CURLINFO_NUM_CONNECTS)
             connection.finish()
-            result = SMTPResult(tag: envelope.tag, outcome: outcome, connectionsOpened: opened)
+            result = SMTPResult(tag: envelope.tag, outcome: outcome, connectionsOpened: opened, duration: duration)
         }
         batch.workerFinished()
     }

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Logging
 import PaperboyCore
+import PaperboyDaemon
 import PaperboyStore
 
 /// Options every command that reads the config takes.
@@ -14,29 +15,19 @@ struct ConfigOptions: ParsableArguments {
     var verbose = false
 
     /// The config path in effect: --config, else $PAPERBOY_CONFIG, else the default.
-    var configPath: String {
-        if let config { return config }
+    var configPath: String { Self.resolve(config) }
+
+    /// `given`, else $PAPERBOY_CONFIG, else /etc/paperboy/paperboy.yaml.
+    static func resolve(_ given: String?) -> String {
+        if let given { return given }
         if let env = ProcessInfo.processInfo.environment["PAPERBOY_CONFIG"], !env.isEmpty { return env }
         return "/etc/paperboy/paperboy.yaml"
     }
 
     /// Reads and validates the config file, or exits 78 saying what is wrong.
     func loadConfig() throws -> PaperboyConfig {
-        let path = configPath
-        let text: String
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            let exists = FileManager.default.fileExists(atPath: path)
-            let reason = exists ? "cannot be read (check its permissions and that it is UTF-8)" : "does not exist"
-            throw CLIFailure(
-                "config file \(path) \(reason); pass --config PATH or set PAPERBOY_CONFIG; deploy/paperboy.yaml is an example",
-                exitCode: .config
-            )
-        }
-        let directory = (path as NSString).deletingLastPathComponent
-        do {
-            return try PaperboyConfig.parse(text, file: path, baseDirectory: directory.isEmpty ? "." : directory)
+            return try ConfigFile.load(configPath)
         } catch {
             throw CLIFailure("\(error)", exitCode: .config)
         }

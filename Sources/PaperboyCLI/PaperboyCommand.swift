@@ -2,12 +2,12 @@ import ArgumentParser
 import PaperboyDaemon
 
 /// `paperboy`: the root command; each subcommand lives in its own file.
-public struct PaperboyCommand: ParsableCommand {
+public struct PaperboyCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "paperboy",
         abstract: "Emails each subscriber a digest of the trending research papers that match their interests.",
         version: PaperboyVersion.current,
-        subcommands: [SendDigestCommand.self, CheckCommand.self, FetchCommand.self, PapersCommand.self, SubscriberCommand.self, ExplainCommand.self, PreviewCommand.self]
+        subcommands: [RunCommand.self, SendDigestCommand.self, CheckCommand.self, FetchCommand.self, PapersCommand.self, SubscriberCommand.self, ExplainCommand.self, PreviewCommand.self]
     )
 
     public init() {}

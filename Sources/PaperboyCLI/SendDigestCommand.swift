@@ -114,6 +114,8 @@ struct SendDigestCommand: ParsableCommand {
                 say("\(email): nothing to send: \(why)")
             case .alreadyPlanned:
                 say("\(email): nothing to send: the digest for this period was planned already")
+            case .notYetDue(let first):
+                say("\(email): nothing to send: subscribed after this period began; the first digest is due \(DisplayDate.minute(first))")
             }
         }
         say("dry run at \(DisplayDate.minute(moment)): \(digests) digest\(digests == 1 ? "" : "s") would be sent; nothing was sent or written\(out.map { ", messages in \($0)" } ?? "")")

@@ -12,6 +12,26 @@ public struct DeliveryCounts: Sendable, Equatable {
     public init() {}
 }
 
+/// How the daemon steers a delivery run: stop between transfers (a
+/// shutdown), skip the rows of subscribers who unsubscribed meanwhile, and
+/// see each outcome (metrics).
+public struct DeliveryHooks: Sendable {
+    /// True once no new SMTP transaction may start; those under way finish.
+    public var shouldStop: @Sendable () -> Bool
+    /// True for a subscriber (row id) whose claimed rows must not go out.
+    public var skipSubscriber: @Sendable (Int64) -> Bool
+    /// Called on the run's thread with each recorded outcome and its SMTP transaction time.
+    public var onOutcome: @Sendable (OutboxState, Duration) -> Void
+
+    public init(shouldStop: @escaping @Sendable () -> Bool = { false },
+                skipSubscriber: @escaping @Sendable (Int64) -> Bool = { _ in false },
+                onOutcome: @escaping @Sendable (OutboxState, Duration) -> Void = { _, _ in }) {
+        self.shouldStop = shouldStop
+        self.skipSubscriber = skipSubscriber
+        self.onOutcome = onOutcome
+    }
+}
+
 /// Sends the outbox: claims due rows in batches, sends them through the SMTP
 /// transport, and records each outcome as it comes.
 ///
@@ -47,29 +67,45 @@ public final class DeliveryRunner {
         claimer = Self.processName()
     }
 
-    /// Sends every due row; `progress` sees (done, total so far) after each message.
-    public func run(progress: ((Int, Int) -> Void)? = nil) throws -> DeliveryCounts {
+    /// Sends every due row; `progress` sees (done, total so far) after each
+    /// message. With `hooks.shouldStop`, returns after the transactions under
+    /// way and hands every claimed row not started back to the outbox.
+    public func run(hooks: DeliveryHooks = DeliveryHooks(), progress: ((Int, Int) -> Void)? = nil) throws -> DeliveryCounts {
         var counts = DeliveryCounts()
         let policy = DeliveryPolicy(giveUpAfter: smtp.giveUpAfter, pauseAfterFailures: smtp.pauseAfterFailures)
         let batchSize = max(64, smtp.connections * 32)
         var done = 0
         var seen = Set<Int64>()
         let total = try store.dueCount(at: now())
-        while true {
+        while !hooks.shouldStop() {
             let time = now()
             // The lease outlives one batch with every message timing out, plus margin.
             let lease = time.addingTimeInterval(smtp.timeout * Double(batchSize / max(1, smtp.connections) + 2) + 60)
-            let claimed = try store.claimDue(limit: batchSize, claimer: claimer, at: time, leaseUntil: lease, isDead: Self.isDead)
-                .filter { seen.insert($0.id).inserted }
+            let batch = try store.claimDue(limit: batchSize, claimer: claimer, at: time, leaseUntil: lease, isDead: Self.isDead)
+            let claimed = batch.filter { seen.insert($0.id).inserted }
+            if claimed.count < batch.count {
+                // Tried once in this run already (deferred with a short retry): the next run's.
+                let fresh = Set(claimed.map(\.id))
+                try store.release(ids: batch.map(\.id).filter { !fresh.contains($0) })
+            }
             if claimed.isEmpty { break }
             var byID: [Int64: OutboxMessage] = [:]
             for message in claimed { byID[message.id] = message }
             var recordError: Error?
-            transport.send(claimed.map { SMTPEnvelope(tag: $0.id, from: $0.sender, to: $0.recipient, message: $0.message) }) { id, outcome in
+            let subscriberOf = byID.mapValues(\.subscriberID)
+            let control = SMTPSendControl(shouldStop: hooks.shouldStop, shouldSkip: { id in
+                subscriberOf[id].map(hooks.skipSubscriber) ?? false
+            })
+            let envelopes = claimed.map { SMTPEnvelope(tag: $0.id, from: $0.sender, to: $0.recipient, message: $0.message) }
+            let notStarted = transport.send(envelopes, control: control) { result in
+                let (id, outcome) = (result.tag, result.outcome)
                 guard recordError == nil, let message = byID[id] else { return }
+                let resultDuration = result.duration
                 let result = Self.result(outcome, attempts: message.attempts + 1, smtp: smtp, at: now())
                 do {
-                    switch try store.record(result, for: message, at: now(), policy: policy) {
+                    let state = try store.record(result, for: message, at: now(), policy: policy)
+                    hooks.onOutcome(state, resultDuration)
+                    switch state {
                     case .sent: counts.sent += 1
                     case .failed:
                         counts.failed += 1
@@ -87,6 +123,12 @@ public final class DeliveryRunner {
             if let recordError {
                 try? store.release(claimer: claimer)
                 throw recordError
+            }
+            if !notStarted.isEmpty {
+                // Stopped or skipped: back to the outbox, due at once. Rows of
+                // subscribers who unsubscribed are cancelled at the next claim.
+                try store.release(claimer: claimer)
+                for id in notStarted { seen.remove(id) }
             }
         }
         return counts

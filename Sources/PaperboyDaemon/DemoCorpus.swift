@@ -61,8 +61,9 @@ extension DemoCorpus {
     /// An in-memory store with the demo corpus and the demo subscribers.
     public static func storeWithSubscribers(at time: Date = Date()) throws -> Store {
         let store = try store(at: time)
+        // Subscribed a week before, so that their digests are due now.
         for subscriber in subscribers() {
-            try store.addSubscriber(subscriber, at: time)
+            try store.addSubscriber(subscriber, at: time.addingTimeInterval(-7 * 86400))
         }
         return store
     }

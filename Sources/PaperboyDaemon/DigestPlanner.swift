@@ -11,6 +11,8 @@ public struct PlanDecision: Sendable {
         case empty(String)
         /// Their digest for this period was planned before.
         case alreadyPlanned
+        /// They subscribed after this period began: their first digest is due at `firstDue`.
+        case notYetDue(firstDue: Date)
     }
 
     public var subscriber: Subscriber
@@ -22,8 +24,9 @@ public struct PlanDecision: Sendable {
 ///
 /// A subscriber is due when their schedule's current period (their own
 /// schedule, else `digest.schedule`) has no digest yet; after downtime that
-/// is one digest for the current period, never one per missed period.
-/// `all` plans for everyone under a period of its own ("all:" and the minute).
+/// is one digest for the current period, never one per missed period. A new
+/// subscriber's first digest is at their first scheduled time after they
+/// subscribed, not at once. `all` plans for everyone under a period of its own ("all:" and the minute).
 public struct DigestPlanner: Sendable {
     public let store: Store
     public let settings: PaperboyConfig
@@ -37,19 +40,88 @@ public struct DigestPlanner: Sendable {
 
     /// The decisions for active subscribers (optionally only `only`), at `at`.
     public func decide(at: Date, all: Bool, only: Set<EmailAddress>?) throws -> [PlanDecision] {
-        var subscribers = try store.subscribers().filter { $0.status == "active" }
+        var decisions: [PlanDecision] = []
+        try decide(at: at, all: all, only: only, subscribers: nil) { decisions.append($0) }
+        return decisions.sorted { $0.subscriber.email < $1.subscriber.email }
+    }
+
+    /// What one scheduler tick did.
+    public struct TickSummary: Sendable, Equatable {
+        /// Digests written to the outbox, and subscribers with nothing to send.
+        public var planned = 0
+        public var empty = 0
+        /// The earliest moment after the tick at which some active subscriber is due.
+        public var nextDue: Date?
+    }
+
+    /// Plans and writes every digest due at `at`, composing and writing 500 at
+    /// a time so that memory stays bounded with many subscribers; the daemon's tick.
+    ///
+    /// `foundEmpty` (subscriber id → period key) carries, from tick to tick,
+    /// whose digest for the current period had nothing in it: they are not
+    /// selected again each minute; the caller clears it when new papers arrive.
+    public func planDue(at: Date, foundEmpty: inout [Int64: String]) throws -> TickSummary {
+        let active = try store.subscribers().filter { $0.status == "active" }
+        let known = foundEmpty
+        let subscribers = active.filter { subscriber in
+            guard let key = known[subscriber.id] else { return true }
+            return key != periodKey(subscriber, at: at, all: false)
+        }
+        var summary = TickSummary()
+        var pending: [PlanDecision] = []
+        var empties: [Int64: String] = [:]
+        try decide(at: at, all: false, only: nil, subscribers: subscribers) { decision in
+            switch decision.outcome {
+            case .digest:
+                pending.append(decision)
+                if pending.count >= 500 {
+                    summary.planned += try write(pending, at: at)
+                    pending.removeAll(keepingCapacity: true)
+                }
+            case .empty:
+                summary.empty += 1
+                empties[decision.subscriber.id] = decision.periodKey
+            case .alreadyPlanned, .notYetDue: break
+            }
+        }
+        foundEmpty.merge(empties) { $1 }
+        summary.planned += try write(pending, at: at)
+        // Subscribers who share a schedule share their next due time.
+        var schedules = Set<Schedule>()
+        for subscriber in active { schedules.insert(subscriber.preferences.schedule ?? settings.digest.schedule) }
+        summary.nextDue = schedules.map { $0.nextDue(after: at) }.min()
+        return summary
+    }
+
+    /// Calls `each` with the decision for every active subscriber (of
+    /// `subscribers` when given, else from the store; only `only` when set).
+    func decide(at: Date, all: Bool, only: Set<EmailAddress>?, subscribers given: [Subscriber]?, each: (PlanDecision) throws -> Void) throws {
+        var subscribers = try given ?? store.subscribers().filter { $0.status == "active" }
         if let only { subscribers = subscribers.filter { only.contains($0.email) } }
         var keys: [Int64: String] = [:]
         for subscriber in subscribers {
             keys[subscriber.id] = periodKey(subscriber, at: at, all: all)
         }
         let planned = try store.plannedSubscribers(periodKeys: keys)
-        let due = subscribers.filter { !planned.contains($0.id) }
+        var notYet: [Int64: Date] = [:]
+        if !all {
+            for subscriber in subscribers where !planned.contains(subscriber.id) {
+                let schedule = subscriber.preferences.schedule ?? settings.digest.schedule
+                if schedule.period(containing: at).start < subscriber.createdAt {
+                    notYet[subscriber.id] = schedule.nextDue(after: subscriber.createdAt)
+                }
+            }
+        }
+        let due = subscribers.filter { !planned.contains($0.id) && notYet[$0.id] == nil }
         let loader = SelectionLoader(store: store, digest: settings.digest)
         let selector = try loader.selector(at: at, subscribers: due)
         let sent = try loader.sentPapers(at: at)
-        var decisions = subscribers.filter { planned.contains($0.id) }.map {
-            PlanDecision(subscriber: $0, periodKey: keys[$0.id]!, outcome: .alreadyPlanned)
+        for subscriber in subscribers {
+            if planned.contains(subscriber.id) {
+                try each(PlanDecision(subscriber: subscriber, periodKey: keys[subscriber.id]!, outcome: .alreadyPlanned))
+            } else if let first = notYet[subscriber.id] {
+                try each(PlanDecision(subscriber: subscriber, periodKey: keys[subscriber.id]!, outcome: .notYetDue(firstDue: first)))
+            }
         }
         // Read once, and only if some digest is empty (for the reason sentence).
         var storeFacts: (isEmpty: Bool, latest: Date?)?
@@ -61,14 +133,13 @@ public struct DigestPlanner: Sendable {
                 if storeFacts == nil { storeFacts = (try store.paperCount() == 0, try store.latestFirstSeen()) }
                 let why = selector.explain(subscriber.preferences, maxPapers: maxPapers, sent: sent[subscriber.id] ?? [],
                                            storeIsEmpty: storeFacts!.isEmpty, latestFirstSeen: storeFacts!.latest).emptyReason
-                decisions.append(PlanDecision(subscriber: subscriber, periodKey: key, outcome: .empty(why ?? "nothing to send")))
+                try each(PlanDecision(subscriber: subscriber, periodKey: key, outcome: .empty(why ?? "nothing to send")))
                 continue
             }
             let messageID = "\(key.replacingOccurrences(of: ":", with: "-")).\(subscriber.id).\(DigestComposer.messageID(subscriberID: subscriber.id, domain: composer.from.email.domain))"
             let composed = composer.compose(subscriber, papers: papers, at: at, messageID: messageID)
-            decisions.append(PlanDecision(subscriber: subscriber, periodKey: key, outcome: .digest(papers: papers, composed: composed)))
+            try each(PlanDecision(subscriber: subscriber, periodKey: key, outcome: .digest(papers: papers, composed: composed)))
         }
-        return decisions.sorted { $0.subscriber.email < $1.subscriber.email }
     }
 
     /// Writes the digests of `decisions` to the outbox (and their papers to

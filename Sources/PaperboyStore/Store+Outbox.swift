@@ -183,6 +183,23 @@ extension Store {
         }
     }
 
+    /// Hands these claimed rows back, due at their retry time as before.
+    public func release(ids: [Int64]) throws {
+        guard !ids.isEmpty else { return }
+        try writer.write { db in
+            let statement = try db.cachedStatement(sql: "UPDATE outbox SET state = 'deferred', claimed_by = NULL, lease_until = NULL WHERE state = 'sending' AND id = ?")
+            for id in ids { try statement.execute(arguments: [id]) }
+        }
+    }
+
+    /// The earliest moment a queued or deferred row comes due, or nil when none waits.
+    public func nextDueTime() throws -> Date? {
+        try writer.read { db in
+            try Double.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM outbox WHERE state IN ('queued', 'deferred')")
+                .map { Date(timeIntervalSince1970: $0) }
+        }
+    }
+
     /// How many rows are due to be sent at `time`.
     public func dueCount(at time: Date) throws -> Int {
         try writer.read { db in

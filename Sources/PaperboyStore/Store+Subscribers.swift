@@ -199,7 +199,13 @@ extension Store {
                 sql: "UPDATE subscriber SET unsubscribed_at = coalesce(unsubscribed_at, ?), updated_at = ? WHERE id = ?",
                 arguments: [time.timeIntervalSince1970, time.timeIntervalSince1970, id]
             )
-            return db.changesCount > 0
+            guard db.changesCount > 0 else { return false }
+            // Queued digests are cancelled now (rows being sent, at their next claim).
+            try db.execute(sql: """
+                UPDATE outbox SET state = 'cancelled', finished_at = ?, last_reply = 'not sent: the subscriber unsubscribed before it went out'
+                WHERE subscriber_id = ? AND state IN ('queued', 'deferred')
+                """, arguments: [time.timeIntervalSince1970, id])
+            return true
         }
     }
 }

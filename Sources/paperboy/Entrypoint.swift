@@ -2,7 +2,7 @@ import PaperboyCLI
 
 @main
 struct Entrypoint {
-    static func main() {
-        PaperboyCommand.main()
+    static func main() async {
+        await PaperboyCommand.main()
     }
 }

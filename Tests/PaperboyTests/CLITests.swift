@@ -40,7 +40,7 @@ import Testing
     @Test func aMissingConfigFileExits78() throws {
         let result = try runPaperboy(["fetch"], environment: ["PAPERBOY_CONFIG": "/nonexistent/paperboy.yaml"])
         #expect(result.status == 78)
-        #expect(result.stderr.contains("/nonexistent/paperboy.yaml does not exist"))
+        #expect(result.stderr.contains("/nonexistent/paperboy.yaml: the config file does not exist"))
     }
 
     @Test func fetchThenListAndShowFromTheDatabase() throws {

@@ -28,6 +28,8 @@ public struct PaperboyConfig: Sendable, Equatable {
     public var mail: MailSettings
     /// The mail server; nil when the config has no `smtp:` (then nothing can be sent, only previewed).
     public var smtp: SMTPConfig?
+    /// `http.listen` and `shutdown_timeout`, for `paperboy run`.
+    public var daemon = DaemonSettings()
 
     public init(database: String, fetch: FetchSettings = FetchSettings(), sources: [SourceConfig], digest: DigestSettings = DigestSettings(), mail: MailSettings = MailSettings(), smtp: SMTPConfig? = nil) {
         self.database = database
@@ -75,11 +77,14 @@ public struct PaperboyConfig: Sendable, Equatable {
         let digest = try DigestSettings.read(try top.mapping("digest", allowed: DigestSettings.keys))
         let mail = try MailSettings.read(&top, baseDirectory: baseDirectory)
         let smtp = try SMTPConfig.read(try top.mapping("smtp", allowed: SMTPConfig.keys), baseDirectory: baseDirectory)
+        let daemon = try DaemonSettings.read(&top)
         try top.finish(allowed: Self.topLevelKeys)
-        return PaperboyConfig(database: database, fetch: fetch, sources: sources, digest: digest, mail: mail, smtp: smtp)
+        var config = PaperboyConfig(database: database, fetch: fetch, sources: sources, digest: digest, mail: mail, smtp: smtp)
+        config.daemon = daemon
+        return config
     }
 
-    static let topLevelKeys = ["database", "fetch", "sources", "digest"] + MailSettings.keys + ["smtp"]
+    static let topLevelKeys = ["database", "fetch", "sources", "digest"] + MailSettings.keys + ["smtp", "http", "shutdown_timeout"]
 
     static func describe(_ error: YamlError) -> String {
         switch error {

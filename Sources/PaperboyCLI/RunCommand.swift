@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PaperboyDaemon
+
+/// `paperboy run [--config PATH] [--log-level LEVEL]`: the daemon.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the daemon: fetch feeds, send each digest on time, serve unsubscribe links, /healthz and /metrics.",
+        discussion: """
+        Meant to run under systemd (deploy/paperboy.service, Type=notify). Fetches each source on its interval, \
+        plans the digests that are due at each subscriber's scheduled time (at least once a minute), sends the \
+        outbox as rows come due, and serves the HTTP endpoint on http.listen. SIGHUP re-reads the config and \
+        templates (a config with a problem is refused and the running one stays); SIGTERM or SIGINT lets the SMTP \
+        transactions under way finish within shutdown_timeout, hands the rest back to the outbox, and exits 0. \
+        Logs go to stderr, one line per event, with syslog priority prefixes under journald. \
+        Exits 78 when the config, the secret or the database is not usable at start.
+        """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The config file (default: $PAPERBOY_CONFIG, else /etc/paperboy/paperboy.yaml).", valueName: "PATH"))
+    var config: String?
+
+    @Option(help: ArgumentHelp("Least important events logged: trace, debug, info, notice, warning, error, critical.", valueName: "LEVEL"))
+    var logLevel: String = "info"
+
+    func validate() throws {
+        if Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError("--log-level \"\(logLevel)\" is not a level; use one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    func run() async throws {
+        let path = ConfigOptions.resolve(config)
+        let journal = JournalLogHandler.stderrIsJournal()
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        var logger = Logger(label: "paperboy") { JournalLogHandler(label: $0, journal: journal) }
+        logger.logLevel = level
+        let daemon: Daemon
+        do {
+            daemon = try Daemon(configPath: path, logger: logger)
+        } catch {
+            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            FileHandle.standardError.write(Data("paperboy: \(error)\n".utf8))
+            throw ExitCode(ExitStatus.config.rawValue)
+        }
+        do {
+            try await daemon.run()
+        } catch {
+            logger.critical("stopped by an error", metadata: ["error": "\(error)"])
+            throw ExitCode(ExitStatus.software.rawValue)
+        }
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import Logging
+import PaperboyCore
+import PaperboyStore
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// `paperboy run`: one `ServiceGroup` of the scheduler, the fetcher, the
+/// sender, the HTTP endpoint, the SIGHUP reload and the systemd notifier.
+///
+/// SIGTERM or SIGINT starts a graceful shutdown: the scheduler and fetcher
+/// stop, the sender lets the SMTP transactions under way finish (at most
+/// `shutdown_timeout`) and hands claimed rows not started back, and `run()`
+/// returns.
+public final class Daemon: Sendable {
+    public let configPath: String
+    public let store: Store
+    public let runtime: RuntimeHolder
+    public let status = DaemonStatus()
+    public let metrics = DaemonMetrics()
+    public let clock: any DaemonClock
+    let environment: [String: String]
+    let logger: Logger
+    let notifier: SystemdNotifier
+    let unsubscribed = UnsubscribedSet()
+    let senderWake = WakeSignal()
+    /// The port the HTTP endpoint bound, once it listens.
+    private let boundPort = Mutex<Int?>(nil)
+    private let options: Options
+
+    /// Knobs for tests; the defaults are what `paperboy run` uses.
+    public struct Options: Sendable {
+        /// Longest sleep of the scheduler between ticks.
+        public var schedulerMaxSleep: Double = 60
+        /// /healthz and the watchdog call the scheduler stuck after this long without a tick.
+        public var tickStaleAfter: Double = 180
+        /// Stop on SIGTERM/SIGINT and reload on SIGHUP (off in in-process tests).
+        public var handleSignals = true
+        /// Overrides `http.listen`'s port (0: any free port).
+        public var httpPort: Int?
+        public init() {}
+    }
+
+    /// Reads the config, opens the store and builds everything the services
+    /// need; throws `DaemonSetupError` (exit 78) saying what to fix.
+    public init(configPath: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                clock: any DaemonClock = SystemDaemonClock(), logger: Logger, options: Options = Options()) throws {
+        self.configPath = configPath
+        self.environment = environment
+        self.clock = clock
+        self.logger = logger
+        self.options = options
+        notifier = SystemdNotifier(environment: environment)
+        let config: PaperboyConfig
+        do {
+            config = try ConfigFile.load(configPath)
+        } catch {
+            throw DaemonSetupError(message: "\(error)")
+        }
+        do {
+            store = try Store(path: config.database)
+        } catch {
+            throw DaemonSetupError(message: "\(error)")
+        }
+        runtime = RuntimeHolder(try DaemonRuntime.load(configPath: configPath, store: store, environment: environment, logger: logger,
+                                                        now: { [clock] in clock.now() }))
+    }
+
+    /// The HTTP endpoint's port once it listens.
+    public var httpPort: Int? { boundPort.withLock { $0 } }
+
+    /// The daemon's services, built over its store, runtime and clock.
+    public struct Services: Sendable {
+        public let scheduler: SchedulerService
+        public let fetcher: FetcherService
+        public let sender: SenderService
+        public let endpoint: HTTPEndpoint
+        public let notify: NotifyService
+    }
+
+    /// Builds the services (once per `run`; tests drive them one by one).
+    public func services() -> Services {
+        Services(
+            scheduler: SchedulerService(store: store, runtime: runtime, clock: clock, status: status, metrics: metrics,
+                                        sender: senderWake, logger: logger.labelled("paperboy.scheduler"), maxSleep: options.schedulerMaxSleep),
+            fetcher: FetcherService(store: store, runtime: runtime, clock: clock, status: status, metrics: metrics,
+                                    logger: logger.labelled("paperboy.fetcher")),
+            sender: SenderService(store: store, runtime: runtime, clock: clock, status: status, metrics: metrics,
+                                  unsubscribed: unsubscribed, wake: senderWake, logger: logger.labelled("paperboy.sender")),
+            endpoint: HTTPEndpoint(store: store, runtime: runtime, clock: clock, status: status, metrics: metrics,
+                                   unsubscribed: unsubscribed, logger: logger.labelled("paperboy.http"), tickStaleAfter: options.tickStaleAfter),
+            notify: NotifyService(notifier: notifier, status: status, clock: clock, tickStaleAfter: options.tickStaleAfter,
+                                  logger: logger.labelled("paperboy.systemd"))
+        )
+    }
+
+    /// Runs until a graceful shutdown (a signal, or `group.triggerGracefulShutdown()`) completes.
+    public func run(onGroup: (@Sendable (ServiceGroup) -> Void)? = nil) async throws {
+        let config = runtime.runtime.config
+        let built = services()
+        let (scheduler, fetcher, sender, endpoint, notify) = (built.scheduler, built.fetcher, built.sender, built.endpoint, built.notify)
+        let host = config.daemon.listenHost
+        let http = endpoint.application(host: host, port: options.httpPort ?? config.daemon.listenPort) { [self] port in
+            boundPort.withLock { $0 = port }
+            logger.info("paperboy is running", metadata: [
+                "http.listen": "\(host):\(port)", "config.path": "\(configPath)", "database.path": "\(config.database)",
+                "version": "\(PaperboyVersion.current)",
+            ])
+            notifier.notify("READY=1\nSTATUS=running; " + status.summary)
+        }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: sender, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: fetcher, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: notify, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: http, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+        if options.handleSignals {
+            services.append(.init(service: ReloadService { [self] in _ = reload() }, successTerminationBehavior: .gracefullyShutdownGroup,
+                                  failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        var configuration = ServiceGroupConfiguration(services: services, logger: logger.labelled("paperboy.lifecycle"))
+        if options.handleSignals {
+            configuration.gracefulShutdownSignals = [.sigterm, .sigint]
+        }
+        // The sender's in-flight transactions get shutdown_timeout; then whatever is left is cancelled.
+        configuration.maximumGracefulShutdownDuration = .seconds(config.daemon.shutdownTimeout)
+        configuration.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: configuration)
+        onGroup?(group)
+        try await group.run()
+        logger.info("paperboy stopped")
+    }
+
+    /// Re-reads the config file, templates and secrets. A config that does not
+    /// load keeps the running one, and the log says why. Returns whether it
+    /// took effect.
+    @discardableResult
+    public func reload() -> Bool {
+        let old = runtime.runtime
+        let fresh: DaemonRuntime
+        do {
+            fresh = try DaemonRuntime.load(configPath: configPath, store: store, environment: environment, logger: logger,
+                                           now: { [clock] in clock.now() })
+        } catch {
+            logger.error("reload refused: the new config has a problem; the running config stays in effect", metadata: ["error": "\(error)"])
+            notifier.notify("STATUS=reload refused: \(error); \(status.summary)")
+            return false
+        }
+        if fresh.config.database != old.config.database {
+            logger.warning("database changed in the config; the daemon keeps the open one until it is restarted",
+                           metadata: ["database.path": "\(old.config.database)", "database.new_path": "\(fresh.config.database)"])
+        }
+        if fresh.config.daemon.listen != old.config.daemon.listen {
+            logger.warning("http.listen changed in the config; it takes effect at the next restart",
+                           metadata: ["http.listen": "\(old.config.daemon.listen)", "http.new_listen": "\(fresh.config.daemon.listen)"])
+        }
+        runtime.replace(with: fresh)
+        logger.notice("config reloaded", metadata: ["config.path": "\(configPath)", "sources.count": "\(fresh.config.sources.count)"])
+        return true
+    }
+}
+
+extension Logger {
+    /// A copy with another label and the same handler settings.
+    func labelled(_ label: String) -> Logger {
+        var copy = Logger(label: label, factory: { _ in self.handler })
+        copy.logLevel = logLevel
+        return copy
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import PaperboyStore
+import Prometheus
+import Synchronization
+
+/// The daemon's Prometheus metrics, served at `GET /metrics`.
+///
+/// A registry of its own (not the process-wide `MetricsSystem`), so that
+/// each daemon, and each test, counts alone.
+public final class DaemonMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    private let digestsSent: Counter
+    private let digestsDeferred: Counter
+    private let digestsFailed: Counter
+    private let digestsPlanned: Counter
+    private let smtpLatency: DurationHistogram
+    private let outboxDepth: Gauge
+    private let lastSend: Gauge
+    private let perSource = Mutex<[String: (fetched: Counter, errors: Counter, lastSuccess: Gauge)]>([:])
+
+    public init() {
+        digestsSent = registry.makeCounter(name: "paperboy_digests_sent_total", help: "Digests the mail server accepted.")
+        digestsDeferred = registry.makeCounter(name: "paperboy_digests_deferred_total", help: "Delivery attempts answered with a temporary failure (4xx, no answer); retried later.")
+        digestsFailed = registry.makeCounter(name: "paperboy_digests_failed_total", help: "Digests that failed for good (5xx, or retried past smtp.retry.give_up_after).")
+        digestsPlanned = registry.makeCounter(name: "paperboy_digests_planned_total", help: "Digests the scheduler wrote to the outbox.")
+        smtpLatency = registry.makeDurationHistogram(
+            name: "paperboy_smtp_transaction_seconds",
+            buckets: [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+                      .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60)],
+            help: "Time of one SMTP transaction, MAIL FROM to the reply to the final dot (with the connection set-up when it opened one)."
+        )
+        outboxDepth = registry.makeGauge(name: "paperboy_outbox_depth", help: "Outbox rows waiting to be sent (queued, deferred or being sent).")
+        lastSend = registry.makeGauge(name: "paperboy_last_send_timestamp_seconds", help: "When a digest was last accepted by the mail server (Unix time); 0 before the first.")
+    }
+
+    func recordOutcome(_ state: OutboxState, duration: Duration) {
+        smtpLatency.record(duration)
+        switch state {
+        case .sent:
+            digestsSent.increment()
+            lastSend.set(Date().timeIntervalSince1970)
+        case .deferred, .queued, .sending: digestsDeferred.increment()
+        case .failed: digestsFailed.increment()
+        case .cancelled: break
+        }
+    }
+
+    func recordPlanned(_ count: Int) {
+        if count > 0 { digestsPlanned.increment(by: Int64(count)) }
+    }
+
+    func recordFetch(source: String, papers: Int?, at time: Date) {
+        let metrics = sourceMetrics(source)
+        if let papers {
+            metrics.fetched.increment(by: Int64(papers))
+            metrics.lastSuccess.set(time.timeIntervalSince1970)
+        } else {
+            metrics.errors.increment()
+        }
+    }
+
+    func setOutboxDepth(_ depth: Int) {
+        outboxDepth.set(Double(depth))
+    }
+
+    /// The Prometheus text exposition (format 0.0.4).
+    public func render() -> String {
+        registry.emitToString()
+    }
+
+    private func sourceMetrics(_ source: String) -> (fetched: Counter, errors: Counter, lastSuccess: Gauge) {
+        perSource.withLock { table in
+            if let existing = table[source] { return existing }
+            let labels = [("source", source)]
+            let made = (
+                fetched: registry.makeCounter(name: "paperboy_papers_fetched_total", labels: labels, help: "Papers read from a source's feed (new, updated and unchanged)."),
+                errors: registry.makeCounter(name: "paperboy_fetch_errors_total", labels: labels, help: "Fetches of a source that failed (transfer, HTTP status or parse)."),
+                lastSuccess: registry.makeGauge(name: "paperboy_last_fetch_success_timestamp_seconds", labels: labels, help: "When a source was last fetched successfully (Unix time).")
+            )
+            table[source] = made
+            return made
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Logging
+import PaperboyCore
+import PaperboyStore
+import Synchronization
+
+/// Everything `paperboy run` builds from the config file: the settings, the
+/// composer (templates, secret, DKIM key) and the SMTP sender. Built whole
+/// at start and on each SIGHUP; a reload that fails to build keeps the
+/// running one.
+public final class DaemonRuntime: @unchecked Sendable {
+    public let configPath: String
+    public let config: PaperboyConfig
+    public let composer: DigestComposer
+    /// Used by the sender service only, one run at a time.
+    let runner: DeliveryRunner
+
+    init(configPath: String, config: PaperboyConfig, composer: DigestComposer, runner: DeliveryRunner) {
+        self.configPath = configPath
+        self.config = config
+        self.composer = composer
+        self.runner = runner
+    }
+
+    /// Reads `configPath` and everything it names. Throws `DaemonSetupError`
+    /// saying what is wrong and how to fix it.
+    public static func load(configPath: String, store: Store, environment: [String: String], logger: Logger,
+                            now: @escaping @Sendable () -> Date) throws -> DaemonRuntime {
+        let config: PaperboyConfig
+        do {
+            config = try ConfigFile.load(configPath)
+        } catch {
+            throw DaemonSetupError(message: "\(error)")
+        }
+        guard let smtp = config.smtp else {
+            throw DaemonSetupError(message: "\(configPath): smtp: missing; paperboy run sends mail, so add smtp.url (see deploy/paperboy.yaml)")
+        }
+        do {
+            let composer = try MailSetup.composer(config: config, configPath: configPath, environment: environment)
+            let password = try DeliveryRunner.password(smtp, environment: environment)
+            let runner = try DeliveryRunner(store: store, smtp: smtp, password: password, fromDomain: config.mail.fromAddress?.domain,
+                                            logger: logger, now: now)
+            return DaemonRuntime(configPath: configPath, config: config, composer: composer, runner: runner)
+        } catch let error as MailSetupError {
+            throw DaemonSetupError(message: error.message)
+        }
+    }
+}
+
+/// Why the daemon cannot start, or cannot take a reloaded config (exit 78 at start).
+public struct DaemonSetupError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
+    public init(message: String) { self.message = message }
+}
+
+/// The runtime in effect; swapped whole by a reload.
+public final class RuntimeHolder: Sendable {
+    private let current: Mutex<DaemonRuntime>
+
+    public init(_ runtime: DaemonRuntime) {
+        current = Mutex(runtime)
+    }
+
+    public var runtime: DaemonRuntime { current.withLock { $0 } }
+
+    func replace(with runtime: DaemonRuntime) {
+        current.withLock { $0 = runtime }
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Logging
+import PaperboyCore
+import PaperboyStore
+import ServiceLifecycle
+import Synchronization
+
+/// Plans the digests that are due: wakes at the next due time of any
+/// subscriber's schedule, and at least once a minute (so a subscriber added
+/// or changed meanwhile is seen), plans, and wakes the sender.
+///
+/// Planning is one transaction per 500 digests with the outbox row's unique
+/// (subscriber, period): after downtime each subscriber gets one digest, for
+/// the current period, never one per missed period.
+public final class SchedulerService: Service, Sendable {
+    let store: Store
+    let runtime: RuntimeHolder
+    let clock: any DaemonClock
+    let status: DaemonStatus
+    let metrics: DaemonMetrics
+    let sender: WakeSignal
+    let logger: Logger
+    /// The longest sleep between ticks (60 s; tests raise it to jump from due time to due time).
+    let maxSleep: Double
+    private let memory = Mutex<(latestPaper: Date?, foundEmpty: [Int64: String])>((nil, [:]))
+
+    public init(store: Store, runtime: RuntimeHolder, clock: any DaemonClock, status: DaemonStatus, metrics: DaemonMetrics,
+                sender: WakeSignal, logger: Logger, maxSleep: Double = 60) {
+        self.store = store
+        self.runtime = runtime
+        self.clock = clock
+        self.status = status
+        self.metrics = metrics
+        self.sender = sender
+        self.logger = logger
+        self.maxSleep = maxSleep
+    }
+
+    public func run() async throws {
+        let stop = WakeSignal()
+        await withGracefulShutdownHandler {
+            while !stop.isStopped && !Task.isCancelled {
+                let started = clock.now()
+                var wake = started.addingTimeInterval(maxSleep)
+                do {
+                    let summary = try await BlockingWork.run("paperboy-plan") { try self.tick(at: started) }
+                    if let next = summary.nextDue { wake = min(wake, next) }
+                } catch is CancellationError {
+                    return
+                } catch {
+                    // Logged and shown by /healthz; the next tick tries again.
+                    status.update { $0.lastTickError = "\(error)" }
+                    logger.error("planning failed", metadata: ["error": "\(error)"])
+                }
+                await stop.sleep(until: wake, on: clock)
+            }
+        } onGracefulShutdown: {
+            stop.stop()
+        }
+    }
+
+    /// One tick at `time`: plans what is due, records it, wakes the sender.
+    @discardableResult
+    public func tick(at time: Date) throws -> DigestPlanner.TickSummary {
+        let current = runtime.runtime
+        let planner = DigestPlanner(store: store, settings: current.config, composer: current.composer)
+        // Subscribers found empty this period are selected again only once new papers arrived.
+        let latest = try store.latestFirstSeen()
+        var foundEmpty = memory.withLock { memory in
+            if memory.latestPaper != latest {
+                memory.latestPaper = latest
+                memory.foundEmpty = [:]
+            }
+            return memory.foundEmpty
+        }
+        let summary = try planner.planDue(at: time, foundEmpty: &foundEmpty)
+        memory.withLock { $0.foundEmpty = foundEmpty }
+        metrics.recordPlanned(summary.planned)
+        status.update { snapshot in
+            snapshot.lastTick = time
+            snapshot.lastTickError = nil
+            if summary.planned > 0 || summary.empty > 0 {
+                snapshot.lastPlan = "planned \(summary.planned) digests at \(Self.iso(time))" + (summary.empty > 0 ? " (\(summary.empty) with nothing to send)" : "")
+            }
+        }
+        if summary.planned > 0 || summary.empty > 0 {
+            logger.info("digests planned", metadata: [
+                "digests.planned": "\(summary.planned)", "digests.empty": "\(summary.empty)",
+                "schedule.next_due": "\(summary.nextDue.map(Self.iso) ?? "none")",
+            ])
+        }
+        if summary.planned > 0 { sender.wake() }
+        return summary
+    }
+}
+
+extension SchedulerService {
+    /// `2026-11-29T08:00:00Z`, for logs and status lines.
+    static func iso(_ date: Date) -> String {
+        date.formatted(.iso8601)
+    }
+}

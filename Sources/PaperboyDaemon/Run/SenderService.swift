@@ -1,0 +1,98 @@
+import Foundation
+import Logging
+import PaperboyCore
+import PaperboyStore
+import ServiceLifecycle
+import Synchronization
+
+/// Subscribers who unsubscribed while this process runs, so that a digest
+/// already claimed for sending is not started (the store cancels the rest).
+public final class UnsubscribedSet: Sendable {
+    private let ids = Mutex(Set<Int64>())
+    public init() {}
+    func insert(_ id: Int64) { _ = ids.withLock { $0.insert(id) } }
+    func contains(_ id: Int64) -> Bool { ids.withLock { $0.contains(id) } }
+}
+
+/// Delivers the outbox as rows come due: right after the scheduler queued
+/// digests, at a deferred row's retry time, and at least once a minute.
+///
+/// On a graceful shutdown no new SMTP transaction starts; the ones under way
+/// finish (within `shutdown_timeout`), and claimed rows not started go back
+/// to the outbox, due at once: nothing is lost and nothing doubled.
+public final class SenderService: Service, Sendable {
+    let store: Store
+    let runtime: RuntimeHolder
+    let clock: any DaemonClock
+    let status: DaemonStatus
+    let metrics: DaemonMetrics
+    let unsubscribed: UnsubscribedSet
+    /// Woken by the scheduler when it queued digests.
+    public let wake: WakeSignal
+    let logger: Logger
+    private let stopping = Atomic<Bool>(false)
+
+    public init(store: Store, runtime: RuntimeHolder, clock: any DaemonClock, status: DaemonStatus, metrics: DaemonMetrics,
+                unsubscribed: UnsubscribedSet, wake: WakeSignal, logger: Logger) {
+        self.store = store
+        self.runtime = runtime
+        self.clock = clock
+        self.status = status
+        self.metrics = metrics
+        self.unsubscribed = unsubscribed
+        self.wake = wake
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            var failures = 0
+            while !stopping.load(ordering: .relaxed) && !Task.isCancelled {
+                var next = clock.now().addingTimeInterval(60)
+                do {
+                    let counts = try await BlockingWork.run("paperboy-send") { try self.deliver() }
+                    failures = 0
+                    if let due = try store.nextDueTime() { next = min(next, due) }
+                    if counts != DeliveryCounts() { report(counts) }
+                } catch is CancellationError {
+                    logger.warning("stopped before the SMTP transactions under way ended (shutdown_timeout); those rows are taken back at the next start and may go out twice")
+                    return
+                } catch {
+                    failures += 1
+                    logger.error("sending failed", metadata: ["error": "\(error)"])
+                    next = clock.now().addingTimeInterval(min(300, 5 * Double(1 << min(failures, 6))))
+                }
+                if stopping.load(ordering: .relaxed) { break }
+                await wake.sleep(until: next, on: clock)
+            }
+        } onGracefulShutdown: {
+            self.stopping.store(true, ordering: .relaxed)
+            self.wake.stop()
+        }
+    }
+
+    /// One delivery run over every due row (on the calling thread).
+    func deliver() throws -> DeliveryCounts {
+        let runner = runtime.runtime.runner
+        let hooks = DeliveryHooks(
+            shouldStop: { [self] in stopping.load(ordering: .relaxed) },
+            skipSubscriber: { [unsubscribed] in unsubscribed.contains($0) },
+            onOutcome: { [metrics] state, duration in metrics.recordOutcome(state, duration: duration) }
+        )
+        let counts = try runner.run(hooks: hooks)
+        let waiting = try store.outboxCounts()
+        metrics.setOutboxDepth((waiting[.queued] ?? 0) + (waiting[.deferred] ?? 0) + (waiting[.sending] ?? 0))
+        return counts
+    }
+
+    private func report(_ counts: DeliveryCounts) {
+        let time = clock.now()
+        status.update { snapshot in
+            snapshot.lastSend = "sent \(counts.sent), deferred \(counts.deferred), failed \(counts.failed) at \(SchedulerService.iso(time))"
+            if counts.sent > 0 { snapshot.lastSendAt = time }
+        }
+        logger.info("outbox delivered", metadata: [
+            "digests.sent": "\(counts.sent)", "digests.deferred": "\(counts.deferred)", "digests.failed": "\(counts.failed)",
+        ])
+    }
+}
