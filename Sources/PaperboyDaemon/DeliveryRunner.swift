@@ -109,10 +109,10 @@ public final class DeliveryRunner {
                     case .sent: counts.sent += 1
                     case .failed:
                         counts.failed += 1
-                        logger.error("digest failed for good", metadata: ["subscriber.id": "\(message.subscriberID)", "smtp.reply": "\(outcome.reply)"])
+                        logger.error("digest failed for good", metadata: ["subscriber.id": "\(message.subscriberID)", "smtp.reply": "\(result.replyText)"])
                     default:
                         counts.deferred += 1
-                        logger.warning("digest deferred", metadata: ["subscriber.id": "\(message.subscriberID)", "smtp.reply": "\(outcome.reply)"])
+                        logger.warning("digest deferred", metadata: ["subscriber.id": "\(message.subscriberID)", "smtp.reply": "\(result.replyText)"])
                     }
                 } catch {
                     recordError = error
@@ -185,5 +185,14 @@ public final class DeliveryRunner {
         let parts = claimer.split(separator: ":")
         guard parts.count == 2, String(parts[0]) == ProcessInfo.processInfo.hostName, let pid = Int32(parts[1]) else { return false }
         return kill(pid, 0) != 0 && errno == ESRCH
+    }
+}
+
+extension DeliveryResult {
+    /// The server's reply, or what went wrong without one, for the log.
+    var replyText: String {
+        switch self {
+        case .sent(let reply), .deferred(let reply, _), .failed(let reply): reply
+        }
     }
 }

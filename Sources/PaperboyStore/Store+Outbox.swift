@@ -219,6 +219,14 @@ extension Store {
         }
     }
 
+    /// When each of a subscriber's digests was planned, oldest first.
+    public func plannedTimes(subscriberID: Int64) throws -> [Date] {
+        try writer.read { db in
+            try Double.fetchAll(db, sql: "SELECT planned_at FROM outbox WHERE subscriber_id = ? ORDER BY planned_at", arguments: [subscriberID])
+                .map { Date(timeIntervalSince1970: $0) }
+        }
+    }
+
     /// One subscriber's outbox rows, newest first: (period, state, attempts, last reply).
     public func outboxRows(subscriberID: Int64) throws -> [(periodKey: String, state: OutboxState, attempts: Int, lastReply: String?)] {
         try writer.read { db in

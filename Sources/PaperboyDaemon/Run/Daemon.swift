@@ -165,7 +165,12 @@ public final class Daemon: Sendable {
 extension Logger {
     /// A copy with another label and the same handler settings.
     func labelled(_ label: String) -> Logger {
-        var copy = Logger(label: label, factory: { _ in self.handler })
+        var handler = self.handler
+        if var journal = handler as? JournalLogHandler {
+            journal.label = label
+            handler = journal
+        }
+        var copy = Logger(label: label, factory: { [handler] _ in handler })
         copy.logLevel = logLevel
         return copy
     }

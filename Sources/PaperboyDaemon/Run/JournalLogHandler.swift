@@ -12,7 +12,7 @@ import Synchronization
 public struct JournalLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
-    let label: String
+    var label: String
     let journal: Bool
     let write: @Sendable (String) -> Void
 

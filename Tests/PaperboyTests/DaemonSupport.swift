@@ -1,0 +1,131 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Logging
+import PaperboyCore
+import PaperboyDaemon
+import PaperboyStore
+import ServiceLifecycle
+import Synchronization
+
+/// `2026-03-29T01:30Z` or `2026-03-29T01:30:00Z` → Date.
+func instant(_ text: String) -> Date {
+    FeedDate.parse(text.count == 17 ? String(text.dropLast()) + ":00Z" : text)!
+}
+
+/// Log lines written by a daemon under test.
+final class LogCapture: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    var text: String { lines.withLock { $0.joined() } }
+
+    func logger(_ label: String = "paperboy") -> Logger {
+        var logger = Logger(label: label) { [self] in
+            JournalLogHandler(label: $0, journal: true, write: { line in self.lines.withLock { $0.append(line) } })
+        }
+        logger.logLevel = .info
+        return logger
+    }
+}
+
+/// A daemon in this process, on a manual clock, with its config in a temporary folder.
+struct DaemonHarness {
+    static let secret = "0123456789abcdef0123456789"
+    let directory: URL
+    let configPath: String
+    let clock: ManualDaemonClock
+    let daemon: Daemon
+    let log = LogCapture()
+    let environment = ["PAPERBOY_SECRET": DaemonHarness.secret]
+
+    /// `extra` is YAML appended to the config (such as `digest:`).
+    init(start: Date, smtpURL: String = "smtp://127.0.0.1:9", extra: String = "", options: Daemon.Options = DaemonHarness.options()) throws {
+        let (path, directory) = try writeConfig(Self.config(smtpURL: smtpURL, extra: extra))
+        self.directory = directory
+        configPath = path
+        clock = ManualDaemonClock(start)
+        daemon = try Daemon(configPath: path, environment: environment, clock: clock, logger: log.logger(), options: options)
+    }
+
+    static func options(maxSleep: Double = 60) -> Daemon.Options {
+        var options = Daemon.Options()
+        options.handleSignals = false
+        options.httpPort = 0
+        options.schedulerMaxSleep = maxSleep
+        return options
+    }
+
+    static func config(smtpURL: String, extra: String = "") -> String {
+        """
+        database: paperboy.sqlite
+        sources: [{name: demo, type: json, url: "file:///dev/null"}]
+        from: "Paperboy <digest@lab.example.org>"
+        base_url: https://lab.example.org
+        smtp: {url: "\(smtpURL)", tls: none, connections: 2, retry: {initial: 60s, max: 120s}}
+        \(extra)
+        """
+    }
+
+    var store: Store { daemon.store }
+
+    /// The demo papers, first seen at `time`.
+    func addPapers(at time: Date) throws {
+        try store.ingest(try DemoCorpus.papers(at: time), source: SourceState(name: "demo"), at: time)
+    }
+
+    @discardableResult
+    func addSubscriber(_ email: String, schedule: String? = nil, at time: Date, maxPapers: Int = 2) throws -> Subscriber {
+        try store.addSubscriber(SubscriberPreferences(email: try EmailAddress(parsing: email), maxPapers: maxPapers,
+                                                      schedule: schedule.map { try Schedule.parse($0) }), at: time)
+    }
+
+    /// The one-click token of a subscriber, as the digest's links carry it.
+    func token(_ subscriber: Subscriber) -> String {
+        LinkToken(secret: Array(Self.secret.utf8)).make(subscriberID: subscriber.id, purpose: .unsubscribe)
+    }
+}
+
+/// The HTTP endpoint of a daemon, served alone in a ServiceGroup on 127.0.0.1 (any free port).
+final class RunningEndpoint {
+    let port: Int
+    private let group: ServiceGroup
+    private let task: Task<Void, Error>
+
+    init(_ harness: DaemonHarness) async throws {
+        let bound = Mutex<Int?>(nil)
+        let app = harness.daemon.services().endpoint.application(host: "127.0.0.1", port: 0) { port in bound.withLock { $0 = port } }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [app], logger: harness.log.logger("test.group")))
+        self.group = group
+        task = Task { try await group.run() }
+        for _ in 0..<500 {
+            if bound.withLock({ $0 }) != nil { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        guard let port = bound.withLock({ $0 }) else { throw ServerStartError(message: "the HTTP endpoint did not start") }
+        self.port = port
+    }
+
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await task.value
+    }
+
+    /// Sends a request and returns the status and body.
+    func request(_ method: String, _ path: String, body: String? = nil) async throws -> (status: Int, body: String) {
+        try await httpRequest(method, "http://127.0.0.1:\(port)\(path)", body: body)
+    }
+}
+
+/// A plain HTTP request through URLSession (no cookies, no cache).
+func httpRequest(_ method: String, _ url: String, body: String? = nil) async throws -> (status: Int, body: String) {
+    var request = URLRequest(url: URL(string: url)!)
+    request.httpMethod = method
+    if let body {
+        request.httpBody = Data(body.utf8)
+        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+    }
+    let session = URLSession(configuration: .ephemeral)
+    let (data, response) = try await session.data(for: request)
+    return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+}
