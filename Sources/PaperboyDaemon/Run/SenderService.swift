@@ -72,7 +72,7 @@ public final class SenderService: Service, Sendable {
     }
 
     /// One delivery run over every due row (on the calling thread).
-    func deliver() throws -> DeliveryCounts {
+    public func deliver() throws -> DeliveryCounts {
         let runner = runtime.runtime.runner
         let hooks = DeliveryHooks(
             shouldStop: { [self] in stopping.load(ordering: .relaxed) },
