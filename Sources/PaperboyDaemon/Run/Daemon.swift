@@ -63,7 +63,7 @@ public final class Daemon: Sendable {
         } catch {
             throw DaemonSetupError(message: "\(error)")
         }
-        runtime = RuntimeHolder(try DaemonRuntime.load(configPath: configPath, store: store, environment: environment, logger: logger,
+        runtime = RuntimeHolder(try DaemonRuntime.load(configPath: configPath, store: store, environment: environment, logger: logger.labelled("paperboy.sender"),
                                                         now: { [clock] in clock.now() }))
     }
 
@@ -141,7 +141,7 @@ public final class Daemon: Sendable {
         let old = runtime.runtime
         let fresh: DaemonRuntime
         do {
-            fresh = try DaemonRuntime.load(configPath: configPath, store: store, environment: environment, logger: logger,
+            fresh = try DaemonRuntime.load(configPath: configPath, store: store, environment: environment, logger: logger.labelled("paperboy.sender"),
                                            now: { [clock] in clock.now() })
         } catch {
             logger.error("reload refused: the new config has a problem; the running config stays in effect", metadata: ["error": "\(error)"])

@@ -24,7 +24,7 @@ public final class DaemonStatus: Sendable {
 
     public var snapshot: Snapshot { state.withLock { $0 } }
 
-    func update(_ change: (inout Snapshot) -> Void) {
+    public func update(_ change: (inout Snapshot) -> Void) {
         state.withLock { change(&$0) }
     }
 

@@ -44,7 +44,8 @@ public struct JournalLogHandler: LogHandler {
         write(Self.line(level: event.level, label: label, message: "\(event.message)", metadata: all, journal: journal, time: Date()))
     }
 
-    static func line(level: Logger.Level, label: String, message: String, metadata: Logger.Metadata, journal: Bool, time: Date) -> String {
+    /// The line written for one event (with its newline).
+    public static func line(level: Logger.Level, label: String, message: String, metadata: Logger.Metadata, journal: Bool, time: Date) -> String {
         var line = journal ? "<\(priority(level))>" : time.formatted(.iso8601) + " "
         line += "\(level) \(label): \(oneLine(message))"
         for key in metadata.keys.sorted() {

@@ -1,0 +1,175 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import PaperboyCore
+import PaperboyDaemon
+import PaperboyStore
+import Testing
+
+/// `paperboy run` as a process, with a feed server and smtp-sink on 127.0.0.1.
+@Suite(.serialized) struct DaemonProcessTests {
+    /// A running `paperboy run`, its stderr in a file.
+    final class DaemonProcess {
+        let process = Process()
+        let stderrFile: URL
+
+        init(config: String, environment: [String: String]) throws {
+            stderrFile = URL(fileURLWithPath: config).deletingLastPathComponent().appendingPathComponent("daemon.err")
+            FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
+            process.executableURL = TestPaths.paperboyBinary
+            process.arguments = ["run", "--config", config]
+            var env = ProcessInfo.processInfo.environment
+            env.removeValue(forKey: "PAPERBOY_CONFIG")
+            env.removeValue(forKey: "JOURNAL_STREAM")
+            for (key, value) in environment { env[key] = value }
+            process.environment = env
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = try FileHandle(forWritingTo: stderrFile)
+            try process.run()
+        }
+
+        deinit {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+
+        var stderr: String { (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "" }
+
+        func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+        /// The exit status, or nil if it still runs after `seconds`.
+        func waitForExit(seconds: Double) -> Int32? {
+            let deadline = Date().addingTimeInterval(seconds)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            return process.isRunning ? nil : process.terminationStatus
+        }
+    }
+
+    /// Polls `condition` every 50 ms for up to `seconds`.
+    func waitFor(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            usleep(50_000)
+        }
+        return try condition()
+    }
+
+    func messageCount(_ sink: SMTPSink) -> Int {
+        let text = (try? String(contentsOf: sink.dumpFile, encoding: .utf8)) ?? ""
+        return text.components(separatedBy: "\nX-Client-Addr: ").count - 1 + (text.hasPrefix("X-Client-Addr: ") ? 1 : 0)
+    }
+
+    @Test func theDigestArrivesOnTimeAndTheDaemonReloadsAndStops() async throws {
+        let sink = try SMTPSink()
+        let feed = FixtureServer.shared.url("/fixtures/hf-daily-papers.json")
+        let httpPort = try LoopbackPort.free()
+        let yaml = """
+            database: paperboy.sqlite
+            sources: [{name: hf, type: huggingface, url: "\(feed)", interval: 1h}]
+            from: "Paperboy <digest@lab.example.org>"
+            base_url: https://lab.example.org
+            http: {listen: "127.0.0.1:\(httpPort)"}
+            smtp: {url: "\(sink.url)", tls: none}
+            shutdown_timeout: 10s
+            """
+        let (config, directory) = try writeConfig(yaml)
+        // Due at the start of a minute 30 to 90 seconds from now, in UTC.
+        let now = Date().timeIntervalSince1970
+        let due = Date(timeIntervalSince1970: ((now + 30) / 60).rounded(.up) * 60)
+        let hhmm = String(format: "%02d:%02d", Int(due.timeIntervalSince1970) / 3600 % 24, Int(due.timeIntervalSince1970) / 60 % 60)
+        let add = try runPaperboy(["subscriber", "add", "ada@example.org", "--schedule", "daily \(hhmm) UTC", "--config", config])
+        #expect(add.status == 0, "\(add.stderr)")
+
+        let notifyLog = directory.appendingPathComponent("notify.log").path
+        let notify = try PythonHelper(script: "notify_socket.py", arguments: [directory.appendingPathComponent("notify").path, notifyLog])
+        _ = notify
+        let daemon = try DaemonProcess(config: config, environment: [
+            "PAPERBOY_SECRET": DaemonHarness.secret,
+            "NOTIFY_SOCKET": directory.appendingPathComponent("notify").path,
+            "WATCHDOG_USEC": "2000000",
+        ])
+        func notified() -> String { (try? String(contentsOfFile: notifyLog, encoding: .utf8)) ?? "" }
+        #expect(waitFor(30) { notified().contains("READY=1") }, "no READY=1; stderr: \(daemon.stderr)")
+        #expect(messageCount(sink) == 0, "nothing is sent before the subscriber's time")
+        let health = try await httpRequest("GET", "http://127.0.0.1:\(httpPort)/healthz")
+        #expect(health.status == 200, "\(health.body)")
+
+        // The digest arrives at its time with nothing else run.
+        #expect(waitFor(due.timeIntervalSinceNow + 30) { messageCount(sink) == 1 }, "no digest; stderr: \(daemon.stderr)")
+        #expect(Date() >= due)
+        let dump = sink.dump(expecting: 1)
+        #expect(dump.contains("To: ada@example.org"))
+        #expect(dump.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"))
+        #expect(daemon.stderr.contains("info paperboy.scheduler: digests planned digests.empty=0 digests.planned=1"))
+        #expect(daemon.stderr.contains("info paperboy.sender: outbox delivered digests.deferred=0 digests.failed=0 digests.sent=1"))
+        // systemctl status shows the run's summary (the notifier looks every half watchdog interval).
+        #expect(waitFor(5) { notified().contains("STATUS=planned 1 digests at ") && notified().contains("; sent 1, deferred 0, failed 0 at ") })
+
+        // SIGHUP with a broken config: refused, logged, still running and healthy.
+        try (yaml + "\nsorces: []\n").write(toFile: config, atomically: true, encoding: .utf8)
+        daemon.signal(SIGHUP)
+        #expect(waitFor(10) { daemon.stderr.contains("reload refused") }, "stderr: \(daemon.stderr)")
+        #expect(daemon.stderr.contains("did you mean sources?"))
+        #expect(daemon.process.isRunning)
+        #expect(try await httpRequest("GET", "http://127.0.0.1:\(httpPort)/healthz").status == 200)
+        // SIGHUP with a good one: taken.
+        try yaml.replacingOccurrences(of: "interval: 1h", with: "interval: 2h").write(toFile: config, atomically: true, encoding: .utf8)
+        daemon.signal(SIGHUP)
+        #expect(waitFor(10) { daemon.stderr.contains("notice paperboy: config reloaded") }, "stderr: \(daemon.stderr)")
+
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(seconds: 20) == 0, "stderr: \(daemon.stderr)")
+        #expect(daemon.stderr.contains("paperboy stopped"))
+        let messages = notified()
+        #expect(messages.contains("WATCHDOG=1"))
+        #expect(messages.contains("STOPPING=1"))
+        #expect(messageCount(sink) == 1, "one digest, once")
+    }
+
+    @Test func sigtermDuringASendLosesAndDoublesNothing() throws {
+        // Each message waits a second for the reply to its final dot: a stop
+        // always finds transactions under way.
+        let sink = try SMTPSink(["-W", ".:1"])
+        let yaml = """
+            database: paperboy.sqlite
+            sources: [{name: demo, type: json, url: "file:///dev/null", interval: 1h}]
+            from: "Paperboy <digest@lab.example.org>"
+            base_url: https://lab.example.org
+            http: {listen: "127.0.0.1:\(try LoopbackPort.free())"}
+            smtp: {url: "\(sink.url)", tls: none, connections: 2}
+            """
+        let (config, directory) = try writeConfig(yaml)
+        let store = try Store(path: directory.appendingPathComponent("paperboy.sqlite").path)
+        try store.ingest(try DemoCorpus.papers(at: Date().addingTimeInterval(-3600)), source: SourceState(name: "demo"), at: Date())
+        let count = 16
+        var entries: [SubscriberPreferences] = []
+        for k in 0..<count {
+            entries.append(SubscriberPreferences(email: try EmailAddress(parsing: "reader\(k)@example.org"), maxPapers: 2,
+                                                 schedule: try Schedule.parse("daily 00:00 UTC")))
+        }
+        // Subscribed two days ago: today's digest is due at once.
+        try store.importSubscribers(entries, prune: false, resubscribe: false, at: Date().addingTimeInterval(-2 * 86400))
+
+        let daemon = try DaemonProcess(config: config, environment: ["PAPERBOY_SECRET": DaemonHarness.secret])
+        #expect(waitFor(30) { messageCount(sink) >= 2 }, "stderr: \(daemon.stderr)")
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(seconds: 20) == 0, "stderr: \(daemon.stderr)")
+        usleep(300_000)
+        let delivered = messageCount(sink)
+        let counts = try store.outboxCounts()
+        #expect(delivered < count, "the stop came too late to test anything")
+        #expect(counts[.sent] == delivered, "every message the server has is recorded as sent, and no other")
+        #expect(counts[.sending] == nil, "no row is left claimed")
+        #expect((counts[.deferred] ?? 0) + (counts[.queued] ?? 0) == count - delivered, "the rest is handed back")
+
+        // The next run sends the rest, and nothing twice.
+        let rest = try runPaperboy(["send-digest", "--config", config], environment: ["PAPERBOY_SECRET": DaemonHarness.secret])
+        #expect(rest.status == 0, "\(rest.stderr)")
+        #expect(rest.stdout.contains("planned 0, sent \(count - delivered), deferred 0, failed 0"), "\(rest.stdout)")
+        let dump = sink.dump(expecting: count)
+        let recipients = dump.split(separator: "\n").filter { $0.hasPrefix("To: ") }
+        #expect(recipients.count == count)
+        #expect(Set(recipients).count == count, "a digest went out twice")
+    }
+}
