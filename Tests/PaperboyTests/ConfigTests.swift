@@ -91,5 +91,11 @@ import Testing
         #expect(config.database == "/var/lib/paperboy/paperboy.sqlite")
         #expect(config.sources.map(\.type) == [.huggingface, .arxiv])
         #expect(config.fetch == FetchSettings())
+        #expect(config.daemon == DaemonSettings(), "the example shows the defaults of http.listen and shutdown_timeout")
+        // Every key is in the example, set or commented out, with its explanation.
+        for key in ["database:", "fetch:", "digest:", "sources:", "from:", "base_url:", "unsubscribe_mailto:", "secret_file:",
+                    "templates:", "dkim:", "smtp:", "http:", "listen:", "shutdown_timeout:", "password_file:", "max_per_second:"] {
+            #expect(text.contains(key), "deploy/paperboy.yaml does not mention \(key)")
+        }
     }
 }
