@@ -166,8 +166,10 @@ public final class DeliveryRunner {
             return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
         }
         if let value = environment["PAPERBOY_SMTP_PASSWORD"], !value.isEmpty { return value }
-        if let directory = environment["CREDENTIALS_DIRECTORY"], let data = FileManager.default.contents(atPath: directory + "/smtp-password") {
-            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
+        // An empty credential file means no password (scripts/install-systemd makes one, since LoadCredential= needs the file).
+        if let directory = environment["CREDENTIALS_DIRECTORY"], let data = FileManager.default.contents(atPath: directory + "/smtp-password"),
+           case let password = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines), !password.isEmpty {
+            return password
         }
         if smtp.username != nil {
             throw MailSetupError(message: "smtp.username is set but there is no password: set smtp.password_file, PAPERBOY_SMTP_PASSWORD, or a systemd credential named smtp-password")

@@ -13,6 +13,8 @@ import PaperboyCore
 ///   fully composed ten-paper digests per second on one thread.
 /// - `swift run -c release paperboy-bench mime --subscribers 20000`: composes
 ///   that many ten-paper digest messages (text + HTML), then DKIM-signs some.
+/// - `swift run -c release paperboy-bench tick --subscribers 100000`: the
+///   daemon scheduler's idle tick, and the tick that plans N digests.
 /// - `swift run -c release paperboy-bench smtp --port P --messages 3000 --size 14336 --connections 4`:
 ///   sends N messages of S bytes through the SMTP transport to a server on
 ///   127.0.0.1:P (`scripts/bench-smtp` starts smtp-sink and compares).
@@ -20,8 +22,8 @@ import PaperboyCore
 struct Benchmark {
     static func main() throws {
         var arguments = Array(CommandLine.arguments.dropFirst())
-        guard let command = arguments.first, ["select", "import", "compose", "mime", "smtp"].contains(command) else {
-            FileHandle.standardError.write(Data("usage: paperboy-bench select [--papers N] [--subscribers M] [--seed S] [--threads T]\n       paperboy-bench import [--subscribers M] [--seed S]\n       paperboy-bench compose [--messages N] [--seed S]\n       paperboy-bench mime [--subscribers M] [--seed S]\n       paperboy-bench smtp --port P [--messages N] [--size BYTES] [--connections C]\n".utf8))
+        guard let command = arguments.first, ["select", "import", "compose", "mime", "smtp", "tick"].contains(command) else {
+            FileHandle.standardError.write(Data("usage: paperboy-bench select [--papers N] [--subscribers M] [--seed S] [--threads T]\n       paperboy-bench import [--subscribers M] [--seed S]\n       paperboy-bench compose [--messages N] [--seed S]\n       paperboy-bench mime [--subscribers M] [--seed S]\n       paperboy-bench tick [--subscribers M] [--seed S]\n       paperboy-bench smtp --port P [--messages N] [--size BYTES] [--connections C]\n".utf8))
             exit(64)
         }
         arguments.removeFirst()
@@ -50,6 +52,8 @@ struct Benchmark {
             try ComposeBenchmark(messageCount: options["messages"]!, seed: UInt64(options["seed"]!)).run()
         } else if command == "mime" {
             try MIMEBenchmark(messageCount: options["subscribers"]!, seed: UInt64(options["seed"]!)).run()
+        } else if command == "tick" {
+            try TickBenchmark(subscriberCount: options["subscribers"]!, seed: UInt64(options["seed"]!)).run()
         } else if command == "import" {
             try ImportBenchmark(subscriberCount: options["subscribers"]!, seed: UInt64(options["seed"]!)).run()
         } else {

@@ -58,4 +58,33 @@ import Testing
         #expect(try unit("paperboy-send.timer").contains("Unit=paperboy-send.service"))
         #expect(try unit("paperboy.sysusers").hasPrefix("#") && unit("paperboy.sysusers").contains("u paperboy - "))
     }
+
+    @Test func installSystemdPutsEverythingWhereTheUnitsLookAndKeepsConfigAndSecret() throws {
+        let root = try TestPaths.temporaryDirectory()
+        let script = Self.deploy.deletingLastPathComponent().appendingPathComponent("scripts/install-systemd").path
+        let first = try runTool(script, ["--binary", TestPaths.paperboyBinary.path, "--destdir", root.path])
+        #expect(first.status == 0, "\(first.stderr)")
+        func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+        for file in ["usr/local/bin/paperboy", "etc/systemd/system/paperboy.service", "etc/systemd/system/paperboy-send.timer",
+                     "usr/lib/sysusers.d/paperboy.conf", "usr/lib/tmpfiles.d/paperboy.conf", "etc/paperboy/paperboy.yaml",
+                     "usr/local/share/paperboy/templates/digest.html.mustache", "usr/local/share/doc/paperboy/README.md"] {
+            #expect(FileManager.default.fileExists(atPath: path(file)), "\(file) was not installed")
+        }
+        #expect(FileManager.default.isExecutableFile(atPath: path("usr/local/bin/paperboy")))
+        let secret = try String(contentsOfFile: path("etc/paperboy/credentials/secret"), encoding: .utf8)
+        #expect(secret.trimmingCharacters(in: .whitespacesAndNewlines).count >= 40)
+        let mode = try FileManager.default.attributesOfItem(atPath: path("etc/paperboy/credentials/secret"))[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        // The unit's credential and config paths are the installed ones.
+        let unit = try String(contentsOfFile: path("etc/systemd/system/paperboy.service"), encoding: .utf8)
+        #expect(unit.contains("LoadCredential=secret:/etc/paperboy/credentials/secret"))
+        #expect(FileManager.default.fileExists(atPath: path("etc/paperboy/credentials/smtp-password")))
+
+        // Again (an upgrade): the operator's config and the secret stay.
+        try "database: mine.sqlite\n".write(toFile: path("etc/paperboy/paperboy.yaml"), atomically: true, encoding: .utf8)
+        let second = try runTool(script, ["--binary", TestPaths.paperboyBinary.path, "--destdir", root.path])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(try String(contentsOfFile: path("etc/paperboy/paperboy.yaml"), encoding: .utf8) == "database: mine.sqlite\n")
+        #expect(try String(contentsOfFile: path("etc/paperboy/credentials/secret"), encoding: .utf8) == secret)
+    }
 }
