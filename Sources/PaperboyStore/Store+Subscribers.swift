@@ -209,3 +209,13 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// A number that changes whenever any subscriber is added, changed or
+    /// removed (kept by triggers), for callers that cache what they read.
+    public func subscriberVersion() throws -> Int64 {
+        try writer.read { db in
+            try Int64.fetchOne(db, sql: "SELECT value FROM change_counter WHERE name = 'subscriber'") ?? 0
+        }
+    }
+}

@@ -117,6 +117,21 @@ enum StoreMigrations {
                 t.add(column: "hard_failures", .integer).notNull().defaults(to: 0)  // consecutive permanent failures
             }
         }
+        // v6: a counter that every change to the subscriber table bumps, so the
+        // daemon's scheduler can tell in one read that nobody changed since its
+        // last tick (and skip re-reading 100,000 subscribers every minute).
+        migrator.registerMigration("v6-subscriber-version") { db in
+            try db.execute(sql: """
+                CREATE TABLE change_counter (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);
+                INSERT INTO change_counter (name, value) VALUES ('subscriber', 0);
+                CREATE TRIGGER subscriber_inserted AFTER INSERT ON subscriber
+                    BEGIN UPDATE change_counter SET value = value + 1 WHERE name = 'subscriber'; END;
+                CREATE TRIGGER subscriber_updated AFTER UPDATE ON subscriber
+                    BEGIN UPDATE change_counter SET value = value + 1 WHERE name = 'subscriber'; END;
+                CREATE TRIGGER subscriber_deleted AFTER DELETE ON subscriber
+                    BEGIN UPDATE change_counter SET value = value + 1 WHERE name = 'subscriber'; END;
+                """)
+        }
         return migrator
     }
 }

@@ -112,4 +112,23 @@ import Testing
         #expect(try scheduler.tick(at: instant("2026-11-30T08:31Z")).planned == 1, "new papers: the digest goes out in the same period")
         #expect(try harness.store.plannedTimes(subscriberID: ada.id) == [instant("2026-11-30T08:31Z")])
     }
+
+    @Test func aQuietTickReadsNoSubscribersButAChangeIsSeenAtTheNextTick() throws {
+        let start = instant("2026-11-30T00:00Z")
+        let harness = try DaemonHarness(start: start)
+        try harness.addPapers(at: start)
+        try harness.addSubscriber("ada@example.org", schedule: "daily 08:00 UTC", at: start)
+        let grace = try harness.addSubscriber("grace@example.org", schedule: "daily 08:00 UTC", at: start)
+        _ = try harness.store.updateSubscriber(grace.email, at: start) { $0.preferences.paused = true }
+        let scheduler = harness.daemon.services().scheduler
+        #expect(try scheduler.tick(at: instant("2026-11-30T08:00Z")).planned == 1)
+        let quiet = try scheduler.tick(at: instant("2026-11-30T08:01Z"))
+        #expect(quiet.planned == 0 && quiet.nextDue == instant("2026-12-01T08:00Z"))
+        // Resumed at 08:05: today's digest goes out at the next tick, not tomorrow.
+        _ = try harness.store.updateSubscriber(grace.email, at: instant("2026-11-30T08:05Z")) { $0.preferences.paused = false }
+        #expect(try scheduler.tick(at: instant("2026-11-30T08:06Z")).planned == 1)
+        #expect(try harness.store.plannedTimes(subscriberID: grace.id) == [instant("2026-11-30T08:06Z")])
+        // New papers make a full tick too (an empty digest may now have something).
+        #expect(try scheduler.tick(at: instant("2026-11-30T08:07Z")).planned == 0)
+    }
 }

@@ -19,18 +19,22 @@ public final class DaemonMetrics: Sendable {
     private let perSource = Mutex<[String: (fetched: Counter, errors: Counter, lastSuccess: Gauge)]>([:])
 
     public init() {
-        digestsSent = registry.makeCounter(name: "paperboy_digests_sent_total", help: "Digests the mail server accepted.")
-        digestsDeferred = registry.makeCounter(name: "paperboy_digests_deferred_total", help: "Delivery attempts answered with a temporary failure (4xx, no answer); retried later.")
-        digestsFailed = registry.makeCounter(name: "paperboy_digests_failed_total", help: "Digests that failed for good (5xx, or retried past smtp.retry.give_up_after).")
-        digestsPlanned = registry.makeCounter(name: "paperboy_digests_planned_total", help: "Digests the scheduler wrote to the outbox.")
+        digestsSent = registry.makeCounter(descriptor: Self.name("digests_sent", "total", "Digests the mail server accepted."))
+        digestsDeferred = registry.makeCounter(descriptor: Self.name("digests_deferred", "total", "Delivery attempts answered with a temporary failure (4xx, no answer); retried later."))
+        digestsFailed = registry.makeCounter(descriptor: Self.name("digests_failed", "total", "Digests that failed for good (5xx, or retried past smtp.retry.give_up_after)."))
+        digestsPlanned = registry.makeCounter(descriptor: Self.name("digests_planned", "total", "Digests the scheduler wrote to the outbox."))
         smtpLatency = registry.makeDurationHistogram(
-            name: "paperboy_smtp_transaction_seconds",
+            descriptor: Self.name("smtp_transaction", "seconds", "Time of one SMTP transaction, MAIL FROM to the reply to the final dot (with the connection set-up when it opened one)."),
             buckets: [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
-                      .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60)],
-            help: "Time of one SMTP transaction, MAIL FROM to the reply to the final dot (with the connection set-up when it opened one)."
+                      .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60)]
         )
-        outboxDepth = registry.makeGauge(name: "paperboy_outbox_depth", help: "Outbox rows waiting to be sent (queued, deferred or being sent).")
-        lastSend = registry.makeGauge(name: "paperboy_last_send_timestamp_seconds", help: "When a digest was last accepted by the mail server (Unix time); 0 before the first.")
+        outboxDepth = registry.makeGauge(descriptor: Self.name("outbox_depth", "", "Outbox rows waiting to be sent (queued, deferred or being sent)."))
+        lastSend = registry.makeGauge(descriptor: Self.name("last_send_timestamp", "seconds", "When a digest was last accepted by the mail server (Unix time); 0 before the first."))
+    }
+
+    /// `paperboy_<metric>_<unit>` with its help text.
+    static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "paperboy", metricName: metric, unitName: unit, helpText: help)
     }
 
     func recordOutcome(_ state: OutboxState, duration: Duration) {
@@ -73,9 +77,9 @@ public final class DaemonMetrics: Sendable {
             if let existing = table[source] { return existing }
             let labels = [("source", source)]
             let made = (
-                fetched: registry.makeCounter(name: "paperboy_papers_fetched_total", labels: labels, help: "Papers read from a source's feed (new, updated and unchanged)."),
-                errors: registry.makeCounter(name: "paperboy_fetch_errors_total", labels: labels, help: "Fetches of a source that failed (transfer, HTTP status or parse)."),
-                lastSuccess: registry.makeGauge(name: "paperboy_last_fetch_success_timestamp_seconds", labels: labels, help: "When a source was last fetched successfully (Unix time).")
+                fetched: registry.makeCounter(descriptor: Self.name("papers_fetched", "total", "Papers read from a source's feed (new, updated and unchanged)."), labels: labels),
+                errors: registry.makeCounter(descriptor: Self.name("fetch_errors", "total", "Fetches of a source that failed (transfer, HTTP status or parse)."), labels: labels),
+                lastSuccess: registry.makeGauge(descriptor: Self.name("last_fetch_success_timestamp", "seconds", "When a source was last fetched successfully (Unix time)."), labels: labels)
             )
             table[source] = made
             return made
