@@ -15,7 +15,7 @@ struct RunCommand: AsyncParsableCommand {
         templates (a config with a problem is refused and the running one stays); SIGTERM or SIGINT lets the SMTP \
         transactions under way finish within shutdown_timeout, hands the rest back to the outbox, and exits 0. \
         Logs go to stderr, one line per event, with syslog priority prefixes under journald. \
-        Exits 78 when the config, the secret or the database is not usable at start.
+        Exits 78 when the config, the secret or the database is not usable at start, 69 when http.listen is taken.
         """
     )
 
@@ -41,12 +41,16 @@ struct RunCommand: AsyncParsableCommand {
         do {
             daemon = try Daemon(configPath: path, logger: logger)
         } catch {
+            // One line on stderr, which is the journal under systemd.
             logger.critical("cannot start", metadata: ["error": "\(error)"])
-            FileHandle.standardError.write(Data("paperboy: \(error)\n".utf8))
             throw ExitCode(ExitStatus.config.rawValue)
         }
         do {
             try await daemon.run()
+        } catch let error as DaemonListenError {
+            // One line on stderr, which is the journal under systemd.
+            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            throw ExitCode(ExitStatus.unavailable.rawValue)
         } catch {
             logger.critical("stopped by an error", metadata: ["error": "\(error)"])
             throw ExitCode(ExitStatus.software.rawValue)

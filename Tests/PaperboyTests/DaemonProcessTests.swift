@@ -172,4 +172,43 @@ import Testing
         #expect(recipients.count == count)
         #expect(Set(recipients).count == count, "a digest went out twice")
     }
+
+    @Test func aDaemonThatCannotStartSaysWhyAndExits78() throws {
+        let base = """
+            database: paperboy.sqlite
+            sources: [{name: demo, type: json, url: "file:///dev/null"}]
+            from: "Paperboy <digest@lab.example.org>"
+            base_url: https://lab.example.org
+            """
+        let noSMTP = try writeConfig(base)
+        let missing = try runPaperboy(["run", "--config", noSMTP.path], environment: ["PAPERBOY_SECRET": DaemonHarness.secret])
+        #expect(missing.status == 78)
+        #expect(missing.stderr.contains("smtp: missing; paperboy run sends mail, so add smtp.url"), "\(missing.stderr)")
+
+        let withSMTP = try writeConfig(base + "\nsmtp: {url: \"smtp://127.0.0.1:9\", tls: none}\n")
+        let noSecret = try runPaperboy(["run", "--config", withSMTP.path], environment: ["PAPERBOY_SECRET": "", "CREDENTIALS_DIRECTORY": ""])
+        #expect(noSecret.status == 78)
+        #expect(noSecret.stderr.contains("no secret for unsubscribe links"), "\(noSecret.stderr)")
+
+        let badLevel = try runPaperboy(["run", "--config", withSMTP.path, "--log-level", "loud"])
+        #expect(badLevel.status == 64)
+        #expect(badLevel.stderr.contains("--log-level \"loud\" is not a level"))
+    }
+
+    @Test func aTakenHTTPPortStopsTheDaemonWithAClearError() throws {
+        // Something already listens on the port (smtp-sink will do).
+        let sink = try SMTPSink()
+        let (config, _) = try writeConfig("""
+            database: paperboy.sqlite
+            sources: [{name: demo, type: json, url: "file:///dev/null"}]
+            from: "Paperboy <digest@lab.example.org>"
+            base_url: https://lab.example.org
+            http: {listen: "127.0.0.1:\(sink.port)"}
+            smtp: {url: "\(sink.url)", tls: none}
+            """)
+        let daemon = try DaemonProcess(config: config, environment: ["PAPERBOY_SECRET": DaemonHarness.secret])
+        let status = daemon.waitForExit(seconds: 20)
+        #expect(status == 69, "stderr: \(daemon.stderr)")
+        #expect(daemon.stderr.contains("http.listen 127.0.0.1:\(sink.port): cannot listen"), "\(daemon.stderr)")
+    }
 }

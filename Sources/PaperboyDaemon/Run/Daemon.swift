@@ -129,7 +129,12 @@ public final class Daemon: Sendable {
         configuration.maximumCancellationDuration = .seconds(5)
         let group = ServiceGroup(configuration: configuration)
         onGroup?(group)
-        try await group.run()
+        do {
+            try await group.run()
+        } catch where httpPort == nil && "\(error)".contains("bind(") {
+            throw DaemonListenError(message: "http.listen \(host):\(options.httpPort ?? config.daemon.listenPort): cannot listen (\(error)); "
+                + "another process has the port or the address is not this host's: change http.listen in \(configPath) or stop the other process")
+        }
         logger.info("paperboy stopped")
     }
 

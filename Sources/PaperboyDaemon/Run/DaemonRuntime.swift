@@ -54,6 +54,12 @@ public struct DaemonSetupError: Error, CustomStringConvertible, Sendable {
     public init(message: String) { self.message = message }
 }
 
+/// The HTTP endpoint could not listen on `http.listen` (exit 69: unavailable).
+public struct DaemonListenError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
+}
+
 /// The runtime in effect; swapped whole by a reload.
 public final class RuntimeHolder: Sendable {
     private let current: Mutex<DaemonRuntime>
