@@ -179,6 +179,15 @@ final class SMTPBatch: @unchecked Sendable {
         return nil
     }
 
+    /// True (and `envelope` counted as not started) when the control says stop.
+    func handBackIfStopped(_ envelope: SMTPEnvelope) -> Bool {
+        guard let control, control.shouldStop() else { return false }
+        condition.lock()
+        notStarted.append(envelope.tag)
+        condition.unlock()
+        return true
+    }
+
     /// The caller has handled `count` more results, in the order handed in.
     func acknowledge(_ count: Int) {
         condition.lock()
@@ -227,7 +236,14 @@ final class SMTPWorker: @unchecked Sendable {
         while let (envelope, slot) = batch.finish(result) {
             if let slot {
                 let wait = slot - clock.now
-                if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18) }
+                if wait > .zero {
+                    Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
+                    // A stop that came while this envelope waited for its slot: not started.
+                    if batch.handBackIfStopped(envelope) {
+                        result = nil
+                        continue
+                    }
+                }
             }
             connection.prepare(envelope)
             let started = clock.now

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PaperboyCore
 import PaperboyStore
+import Synchronization
 
 /// Counts of one delivery run.
 public struct DeliveryCounts: Sendable, Equatable {
@@ -18,16 +19,17 @@ public struct DeliveryCounts: Sendable, Equatable {
 public struct DeliveryHooks: Sendable {
     /// True once no new SMTP transaction may start; those under way finish.
     public var shouldStop: @Sendable () -> Bool
-    /// True for a subscriber (row id) whose claimed rows must not go out.
-    public var skipSubscriber: @Sendable (Int64) -> Bool
+    /// True for a claimed row that must not go out: (subscriber id, when the
+    /// row was planned). Such rows are cancelled, not sent.
+    public var skipRow: @Sendable (Int64, Date) -> Bool
     /// Called on the run's thread with each recorded outcome and its SMTP transaction time.
     public var onOutcome: @Sendable (OutboxState, Duration) -> Void
 
     public init(shouldStop: @escaping @Sendable () -> Bool = { false },
-                skipSubscriber: @escaping @Sendable (Int64) -> Bool = { _ in false },
+                skipRow: @escaping @Sendable (Int64, Date) -> Bool = { _, _ in false },
                 onOutcome: @escaping @Sendable (OutboxState, Duration) -> Void = { _, _ in }) {
         self.shouldStop = shouldStop
-        self.skipSubscriber = skipSubscriber
+        self.skipRow = skipRow
         self.onOutcome = onOutcome
     }
 }
@@ -92,10 +94,12 @@ public final class DeliveryRunner {
             var byID: [Int64: OutboxMessage] = [:]
             for message in claimed { byID[message.id] = message }
             var recordError: Error?
-            let subscriberOf = byID.mapValues(\.subscriberID)
-            let control = SMTPSendControl(shouldStop: hooks.shouldStop, shouldSkip: { id in
-                subscriberOf[id].map(hooks.skipSubscriber) ?? false
-            })
+            // After a failed write, no new transaction starts: an outcome that
+            // cannot be recorded would be sent again.
+            let recordFailed = Flag()
+            let plannedFor = byID.mapValues { ($0.subscriberID, $0.plannedAt) }
+            let skip: @Sendable (Int64) -> Bool = { id in plannedFor[id].map { hooks.skipRow($0.0, $0.1) } ?? false }
+            let control = SMTPSendControl(shouldStop: { hooks.shouldStop() || recordFailed.isSet }, shouldSkip: skip)
             let envelopes = claimed.map { SMTPEnvelope(tag: $0.id, from: $0.sender, to: $0.recipient, message: $0.message) }
             let notStarted = transport.send(envelopes, control: control) { result in
                 let (id, outcome) = (result.tag, result.outcome)
@@ -116,19 +120,25 @@ public final class DeliveryRunner {
                     }
                 } catch {
                     recordError = error
+                    recordFailed.set()
                 }
                 done += 1
                 progress?(done, max(total, done))
             }
-            if let recordError {
-                try? store.release(claimer: claimer)
-                throw recordError
+            // Rows not started: skipped ones are cancelled, the rest go back to
+            // the outbox, due at once. (Rows whose outcome could not be recorded
+            // stay claimed until their lease ends: they may have been sent.)
+            let skipped = notStarted.filter(skip)
+            let handBack = notStarted.filter { !skip($0) }
+            if !skipped.isEmpty {
+                try? store.cancel(ids: skipped, reason: "not sent: the subscriber unsubscribed before it went out", at: now())
             }
-            if !notStarted.isEmpty {
-                // Stopped or skipped: back to the outbox, due at once. Rows of
-                // subscribers who unsubscribed are cancelled at the next claim.
-                try store.release(claimer: claimer)
-                for id in notStarted { seen.remove(id) }
+            if !handBack.isEmpty {
+                try? store.release(ids: handBack)
+                for id in handBack { seen.remove(id) }
+            }
+            if let recordError {
+                throw recordError
             }
         }
         return counts
@@ -197,4 +207,11 @@ extension DeliveryResult {
         case .sent(let reply), .deferred(let reply, _), .failed(let reply): reply
         }
     }
+}
+
+/// A flag set once, read from any thread.
+final class Flag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .relaxed) }
+    func set() { value.store(true, ordering: .relaxed) }
 }

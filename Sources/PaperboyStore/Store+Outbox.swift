@@ -192,6 +192,18 @@ extension Store {
         }
     }
 
+    /// Cancels these rows (claimed, queued or deferred), with `reason` as their last reply.
+    public func cancel(ids: [Int64], reason: String, at time: Date) throws {
+        guard !ids.isEmpty else { return }
+        try writer.write { db in
+            let statement = try db.cachedStatement(sql: """
+                UPDATE outbox SET state = 'cancelled', finished_at = ?, last_reply = ?, claimed_by = NULL, lease_until = NULL
+                WHERE id = ? AND state IN ('queued', 'deferred', 'sending')
+                """)
+            for id in ids { try statement.execute(arguments: [time.timeIntervalSince1970, reason, id]) }
+        }
+    }
+
     /// The earliest moment a queued or deferred row comes due, or nil when none waits.
     public func nextDueTime() throws -> Date? {
         try writer.read { db in

@@ -191,12 +191,12 @@ extension Store {
 extension Store {
     /// Records an unsubscribe (from the one-click link or a mailto request):
     /// no digest goes to them afterwards. Returns false when there is no such
-    /// subscriber; unsubscribing twice keeps the first time.
+    /// subscriber or they had unsubscribed already (the first time is kept).
     @discardableResult
     public func unsubscribe(id: Int64, at time: Date) throws -> Bool {
         try writer.write { db in
             try db.execute(
-                sql: "UPDATE subscriber SET unsubscribed_at = coalesce(unsubscribed_at, ?), updated_at = ? WHERE id = ?",
+                sql: "UPDATE subscriber SET unsubscribed_at = ?, updated_at = ? WHERE id = ? AND unsubscribed_at IS NULL",
                 arguments: [time.timeIntervalSince1970, time.timeIntervalSince1970, id]
             )
             guard db.changesCount > 0 else { return false }

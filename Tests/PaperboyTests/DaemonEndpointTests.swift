@@ -52,13 +52,27 @@ import Testing
         // sees it before the transaction starts, and the row is handed back.
         let runner = try DeliveryRunner(store: harness.store, smtp: harness.daemon.runtime.runtime.config.smtp!, password: nil,
                                         fromDomain: "lab.example.org", logger: harness.log.logger(), now: { harness.clock.now() })
-        let counts = try runner.run(hooks: DeliveryHooks(skipSubscriber: { id in
-            if id == ada.id { _ = try? harness.store.unsubscribe(id: id, at: harness.clock.now()); return true }
-            return false
+        let unsubscribed = UnsubscribedSet()
+        let counts = try runner.run(hooks: DeliveryHooks(skipRow: { id, plannedAt in
+            if id == ada.id {
+                // The POST lands now: the store first, then the sender's set.
+                _ = try? harness.store.unsubscribe(id: id, at: harness.clock.now())
+                unsubscribed.insert(id, at: harness.clock.now())
+            }
+            return unsubscribed.holdsBack(id, plannedAt: plannedAt)
         }))
         #expect(counts.sent == 1)
         #expect(try harness.store.outboxCounts()[.cancelled] == 1)
         #expect(!sink.dump(expecting: 1).contains("ada@example.org"))
+
+        // Subscribed again: tomorrow's digest is not held back by the old unsubscribe.
+        _ = try harness.store.addSubscriber(SubscriberPreferences(email: ada.email, maxPapers: 2, schedule: try Schedule.parse("daily 08:00 UTC")),
+                                            resubscribe: true, at: instant("2026-11-30T09:00Z"))
+        harness.clock.advance(to: instant("2026-12-01T08:00Z"))
+        #expect(try services.scheduler.tick(at: harness.clock.now()).planned >= 1)
+        let next = try runner.run(hooks: DeliveryHooks(skipRow: { unsubscribed.holdsBack($0, plannedAt: $1) }))
+        #expect(next.sent == 2)
+        #expect(sink.dump(expecting: 3).contains("To: ada@example.org"))
     }
 
     @Test func aGetShowsAConfirmPageAndNeverUnsubscribes() async throws {
@@ -134,6 +148,9 @@ import Testing
         let detail = try #require(try JSONSerialization.jsonObject(with: Data(stalled.body.utf8)) as? [String: Any])
         #expect(detail["status"] as? String == "unhealthy")
         #expect((detail["problems"] as? [String])?.first?.hasPrefix("scheduler: no tick for 240 s") == true)
+        // A long tick under way (planning many digests) is not a stuck scheduler.
+        harness.daemon.status.update { $0.tickStartedAt = instant("2026-11-30T07:02Z") }
+        #expect(try await endpoint.request("GET", "/healthz").status == 200)
         try await endpoint.stop()
     }
 

@@ -113,10 +113,15 @@ extension DaemonReloadTests {
         func lines() -> [String] {
             ((try? String(contentsOfFile: record, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init).filter { $0 != "--" }
         }
-        func step(_ seconds: Double) async throws {
+        /// Waits until the loop is asleep (its iteration, and its datagrams, done).
+        func asleep() async throws {
             while clock.sleeping.count == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        }
+        func step(_ seconds: Double) async throws {
+            try await asleep()
             clock.advance(to: clock.now().addingTimeInterval(seconds))
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: .milliseconds(5))
+            try await asleep()
         }
         status.update { $0.lastTick = clock.now() }
         try await step(10)
@@ -124,9 +129,11 @@ extension DaemonReloadTests {
         try await step(10)
         // The scheduler stops ticking: no more pings.
         try await step(200)
+        try await Task.sleep(for: .milliseconds(200))   // the listener writes what it received
         let before = lines().count
         try await step(10)
         try await step(10)
+        try await Task.sleep(for: .milliseconds(200))
         let all = lines()
         #expect(all.prefix(4) == ["STATUS=no digests planned yet; nothing sent yet", "WATCHDOG=1", "WATCHDOG=1", "STATUS=planned 3 digests; nothing sent yet"],
                 "\(all)")

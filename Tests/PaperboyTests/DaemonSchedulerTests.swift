@@ -131,4 +131,28 @@ import Testing
         // New papers make a full tick too (an empty digest may now have something).
         #expect(try scheduler.tick(at: instant("2026-11-30T08:07Z")).planned == 0)
     }
+
+    @Test func aChangedQueryOrAReloadedScheduleIsSeenAtTheNextTick() throws {
+        let start = instant("2026-11-30T00:00Z")
+        let harness = try DaemonHarness(start: start, extra: "digest: {schedule: 'daily 08:00 UTC'}")
+        try harness.addPapers(at: start)
+        let picky = try harness.store.addSubscriber(SubscriberPreferences(email: try EmailAddress(parsing: "picky@example.org"),
+                                                                         query: try Query.parse("zzzunmatched"), maxPapers: 2), at: start)
+        let scheduler = harness.daemon.services().scheduler
+        let empty = try scheduler.tick(at: instant("2026-11-30T08:00Z"))
+        #expect(empty.empty == 1 && empty.planned == 0)
+        // At 10:00 they broaden their query: today's digest goes out at the next tick.
+        _ = try harness.store.updateSubscriber(picky.email, at: instant("2026-11-30T10:00Z")) { $0.preferences.query = nil }
+        #expect(try scheduler.tick(at: instant("2026-11-30T10:01Z")).planned == 1)
+
+        // A reload that moves the default schedule earlier: the quiet tick does not hide it.
+        let other = try harness.addSubscriber("other@example.org", at: start)
+        #expect(try scheduler.tick(at: instant("2026-11-30T10:02Z")).planned == 1, "other's 08:00 digest")
+        #expect(try scheduler.tick(at: instant("2026-12-01T06:00Z")).planned == 0)
+        try DaemonHarness.config(smtpURL: "smtp://127.0.0.1:9", extra: "digest: {schedule: 'daily 06:00 UTC'}")
+            .write(toFile: harness.configPath, atomically: true, encoding: .utf8)
+        #expect(harness.daemon.reload())
+        #expect(try scheduler.tick(at: instant("2026-12-01T06:01Z")).planned == 2)
+        #expect(try harness.store.plannedTimes(subscriberID: other.id).last == instant("2026-12-01T06:01Z"))
+    }
 }

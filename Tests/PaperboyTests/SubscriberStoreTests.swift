@@ -44,6 +44,8 @@ import Testing
         let store = Store.inMemory()
         let ada = try store.addSubscriber(try prefs("ada@example.org"), at: t0)
         #expect(try store.unsubscribe(id: ada.id, at: t0.addingTimeInterval(10)))
+        #expect(try !store.unsubscribe(id: ada.id, at: t0.addingTimeInterval(15)), "a second unsubscribe changes nothing")
+        #expect(try store.subscriber(ada.email)?.unsubscribedAt == t0.addingTimeInterval(10))
         let error = #expect(throws: SubscriberStoreError.self) { try store.addSubscriber(try prefs("ada@example.org"), at: t0) }
         #expect(error?.kind == .unsubscribed)
         #expect(error?.message.contains("--resubscribe") == true)

@@ -109,16 +109,20 @@ public final class Daemon: Sendable {
             ])
             notifier.notify("READY=1\nSTATUS=running; " + status.summary)
         }
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: sender, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
-            .init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
-            .init(service: fetcher, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
-            .init(service: notify, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
-            .init(service: http, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
-        ]
+        // A graceful shutdown reaches the services one at a time, last first:
+        // the notifier says STOPPING=1, the sender stops starting SMTP
+        // transactions and lets the ones under way finish, then planning,
+        // fetching, reloading and the HTTP endpoint stop.
+        var ordered: [any Service] = [http]
         if options.handleSignals {
-            services.append(.init(service: ReloadService { [self] in _ = reload() }, successTerminationBehavior: .gracefullyShutdownGroup,
-                                  failureTerminationBehavior: .gracefullyShutdownGroup))
+            ordered.append(ReloadService { [self] in
+                _ = try? await BlockingWork.run("paperboy-reload") { self.reload() }
+            })
+        }
+        ordered += [fetcher, scheduler, sender, notify]
+        let services = ordered.map {
+            ServiceGroupConfiguration.ServiceConfiguration(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+                                                           failureTerminationBehavior: .gracefullyShutdownGroup)
         }
         var configuration = ServiceGroupConfiguration(services: services, logger: logger.labelled("paperboy.lifecycle"))
         if options.handleSignals {

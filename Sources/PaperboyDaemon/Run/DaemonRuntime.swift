@@ -62,15 +62,18 @@ public struct DaemonListenError: Error, CustomStringConvertible, Sendable {
 
 /// The runtime in effect; swapped whole by a reload.
 public final class RuntimeHolder: Sendable {
-    private let current: Mutex<DaemonRuntime>
+    private let current: Mutex<(runtime: DaemonRuntime, generation: Int)>
 
     public init(_ runtime: DaemonRuntime) {
-        current = Mutex(runtime)
+        current = Mutex((runtime, 0))
     }
 
-    public var runtime: DaemonRuntime { current.withLock { $0 } }
+    public var runtime: DaemonRuntime { current.withLock { $0.runtime } }
+
+    /// The runtime with how many reloads made it (0 for the one from the start).
+    var versioned: (runtime: DaemonRuntime, generation: Int) { current.withLock { $0 } }
 
     func replace(with runtime: DaemonRuntime) {
-        current.withLock { $0 = runtime }
+        current.withLock { $0 = (runtime, $0.generation + 1) }
     }
 }

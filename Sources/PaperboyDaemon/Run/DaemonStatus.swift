@@ -7,6 +7,8 @@ public final class DaemonStatus: Sendable {
     public struct Snapshot: Sendable {
         /// When the scheduler last finished a tick.
         public var lastTick: Date?
+        /// When the tick under way began (planning many digests takes a while).
+        public var tickStartedAt: Date?
         /// The last tick's error, if it failed.
         public var lastTickError: String?
         /// One line about the last planning and sending.
@@ -26,6 +28,17 @@ public final class DaemonStatus: Sendable {
 
     public func update(_ change: (inout Snapshot) -> Void) {
         state.withLock { change(&$0) }
+    }
+
+    /// Why the scheduler counts as stuck at `now`, or nil when it is alive:
+    /// it finished a tick within `staleAfter` seconds, or a tick under way
+    /// began less than 30 minutes ago.
+    public func schedulerProblem(at now: Date, staleAfter: Double) -> String? {
+        let snapshot = snapshot
+        if let started = snapshot.tickStartedAt, now.timeIntervalSince(started) < 1800 { return nil }
+        guard let tick = snapshot.lastTick else { return "scheduler: has not ticked yet" }
+        let age = now.timeIntervalSince(tick)
+        return age > staleAfter ? "scheduler: no tick for \(Int(age)) s" : nil
     }
 
     /// The one-line summary for `systemctl status` (sd_notify `STATUS=`).

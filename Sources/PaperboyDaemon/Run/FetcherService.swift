@@ -38,7 +38,10 @@ public final class FetcherService: Service, Sendable {
                 for source in config.sources where plan.isDue(source, at: now, lastFetched: { try? self.store.sourceState($0)?.lastFetchedAt }) {
                     if stop.isStopped { return }
                     let ingestor = FeedIngestor(store: store, settings: config.fetch, logger: logger, now: { [clock] in clock.now() })
-                    guard let report = try? await BlockingWork.run("paperboy-fetch", { ingestor.ingest(source) }) else { return }
+                    // A stop does not wait for a slow feed: the fetch is dropped (nothing half-stored: one transaction).
+                    guard let report = try? await cancelWhenGracefulShutdown({
+                        try await BlockingWork.run("paperboy-fetch") { ingestor.ingest(source) }
+                    }) else { return }
                     let finished = clock.now()
                     plan.record(source, succeeded: report.succeeded, at: finished)
                     record(report, at: finished)

@@ -44,8 +44,8 @@ public struct HTTPEndpoint: Sendable {
         let router = Router()
         router.get("/unsubscribe") { request, _ in self.confirmPage(request) }
         router.post("/unsubscribe") { request, _ in try await self.unsubscribe(request) }
-        router.get("/healthz") { _, _ in self.health() }
-        router.get("/metrics") { _, _ in self.metricsText() }
+        router.get("/healthz") { _, _ in await self.health() }
+        router.get("/metrics") { _, _ in await self.metricsText() }
         var serverLogger = logger
         serverLogger.logLevel = .warning
         return Application(
@@ -84,7 +84,7 @@ public struct HTTPEndpoint: Sendable {
         let time = clock.now()
         let changed = try await BlockingWork.run("paperboy-http") { [store] in try store.unsubscribe(id: id, at: time) }
         // After the store: a digest claimed for sending is not started either.
-        unsubscribed.insert(id)
+        unsubscribed.insert(id, at: time)
         if changed {
             logger.notice("unsubscribed through the one-click link", metadata: ["subscriber.id": "\(id)"])
         }
@@ -102,25 +102,28 @@ public struct HTTPEndpoint: Sendable {
 
     // MARK: Health and metrics
 
-    func health() -> Response {
-        let now = clock.now()
-        let snapshot = status.snapshot
+    /// The outbox's rows by state, read off the event loop.
+    private func outboxCounts() async throws -> [OutboxState: Int] {
+        try await BlockingWork.run("paperboy-http") { [store] in try store.outboxCounts() }
+    }
+
+    func health() async -> Response {
         var problems: [String] = []
         var outbox: [String: Int] = [:]
         do {
-            for (state, count) in try store.outboxCounts() { outbox[state.rawValue] = count }
+            for (state, count) in try await outboxCounts() { outbox[state.rawValue] = count }
         } catch {
             problems.append("store: \(error)")
         }
+        let now = clock.now()
+        let snapshot = status.snapshot
         var scheduler: [String: Any] = [:]
         if let tick = snapshot.lastTick {
-            let age = now.timeIntervalSince(tick)
             scheduler["last_tick"] = SchedulerService.iso(tick)
-            scheduler["seconds_since_tick"] = Int(age.rounded())
-            if age > tickStaleAfter { problems.append("scheduler: no tick for \(Int(age)) s") }
-        } else {
-            problems.append("scheduler: has not ticked yet")
+            scheduler["seconds_since_tick"] = Int(now.timeIntervalSince(tick).rounded())
         }
+        if let started = snapshot.tickStartedAt { scheduler["tick_under_way_since"] = SchedulerService.iso(started) }
+        if let problem = status.schedulerProblem(at: now, staleAfter: tickStaleAfter) { problems.append(problem) }
         if let error = snapshot.lastTickError {
             scheduler["last_error"] = error
             problems.append("scheduler: the last tick failed: \(error)")
@@ -147,8 +150,8 @@ public struct HTTPEndpoint: Sendable {
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    func metricsText() -> Response {
-        if let counts = try? store.outboxCounts() {
+    func metricsText() async -> Response {
+        if let counts = try? await outboxCounts() {
             metrics.setOutboxDepth((counts[.queued] ?? 0) + (counts[.deferred] ?? 0) + (counts[.sending] ?? 0))
         }
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

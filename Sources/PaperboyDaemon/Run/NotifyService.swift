@@ -48,9 +48,10 @@ public final class NotifyService: Service, Sendable {
         }
     }
 
-    /// The scheduler finished a tick recently (or has not had time for its first).
+    /// The scheduler finished a tick recently, or one is under way (or it has not had time for its first).
     func isAlive() -> Bool {
-        guard let tick = status.snapshot.lastTick else { return true }
-        return clock.now().timeIntervalSince(tick) <= tickStaleAfter
+        // Before the first tick the start-up is still under way: alive.
+        guard status.snapshot.lastTick != nil else { return true }
+        return status.schedulerProblem(at: clock.now(), staleAfter: tickStaleAfter) == nil
     }
 }

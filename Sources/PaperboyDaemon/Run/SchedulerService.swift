@@ -26,12 +26,14 @@ public final class SchedulerService: Service, Sendable {
 
     /// What one tick leaves for the next.
     struct TickMemory {
-        /// The newest paper seen; when it changes, empty digests are selected again.
-        var latestPaper: Date?
+        /// What the subscribers found empty were selected against: the newest
+        /// paper, the subscriber version and the config generation. When any
+        /// changes, they are selected again.
+        var emptyBasis: (latestPaper: Date?, subscriberVersion: Int64, generation: Int)?
         var foundEmpty: [Int64: String] = [:]
         /// After a full tick: nobody is due before `nextDue` unless a subscriber,
         /// the papers, or the config changes (then the next tick is a full one).
-        var quiet: (subscriberVersion: Int64, latestPaper: Date?, runtime: ObjectIdentifier, nextDue: Date)?
+        var quiet: (subscriberVersion: Int64, latestPaper: Date?, generation: Int, nextDue: Date)?
     }
 
     public init(store: Store, runtime: RuntimeHolder, clock: any DaemonClock, status: DaemonStatus, metrics: DaemonMetrics,
@@ -72,28 +74,32 @@ public final class SchedulerService: Service, Sendable {
     /// One tick at `time`: plans what is due, records it, wakes the sender.
     @discardableResult
     public func tick(at time: Date) throws -> DigestPlanner.TickSummary {
-        let current = runtime.runtime
+        status.update { $0.tickStartedAt = time }
+        defer { status.update { $0.tickStartedAt = nil } }
+        let (current, generation) = runtime.versioned
         let planner = DigestPlanner(store: store, settings: current.config, composer: current.composer)
         let latest = try store.latestFirstSeen()
         let version = try store.subscriberVersion()
         // Nothing changed since a full tick and nobody's time has come: two reads, not 100,000 rows.
         if let quiet = memory.withLock({ $0.quiet }), quiet.subscriberVersion == version, quiet.latestPaper == latest,
-           quiet.runtime == ObjectIdentifier(current), time < quiet.nextDue {
+           quiet.generation == generation, time < quiet.nextDue {
             status.update { $0.lastTick = time; $0.lastTickError = nil }
             return DigestPlanner.TickSummary(planned: 0, empty: 0, nextDue: quiet.nextDue)
         }
-        // Subscribers found empty this period are selected again only once new papers arrived.
+        // Subscribers found empty this period are selected again only once new
+        // papers arrived, a subscriber changed, or the config was reloaded.
         var foundEmpty = memory.withLock { memory in
-            if memory.latestPaper != latest {
-                memory.latestPaper = latest
-                memory.foundEmpty = [:]
+            if let basis = memory.emptyBasis, basis.latestPaper == latest, basis.subscriberVersion == version, basis.generation == generation {
+                return memory.foundEmpty
             }
-            return memory.foundEmpty
+            memory.emptyBasis = (latest, version, generation)
+            memory.foundEmpty = [:]
+            return [:]
         }
         let summary = try planner.planDue(at: time, foundEmpty: &foundEmpty)
         memory.withLock { memory in
             memory.foundEmpty = foundEmpty
-            memory.quiet = summary.nextDue.map { (version, latest, ObjectIdentifier(current), $0) }
+            memory.quiet = summary.nextDue.map { (version, latest, generation, $0) }
         }
         metrics.recordPlanned(summary.planned)
         status.update { snapshot in

@@ -5,13 +5,16 @@ import PaperboyStore
 import ServiceLifecycle
 import Synchronization
 
-/// Subscribers who unsubscribed while this process runs, so that a digest
-/// already claimed for sending is not started (the store cancels the rest).
+/// Subscribers who unsubscribed while this process runs, and when, so that
+/// a digest planned before and already claimed for sending is not started
+/// (the store cancels the queued ones). A digest planned after (they
+/// subscribed again) is not held back.
 public final class UnsubscribedSet: Sendable {
-    private let ids = Mutex(Set<Int64>())
+    private let times = Mutex([Int64: Date]())
     public init() {}
-    func insert(_ id: Int64) { _ = ids.withLock { $0.insert(id) } }
-    func contains(_ id: Int64) -> Bool { ids.withLock { $0.contains(id) } }
+    public func insert(_ id: Int64, at time: Date) { times.withLock { $0[id] = max($0[id] ?? time, time) } }
+    /// True when the subscriber unsubscribed after a digest planned at `plannedAt`.
+    public func holdsBack(_ id: Int64, plannedAt: Date) -> Bool { times.withLock { $0[id].map { plannedAt <= $0 } ?? false } }
 }
 
 /// Delivers the outbox as rows come due: right after the scheduler queued
@@ -50,11 +53,13 @@ public final class SenderService: Service, Sendable {
             while !stopping.load(ordering: .relaxed) && !Task.isCancelled {
                 var next = clock.now().addingTimeInterval(60)
                 do {
-                    let counts = try await BlockingWork.run("paperboy-send") { try self.deliver() }
+                    let (counts, due) = try await BlockingWork.run("paperboy-send") { (try self.deliver(), try self.store.nextDueTime()) }
                     failures = 0
-                    if let due = try store.nextDueTime() { next = min(next, due) }
+                    if let due { next = min(next, due) }
                     if counts != DeliveryCounts() { report(counts) }
                 } catch is CancellationError {
+                    // shutdown_timeout ran out: no new transaction starts; the ones under way are cut off at exit.
+                    stopping.store(true, ordering: .relaxed)
                     logger.warning("stopped before the SMTP transactions under way ended (shutdown_timeout); those rows are taken back at the next start and may go out twice")
                     return
                 } catch {
@@ -76,7 +81,7 @@ public final class SenderService: Service, Sendable {
         let runner = runtime.runtime.runner
         let hooks = DeliveryHooks(
             shouldStop: { [self] in stopping.load(ordering: .relaxed) },
-            skipSubscriber: { [unsubscribed] in unsubscribed.contains($0) },
+            skipRow: { [unsubscribed] in unsubscribed.holdsBack($0, plannedAt: $1) },
             onOutcome: { [metrics] state, duration in metrics.recordOutcome(state, duration: duration) }
         )
         let counts = try runner.run(hooks: hooks)
