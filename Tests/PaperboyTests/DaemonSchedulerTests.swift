@@ -32,32 +32,29 @@ import Testing
         return wakes
     }
 
-    @Test func dailyAndWeeklySchedulesAcrossTheSpringChange() async throws {
-        // Europe/Berlin, 2026-03-29: 02:00 CET → 03:00 CEST; 02:30 does not exist that day.
-        let start = instant("2026-03-27T12:00Z")
-        let harness = try DaemonHarness(start: start, options: DaemonHarness.options(maxSleep: 6 * 3600))
-        try harness.addPapers(at: start.addingTimeInterval(-3600))
-        let morning = try harness.addSubscriber("morning@example.org", schedule: "daily 08:00 Europe/Berlin", at: start)
-        let night = try harness.addSubscriber("night@example.org", schedule: "daily 02:30 Europe/Berlin", at: start)
-        let sunday = try harness.addSubscriber("sunday@example.org", schedule: "weekly sun 02:30 Europe/Berlin", at: start)
-        try await drive(harness, until: instant("2026-03-31T00:00Z"))
-        #expect(try harness.store.plannedTimes(subscriberID: morning.id) == ["2026-03-28T07:00Z", "2026-03-29T06:00Z", "2026-03-30T06:00Z"].map(instant))
-        #expect(try harness.store.plannedTimes(subscriberID: night.id) == ["2026-03-28T01:30Z", "2026-03-29T01:30Z", "2026-03-30T00:30Z"].map(instant))
-        #expect(try harness.store.plannedTimes(subscriberID: sunday.id) == ["2026-03-29T01:30Z"].map(instant))
-    }
-
-    @Test func dailyAndWeeklySchedulesAcrossTheAutumnChange() async throws {
-        // Europe/Berlin, 2026-10-25: 03:00 CEST → 02:00 CET; 02:30 happens twice, the digest goes at the first.
-        let start = instant("2026-10-23T12:00Z")
-        let harness = try DaemonHarness(start: start, options: DaemonHarness.options(maxSleep: 6 * 3600))
-        try harness.addPapers(at: start.addingTimeInterval(-3600))
-        let morning = try harness.addSubscriber("morning@example.org", schedule: "daily 08:00 Europe/Berlin", at: start)
-        let night = try harness.addSubscriber("night@example.org", schedule: "daily 02:30 Europe/Berlin", at: start)
-        let sunday = try harness.addSubscriber("sunday@example.org", schedule: "weekly sun 02:30 Europe/Berlin", at: start)
-        try await drive(harness, until: instant("2026-10-27T00:00Z"))
-        #expect(try harness.store.plannedTimes(subscriberID: morning.id) == ["2026-10-24T06:00Z", "2026-10-25T07:00Z", "2026-10-26T07:00Z"].map(instant))
-        #expect(try harness.store.plannedTimes(subscriberID: night.id) == ["2026-10-24T00:30Z", "2026-10-25T00:30Z", "2026-10-26T01:30Z"].map(instant))
-        #expect(try harness.store.plannedTimes(subscriberID: sunday.id) == ["2026-10-25T00:30Z"].map(instant))
+    /// Europe/Berlin: 2026-03-29 02:00 CET → 03:00 CEST (02:30 does not exist that day);
+    /// 2026-10-25 03:00 CEST → 02:00 CET (02:30 happens twice, the digest goes at the first).
+    @Test(arguments: [
+        ("2026-03-27T12:00Z", "2026-03-31T00:00Z",
+         ["2026-03-28T07:00Z", "2026-03-29T06:00Z", "2026-03-30T06:00Z"],
+         ["2026-03-28T01:30Z", "2026-03-29T01:30Z", "2026-03-30T00:30Z"],
+         ["2026-03-29T01:30Z"]),
+        ("2026-10-23T12:00Z", "2026-10-27T00:00Z",
+         ["2026-10-24T06:00Z", "2026-10-25T07:00Z", "2026-10-26T07:00Z"],
+         ["2026-10-24T00:30Z", "2026-10-25T00:30Z", "2026-10-26T01:30Z"],
+         ["2026-10-25T00:30Z"]),
+    ])
+    func dailyAndWeeklySchedulesAcrossADaylightSavingChange(start: String, end: String, morningTimes: [String], nightTimes: [String], sundayTimes: [String]) async throws {
+        let begin = instant(start)
+        let harness = try DaemonHarness(start: begin, options: DaemonHarness.options(maxSleep: 6 * 3600))
+        try harness.addPapers(at: begin.addingTimeInterval(-3600))
+        let morning = try harness.addSubscriber("morning@example.org", schedule: "daily 08:00 Europe/Berlin", at: begin)
+        let night = try harness.addSubscriber("night@example.org", schedule: "daily 02:30 Europe/Berlin", at: begin)
+        let sunday = try harness.addSubscriber("sunday@example.org", schedule: "weekly sun 02:30 Europe/Berlin", at: begin)
+        try await drive(harness, until: instant(end))
+        #expect(try harness.store.plannedTimes(subscriberID: morning.id) == morningTimes.map(instant))
+        #expect(try harness.store.plannedTimes(subscriberID: night.id) == nightTimes.map(instant))
+        #expect(try harness.store.plannedTimes(subscriberID: sunday.id) == sundayTimes.map(instant))
     }
 
     @Test func theSchedulerTicksAtLeastOnceAMinute() async throws {

@@ -325,9 +325,11 @@ struct BlockTemplate {
     }
 }
 
-/// HTML escaping for text placed into rendered HTML outside the templates.
-enum HTMLText {
-    static func escape(_ text: String) -> String {
+/// HTML escaping for text placed into rendered HTML outside the templates
+/// (and the daemon's own small pages).
+public enum HTMLText {
+    /// `&`, `<`, `>`, `"` and `'` as entities.
+    public static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {

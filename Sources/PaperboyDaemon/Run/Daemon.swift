@@ -81,15 +81,14 @@ public final class Daemon: Sendable {
 
     /// Builds the services (once per `run`; tests drive them one by one).
     public func services() -> Services {
-        Services(
-            scheduler: SchedulerService(store: store, runtime: runtime, clock: clock, status: status, metrics: metrics,
-                                        sender: senderWake, logger: logger.labelled("paperboy.scheduler"), maxSleep: options.schedulerMaxSleep),
-            fetcher: FetcherService(store: store, runtime: runtime, clock: clock, status: status, metrics: metrics,
-                                    logger: logger.labelled("paperboy.fetcher")),
-            sender: SenderService(store: store, runtime: runtime, clock: clock, status: status, metrics: metrics,
-                                  unsubscribed: unsubscribed, wake: senderWake, logger: logger.labelled("paperboy.sender")),
-            endpoint: HTTPEndpoint(store: store, runtime: runtime, clock: clock, status: status, metrics: metrics,
-                                   unsubscribed: unsubscribed, logger: logger.labelled("paperboy.http"), tickStaleAfter: options.tickStaleAfter),
+        let context = DaemonContext(store: store, runtime: runtime, clock: clock, status: status, metrics: metrics)
+        return Services(
+            scheduler: SchedulerService(context: context, sender: senderWake, logger: logger.labelled("paperboy.scheduler"),
+                                        maxSleep: options.schedulerMaxSleep),
+            fetcher: FetcherService(context: context, logger: logger.labelled("paperboy.fetcher")),
+            sender: SenderService(context: context, unsubscribed: unsubscribed, wake: senderWake, logger: logger.labelled("paperboy.sender")),
+            endpoint: HTTPEndpoint(context: context, unsubscribed: unsubscribed, logger: logger.labelled("paperboy.http"),
+                                   tickStaleAfter: options.tickStaleAfter),
             notify: NotifyService(notifier: notifier, status: status, clock: clock, tickStaleAfter: options.tickStaleAfter,
                                   logger: logger.labelled("paperboy.systemd"))
         )

@@ -11,19 +11,11 @@ import ServiceLifecycle
 /// never more than its interval. Sources are read from the config in
 /// effect, so a reload that adds or removes one takes effect at once.
 public final class FetcherService: Service, Sendable {
-    let store: Store
-    let runtime: RuntimeHolder
-    let clock: any DaemonClock
-    let status: DaemonStatus
-    let metrics: DaemonMetrics
+    let context: DaemonContext
     let logger: Logger
 
-    public init(store: Store, runtime: RuntimeHolder, clock: any DaemonClock, status: DaemonStatus, metrics: DaemonMetrics, logger: Logger) {
-        self.store = store
-        self.runtime = runtime
-        self.clock = clock
-        self.status = status
-        self.metrics = metrics
+    public init(context: DaemonContext, logger: Logger) {
+        self.context = context
         self.logger = logger
     }
 
@@ -32,22 +24,22 @@ public final class FetcherService: Service, Sendable {
         await withGracefulShutdownHandler {
             var plan = FetchPlan()
             while !stop.isStopped && !Task.isCancelled {
-                let config = runtime.runtime.config
-                let now = clock.now()
+                let config = context.runtime.runtime.config
+                let now = context.clock.now()
                 plan.keep(only: config.sources.map(\.name))
-                for source in config.sources where plan.isDue(source, at: now, lastFetched: { try? self.store.sourceState($0)?.lastFetchedAt }) {
+                for source in config.sources where plan.isDue(source, at: now, lastFetched: { try? self.context.store.sourceState($0)?.lastFetchedAt }) {
                     if stop.isStopped { return }
-                    let ingestor = FeedIngestor(store: store, settings: config.fetch, logger: logger, now: { [clock] in clock.now() })
+                    let ingestor = FeedIngestor(store: context.store, settings: config.fetch, logger: logger, now: { [context] in context.clock.now() })
                     // A stop does not wait for a slow feed: the fetch is dropped (nothing half-stored: one transaction).
                     guard let report = try? await cancelWhenGracefulShutdown({
                         try await BlockingWork.run("paperboy-fetch") { ingestor.ingest(source) }
                     }) else { return }
-                    let finished = clock.now()
+                    let finished = context.clock.now()
                     plan.record(source, succeeded: report.succeeded, at: finished)
                     record(report, at: finished)
                 }
-                let wake = min(plan.nextDue(config.sources) ?? now.addingTimeInterval(60), clock.now().addingTimeInterval(60))
-                await stop.sleep(until: wake, on: clock)
+                let wake = min(plan.nextDue(config.sources) ?? now.addingTimeInterval(60), context.clock.now().addingTimeInterval(60))
+                await stop.sleep(until: wake, on: context.clock)
             }
         } onGracefulShutdown: {
             stop.stop()
@@ -57,14 +49,14 @@ public final class FetcherService: Service, Sendable {
     private func record(_ report: SourceReport, at time: Date) {
         switch report.outcome {
         case .fetched(let papers, _, _):
-            metrics.recordFetch(source: report.source, papers: papers, at: time)
-            status.update { $0.lastFetch[report.source] = time; $0.fetchErrors[report.source] = nil }
+            context.metrics.recordFetch(source: report.source, papers: papers, at: time)
+            context.status.update { $0.lastFetch[report.source] = time; $0.fetchErrors[report.source] = nil }
         case .notModified:
-            metrics.recordFetch(source: report.source, papers: 0, at: time)
-            status.update { $0.lastFetch[report.source] = time; $0.fetchErrors[report.source] = nil }
+            context.metrics.recordFetch(source: report.source, papers: 0, at: time)
+            context.status.update { $0.lastFetch[report.source] = time; $0.fetchErrors[report.source] = nil }
         case .failed(let message):
-            metrics.recordFetch(source: report.source, papers: nil, at: time)
-            status.update { $0.fetchErrors[report.source] = message }
+            context.metrics.recordFetch(source: report.source, papers: nil, at: time)
+            context.status.update { $0.fetchErrors[report.source] = message }
         }
     }
 }

@@ -16,23 +16,14 @@ import PaperboyStore
 ///   recently, else 503, with JSON detail;
 /// - `GET /metrics`: Prometheus text.
 public struct HTTPEndpoint: Sendable {
-    let store: Store
-    let runtime: RuntimeHolder
-    let clock: any DaemonClock
-    let status: DaemonStatus
-    let metrics: DaemonMetrics
+    let context: DaemonContext
     let unsubscribed: UnsubscribedSet
     let logger: Logger
     /// The scheduler counts as stuck when it has not finished a tick for this long.
     let tickStaleAfter: Double
 
-    public init(store: Store, runtime: RuntimeHolder, clock: any DaemonClock, status: DaemonStatus, metrics: DaemonMetrics,
-                unsubscribed: UnsubscribedSet, logger: Logger, tickStaleAfter: Double = 180) {
-        self.store = store
-        self.runtime = runtime
-        self.clock = clock
-        self.status = status
-        self.metrics = metrics
+    public init(context: DaemonContext, unsubscribed: UnsubscribedSet, logger: Logger, tickStaleAfter: Double = 180) {
+        self.context = context
         self.unsubscribed = unsubscribed
         self.logger = logger
         self.tickStaleAfter = tickStaleAfter
@@ -62,7 +53,7 @@ public struct HTTPEndpoint: Sendable {
         guard let token = request.uri.queryParameters.get("t"), verify(token) != nil else {
             return Self.badLink()
         }
-        let action = "/unsubscribe?t=" + Self.escapeHTML(token)
+        let action = "/unsubscribe?t=" + HTMLText.escape(token)
         return Self.page(.ok, title: "Unsubscribe", body: """
             <p>Stop receiving the paper digest at this address?</p>
             <form method="post" action="\(action)">
@@ -81,8 +72,8 @@ public struct HTTPEndpoint: Sendable {
         guard fields.contains("List-Unsubscribe=One-Click") else {
             return Self.page(.badRequest, title: "Unsubscribe", body: "<p>This request is missing List-Unsubscribe=One-Click; use the button on the unsubscribe page.</p>")
         }
-        let time = clock.now()
-        let changed = try await BlockingWork.run("paperboy-http") { [store] in try store.unsubscribe(id: id, at: time) }
+        let time = context.clock.now()
+        let changed = try await BlockingWork.run("paperboy-http") { [context] in try context.store.unsubscribe(id: id, at: time) }
         // After the store: a digest claimed for sending is not started either.
         unsubscribed.insert(id, at: time)
         if changed {
@@ -92,7 +83,7 @@ public struct HTTPEndpoint: Sendable {
     }
 
     private func verify(_ token: String) -> Int64? {
-        runtime.runtime.composer.tokens.verify(token, purpose: .unsubscribe)
+        context.runtime.runtime.composer.tokens.verify(token, purpose: .unsubscribe)
     }
 
     /// The same page for a malformed, altered or unknown token: it tells nothing about why.
@@ -104,7 +95,7 @@ public struct HTTPEndpoint: Sendable {
 
     /// The outbox's rows by state, read off the event loop.
     private func outboxCounts() async throws -> [OutboxState: Int] {
-        try await BlockingWork.run("paperboy-http") { [store] in try store.outboxCounts() }
+        try await BlockingWork.run("paperboy-http") { [context] in try context.store.outboxCounts() }
     }
 
     func health() async -> Response {
@@ -115,21 +106,21 @@ public struct HTTPEndpoint: Sendable {
         } catch {
             problems.append("store: \(error)")
         }
-        let now = clock.now()
-        let snapshot = status.snapshot
+        let now = context.clock.now()
+        let snapshot = context.status.snapshot
         var scheduler: [String: Any] = [:]
         if let tick = snapshot.lastTick {
             scheduler["last_tick"] = SchedulerService.iso(tick)
             scheduler["seconds_since_tick"] = Int(now.timeIntervalSince(tick).rounded())
         }
         if let started = snapshot.tickStartedAt { scheduler["tick_under_way_since"] = SchedulerService.iso(started) }
-        if let problem = status.schedulerProblem(at: now, staleAfter: tickStaleAfter) { problems.append(problem) }
+        if let problem = context.status.schedulerProblem(at: now, staleAfter: tickStaleAfter) { problems.append(problem) }
         if let error = snapshot.lastTickError {
             scheduler["last_error"] = error
             problems.append("scheduler: the last tick failed: \(error)")
         }
         var sources: [String: Any] = [:]
-        for source in runtime.runtime.config.sources {
+        for source in context.runtime.runtime.config.sources {
             var entry: [String: Any] = [:]
             if let last = snapshot.lastFetch[source.name] { entry["last_success"] = SchedulerService.iso(last) }
             if let error = snapshot.fetchErrors[source.name] { entry["last_error"] = error }
@@ -152,10 +143,10 @@ public struct HTTPEndpoint: Sendable {
 
     func metricsText() async -> Response {
         if let counts = try? await outboxCounts() {
-            metrics.setOutboxDepth((counts[.queued] ?? 0) + (counts[.deferred] ?? 0) + (counts[.sending] ?? 0))
+            context.metrics.setOutboxDepth((counts[.queued] ?? 0) + (counts[.deferred] ?? 0) + (counts[.sending] ?? 0))
         }
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: context.metrics.render())))
     }
 
     // MARK: Pages
@@ -164,9 +155,9 @@ public struct HTTPEndpoint: Sendable {
         let html = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="robots" content="noindex"><title>\(escapeHTML(title))</title>
+            <meta name="robots" content="noindex"><title>\(HTMLText.escape(title))</title>
             <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5}button{font-size:1rem;padding:.5rem 1rem}</style>
-            </head><body><h1>\(escapeHTML(title))</h1>
+            </head><body><h1>\(HTMLText.escape(title))</h1>
             \(body)
             </body></html>
 
@@ -174,20 +165,5 @@ public struct HTTPEndpoint: Sendable {
         return Response(status: status,
                         headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store", .init("Referrer-Policy")!: "no-referrer"],
                         body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
-    }
-
-    static func escapeHTML(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
     }
 }

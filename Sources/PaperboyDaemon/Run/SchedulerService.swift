@@ -13,11 +13,7 @@ import Synchronization
 /// (subscriber, period): after downtime each subscriber gets one digest, for
 /// the current period, never one per missed period.
 public final class SchedulerService: Service, Sendable {
-    let store: Store
-    let runtime: RuntimeHolder
-    let clock: any DaemonClock
-    let status: DaemonStatus
-    let metrics: DaemonMetrics
+    let context: DaemonContext
     let sender: WakeSignal
     let logger: Logger
     /// The longest sleep between ticks (60 s; tests raise it to jump from due time to due time).
@@ -36,13 +32,8 @@ public final class SchedulerService: Service, Sendable {
         var quiet: (subscriberVersion: Int64, latestPaper: Date?, generation: Int, nextDue: Date)?
     }
 
-    public init(store: Store, runtime: RuntimeHolder, clock: any DaemonClock, status: DaemonStatus, metrics: DaemonMetrics,
-                sender: WakeSignal, logger: Logger, maxSleep: Double = 60) {
-        self.store = store
-        self.runtime = runtime
-        self.clock = clock
-        self.status = status
-        self.metrics = metrics
+    public init(context: DaemonContext, sender: WakeSignal, logger: Logger, maxSleep: Double = 60) {
+        self.context = context
         self.sender = sender
         self.logger = logger
         self.maxSleep = maxSleep
@@ -52,7 +43,7 @@ public final class SchedulerService: Service, Sendable {
         let stop = WakeSignal()
         await withGracefulShutdownHandler {
             while !stop.isStopped && !Task.isCancelled {
-                let started = clock.now()
+                let started = context.clock.now()
                 var wake = started.addingTimeInterval(maxSleep)
                 do {
                     let summary = try await BlockingWork.run("paperboy-plan") { try self.tick(at: started) }
@@ -61,10 +52,10 @@ public final class SchedulerService: Service, Sendable {
                     return
                 } catch {
                     // Logged and shown by /healthz; the next tick tries again.
-                    status.update { $0.lastTickError = "\(error)" }
+                    context.status.update { $0.lastTickError = "\(error)" }
                     logger.error("planning failed", metadata: ["error": "\(error)"])
                 }
-                await stop.sleep(until: wake, on: clock)
+                await stop.sleep(until: wake, on: context.clock)
             }
         } onGracefulShutdown: {
             stop.stop()
@@ -74,16 +65,16 @@ public final class SchedulerService: Service, Sendable {
     /// One tick at `time`: plans what is due, records it, wakes the sender.
     @discardableResult
     public func tick(at time: Date) throws -> DigestPlanner.TickSummary {
-        status.update { $0.tickStartedAt = time }
-        defer { status.update { $0.tickStartedAt = nil } }
-        let (current, generation) = runtime.versioned
-        let planner = DigestPlanner(store: store, settings: current.config, composer: current.composer)
-        let latest = try store.latestFirstSeen()
-        let version = try store.subscriberVersion()
+        context.status.update { $0.tickStartedAt = time }
+        defer { context.status.update { $0.tickStartedAt = nil } }
+        let (current, generation) = context.runtime.versioned
+        let planner = DigestPlanner(store: context.store, settings: current.config, composer: current.composer)
+        let latest = try context.store.latestFirstSeen()
+        let version = try context.store.subscriberVersion()
         // Nothing changed since a full tick and nobody's time has come: two reads, not 100,000 rows.
         if let quiet = memory.withLock({ $0.quiet }), quiet.subscriberVersion == version, quiet.latestPaper == latest,
            quiet.generation == generation, time < quiet.nextDue {
-            status.update { $0.lastTick = time; $0.lastTickError = nil }
+            context.status.update { $0.lastTick = time; $0.lastTickError = nil }
             return DigestPlanner.TickSummary(planned: 0, empty: 0, nextDue: quiet.nextDue)
         }
         // Subscribers found empty this period are selected again only once new
@@ -101,8 +92,8 @@ public final class SchedulerService: Service, Sendable {
             memory.foundEmpty = foundEmpty
             memory.quiet = summary.nextDue.map { (version, latest, generation, $0) }
         }
-        metrics.recordPlanned(summary.planned)
-        status.update { snapshot in
+        context.metrics.recordPlanned(summary.planned)
+        context.status.update { snapshot in
             snapshot.lastTick = time
             snapshot.lastTickError = nil
             if summary.planned > 0 || summary.empty > 0 {

@@ -24,24 +24,15 @@ public final class UnsubscribedSet: Sendable {
 /// finish (within `shutdown_timeout`), and claimed rows not started go back
 /// to the outbox, due at once: nothing is lost and nothing doubled.
 public final class SenderService: Service, Sendable {
-    let store: Store
-    let runtime: RuntimeHolder
-    let clock: any DaemonClock
-    let status: DaemonStatus
-    let metrics: DaemonMetrics
+    let context: DaemonContext
     let unsubscribed: UnsubscribedSet
     /// Woken by the scheduler when it queued digests.
     public let wake: WakeSignal
     let logger: Logger
     private let stopping = Atomic<Bool>(false)
 
-    public init(store: Store, runtime: RuntimeHolder, clock: any DaemonClock, status: DaemonStatus, metrics: DaemonMetrics,
-                unsubscribed: UnsubscribedSet, wake: WakeSignal, logger: Logger) {
-        self.store = store
-        self.runtime = runtime
-        self.clock = clock
-        self.status = status
-        self.metrics = metrics
+    public init(context: DaemonContext, unsubscribed: UnsubscribedSet, wake: WakeSignal, logger: Logger) {
+        self.context = context
         self.unsubscribed = unsubscribed
         self.wake = wake
         self.logger = logger
@@ -51,9 +42,9 @@ public final class SenderService: Service, Sendable {
         await withGracefulShutdownHandler {
             var failures = 0
             while !stopping.load(ordering: .relaxed) && !Task.isCancelled {
-                var next = clock.now().addingTimeInterval(60)
+                var next = context.clock.now().addingTimeInterval(60)
                 do {
-                    let (counts, due) = try await BlockingWork.run("paperboy-send") { (try self.deliver(), try self.store.nextDueTime()) }
+                    let (counts, due) = try await BlockingWork.run("paperboy-send") { (try self.deliver(), try self.context.store.nextDueTime()) }
                     failures = 0
                     if let due { next = min(next, due) }
                     if counts != DeliveryCounts() { report(counts) }
@@ -65,10 +56,10 @@ public final class SenderService: Service, Sendable {
                 } catch {
                     failures += 1
                     logger.error("sending failed", metadata: ["error": "\(error)"])
-                    next = clock.now().addingTimeInterval(min(300, 5 * Double(1 << min(failures, 6))))
+                    next = context.clock.now().addingTimeInterval(min(300, 5 * Double(1 << min(failures, 6))))
                 }
                 if stopping.load(ordering: .relaxed) { break }
-                await wake.sleep(until: next, on: clock)
+                await wake.sleep(until: next, on: context.clock)
             }
         } onGracefulShutdown: {
             self.stopping.store(true, ordering: .relaxed)
@@ -78,21 +69,21 @@ public final class SenderService: Service, Sendable {
 
     /// One delivery run over every due row (on the calling thread).
     public func deliver() throws -> DeliveryCounts {
-        let runner = runtime.runtime.runner
+        let runner = context.runtime.runtime.runner
         let hooks = DeliveryHooks(
             shouldStop: { [self] in stopping.load(ordering: .relaxed) },
             skipRow: { [unsubscribed] in unsubscribed.holdsBack($0, plannedAt: $1) },
-            onOutcome: { [metrics] state, duration in metrics.recordOutcome(state, duration: duration) }
+            onOutcome: { [context] state, duration in context.metrics.recordOutcome(state, duration: duration) }
         )
         let counts = try runner.run(hooks: hooks)
-        let waiting = try store.outboxCounts()
-        metrics.setOutboxDepth((waiting[.queued] ?? 0) + (waiting[.deferred] ?? 0) + (waiting[.sending] ?? 0))
+        let waiting = try context.store.outboxCounts()
+        context.metrics.setOutboxDepth((waiting[.queued] ?? 0) + (waiting[.deferred] ?? 0) + (waiting[.sending] ?? 0))
         return counts
     }
 
     private func report(_ counts: DeliveryCounts) {
-        let time = clock.now()
-        status.update { snapshot in
+        let time = context.clock.now()
+        context.status.update { snapshot in
             snapshot.lastSend = "sent \(counts.sent), deferred \(counts.deferred), failed \(counts.failed) at \(SchedulerService.iso(time))"
             if counts.sent > 0 { snapshot.lastSendAt = time }
         }
