@@ -14,9 +14,10 @@ import Testing
         let process = Process()
         let stderrFile: URL
 
-        init(config: String, environment: [String: String]) throws {
-            stderrFile = URL(fileURLWithPath: config).deletingLastPathComponent().appendingPathComponent("daemon.err")
-            FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
+        init(config: String, environment: [String: String], stderrPath: String? = nil) throws {
+            stderrFile = stderrPath.map(URL.init(fileURLWithPath:))
+                ?? URL(fileURLWithPath: config).deletingLastPathComponent().appendingPathComponent("daemon.err")
+            if stderrPath == nil { FileManager.default.createFile(atPath: stderrFile.path, contents: nil) }
             process.executableURL = TestPaths.paperboyBinary
             process.arguments = ["run", "--config", config]
             var env = ProcessInfo.processInfo.environment
@@ -189,6 +190,17 @@ import Testing
         let noSecret = try runPaperboy(["run", "--config", withSMTP.path], environment: ["PAPERBOY_SECRET": "", "CREDENTIALS_DIRECTORY": ""])
         #expect(noSecret.status == 78)
         #expect(noSecret.stderr.contains("no secret for unsubscribe links"), "\(noSecret.stderr)")
+
+        // Under journald (JOURNAL_STREAM names its stderr) the line carries its syslog priority.
+        let stderrPath = noSMTP.directory.appendingPathComponent("journal.err").path
+        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        var info = stat()
+        #expect(stat(stderrPath, &info) == 0)
+        let journal = try DaemonProcess(config: noSMTP.path, environment: [
+            "PAPERBOY_SECRET": DaemonHarness.secret, "JOURNAL_STREAM": "\(info.st_dev):\(info.st_ino)",
+        ], stderrPath: stderrPath)
+        #expect(journal.waitForExit(seconds: 20) == 78)
+        #expect(journal.stderr.hasPrefix("<2>critical paperboy: cannot start error="), "\(journal.stderr)")
 
         let badLevel = try runPaperboy(["run", "--config", withSMTP.path, "--log-level", "loud"])
         #expect(badLevel.status == 64)
