@@ -179,9 +179,16 @@ final class SMTPBatch: @unchecked Sendable {
         return nil
     }
 
-    /// True (and `envelope` counted as not started) when the control says stop.
-    func handBackIfStopped(_ envelope: SMTPEnvelope) -> Bool {
-        guard let control, control.shouldStop() else { return false }
+    /// True when the control says stop, or to skip `envelope`.
+    func shouldGiveBack(_ envelope: SMTPEnvelope) -> Bool {
+        guard let control else { return false }
+        return control.shouldStop() || control.shouldSkip(envelope.tag)
+    }
+
+    /// True (and `envelope` counted as not started) when the control says
+    /// stop, or to skip it; for an envelope taken but not yet started.
+    func handBackIfStoppedOrSkipped(_ envelope: SMTPEnvelope) -> Bool {
+        guard shouldGiveBack(envelope) else { return false }
         condition.lock()
         notStarted.append(envelope.tag)
         condition.unlock()
@@ -234,15 +241,16 @@ final class SMTPWorker: @unchecked Sendable {
         let clock = ContinuousClock()
         var result: SMTPResult?
         while let (envelope, slot) = batch.finish(result) {
-            if let slot {
-                let wait = slot - clock.now
-                if wait > .zero {
-                    Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
-                    // A stop that came while this envelope waited for its slot: not started.
-                    if batch.handBackIfStopped(envelope) {
-                        result = nil
-                        continue
-                    }
+            if let slot, slot > clock.now {
+                // Wait for the rate limit's slot in short naps, so that a stop or
+                // an unsubscribe that comes meanwhile is seen before the transfer.
+                while case let wait = slot - clock.now, wait > .zero, !batch.shouldGiveBack(envelope) {
+                    let seconds = Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18
+                    Thread.sleep(forTimeInterval: min(seconds, 0.05))
+                }
+                if batch.handBackIfStoppedOrSkipped(envelope) {
+                    result = nil
+                    continue
                 }
             }
             connection.prepare(envelope)

@@ -103,7 +103,9 @@ public final class DeliveryRunner {
             let envelopes = claimed.map { SMTPEnvelope(tag: $0.id, from: $0.sender, to: $0.recipient, message: $0.message) }
             let notStarted = transport.send(envelopes, control: control) { result in
                 let (id, outcome) = (result.tag, result.outcome)
-                guard recordError == nil, let message = byID[id] else { return }
+                // Every outcome is recorded, even after a failed write (a busy
+                // database): an unrecorded sent message would be sent again.
+                guard let message = byID[id] else { return }
                 let resultDuration = result.duration
                 let result = Self.result(outcome, attempts: message.attempts + 1, smtp: smtp, at: now())
                 do {
@@ -119,7 +121,9 @@ public final class DeliveryRunner {
                         logger.warning("digest deferred", metadata: ["subscriber.id": "\(message.subscriberID)", "smtp.reply": "\(result.replyText)"])
                     }
                 } catch {
-                    recordError = error
+                    logger.error("cannot record a delivery outcome; no new message starts in this run",
+                                 metadata: ["subscriber.id": "\(message.subscriberID)", "error": "\(error)"])
+                    if recordError == nil { recordError = error }
                     recordFailed.set()
                 }
                 done += 1
@@ -130,13 +134,15 @@ public final class DeliveryRunner {
             // stay claimed until their lease ends: they may have been sent.)
             let skipped = notStarted.filter(skip)
             let handBack = notStarted.filter { !skip($0) }
-            if !skipped.isEmpty {
-                try? store.cancel(ids: skipped, reason: "not sent: the subscriber unsubscribed before it went out", at: now())
+            do {
+                try store.cancel(ids: skipped, reason: "not sent: the subscriber unsubscribed before it went out", at: now())
+                try store.release(ids: handBack)
+            } catch {
+                // Not lost: the rows come back when their lease ends (or this process is gone).
+                logger.error("cannot hand claimed rows back to the outbox; they are retried when their lease ends",
+                             metadata: ["outbox.rows": "\(skipped.count + handBack.count)", "error": "\(error)"])
             }
-            if !handBack.isEmpty {
-                try? store.release(ids: handBack)
-                for id in handBack { seen.remove(id) }
-            }
+            for id in handBack { seen.remove(id) }
             if let recordError {
                 throw recordError
             }

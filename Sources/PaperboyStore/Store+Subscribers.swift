@@ -211,11 +211,20 @@ extension Store {
 }
 
 extension Store {
-    /// A number that changes whenever any subscriber is added, changed or
-    /// removed (kept by triggers), for callers that cache what they read.
-    public func subscriberVersion() throws -> Int64 {
+    /// Numbers that change whenever any subscriber (other than its failure
+    /// count), or any paper, is added, changed or removed (kept by triggers),
+    /// for callers that cache what they read.
+    public func changeVersions() throws -> (subscribers: Int64, papers: Int64) {
         try writer.read { db in
-            try Int64.fetchOne(db, sql: "SELECT value FROM change_counter WHERE name = 'subscriber'") ?? 0
+            var versions: (subscribers: Int64, papers: Int64) = (0, 0)
+            for row in try Row.fetchAll(db, sql: "SELECT name, value FROM change_counter") {
+                switch row["name"] as String {
+                case "subscriber": versions.subscribers = row["value"]
+                case "paper": versions.papers = row["value"]
+                default: break
+                }
+            }
+            return versions
         }
     }
 }

@@ -117,19 +117,29 @@ enum StoreMigrations {
                 t.add(column: "hard_failures", .integer).notNull().defaults(to: 0)  // consecutive permanent failures
             }
         }
-        // v6: a counter that every change to the subscriber table bumps, so the
-        // daemon's scheduler can tell in one read that nobody changed since its
-        // last tick (and skip re-reading 100,000 subscribers every minute).
-        migrator.registerMigration("v6-subscriber-version") { db in
+        // v6: counters that every change to a subscriber, and to a paper, bumps
+        // (kept by triggers), so the daemon's scheduler can tell in two reads
+        // that nothing changed since its last tick (and skip re-reading
+        // 100,000 subscribers every minute). A subscriber's hard_failures
+        // count alone (the sender's bookkeeping) does not count as a change.
+        migrator.registerMigration("v6-change-counters") { db in
+            let subscriberColumns = "email, name, query, categories, authors, min_upvotes, max_papers, schedule, format, paused, "
+                + "paused_reason, unsubscribed_at, created_at, updated_at, likes"
             try db.execute(sql: """
                 CREATE TABLE change_counter (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);
-                INSERT INTO change_counter (name, value) VALUES ('subscriber', 0);
+                INSERT INTO change_counter (name, value) VALUES ('subscriber', 0), ('paper', 0);
                 CREATE TRIGGER subscriber_inserted AFTER INSERT ON subscriber
                     BEGIN UPDATE change_counter SET value = value + 1 WHERE name = 'subscriber'; END;
-                CREATE TRIGGER subscriber_updated AFTER UPDATE ON subscriber
+                CREATE TRIGGER subscriber_updated AFTER UPDATE OF \(subscriberColumns) ON subscriber
                     BEGIN UPDATE change_counter SET value = value + 1 WHERE name = 'subscriber'; END;
                 CREATE TRIGGER subscriber_deleted AFTER DELETE ON subscriber
                     BEGIN UPDATE change_counter SET value = value + 1 WHERE name = 'subscriber'; END;
+                CREATE TRIGGER paper_inserted AFTER INSERT ON paper
+                    BEGIN UPDATE change_counter SET value = value + 1 WHERE name = 'paper'; END;
+                CREATE TRIGGER paper_updated AFTER UPDATE ON paper
+                    BEGIN UPDATE change_counter SET value = value + 1 WHERE name = 'paper'; END;
+                CREATE TRIGGER paper_deleted AFTER DELETE ON paper
+                    BEGIN UPDATE change_counter SET value = value + 1 WHERE name = 'paper'; END;
                 """)
         }
         return migrator

@@ -191,4 +191,19 @@ import Testing
         #expect(lines.contains("histogram paperboy_smtp_transaction_seconds_count  1.0"))
         #expect(lines.contains { $0.hasPrefix("gauge paperboy_last_send_timestamp_seconds ") && !$0.hasSuffix(" 0.0") })
     }
+
+    @Test func theSendersFailureBookkeepingIsNotASubscriberChange() throws {
+        let harness = try DaemonHarness(start: instant("2026-11-30T07:00Z"))
+        let ada = try harness.addSubscriber("ada@example.org", at: harness.clock.now())
+        let before = try harness.store.changeVersions()
+        try harness.store.plan([PlannedDigest(subscriberID: ada.id, periodKey: "p1", recipient: "ada@example.org", sender: "d@lab.example.org",
+                                              subject: "s", messageID: "m@lab.example.org", message: Array("x".utf8), paperIDs: [])],
+                               at: harness.clock.now())
+        let claimed = try harness.store.claimDue(limit: 1, claimer: "test:1", at: harness.clock.now(),
+                                                 leaseUntil: harness.clock.now().addingTimeInterval(60), isDead: { _ in false })
+        _ = try harness.store.record(.failed(reply: "550 no such user"), for: try #require(claimed.first), at: harness.clock.now(), policy: DeliveryPolicy())
+        #expect(try harness.store.changeVersions().subscribers == before.subscribers, "hard_failures alone bumped the version")
+        _ = try harness.store.updateSubscriber(ada.email, at: harness.clock.now()) { $0.preferences.minUpvotes = 3 }
+        #expect(try harness.store.changeVersions().subscribers == before.subscribers + 1)
+    }
 }

@@ -152,4 +152,21 @@ import Testing
         #expect(try scheduler.tick(at: instant("2026-12-01T06:01Z")).planned == 2)
         #expect(try harness.store.plannedTimes(subscriberID: other.id).last == instant("2026-12-01T06:01Z"))
     }
+
+    @Test func moreUpvotesOnAKnownPaperAreSeenAtTheNextTick() throws {
+        let start = instant("2026-11-30T00:00Z")
+        let harness = try DaemonHarness(start: start)
+        var papers = try DemoCorpus.papers(at: start)
+        try harness.store.ingest(papers, source: SourceState(name: "demo"), at: start)
+        let fan = try harness.store.addSubscriber(SubscriberPreferences(email: try EmailAddress(parsing: "fan@example.org"),
+                                                                       minUpvotes: 10_000, maxPapers: 2), at: start)
+        let scheduler = harness.daemon.services().scheduler
+        #expect(try scheduler.tick(at: instant("2026-11-30T08:00Z")).empty == 1)
+        #expect(try scheduler.tick(at: instant("2026-11-30T09:00Z")).empty == 0, "not selected again while nothing changed")
+        // A refetch at 11:00 lifts a known paper over the threshold; no new paper arrives.
+        papers[0].upvotes = 20_000
+        try harness.store.ingest([papers[0]], source: SourceState(name: "demo"), at: instant("2026-11-30T11:00Z"))
+        #expect(try scheduler.tick(at: instant("2026-11-30T11:01Z")).planned == 1)
+        #expect(try harness.store.plannedTimes(subscriberID: fan.id) == [instant("2026-11-30T11:01Z")])
+    }
 }

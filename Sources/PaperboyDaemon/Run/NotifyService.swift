@@ -50,8 +50,9 @@ public final class NotifyService: Service, Sendable {
 
     /// The scheduler finished a tick recently, or one is under way (or it has not had time for its first).
     func isAlive() -> Bool {
-        // Before the first tick the start-up is still under way: alive.
-        guard status.snapshot.lastTick != nil else { return true }
+        // Before the first tick begins, start-up is still under way: alive.
+        let snapshot = status.snapshot
+        if snapshot.lastTick == nil && snapshot.tickStartedAt == nil { return true }
         return status.schedulerProblem(at: clock.now(), staleAfter: tickStaleAfter) == nil
     }
 }

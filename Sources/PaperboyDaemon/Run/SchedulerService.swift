@@ -22,14 +22,15 @@ public final class SchedulerService: Service, Sendable {
 
     /// What one tick leaves for the next.
     struct TickMemory {
-        /// What the subscribers found empty were selected against: the newest
-        /// paper, the subscriber version and the config generation. When any
-        /// changes, they are selected again.
-        var emptyBasis: (latestPaper: Date?, subscriberVersion: Int64, generation: Int)?
+        /// What the subscribers found empty were selected against: the paper and
+        /// subscriber versions and the config generation. When any changes
+        /// (a new paper, more upvotes, a broader query, a reload), they are
+        /// selected again.
+        var emptyBasis: (paperVersion: Int64, subscriberVersion: Int64, generation: Int)?
         var foundEmpty: [Int64: String] = [:]
         /// After a full tick: nobody is due before `nextDue` unless a subscriber,
         /// the papers, or the config changes (then the next tick is a full one).
-        var quiet: (subscriberVersion: Int64, latestPaper: Date?, generation: Int, nextDue: Date)?
+        var quiet: (subscriberVersion: Int64, paperVersion: Int64, generation: Int, nextDue: Date)?
     }
 
     public init(context: DaemonContext, sender: WakeSignal, logger: Logger, maxSleep: Double = 60) {
@@ -69,28 +70,28 @@ public final class SchedulerService: Service, Sendable {
         defer { context.status.update { $0.tickStartedAt = nil } }
         let (current, generation) = context.runtime.versioned
         let planner = DigestPlanner(store: context.store, settings: current.config, composer: current.composer)
-        let latest = try context.store.latestFirstSeen()
-        let version = try context.store.subscriberVersion()
-        // Nothing changed since a full tick and nobody's time has come: two reads, not 100,000 rows.
-        if let quiet = memory.withLock({ $0.quiet }), quiet.subscriberVersion == version, quiet.latestPaper == latest,
+        let versions = try context.store.changeVersions()
+        // Nothing changed since a full tick and nobody's time has come: one read, not 100,000 rows.
+        if let quiet = memory.withLock({ $0.quiet }), quiet.subscriberVersion == versions.subscribers, quiet.paperVersion == versions.papers,
            quiet.generation == generation, time < quiet.nextDue {
             context.status.update { $0.lastTick = time; $0.lastTickError = nil }
             return DigestPlanner.TickSummary(planned: 0, empty: 0, nextDue: quiet.nextDue)
         }
-        // Subscribers found empty this period are selected again only once new
-        // papers arrived, a subscriber changed, or the config was reloaded.
+        // Subscribers found empty this period are selected again only once a
+        // paper or a subscriber changed, or the config was reloaded.
         var foundEmpty = memory.withLock { memory in
-            if let basis = memory.emptyBasis, basis.latestPaper == latest, basis.subscriberVersion == version, basis.generation == generation {
+            if let basis = memory.emptyBasis, basis.paperVersion == versions.papers, basis.subscriberVersion == versions.subscribers,
+               basis.generation == generation {
                 return memory.foundEmpty
             }
-            memory.emptyBasis = (latest, version, generation)
+            memory.emptyBasis = (versions.papers, versions.subscribers, generation)
             memory.foundEmpty = [:]
             return [:]
         }
         let summary = try planner.planDue(at: time, foundEmpty: &foundEmpty)
         memory.withLock { memory in
             memory.foundEmpty = foundEmpty
-            memory.quiet = summary.nextDue.map { (version, latest, generation, $0) }
+            memory.quiet = summary.nextDue.map { (versions.subscribers, versions.papers, generation, $0) }
         }
         context.metrics.recordPlanned(summary.planned)
         context.status.update { snapshot in
