@@ -470,3 +470,48 @@ import Testing
         try SMTPSettings(url: "SMTPS://mail.example.org", tls: .implicit).validate()
     }
 }
+
+extension SMTPTransportTests {
+    /// The daemon's stop: no transfer starts after it, not even one waiting
+    /// for its rate-limit slot; what was not started is handed back, once.
+    @Test func aStopBetweenTransfersStartsNothingMoreAndHandsTheRestBack() throws {
+        let sink = try SMTPSink()
+        var settings = Self.plainSettings(sink.url, connections: 2)
+        settings.maxPerSecond = 2
+        let transport = try SMTPTransport(settings: settings)
+        let stop = Flag()
+        var outcomes: [Int64] = []
+        let notStarted = transport.send(Self.envelopes(8), control: SMTPSendControl(shouldStop: { stop.isSet })) { result in
+            outcomes.append(result.tag)
+            if case .sent = result.outcome {} else { Issue.record("\(result.outcome)") }
+            stop.set()
+        }
+        #expect(!outcomes.isEmpty && outcomes.count <= 2, "at most the transfers under way finish: \(outcomes)")
+        #expect(Set(outcomes).isDisjoint(with: notStarted))
+        #expect(Set(outcomes).union(notStarted) == Set(1...8), "every envelope is either sent or handed back")
+        #expect(Self.tagCounts(sink.dump(expecting: outcomes.count)).count == outcomes.count)
+    }
+
+    /// An envelope the control skips (its subscriber unsubscribed) is not sent.
+    @Test func skippedEnvelopesAreNotSent() throws {
+        let sink = try SMTPSink()
+        let transport = try SMTPTransport(settings: Self.plainSettings(sink.url, connections: 2))
+        var sent: [Int64] = []
+        let notStarted = transport.send(Self.envelopes(6), control: SMTPSendControl(shouldStop: { false }, shouldSkip: { $0 % 2 == 0 })) {
+            sent.append($0.tag)
+            #expect($0.duration > .zero)
+        }
+        #expect(Set(sent) == [1, 3, 5])
+        #expect(Set(notStarted) == [2, 4, 6])
+        #expect(Set(Self.tagCounts(sink.dump(expecting: 3)).keys) == [1, 3, 5])
+    }
+}
+
+/// A flag for test closures.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
+}
+
