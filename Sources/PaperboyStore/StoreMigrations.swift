@@ -118,7 +118,7 @@ enum StoreMigrations {
             }
         }
         // v6: counters that every change to a subscriber, and to a paper, bumps
-        // (kept by triggers), so the daemon's scheduler can tell in two reads
+        // (kept by triggers), so the daemon's scheduler can tell in one read
         // that nothing changed since its last tick (and skip re-reading
         // 100,000 subscribers every minute). A subscriber's hard_failures
         // count alone (the sender's bookkeeping) does not count as a change.
