@@ -176,13 +176,6 @@ extension Store {
         }
     }
 
-    /// Hands rows claimed by `claimer` back (a stop before they were sent).
-    public func release(claimer: String) throws {
-        try writer.write { db in
-            try db.execute(sql: "UPDATE outbox SET state = 'deferred', claimed_by = NULL, lease_until = NULL WHERE state = 'sending' AND claimed_by = ?", arguments: [claimer])
-        }
-    }
-
     /// Hands these claimed rows back, due at their retry time as before.
     public func release(ids: [Int64]) throws {
         guard !ids.isEmpty else { return }

@@ -54,17 +54,9 @@ public struct DaemonSettings: Sendable, Equatable {
             portText = text[text.index(after: colon)...]
             if host.contains(":") { return nil }
         }
-        host = host.trimmingPrefix(while: { $0 == " " })
+        host = host.drop(while: { $0 == " " })
         guard !host.isEmpty, host.allSatisfy({ $0.isLetter || $0.isNumber || ".-:_".contains($0) }),
               let port = Int(portText), (1...65535).contains(port) else { return nil }
         return (String(host), port)
-    }
-}
-
-private extension Substring {
-    func trimmingPrefix(while predicate: (Character) -> Bool) -> Substring {
-        var copy = self
-        while let first = copy.first, predicate(first) { copy.removeFirst() }
-        return copy
     }
 }

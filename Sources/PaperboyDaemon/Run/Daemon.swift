@@ -52,19 +52,14 @@ public final class Daemon: Sendable {
         self.logger = logger
         self.options = options
         notifier = SystemdNotifier(environment: environment)
-        let config: PaperboyConfig
-        do {
-            config = try ConfigFile.load(configPath)
-        } catch {
-            throw DaemonSetupError(message: "\(error)")
-        }
+        let config = try DaemonRuntime.readConfig(configPath)
         do {
             store = try Store(path: config.database)
         } catch {
             throw DaemonSetupError(message: "\(error)")
         }
-        runtime = RuntimeHolder(try DaemonRuntime.load(configPath: configPath, store: store, environment: environment, logger: logger.labelled("paperboy.sender"),
-                                                        now: { [clock] in clock.now() }))
+        runtime = RuntimeHolder(try DaemonRuntime.build(config: config, configPath: configPath, store: store, environment: environment,
+                                                         logger: logger.labelled("paperboy.sender"), now: { [clock] in clock.now() }))
     }
 
     /// The HTTP endpoint's port once it listens.

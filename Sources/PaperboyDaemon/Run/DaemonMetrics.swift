@@ -63,8 +63,9 @@ public final class DaemonMetrics: Sendable {
         }
     }
 
-    func setOutboxDepth(_ depth: Int) {
-        outboxDepth.set(Double(depth))
+    /// The rows still to send (queued, deferred or being sent), set when /metrics is read.
+    func setOutboxDepth(_ counts: [OutboxState: Int]) {
+        outboxDepth.set(Double((counts[.queued] ?? 0) + (counts[.deferred] ?? 0) + (counts[.sending] ?? 0)))
     }
 
     /// The Prometheus text exposition (format 0.0.4).

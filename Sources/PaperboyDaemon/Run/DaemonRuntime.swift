@@ -26,12 +26,21 @@ public final class DaemonRuntime: @unchecked Sendable {
     /// saying what is wrong and how to fix it.
     public static func load(configPath: String, store: Store, environment: [String: String], logger: Logger,
                             now: @escaping @Sendable () -> Date) throws -> DaemonRuntime {
-        let config: PaperboyConfig
+        try build(config: readConfig(configPath), configPath: configPath, store: store, environment: environment, logger: logger, now: now)
+    }
+
+    /// The config file, or `DaemonSetupError` saying what is wrong with it.
+    static func readConfig(_ configPath: String) throws -> PaperboyConfig {
         do {
-            config = try ConfigFile.load(configPath)
+            return try ConfigFile.load(configPath)
         } catch {
             throw DaemonSetupError(message: "\(error)")
         }
+    }
+
+    /// Everything `config` names (templates, secret, SMTP password, DKIM key).
+    static func build(config: PaperboyConfig, configPath: String, store: Store, environment: [String: String], logger: Logger,
+                      now: @escaping @Sendable () -> Date) throws -> DaemonRuntime {
         guard let smtp = config.smtp else {
             throw DaemonSetupError(message: "\(configPath): smtp: missing; paperboy run sends mail, so add smtp.url (see deploy/paperboy.yaml)")
         }

@@ -14,7 +14,6 @@ public final class DaemonStatus: Sendable {
         /// One line about the last planning and sending.
         public var lastPlan = "no digests planned yet"
         public var lastSend = "nothing sent yet"
-        public var lastSendAt: Date?
         /// Per source: when it was last fetched successfully, and its last error.
         public var lastFetch: [String: Date] = [:]
         public var fetchErrors: [String: String] = [:]

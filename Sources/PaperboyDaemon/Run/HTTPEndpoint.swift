@@ -143,7 +143,7 @@ public struct HTTPEndpoint: Sendable {
 
     func metricsText() async -> Response {
         if let counts = try? await outboxCounts() {
-            context.metrics.setOutboxDepth((counts[.queued] ?? 0) + (counts[.deferred] ?? 0) + (counts[.sending] ?? 0))
+            context.metrics.setOutboxDepth(counts)
         }
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                         body: ResponseBody(byteBuffer: ByteBuffer(string: context.metrics.render())))

@@ -75,17 +75,13 @@ public final class SenderService: Service, Sendable {
             skipRow: { [unsubscribed] in unsubscribed.holdsBack($0, plannedAt: $1) },
             onOutcome: { [context] state, duration in context.metrics.recordOutcome(state, duration: duration) }
         )
-        let counts = try runner.run(hooks: hooks)
-        let waiting = try context.store.outboxCounts()
-        context.metrics.setOutboxDepth((waiting[.queued] ?? 0) + (waiting[.deferred] ?? 0) + (waiting[.sending] ?? 0))
-        return counts
+        return try runner.run(hooks: hooks)
     }
 
     private func report(_ counts: DeliveryCounts) {
         let time = context.clock.now()
         context.status.update { snapshot in
             snapshot.lastSend = "sent \(counts.sent), deferred \(counts.deferred), failed \(counts.failed) at \(SchedulerService.iso(time))"
-            if counts.sent > 0 { snapshot.lastSendAt = time }
         }
         logger.info("outbox delivered", metadata: [
             "digests.sent": "\(counts.sent)", "digests.deferred": "\(counts.deferred)", "digests.failed": "\(counts.failed)",
