@@ -66,7 +66,7 @@ public struct FeedIngestor: Sendable {
     public func ingest(_ source: SourceConfig) -> SourceReport {
         var logger = logger
         logger[metadataKey: "source.name"] = "\(source.name)"
-        logger[metadataKey: "source.url"] = "\(source.url)"
+        logger[metadataKey: "source.url"] = "\(CredentialRedaction.redactingURLCredentials(in: source.url))"
         let started = now()
         do {
             let previous = try store.sourceState(source.name) ?? SourceState(name: source.name)
@@ -106,10 +106,14 @@ public struct FeedIngestor: Sendable {
         }
     }
 
+    /// The one line a failure is told by (`fetch`'s output, the log, and
+    /// `/healthz`), with any credentials in a URL hidden.
     static func describe(_ error: any Error, url: String) -> String {
+        let text: String
         switch error {
-        case let error as FeedError: return "\(url): \(error)"
-        default: return "\(error)"
+        case let error as FeedError: text = "\(url): \(error)"
+        default: text = "\(error)"
         }
+        return CredentialRedaction.redactingURLCredentials(in: text)
     }
 }

@@ -65,12 +65,13 @@ import Testing
         let sink = try SMTPSink()
         let feed = FixtureServer.shared.url("/fixtures/hf-daily-papers.json")
         let httpPort = try LoopbackPort.free()
+        let adminPort = try LoopbackPort.free()
         let yaml = """
             database: paperboy.sqlite
             sources: [{name: hf, type: huggingface, url: "\(feed)", interval: 1h}]
             from: "Paperboy <digest@lab.example.org>"
             base_url: https://lab.example.org
-            http: {listen: "127.0.0.1:\(httpPort)"}
+            http: {listen: "127.0.0.1:\(httpPort)", admin_listen: "127.0.0.1:\(adminPort)"}
             smtp: {url: "\(sink.url)", tls: none}
             shutdown_timeout: 10s
             """
@@ -93,8 +94,10 @@ import Testing
         func notified() -> String { (try? String(contentsOfFile: notifyLog, encoding: .utf8)) ?? "" }
         #expect(waitFor(30) { notified().contains("READY=1") }, "no READY=1; stderr: \(daemon.stderr)")
         #expect(messageCount(sink) == 0, "nothing is sent before the subscriber's time")
-        let health = try await httpRequest("GET", "http://127.0.0.1:\(httpPort)/healthz")
+        let health = try await httpRequest("GET", "http://127.0.0.1:\(adminPort)/healthz")
         #expect(health.status == 200, "\(health.body)")
+        #expect(try await httpRequest("GET", "http://127.0.0.1:\(httpPort)/healthz").status == 404, "/healthz is on the admin port only")
+        #expect(try await httpRequest("GET", "http://127.0.0.1:\(adminPort)/unsubscribe?t=x").status == 404, "unsubscribe is on the public port only")
 
         // The digest arrives at its time with nothing else run.
         #expect(waitFor(due.timeIntervalSinceNow + 30) { messageCount(sink) == 1 }, "no digest; stderr: \(daemon.stderr)")
@@ -113,7 +116,7 @@ import Testing
         #expect(waitFor(10) { daemon.stderr.contains("reload refused") }, "stderr: \(daemon.stderr)")
         #expect(daemon.stderr.contains("did you mean sources?"))
         #expect(daemon.process.isRunning)
-        #expect(try await httpRequest("GET", "http://127.0.0.1:\(httpPort)/healthz").status == 200)
+        #expect(try await httpRequest("GET", "http://127.0.0.1:\(adminPort)/healthz").status == 200)
         // SIGHUP with a good one: taken.
         try yaml.replacingOccurrences(of: "interval: 1h", with: "interval: 2h").write(toFile: config, atomically: true, encoding: .utf8)
         daemon.signal(SIGHUP)
@@ -137,7 +140,7 @@ import Testing
             sources: [{name: demo, type: json, url: "file:///dev/null", interval: 1h}]
             from: "Paperboy <digest@lab.example.org>"
             base_url: https://lab.example.org
-            http: {listen: "127.0.0.1:\(try LoopbackPort.free())"}
+            http: {listen: "127.0.0.1:\(try LoopbackPort.free())", admin_listen: "127.0.0.1:\(try LoopbackPort.free())"}
             smtp: {url: "\(sink.url)", tls: none, connections: 2}
             """
         let (config, directory) = try writeConfig(yaml)
@@ -207,20 +210,24 @@ import Testing
         #expect(badLevel.stderr.contains("--log-level \"loud\" is not a level"))
     }
 
-    @Test func aTakenHTTPPortStopsTheDaemonWithAClearError() throws {
+    @Test(arguments: ["listen", "admin_listen"])
+    func aTakenHTTPPortStopsTheDaemonWithAClearError(key: String) throws {
         // Something already listens on the port (smtp-sink will do).
         let sink = try SMTPSink()
+        let free = try LoopbackPort.free()
+        let (publicPort, adminPort) = key == "listen" ? (sink.port, free) : (free, sink.port)
         let (config, _) = try writeConfig("""
             database: paperboy.sqlite
             sources: [{name: demo, type: json, url: "file:///dev/null"}]
             from: "Paperboy <digest@lab.example.org>"
             base_url: https://lab.example.org
-            http: {listen: "127.0.0.1:\(sink.port)"}
+            http: {listen: "127.0.0.1:\(publicPort)", admin_listen: "127.0.0.1:\(adminPort)"}
             smtp: {url: "\(sink.url)", tls: none}
             """)
         let daemon = try DaemonProcess(config: config, environment: ["PAPERBOY_SECRET": DaemonHarness.secret])
         let status = daemon.waitForExit(seconds: 20)
         #expect(status == 69, "stderr: \(daemon.stderr)")
-        #expect(daemon.stderr.contains("http.listen 127.0.0.1:\(sink.port): cannot listen"), "\(daemon.stderr)")
+        #expect(daemon.stderr.contains("http.\(key) 127.0.0.1:\(sink.port): cannot listen"), "\(daemon.stderr)")
+        #expect(daemon.stderr.contains("change http.\(key) in "), "\(daemon.stderr)")
     }
 }
