@@ -108,7 +108,8 @@ final class RunningEndpoint {
         self.group = group
         task = Task { try await group.run() }
         let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .seconds(5))
+        // Generous: the whole suite runs in parallel on few cores.
+        let deadline = clock.now.advanced(by: .seconds(60))
         while bound.withLock({ $0.public == nil || $0.admin == nil }) && clock.now < deadline {
             try await Task.sleep(for: .milliseconds(10))
         }
