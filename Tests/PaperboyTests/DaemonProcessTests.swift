@@ -78,7 +78,7 @@ import Testing
             """
         let (config, directory) = try writeConfig(yaml)
         // Subscribed the day before (TestTime.now); the daemon's clock starts
-        // 8 seconds before the subscriber's 09:00 (PAPERBOY_NOW), so the digest
+        // 15 seconds before the subscriber's 09:00 (PAPERBOY_NOW), so the digest
         // is due a few seconds after the daemon started, whatever the real time.
         let add = try runPaperboy(["subscriber", "add", "ada@example.org", "--schedule", "daily 09:00 UTC", "--config", config])
         #expect(add.status == 0, "\(add.stderr)")
@@ -90,7 +90,7 @@ import Testing
             "PAPERBOY_SECRET": DaemonHarness.secret,
             "NOTIFY_SOCKET": directory.appendingPathComponent("notify").path,
             "WATCHDOG_USEC": "2000000",
-            ProcessClock.variable: "2026-11-30T08:59:52Z",
+            ProcessClock.variable: "2026-11-30T08:59:45Z",
         ])
         func notified() -> String { (try? String(contentsOfFile: notifyLog, encoding: .utf8)) ?? "" }
         #expect(waitFor(30) { notified().contains("READY=1") }, "no READY=1; stderr: \(daemon.stderr)")
