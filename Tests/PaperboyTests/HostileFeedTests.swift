@@ -1,6 +1,7 @@
 import Foundation
 import PaperboyCore
 import PaperboyDaemon
+import PaperboyStore
 import Testing
 
 /// Inputs nested far deeper than any real one (50,000 levels, ~350 KB) give
@@ -124,5 +125,13 @@ private let context = FeedContext(sourceName: "deep", fetchedAt: fetchedAt)
         let papers = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
         #expect(!papers.isEmpty)
         #expect(papers.allSatisfy { ($0["sources"] as? [String]) == ["good"] }, "\(list.stdout.prefix(300))")
+        // The CLI records attempts and failures in a row like the daemon (it still fetches at once when asked).
+        let again = try runPaperboy(["fetch", "--config", path])
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("deep: error:"))
+        let store = try Store(readOnlyPath: configDirectory.appendingPathComponent("papers.sqlite").path)
+        #expect(try store.sourceState("deep")?.consecutiveFailures == 2)
+        #expect(try store.sourceState("deep")?.lastAttemptAt != nil)
+        #expect(try store.sourceState("good")?.consecutiveFailures == 0)
     }
 }
