@@ -51,7 +51,7 @@ public struct FeedIngestor: Sendable {
     public let logger: Logger
     public let now: @Sendable () -> Date
 
-    public init(store: Store, settings: FetchSettings, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(store: Store, settings: FetchSettings, logger: Logger, now: @escaping @Sendable () -> Date) {
         self.store = store
         self.settings = settings
         self.logger = logger
@@ -70,6 +70,8 @@ public struct FeedIngestor: Sendable {
         let started = now()
         do {
             let previous = try store.sourceState(source.name) ?? SourceState(name: source.name)
+            // Counted as a failure until it succeeds, even if the process dies mid-fetch.
+            try store.recordFetchAttempt(source: source.name, at: started)
             let fetcher = HTTPFetcher(options: HTTPFetchOptions(
                 connectTimeout: settings.connectTimeout,
                 totalTimeout: settings.timeout,
