@@ -1,5 +1,5 @@
 import Foundation
-import PaperboyCore
+@testable import PaperboyCore
 import PaperboyDaemon
 import PaperboyStore
 import Testing
@@ -133,5 +133,32 @@ private let context = FeedContext(sourceName: "deep", fetchedAt: fetchedAt)
         #expect(try store.sourceState("deep")?.consecutiveFailures == 2)
         #expect(try store.sourceState("deep")?.lastAttemptAt != nil)
         #expect(try store.sourceState("good")?.consecutiveFailures == 0)
+    }
+}
+
+@Suite struct XMLTreeTeardownTests {
+    @Test func freeingTheTreeKeepsNodesStillHeldElsewhere() throws {
+        // The iterative teardown must not empty an element a caller still holds.
+        var entry: XMLElementNode?
+        do {
+            let root = try XMLTree.parse(Array("<feed><entry><id>1</id><author><name>Ada</name></author></entry></feed>".utf8))
+            entry = root.child("entry")
+        }
+        #expect(entry?.childText("id") == "1")
+        #expect(entry?.child("author")?.childText("name") == "Ada")
+    }
+
+    @Test func aDeepTreeIsFreedWithoutRecursion() throws {
+        // Built by hand past the parse limit: freeing 50,000 levels must not overflow the stack.
+        var root: XMLElementNode? = XMLElementNode(name: "feed", namespace: nil, attributes: [:])
+        var leaf = root!
+        for _ in 0..<DeepInput.depth {
+            let child = XMLElementNode(name: "div", namespace: nil, attributes: [:])
+            leaf.children.append(child)
+            leaf = child
+        }
+        #expect(root!.descendants("div").count == DeepInput.depth)
+        root = nil
+        #expect(leaf.children.isEmpty)
     }
 }
