@@ -91,6 +91,26 @@ private let context = FeedContext(sourceName: "deep", fetchedAt: fetchedAt)
     }
 
     @Test(arguments: ["flow", "block"])
+    func aDeeplyNestedConfigIsAnErrorOnATaskThreadToo(style: String) async throws {
+        // A reload reads the config on a concurrency thread, whose stack is smaller than the main thread's.
+        let yaml = "database: x\nsources: " + (style == "flow" ? DeepInput.yamlFlow : "\n  - " + DeepInput.yamlBlock)
+        let message = await Task.detached { () -> String in
+            do { _ = try PaperboyConfig.parse(yaml, file: "deep.yaml"); return "accepted" } catch { return "\(error)" }
+        }.value
+        #expect(message.contains("Maximum nesting level reached"), "\(message)")
+    }
+
+    @Test func nestingJustUnderLibyamlsLimitIsReadOnATaskThreadWithoutOverflow() async throws {
+        // 990 levels pass libyaml; Yams then composes them recursively.
+        let yaml = "database: x\nsources: " + String(repeating: "[", count: 990) + String(repeating: "]", count: 990) + "\n"
+        let message = await Task.detached { () -> String in
+            do { _ = try PaperboyConfig.parse(yaml, file: "deep.yaml"); return "accepted" } catch { return "\(error)" }
+        }.value
+        #expect(message.contains("deep.yaml"), "\(message)")
+        #expect(!message.contains("Maximum nesting level"), "\(message)")
+    }
+
+    @Test(arguments: ["flow", "block"])
     func aDeeplyNestedSubscriberFileIsAnError(style: String) throws {
         let yaml = style == "flow" ? "subscribers: " + DeepInput.yamlFlow : "subscribers:\n  - " + DeepInput.yamlBlock
         do {
