@@ -40,10 +40,11 @@ struct CheckCommand: ParsableCommand {
                     throw CLIFailure("\(config.configPath): smtp: missing; add smtp.url (see deploy/paperboy.yaml)", exitCode: .config)
                 }
                 let runner: DeliveryRunner
+                let clock = try CommandClock.daemonClock()
                 do {
                     runner = try DeliveryRunner(store: try config.openStore(settings), smtp: server, password: try DeliveryRunner.password(server),
                                                 fromDomain: settings.mail.fromAddress?.domain,
-                                                logger: config.makeLogger(label: "paperboy.check"))
+                                                logger: config.makeLogger(label: "paperboy.check"), now: { clock.now() })
                 } catch let error as MailSetupError {
                     throw CLIFailure(error.message, exitCode: .config)
                 }
@@ -61,7 +62,7 @@ struct CheckCommand: ParsableCommand {
                         maxResponseBytes: settings.fetch.maxResponseBytes, userAgent: "paperboy/\(PaperboyVersion.current)"))
                     do {
                         guard case .fetched(let body, _, _, _) = try fetcher.fetch(source.url) else { continue }
-                        let parsed = try source.type.parse(body, context: FeedContext(sourceName: source.name, fetchedAt: Date()))
+                        let parsed = try source.type.parse(body, context: FeedContext(sourceName: source.name, fetchedAt: try CommandClock.now()))
                         say("source \(source.name): \(parsed.papers.count) papers\(parsed.skipped.isEmpty ? "" : ", \(parsed.skipped.count) entries skipped")")
                     } catch {
                         say("source \(source.name): error: \(error)")

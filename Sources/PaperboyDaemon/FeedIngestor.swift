@@ -51,7 +51,7 @@ public struct FeedIngestor: Sendable {
     public let logger: Logger
     public let now: @Sendable () -> Date
 
-    public init(store: Store, settings: FetchSettings, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(store: Store, settings: FetchSettings, logger: Logger, now: @escaping @Sendable () -> Date) {
         self.store = store
         self.settings = settings
         self.logger = logger
