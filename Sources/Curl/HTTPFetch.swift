@@ -179,7 +179,8 @@ public final class HTTPFetcher {
         let status = easy.infoLong(CURLINFO_RESPONSE_CODE)
         let isHTTP = (easy.infoString(CURLINFO_EFFECTIVE_URL) ?? url).lowercased().hasPrefix("http")
 
-        if socketGuard.pointee.refused != 0 {
+        // A refused address fails the transfer only if no other address of the host worked.
+        if code != CURLE_OK, socketGuard.pointee.refused != 0 {
             let address = withUnsafeBytes(of: socketGuard.pointee.refused_address) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }

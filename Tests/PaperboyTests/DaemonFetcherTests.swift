@@ -100,35 +100,36 @@ import Testing
     @Test func aSourceThatFailedBeforeARestartWaitsForItsBackOff() async throws {
         let start = instant("2026-11-30T08:00Z")
         let harness = try DaemonHarness(start: start)
-        let broken = SourceConfig(name: "broken", type: .json, url: "file:///nonexistent/feed.json", interval: 3600)
         try useSources(harness, "[{name: broken, type: json, url: \"file:///nonexistent/feed.json\", interval: 1h}]")
-        // The run before the restart: three failures, the last a minute before it.
-        for minutesAgo in [4.0, 3, 1] {
-            let at = start.addingTimeInterval(-60 * minutesAgo)
-            let report = FeedIngestor(store: harness.store, settings: FetchSettings(), logger: harness.log.logger(), now: { at }).ingest(broken)
-            #expect(!report.succeeded)
+        // The first run: fails at 08:00, 08:01 and 08:03 (back-off 1, then 2 minutes), then stops.
+        let first = Task { try await harness.daemon.services().fetcher.run() }
+        for (wake, next) in [(60.0, 60.0), (120, 120), (180, 180)] {
+            #expect(try await nextWake(harness) == start.addingTimeInterval(next))
+            harness.clock.advance(to: start.addingTimeInterval(wake))
         }
+        #expect(try await nextWake(harness) == start.addingTimeInterval(240))
+        first.cancel()
+        _ = await first.result
         let before = try #require(try harness.store.sourceState("broken"))
         #expect(before.consecutiveFailures == 3)
-        #expect(before.lastAttemptAt == start.addingTimeInterval(-60))
+        #expect(before.lastAttemptAt == start.addingTimeInterval(180))
 
-        // The restarted fetcher: the third failure's back-off (4 minutes) runs to 08:03.
-        let fetcher = harness.daemon.services().fetcher
-        let task = Task { try await fetcher.run() }
-        defer { task.cancel() }
-        for minute in 1...2 {
-            #expect(try await nextWake(harness) == start.addingTimeInterval(60 * Double(minute)))
+        // The restart at 08:04: the third failure's back-off (4 minutes) runs to 08:07, not "now".
+        harness.clock.advance(to: start.addingTimeInterval(240))
+        let restarted = Task { try await harness.daemon.services().fetcher.run() }
+        defer { restarted.cancel() }
+        for minute in [5.0, 6] {
+            #expect(try await nextWake(harness) == start.addingTimeInterval(60 * minute))
             #expect(try harness.store.sourceState("broken") == before, "not fetched before its back-off has passed")
-            harness.clock.advance(to: start.addingTimeInterval(60 * Double(minute)))
+            harness.clock.advance(to: start.addingTimeInterval(60 * minute))
         }
-        // 08:02: the next wake is the due time, 08:03.
-        #expect(try await nextWake(harness) == start.addingTimeInterval(180))
+        #expect(try await nextWake(harness) == start.addingTimeInterval(420))
         #expect(try harness.store.sourceState("broken") == before)
-        harness.clock.advance(to: start.addingTimeInterval(180))
-        // Fetched at 08:03 and failed again: the 4th failure backs off 8 minutes (woken each minute meanwhile).
-        #expect(try await nextWake(harness) == start.addingTimeInterval(240))
+        harness.clock.advance(to: start.addingTimeInterval(420))
+        // Fetched at 08:07 and failed again: the 4th failure in a row.
+        #expect(try await nextWake(harness) == start.addingTimeInterval(480))
         let after = try #require(try harness.store.sourceState("broken"))
-        #expect(after.lastAttemptAt == start.addingTimeInterval(180))
+        #expect(after.lastAttemptAt == start.addingTimeInterval(420))
         #expect(after.consecutiveFailures == 4)
     }
 

@@ -1,5 +1,5 @@
 import Foundation
-import PaperboyCore
+@testable import PaperboyCore
 import PaperboyDaemon
 import PaperboyStore
 import Testing
@@ -91,6 +91,26 @@ private let context = FeedContext(sourceName: "deep", fetchedAt: fetchedAt)
     }
 
     @Test(arguments: ["flow", "block"])
+    func aDeeplyNestedConfigIsAnErrorOnATaskThreadToo(style: String) async throws {
+        // A reload reads the config on a concurrency thread, whose stack is smaller than the main thread's.
+        let yaml = "database: x\nsources: " + (style == "flow" ? DeepInput.yamlFlow : "\n  - " + DeepInput.yamlBlock)
+        let message = await Task.detached { () -> String in
+            do { _ = try PaperboyConfig.parse(yaml, file: "deep.yaml"); return "accepted" } catch { return "\(error)" }
+        }.value
+        #expect(message.contains("Maximum nesting level reached"), "\(message)")
+    }
+
+    @Test func nestingJustUnderLibyamlsLimitIsReadOnATaskThreadWithoutOverflow() async throws {
+        // 990 levels pass libyaml; Yams then composes them recursively.
+        let yaml = "database: x\nsources: " + String(repeating: "[", count: 990) + String(repeating: "]", count: 990) + "\n"
+        let message = await Task.detached { () -> String in
+            do { _ = try PaperboyConfig.parse(yaml, file: "deep.yaml"); return "accepted" } catch { return "\(error)" }
+        }.value
+        #expect(message.contains("deep.yaml"), "\(message)")
+        #expect(!message.contains("Maximum nesting level"), "\(message)")
+    }
+
+    @Test(arguments: ["flow", "block"])
     func aDeeplyNestedSubscriberFileIsAnError(style: String) throws {
         let yaml = style == "flow" ? "subscribers: " + DeepInput.yamlFlow : "subscribers:\n  - " + DeepInput.yamlBlock
         do {
@@ -133,5 +153,32 @@ private let context = FeedContext(sourceName: "deep", fetchedAt: fetchedAt)
         #expect(try store.sourceState("deep")?.consecutiveFailures == 2)
         #expect(try store.sourceState("deep")?.lastAttemptAt != nil)
         #expect(try store.sourceState("good")?.consecutiveFailures == 0)
+    }
+}
+
+@Suite struct XMLTreeTeardownTests {
+    @Test func freeingTheTreeKeepsNodesStillHeldElsewhere() throws {
+        // The iterative teardown must not empty an element a caller still holds.
+        var entry: XMLElementNode?
+        do {
+            let root = try XMLTree.parse(Array("<feed><entry><id>1</id><author><name>Ada</name></author></entry></feed>".utf8))
+            entry = root.child("entry")
+        }
+        #expect(entry?.childText("id") == "1")
+        #expect(entry?.child("author")?.childText("name") == "Ada")
+    }
+
+    @Test func aDeepTreeIsFreedWithoutRecursion() throws {
+        // Built by hand past the parse limit: freeing 50,000 levels must not overflow the stack.
+        var root: XMLElementNode? = XMLElementNode(name: "feed", namespace: nil, attributes: [:])
+        var leaf = root!
+        for _ in 0..<DeepInput.depth {
+            let child = XMLElementNode(name: "div", namespace: nil, attributes: [:])
+            leaf.children.append(child)
+            leaf = child
+        }
+        #expect(root!.descendants("div").count == DeepInput.depth)
+        root = nil
+        #expect(leaf.children.isEmpty)
     }
 }

@@ -1,4 +1,4 @@
-import Curl
+@testable import Curl
 import Foundation
 import Testing
 
@@ -25,6 +25,22 @@ import Testing
     @Test(arguments: ["localhost", "", "1.2.3", "::g", "127.0.0.1:80"])
     func namesAndJunkAreNotAddresses(text: String) {
         #expect(AddressClass(address: text) == nil)
+    }
+}
+
+@Suite struct URLOriginTests {
+    @Test func defaultPortsAndCaseDoNotMakeAnotherOrigin() throws {
+        #expect(URLOrigin("http://Example.ORG/feed") == URLOrigin("http://example.org:80/other?x=1"))
+        #expect(URLOrigin("https://example.org/") == URLOrigin("https://example.org:443/"))
+        #expect(URLOrigin("http://127.0.0.1:8000/x") == URLOrigin("http://127.0.0.1:8000/y"))
+    }
+
+    @Test func schemeHostAndPortEachMakeAnotherOrigin() throws {
+        let origin = try #require(URLOrigin("http://127.0.0.1:8000/x"))
+        #expect(URLOrigin("http://127.0.0.1:9090/x") != origin)
+        #expect(URLOrigin("https://127.0.0.1:8000/x") != origin)
+        #expect(URLOrigin("http://localhost:8000/x") != origin)
+        #expect(URLOrigin("http://[::1]:8000/x") != origin)
     }
 }
 

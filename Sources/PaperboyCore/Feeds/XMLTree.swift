@@ -20,10 +20,13 @@ final class XMLElementNode {
 
     /// Frees the subtree without recursion: each node's children are moved
     /// to a worklist before the node goes, so no deinit frees a deep chain.
+    /// A node something else still holds is left whole (it is freed later,
+    /// the same way).
     deinit {
         var pending = children
         children = []
-        while let node = pending.popLast() {
+        while var node = pending.popLast() {
+            guard isKnownUniquelyReferenced(&node) else { continue }
             pending.append(contentsOf: node.children)
             node.children = []
         }
