@@ -39,9 +39,13 @@ public struct HTTPEndpoint: Sendable {
         router.get("/metrics") { _, _ in await self.metricsText() }
         var serverLogger = logger
         serverLogger.logLevel = .warning
+        // Idle and slow connections are closed, and at most max_connections are open (http.idle_timeout, http.max_connections).
+        let limits = context.runtime.runtime.config.daemon
         return Application(
             router: router,
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "paperboy"),
+            server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(limits.idleTimeout * 1000)))),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "paperboy",
+                                                    availableConnectionsDelegate: .maximum(limits.maxConnections, logger: serverLogger)),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: serverLogger
         )
@@ -95,7 +99,7 @@ public struct HTTPEndpoint: Sendable {
 
     /// The outbox's rows by state, read off the event loop.
     private func outboxCounts() async throws -> [OutboxState: Int] {
-        try await BlockingWork.run("paperboy-http") { [context] in try context.store.outboxCounts() }
+        try await context.work.run(.status) { [context] in try context.store.outboxCounts() }
     }
 
     func health() async -> Response {
