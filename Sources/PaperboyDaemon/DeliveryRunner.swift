@@ -48,6 +48,11 @@ public final class DeliveryRunner {
     public let claimer: String
     let logger: Logger
     let now: () -> Date
+    /// Outbox rows whose outcome is waiting to be recorded (the database is busy).
+    let unrecorded = Mutex<Set<Int64>>([])
+    /// The pause before the first retry of a busy write; it doubles up to `recordRetryMax`.
+    var recordRetryInitial = 0.25
+    var recordRetryMax = 8.0
 
     /// `fromDomain` names this host in EHLO when `smtp.ehlo_name` is not set.
     public init(store: Store, smtp: SMTPConfig, password: String?, fromDomain: String?, logger: Logger, now: @escaping () -> Date) throws {
@@ -109,7 +114,8 @@ public final class DeliveryRunner {
                 let resultDuration = result.duration
                 let result = Self.result(outcome, attempts: message.attempts + 1, smtp: smtp, at: now())
                 do {
-                    let state = try store.record(result, for: message, at: now(), policy: policy)
+                    // A busy database is waited out (an unrecorded sent message would go out again).
+                    let state = try recordPersistently(result, for: message, policy: policy, hooks: hooks)
                     hooks.onOutcome(state, resultDuration)
                     switch state {
                     case .sent: counts.sent += 1

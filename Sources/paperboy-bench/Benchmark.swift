@@ -15,6 +15,8 @@ import PaperboyCore
 ///   that many ten-paper digest messages (text + HTML), then DKIM-signs some.
 /// - `swift run -c release paperboy-bench tick --subscribers 100000`: the
 ///   daemon scheduler's idle tick, and the tick that plans N digests.
+/// - `swift run -c release paperboy-bench outbox --rows 3000000`: the outbox
+///   counts /healthz reads, counted over N rows and kept by triggers, and a prune.
 /// - `swift run -c release paperboy-bench smtp --port P --messages 3000 --size 14336 --connections 4`:
 ///   sends N messages of S bytes through the SMTP transport to a server on
 ///   127.0.0.1:P (`scripts/bench-smtp` starts smtp-sink and compares).
@@ -22,13 +24,13 @@ import PaperboyCore
 struct Benchmark {
     static func main() throws {
         var arguments = Array(CommandLine.arguments.dropFirst())
-        guard let command = arguments.first, ["select", "import", "compose", "mime", "smtp", "tick"].contains(command) else {
-            FileHandle.standardError.write(Data("usage: paperboy-bench select [--papers N] [--subscribers M] [--seed S] [--threads T]\n       paperboy-bench import [--subscribers M] [--seed S]\n       paperboy-bench compose [--messages N] [--seed S]\n       paperboy-bench mime [--subscribers M] [--seed S]\n       paperboy-bench tick [--subscribers M] [--seed S]\n       paperboy-bench smtp --port P [--messages N] [--size BYTES] [--connections C]\n".utf8))
+        guard let command = arguments.first, ["select", "import", "compose", "mime", "smtp", "tick", "outbox"].contains(command) else {
+            FileHandle.standardError.write(Data("usage: paperboy-bench select [--papers N] [--subscribers M] [--seed S] [--threads T]\n       paperboy-bench import [--subscribers M] [--seed S]\n       paperboy-bench compose [--messages N] [--seed S]\n       paperboy-bench mime [--subscribers M] [--seed S]\n       paperboy-bench tick [--subscribers M] [--seed S]\n       paperboy-bench outbox [--rows N]\n       paperboy-bench smtp --port P [--messages N] [--size BYTES] [--connections C]\n".utf8))
             exit(64)
         }
         arguments.removeFirst()
         var options: [String: Int] = ["papers": 2000, "subscribers": 100_000, "seed": 42, "threads": ProcessInfo.processInfo.activeProcessorCount, "messages": 20_000,
-                                      "port": 0, "size": 14 * 1024, "connections": 4]
+                                      "port": 0, "size": 14 * 1024, "connections": 4, "rows": 3_000_000]
         var given: Set<String> = []
         while let flag = arguments.first {
             arguments.removeFirst()
@@ -48,6 +50,8 @@ struct Benchmark {
             }
             try SMTPBenchmark(port: options["port"]!, messageCount: given.contains("messages") ? options["messages"]! : 3000,
                               size: options["size"]!, connections: options["connections"]!).run()
+        } else if command == "outbox" {
+            try OutboxBenchmark(rowCount: options["rows"]!).run()
         } else if command == "compose" {
             try ComposeBenchmark(messageCount: options["messages"]!, seed: UInt64(options["seed"]!)).run()
         } else if command == "mime" {

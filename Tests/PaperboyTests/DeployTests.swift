@@ -59,6 +59,43 @@ import Testing
         #expect(try unit("paperboy.sysusers").hasPrefix("#") && unit("paperboy.sysusers").contains("u paperboy - "))
     }
 
+    /// The value of `key=` in `section` of a unit's text (the last one wins, as in systemd).
+    func value(_ key: String, in section: String, of text: String) -> String? {
+        var current = ""
+        var found: String?
+        for line in text.split(separator: "\n").map(String.init) {
+            if line.hasPrefix("[") { current = line; continue }
+            if current == "[\(section)]", line.hasPrefix(key + "=") { found = String(line.dropFirst(key.count + 1)) }
+        }
+        return found
+    }
+
+    @Test func theDaemonUnitBoundsItsResourcesAndItsRestarts() throws {
+        let text = try unit("paperboy.service")
+        // Limits, set (and so overridable with a drop-in) and documented.
+        let files = try #require(value("LimitNOFILE", in: "Service", of: text).flatMap { Int($0) }, "paperboy.service lacks LimitNOFILE=")
+        #expect(files >= 4096 && files <= 65536, "LimitNOFILE=\(files)")
+        let tasks = try #require(value("TasksMax", in: "Service", of: text).flatMap { Int($0) }, "paperboy.service lacks TasksMax=")
+        #expect(tasks >= 64 && tasks <= 4096, "TasksMax=\(tasks)")
+        let memory = try #require(value("MemoryMax", in: "Service", of: text), "paperboy.service lacks MemoryMax=")
+        #expect(memory.hasSuffix("G") || memory.hasSuffix("M"), "MemoryMax=\(memory) is not a size")
+        #expect(text.contains("drop-in") && text.contains("systemctl edit paperboy"), "the unit does not say how to override its limits")
+        // Link-local and metadata addresses are denied; nothing allowed back
+        // (an IPAddressAllow= would take precedence over the deny).
+        let deny = try #require(value("IPAddressDeny", in: "Service", of: text), "paperboy.service lacks IPAddressDeny=").split(separator: " ").map(String.init)
+        for range in ["169.254.0.0/16", "fe80::/10"] {
+            #expect(deny.contains(range), "IPAddressDeny= lacks \(range)")
+        }
+        #expect(value("IPAddressAllow", in: "Service", of: text) == nil, "IPAddressAllow= would undo IPAddressDeny=")
+        // A restart back-off that systemd 252 understands: a pause between
+        // restarts, and a start limit (in [Unit]) that ends a crash loop.
+        let pause = try #require(value("RestartSec", in: "Service", of: text))
+        #expect(Int(pause.dropLast()) ?? 0 >= 5, "RestartSec=\(pause)")
+        #expect(value("StartLimitIntervalSec", in: "Unit", of: text) != nil, "paperboy.service lacks StartLimitIntervalSec= in [Unit]")
+        let burst = try #require(value("StartLimitBurst", in: "Unit", of: text).flatMap { Int($0) }, "paperboy.service lacks StartLimitBurst= in [Unit]")
+        #expect(burst >= 2 && burst <= 10)
+    }
+
     @Test func installSystemdPutsEverythingWhereTheUnitsLookAndKeepsConfigAndSecret() throws {
         let root = try TestPaths.temporaryDirectory()
         let script = Self.deploy.deletingLastPathComponent().appendingPathComponent("scripts/install-systemd").path

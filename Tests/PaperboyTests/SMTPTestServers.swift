@@ -118,7 +118,8 @@ final class AioSMTPServer {
     private let process: Process
     private let stdin: Pipe
 
-    init(mode: Mode, user: String? = nil, password: String? = nil) throws {
+    /// `extra`: more smtp_server.py options, such as `--lock-db`.
+    init(mode: Mode, user: String? = nil, password: String? = nil, extra: [String] = []) throws {
         self.mode = mode
         outDirectory = try TestPaths.temporaryDirectory()
         var arguments = [TestPaths.supportDirectory.appendingPathComponent("smtp_server.py").path,
@@ -128,6 +129,7 @@ final class AioSMTPServer {
             arguments += ["--cert", certificate.certificate.path, "--key", certificate.key.path]
         }
         if let user, let password { arguments += ["--user", user, "--password", password] }
+        arguments += extra
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = arguments

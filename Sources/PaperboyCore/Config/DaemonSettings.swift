@@ -5,6 +5,8 @@
 /// http:
 ///   listen: 127.0.0.1:8080        # the public pages (unsubscribe), behind a reverse proxy that serves base_url
 ///   admin_listen: 127.0.0.1:9090  # /healthz and /metrics, for monitoring only
+///   idle_timeout: 30s             # idle or slow connections are closed after this
+///   max_connections: 1000         # more wait in the kernel's queue until one closes
 /// shutdown_timeout: 30s
 /// ```
 public struct DaemonSettings: Sendable, Equatable {
@@ -19,6 +21,14 @@ public struct DaemonSettings: Sendable, Equatable {
     /// How long in-flight SMTP transactions may take to finish after SIGTERM
     /// (`shutdown_timeout`, default 30s).
     public var shutdownTimeout: Double = 30
+    /// An HTTP connection that sends no complete request head for this long
+    /// (after connecting or after its last response) is closed: idle
+    /// keep-alive connections and slow senders alike (`http.idle_timeout`,
+    /// default 30s).
+    public var idleTimeout: Double = 30
+    /// The most HTTP connections open at once; more wait, unaccepted, until
+    /// one closes (`http.max_connections`, default 1000).
+    public var maxConnections = 1000
 
     public init() {}
 
@@ -33,7 +43,7 @@ public struct DaemonSettings: Sendable, Equatable {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
-    static let httpKeys = ["listen", "admin_listen"]
+    static let httpKeys = ["listen", "admin_listen", "idle_timeout", "max_connections"]
 
     static func read(_ top: inout ConfigReader) throws(ConfigError) -> DaemonSettings {
         var settings = DaemonSettings()
@@ -49,6 +59,7 @@ public struct DaemonSettings: Sendable, Equatable {
             if settings.listen == settings.adminListen {
                 throw http.error("admin_listen", "\(settings.adminListen) is also http.listen; give /healthz and /metrics their own port, such as 127.0.0.1:9090")
             }
+            try readLimits(&http, into: &settings)
             try http.finish(allowed: httpKeys)
         }
         if let value = try top.duration("shutdown_timeout", in: 1...3600) { settings.shutdownTimeout = value }
@@ -61,6 +72,17 @@ public struct DaemonSettings: Sendable, Equatable {
             throw http.error(key, "\"\(text)\" is not host:port; use something like \(example) (port 1 to 65535)")
         }
         return parsed
+    }
+
+    /// `http.idle_timeout` and `http.max_connections`.
+    static func readLimits(_ http: inout ConfigReader, into settings: inout DaemonSettings) throws(ConfigError) {
+        if let value = try http.duration("idle_timeout", in: 1...3600) { settings.idleTimeout = value }
+        if let text = try http.string("max_connections") {
+            guard let value = Int(text), (1...100_000).contains(value) else {
+                throw http.error("max_connections", "\"\(text)\" is not allowed; use a whole number from 1 to 100000 (and keep it below the unit's LimitNOFILE=)")
+            }
+            settings.maxConnections = value
+        }
     }
 
     /// Splits `host:port` (`[v6]:port` for IPv6).

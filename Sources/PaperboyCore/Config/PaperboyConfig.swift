@@ -30,6 +30,8 @@ public struct PaperboyConfig: Sendable, Equatable {
     public var smtp: SMTPConfig?
     /// `http.listen`, `http.admin_listen` and `shutdown_timeout`, for `paperboy run`.
     public var daemon = DaemonSettings()
+    /// What the store keeps and for how long (`retention:`).
+    public var retention = RetentionSettings()
 
     public init(database: String, fetch: FetchSettings = FetchSettings(), sources: [SourceConfig], digest: DigestSettings = DigestSettings(), mail: MailSettings = MailSettings(), smtp: SMTPConfig? = nil) {
         self.database = database
@@ -78,13 +80,15 @@ public struct PaperboyConfig: Sendable, Equatable {
         let mail = try MailSettings.read(&top, baseDirectory: baseDirectory)
         let smtp = try SMTPConfig.read(try top.mapping("smtp", allowed: SMTPConfig.keys), baseDirectory: baseDirectory)
         let daemon = try DaemonSettings.read(&top)
+        let retention = try RetentionSettings.read(try top.mapping("retention", allowed: RetentionSettings.keys))
         try top.finish(allowed: Self.topLevelKeys)
         var config = PaperboyConfig(database: database, fetch: fetch, sources: sources, digest: digest, mail: mail, smtp: smtp)
         config.daemon = daemon
+        config.retention = retention
         return config
     }
 
-    static let topLevelKeys = ["database", "fetch", "sources", "digest"] + MailSettings.keys + ["smtp", "http", "shutdown_timeout"]
+    static let topLevelKeys = ["database", "fetch", "sources", "digest"] + MailSettings.keys + ["smtp", "http", "shutdown_timeout"] + ["retention"]
 
     static func describe(_ error: YamlError) -> String {
         switch error {

@@ -40,23 +40,38 @@ public struct RenderedDigest: Sendable {
 /// Renders digests from the templates.
 ///
 /// Papers are shared by many subscribers, so each paper's block is rendered
-/// once per run (with placeholders for its rank and matched terms) and
-/// digests are assembled from blocks; only the short frame is rendered per
-/// subscriber. Thread-safe.
+/// once (with placeholders for its rank and matched terms) and digests are
+/// assembled from blocks; only the short frame is rendered per subscriber.
+/// A block is kept with the paper it was rendered from and rendered again
+/// when the paper changed (more upvotes, a new version); the cache holds at
+/// most `maxCachedPapers` papers (it starts over when full), so a daemon
+/// that runs for months does not grow with every paper it ever mailed.
+/// Thread-safe.
 public final class DigestRenderer: @unchecked Sendable {
     let templates: DigestTemplates
     /// Shown in the footer as who to ask ("the Paperboy operator").
     let operatorName: String
 
+    /// The most papers whose blocks are kept.
+    public let maxCachedPapers: Int
+
     private let lock = NSLock()
-    /// Guarded by `lock`: per paper id, the HTML and text block.
-    private var blocks: [String: PaperBlocks] = [:]
+    /// Guarded by `lock`: per paper id, the paper as rendered and its HTML and text blocks.
+    private var blocks: [String: (paper: Paper, blocks: PaperBlocks)] = [:]
     private var dateFormatters: [String: (long: DateFormatter, short: DateFormatter)] = [:]
 
 
-    public init(templates: DigestTemplates = .defaults, operatorName: String) {
+    public init(templates: DigestTemplates = .defaults, operatorName: String, maxCachedPapers: Int = 5000) {
         self.templates = templates
         self.operatorName = operatorName
+        self.maxCachedPapers = max(1, maxCachedPapers)
+    }
+
+    /// How many papers' blocks are cached now (at most `maxCachedPapers`).
+    public var cachedPaperCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return blocks.count
     }
 
     public func render(_ digest: DigestContent) -> RenderedDigest {
@@ -147,9 +162,11 @@ public final class DigestRenderer: @unchecked Sendable {
 
     private func blocks(for paper: Paper) -> PaperBlocks {
         lock.lock()
-        if let cached = blocks[paper.id] {
+        // Every field a template may show is compared, not only the id: a
+        // paper whose upvotes changed gets a fresh block.
+        if let cached = blocks[paper.id], cached.paper == paper {
             lock.unlock()
-            return cached
+            return cached.blocks
         }
         lock.unlock()
         var context = Self.paperContext(paper)
@@ -163,7 +180,10 @@ public final class DigestRenderer: @unchecked Sendable {
             textPlain: BlockTemplate(TextWrapper.wrap(templates.paperText.render(context)))
         )
         lock.lock()
-        blocks[paper.id] = made
+        if blocks.count >= maxCachedPapers && blocks[paper.id] == nil {
+            blocks.removeAll(keepingCapacity: true)
+        }
+        blocks[paper.id] = (paper, made)
         lock.unlock()
         return made
     }

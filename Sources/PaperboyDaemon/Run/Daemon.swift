@@ -19,6 +19,8 @@ public final class Daemon: Sendable {
     public let runtime: RuntimeHolder
     public let status = DaemonStatus()
     public let metrics = DaemonMetrics()
+    /// The bounded thread lanes for blocking work (SQLite, libcurl, composing).
+    public let work = BlockingWork()
     public let clock: any DaemonClock
     let environment: [String: String]
     let logger: Logger
@@ -78,11 +80,12 @@ public final class Daemon: Sendable {
         public let sender: SenderService
         public let endpoint: HTTPEndpoint
         public let notify: NotifyService
+        public let retention: RetentionService
     }
 
     /// Builds the services (once per `run`; tests drive them one by one).
     public func services() -> Services {
-        let context = DaemonContext(store: store, runtime: runtime, clock: clock, status: status, metrics: metrics)
+        let context = DaemonContext(store: store, runtime: runtime, clock: clock, status: status, metrics: metrics, work: work)
         return Services(
             scheduler: SchedulerService(context: context, sender: senderWake, logger: logger.labelled("paperboy.scheduler"),
                                         maxSleep: options.schedulerMaxSleep),
@@ -91,7 +94,8 @@ public final class Daemon: Sendable {
             endpoint: HTTPEndpoint(context: context, unsubscribed: unsubscribed, logger: logger.labelled("paperboy.http"),
                                    tickStaleAfter: options.tickStaleAfter),
             notify: NotifyService(notifier: notifier, status: status, clock: clock, tickStaleAfter: options.tickStaleAfter,
-                                  logger: logger.labelled("paperboy.systemd"))
+                                  logger: logger.labelled("paperboy.systemd")),
+            retention: RetentionService(context: context, logger: logger.labelled("paperboy.retention"))
         )
     }
 
@@ -120,10 +124,10 @@ public final class Daemon: Sendable {
         var ordered: [any Service] = [http, admin]
         if options.handleSignals {
             ordered.append(ReloadService { [self] in
-                _ = try? await BlockingWork.run("paperboy-reload") { self.reload() }
+                _ = try? await work.run(.reload) { self.reload() }
             })
         }
-        ordered += [fetcher, scheduler, sender, notify]
+        ordered += [built.retention, fetcher, scheduler, sender, notify]
         let services = ordered.map {
             ServiceGroupConfiguration.ServiceConfiguration(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
                                                            failureTerminationBehavior: .gracefullyShutdownGroup)

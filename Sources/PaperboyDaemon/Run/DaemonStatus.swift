@@ -17,6 +17,8 @@ public final class DaemonStatus: Sendable {
         /// Per source: when it was last fetched successfully, and its last error.
         public var lastFetch: [String: Date] = [:]
         public var fetchErrors: [String: String] = [:]
+        /// When the retention service last pruned the store.
+        public var lastPrune: Date?
     }
 
     private let state = Mutex(Snapshot())

@@ -34,7 +34,7 @@ public final class FetcherService: Service, Sendable {
                     let ingestor = FeedIngestor(store: context.store, settings: config.fetch, logger: logger, now: { [context] in context.clock.now() })
                     // A stop does not wait for a slow feed: the fetch is dropped (nothing half-stored: one transaction).
                     guard let report = try? await cancelWhenGracefulShutdown({
-                        try await BlockingWork.run("paperboy-fetch") { ingestor.ingest(source) }
+                        try await self.context.work.run(.fetch) { ingestor.ingest(source) }
                     }) else { return }
                     let finished = context.clock.now()
                     plan.record(source, succeeded: report.succeeded, at: finished)

@@ -43,7 +43,8 @@ public struct HTTPEndpoint: Sendable {
         router.add(middleware: PublicPageMiddleware(baseURL: { [context] in context.runtime.runtime.composer.baseURL }, logger: logger))
         router.get("/unsubscribe") { request, _ in try await self.confirmPage(request) }
         router.post("/unsubscribe") { request, _ in try await self.unsubscribe(request) }
-        return Self.makeApplication(router: router, host: host, port: port, logger: logger, onRunning: onRunning)
+        return Self.makeApplication(router: router, host: host, port: port, limits: context.runtime.runtime.config.daemon,
+                                    logger: logger, onRunning: onRunning)
     }
 
     /// The private application on `host:port`: `/healthz` and `/metrics`.
@@ -51,18 +52,22 @@ public struct HTTPEndpoint: Sendable {
         let router = Router()
         router.get("/healthz") { _, _ in await self.health() }
         router.get("/metrics") { _, _ in await self.metricsText() }
-        return Self.makeApplication(router: router, host: host, port: port, logger: logger, onRunning: onRunning)
+        return Self.makeApplication(router: router, host: host, port: port, limits: context.runtime.runtime.config.daemon,
+                                    logger: logger, onRunning: onRunning)
     }
 
     /// The one place a Hummingbird application is configured (both endpoints
     /// are built here): `router` served on `host:port`.
-    static func makeApplication(router: Router<BasicRequestContext>, host: String, port: Int, logger: Logger,
+    static func makeApplication(router: Router<BasicRequestContext>, host: String, port: Int, limits: DaemonSettings, logger: Logger,
                                 onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         var serverLogger = logger
         serverLogger.logLevel = .warning
+        // Idle and slow connections are closed, and at most max_connections are open (http.idle_timeout, http.max_connections).
         return Application(
             router: router,
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "paperboy"),
+            server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(limits.idleTimeout * 1000)))),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "paperboy",
+                                                    availableConnectionsDelegate: .maximum(limits.maxConnections, logger: serverLogger)),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: serverLogger
         )
@@ -72,7 +77,7 @@ public struct HTTPEndpoint: Sendable {
 
     /// The outbox's rows by state, read off the event loop.
     private func outboxCounts() async throws -> [OutboxState: Int] {
-        try await BlockingWork.run("paperboy-http") { [context] in try context.store.outboxCounts() }
+        try await context.work.run(.status) { [context] in try context.store.outboxCounts() }
     }
 
     func health() async -> Response {

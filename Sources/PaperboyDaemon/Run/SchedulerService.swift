@@ -47,7 +47,7 @@ public final class SchedulerService: Service, Sendable {
                 let started = context.clock.now()
                 var wake = started.addingTimeInterval(maxSleep)
                 do {
-                    let summary = try await BlockingWork.run("paperboy-plan") { try self.tick(at: started) }
+                    let summary = try await context.work.run(.plan) { try self.tick(at: started) }
                     if let next = summary.nextDue { wake = min(wake, next) }
                 } catch is CancellationError {
                     return

@@ -44,7 +44,7 @@ public final class SenderService: Service, Sendable {
             while !stopping.load(ordering: .relaxed) && !Task.isCancelled {
                 var next = context.clock.now().addingTimeInterval(60)
                 do {
-                    let (counts, due) = try await BlockingWork.run("paperboy-send") { (try self.deliver(), try self.context.store.nextDueTime()) }
+                    let (counts, due) = try await context.work.run(.send) { (try self.deliver(), try self.context.store.nextDueTime()) }
                     failures = 0
                     if let due { next = min(next, due) }
                     if counts != DeliveryCounts() { report(counts) }
@@ -52,6 +52,11 @@ public final class SenderService: Service, Sendable {
                     // shutdown_timeout ran out: no new transaction starts; the ones under way are cut off at exit.
                     stopping.store(true, ordering: .relaxed)
                     logger.warning("stopped before the SMTP transactions under way ended (shutdown_timeout); those rows are taken back at the next start and may go out twice")
+                    let unrecorded = context.runtime.runtime.runner.unrecordedOutcomes
+                    if !unrecorded.isEmpty {
+                        logger.error("stopped while delivery outcomes waited for the busy database: these rows may have been sent and can go out again at the next start",
+                                     metadata: ["outbox.ids": "\(unrecorded.map(String.init).joined(separator: ","))"])
+                    }
                     return
                 } catch {
                     failures += 1

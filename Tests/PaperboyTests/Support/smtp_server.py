@@ -16,6 +16,11 @@ and required before MAIL. Every accepted message is written to DIR as
 N.eml (the bytes received, dot-unstuffed), with N.env holding
 "MAIL FROM\\nRCPT TO\\n"; the reply is "250 2.0.0 Ok: queued as N".
 A recipient whose local part starts with "defer" gets 451, "reject" gets 550.
+
+With --lock-db FILE --lock-seconds N, the first message's 250 is sent only
+once another connection holds FILE's SQLite write lock (BEGIN IMMEDIATE),
+which it then keeps for N seconds: a database busy right after the server
+accepted a message.
 """
 import argparse
 import asyncio
@@ -33,7 +38,21 @@ parser.add_argument("--cert")
 parser.add_argument("--key")
 parser.add_argument("--user")
 parser.add_argument("--password")
+parser.add_argument("--lock-db")
+parser.add_argument("--lock-seconds", type=float, default=15)
 args = parser.parse_args()
+
+
+def hold_write_lock(locked):
+    """Takes the database's write lock, says so, keeps it, then lets go."""
+    import sqlite3
+    import time
+    connection = sqlite3.connect(args.lock_db, timeout=30, isolation_level=None)
+    connection.execute("BEGIN IMMEDIATE")
+    locked.set()
+    time.sleep(args.lock_seconds)
+    connection.execute("COMMIT")
+    connection.close()
 
 
 class Handler:
@@ -51,6 +70,10 @@ class Handler:
     async def handle_DATA(self, server, session, envelope):
         self.count += 1
         number = self.count
+        if args.lock_db and number == 1:
+            locked = threading.Event()
+            threading.Thread(target=hold_write_lock, args=(locked,), daemon=True).start()
+            await asyncio.get_running_loop().run_in_executor(None, locked.wait)
         with open(os.path.join(args.out, f"{number}.env"), "w") as env:
             env.write(f"{envelope.mail_from}\n{','.join(envelope.rcpt_tos)}\n")
         with open(os.path.join(args.out, f"{number}.eml"), "wb") as eml:

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `paperboy db ...`: database upkeep.
+struct DbCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db",
+        abstract: "Look after the database (prune what retention: no longer keeps).",
+        subcommands: [DbPruneCommand.self]
+    )
+}

@@ -1,0 +1,89 @@
+import Foundation
+import GRDB
+import PaperboyCore
+
+/// What a prune removed, or would remove.
+public struct PruneReport: Sendable, Equatable {
+    /// Finished outbox rows whose message body was emptied (rows deleted below are not counted here).
+    public var messageBodies = 0
+    /// The bytes of those bodies.
+    public var messageBytes = 0
+    /// Finished outbox rows deleted.
+    public var outboxRows = 0
+    /// Sent-log entries deleted.
+    public var sentLog = 0
+
+    public init() {}
+
+    /// Nothing to remove.
+    public var isEmpty: Bool { messageBodies == 0 && outboxRows == 0 && sentLog == 0 }
+}
+
+/// The moments before which a prune removes things.
+public struct PruneCutoffs: Sendable, Equatable {
+    /// Bodies of rows finished before this are emptied.
+    public var messageBodies: Date
+    /// Rows finished before this are deleted.
+    public var outboxRows: Date
+    /// Sent-log entries planned before this are deleted.
+    public var sentLog: Date
+
+    /// The cutoffs at `time` under `retention`. The sent log keeps at least
+    /// `lookback`: a paper first seen inside any digest's look-back window can
+    /// only have been sent inside it, so its entry stays and it is never
+    /// mailed twice.
+    public init(at time: Date, retention: RetentionSettings, lookback: Double) {
+        messageBodies = time.addingTimeInterval(-retention.messageBodies)
+        // Rows make "one digest per subscriber and period" hold; the longest period is a week.
+        outboxRows = time.addingTimeInterval(-max(retention.outboxRows, 8 * 86400))
+        sentLog = time.addingTimeInterval(-retention.sentLogKept(lookback: lookback))
+    }
+}
+
+extension Store {
+    /// The outbox states that are over: nothing is sent for these rows any more.
+    static let finishedStates = "('sent', 'failed', 'cancelled')"
+
+    /// Removes what `cutoffs` say is old: empties the message bodies of
+    /// finished outbox rows, deletes finished rows, deletes sent-log entries.
+    /// Queued, deferred and sending rows are never touched. Works in
+    /// transactions of `batch` rows so that other writers (the sender) wait
+    /// at most one batch. With `dryRun`, only counts: nothing is written.
+    public func prune(_ cutoffs: PruneCutoffs, dryRun: Bool, batch: Int = 5000) throws -> PruneReport {
+        let bodies = cutoffs.messageBodies.timeIntervalSince1970
+        let rows = cutoffs.outboxRows.timeIntervalSince1970
+        let sent = cutoffs.sentLog.timeIntervalSince1970
+        let finished = "state IN \(Self.finishedStates) AND finished_at IS NOT NULL"
+        var report = PruneReport()
+        let counted = try writer.read { db in
+            let bodyRow = try Row.fetchOne(db, sql: """
+                SELECT count(*), coalesce(sum(length(message)), 0) FROM outbox
+                WHERE \(finished) AND finished_at < ? AND finished_at >= ? AND length(message) > 0
+                """, arguments: [bodies, rows])
+            return (
+                bodies: (bodyRow?[0] as Int?) ?? 0, bytes: (bodyRow?[1] as Int?) ?? 0,
+                rows: try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE \(finished) AND finished_at < ?", arguments: [rows]) ?? 0,
+                sent: try Int.fetchOne(db, sql: "SELECT count(*) FROM sent_paper WHERE sent_at < ?", arguments: [sent]) ?? 0
+            )
+        }
+        report.messageBodies = counted.bodies
+        report.messageBytes = counted.bytes
+        report.outboxRows = counted.rows
+        report.sentLog = counted.sent
+        guard !dryRun, !report.isEmpty else { return report }
+        func repeatBatches(_ sql: String, _ arguments: StatementArguments) throws {
+            while try busyIsTemporary({ try writer.write { db in try db.execute(sql: sql, arguments: arguments); return db.changesCount } }) >= batch {}
+        }
+        try repeatBatches("""
+            DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE \(finished) AND finished_at < ? LIMIT ?)
+            """, [rows, batch])
+        try repeatBatches("""
+            UPDATE outbox SET message = x'' WHERE id IN
+                (SELECT id FROM outbox WHERE \(finished) AND finished_at < ? AND length(message) > 0 LIMIT ?)
+            """, [bodies, batch])
+        try repeatBatches("""
+            DELETE FROM sent_paper WHERE rowid IN (SELECT rowid FROM sent_paper WHERE sent_at < ? LIMIT ?)
+            """, [sent, batch])
+        return report
+    }
+}
