@@ -11,11 +11,13 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
         Meant to run under systemd (deploy/paperboy.service, Type=notify). Fetches each source on its interval, \
         plans the digests that are due at each subscriber's scheduled time (at least once a minute), sends the \
-        outbox as rows come due, and serves the HTTP endpoint on http.listen. SIGHUP re-reads the config and \
+        outbox as rows come due, serves the unsubscribe pages on http.listen and /healthz and /metrics on \
+        http.admin_listen. SIGHUP re-reads the config and \
         templates (a config with a problem is refused and the running one stays); SIGTERM or SIGINT lets the SMTP \
         transactions under way finish within shutdown_timeout, hands the rest back to the outbox, and exits 0. \
         Logs go to stderr, one line per event, with syslog priority prefixes under journald. \
-        Exits 78 when the config, the secret or the database is not usable at start, 69 when http.listen is taken.
+        Exits 78 when the config, the secret or the database is not usable at start, 69 when http.listen or \
+        http.admin_listen is taken. PAPERBOY_NOW (ISO 8601) starts the clock at that moment instead of the system time.
         """
     )
 
