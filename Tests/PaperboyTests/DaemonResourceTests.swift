@@ -5,6 +5,7 @@ import Glibc
 import PaperboyCore
 import PaperboyDaemon
 import PaperboyStore
+import Synchronization
 import Testing
 
 /// The daemon's resources stay bounded under load: blocking work runs on a
@@ -104,5 +105,27 @@ import Testing
         #expect(sent < head.count, "every byte went out before the server closed the connection")
         #expect(try await endpoint.request("GET", "/healthz").body.contains("\"outbox\""))
         try await endpoint.stop()
+    }
+
+    @Test func aCancelledCallerReturnsAtOnceAndAQueuedJobNeverRuns() async throws {
+        let work = BlockingWork(idleExit: 1)
+        let release = DispatchSemaphore(value: 0)
+        let started = DispatchSemaphore(value: 0)
+        final class Runs: Sendable { let count = Mutex(0) }
+        let ran = Runs()
+        // The send lane has one thread: the first job holds it, the second waits.
+        let first = Task { try await work.run(.send) { started.signal(); release.wait(); ran.count.withLock { $0 += 1 }; return 1 } }
+        started.wait()
+        let second = Task { try await work.run(.send) { ran.count.withLock { $0 += 10 }; return 2 } }
+        second.cancel()
+        await #expect(throws: CancellationError.self) { try await second.value }
+        first.cancel()
+        await #expect(throws: CancellationError.self) { try await first.value }
+        #expect(work.threadCount(.send) == 1, "the running job keeps its thread until it ends")
+        release.signal()
+        // A later job runs on the same lane; the cancelled queued one never ran.
+        #expect(try await work.run(.send) { 3 } == 3)
+        #expect(ran.count.withLock { $0 } == 1)
+        #expect(work.threadCount(.send) <= BlockingWork.Lane.send.maxThreads)
     }
 }
