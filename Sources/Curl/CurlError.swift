@@ -15,6 +15,9 @@ public struct CurlError: Error, CustomStringConvertible, Sendable {
         case tooLarge
         /// The server answered with an HTTP error status (4xx, 5xx).
         case httpStatus
+        /// A redirect left the configured URL's origin for a non-public
+        /// address (loopback, private, link-local ...); nothing was sent there.
+        case refusedRedirect
         /// Too many redirects.
         case tooManyRedirects
         /// TLS handshake or certificate problem.

@@ -12,6 +12,8 @@ struct CheckCommand: ParsableCommand {
         discussion: """
         --smtp connects, runs EHLO, STARTTLS and AUTH, and quits, naming the step that failed with curl's error, \
         the server's reply and a hint. --sources fetches and parses every source without storing anything. \
+        Warns (on stderr) when the link secret is shorter than 32 bytes or its file may be read by group or others; \
+        refuses a secret shorter than 16 bytes or made of one character (or a few) repeated. \
         Exits 0 when everything checked works, 78 for a config problem, 69 when a server or feed fails.
         """
     )
@@ -29,8 +31,12 @@ struct CheckCommand: ParsableCommand {
             let settings = try config.loadConfig()
             say("config: \(config.configPath) is valid (\(settings.sources.count) source\(settings.sources.count == 1 ? "" : "s"))")
             do {
-                _ = try MailSetup.composer(config: settings, configPath: config.configPath)
-                say("mail: from, base_url, secret\(settings.mail.dkim == nil ? "" : ", DKIM key") and templates are usable")
+                let (composer, warnings) = try MailSetup.load(config: settings, configPath: config.configPath)
+                for warning in warnings {
+                    FileHandle.standardError.write(Data("paperboy: warning: \(warning)\n".utf8))
+                }
+                let secrets = composer.tokens.secretCount == 1 ? "secret" : "secret (and \(composer.tokens.secretCount - 1) previous)"
+                say("mail: from, base_url, \(secrets)\(settings.mail.dkim == nil ? "" : ", DKIM key") and templates are usable")
             } catch {
                 throw CLIFailure("\(error)", exitCode: .config)
             }
@@ -40,10 +46,11 @@ struct CheckCommand: ParsableCommand {
                     throw CLIFailure("\(config.configPath): smtp: missing; add smtp.url (see deploy/paperboy.yaml)", exitCode: .config)
                 }
                 let runner: DeliveryRunner
+                let clock = try CommandClock.daemonClock()
                 do {
                     runner = try DeliveryRunner(store: try config.openStore(settings), smtp: server, password: try DeliveryRunner.password(server),
                                                 fromDomain: settings.mail.fromAddress?.domain,
-                                                logger: config.makeLogger(label: "paperboy.check"))
+                                                logger: config.makeLogger(label: "paperboy.check"), now: { clock.now() })
                 } catch let error as MailSetupError {
                     throw CLIFailure(error.message, exitCode: .config)
                 }
@@ -61,10 +68,10 @@ struct CheckCommand: ParsableCommand {
                         maxResponseBytes: settings.fetch.maxResponseBytes, userAgent: "paperboy/\(PaperboyVersion.current)"))
                     do {
                         guard case .fetched(let body, _, _, _) = try fetcher.fetch(source.url) else { continue }
-                        let parsed = try source.type.parse(body, context: FeedContext(sourceName: source.name, fetchedAt: Date()))
+                        let parsed = try source.type.parse(body, context: FeedContext(sourceName: source.name, fetchedAt: try CommandClock.now()))
                         say("source \(source.name): \(parsed.papers.count) papers\(parsed.skipped.isEmpty ? "" : ", \(parsed.skipped.count) entries skipped")")
                     } catch {
-                        say("source \(source.name): error: \(error)")
+                        say("source \(source.name): error: \(CredentialRedaction.redactingURLCredentials(in: "\(error)"))")
                         failed = true
                     }
                 }

@@ -109,6 +109,9 @@ struct MomentOption: ParsableArguments {
         }
     }
 
-    /// The moment given, else now.
-    var moment: Date { at.flatMap(FeedDate.parse) ?? Date() }
+    /// The moment given, else now (`CommandClock`).
+    func moment() throws -> Date {
+        if let given = at.flatMap(FeedDate.parse) { return given }
+        return try CommandClock.now()
+    }
 }

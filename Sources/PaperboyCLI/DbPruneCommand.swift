@@ -26,7 +26,7 @@ struct DbPruneCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let moment = time.moment
+            let moment = try time.moment()
             let settings = try config.loadConfig()
             let store = try config.openStore(settings, readOnly: dryRun)
             let cutoffs = PruneCutoffs(at: moment, retention: settings.retention, lookback: settings.digest.lookback)

@@ -26,7 +26,7 @@ struct ExplainCommand: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let email = try address.parsed()
-            let moment = time.moment
+            let moment = try time.moment()
             let (settings, store) = try config.openConfiguredStore()
             guard let subscriber = try store.subscriber(email) else {
                 throw CLIFailure("no subscriber has the address \(email); `paperboy subscriber list` shows them", exitCode: .dataError)

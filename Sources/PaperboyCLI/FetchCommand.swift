@@ -35,7 +35,8 @@ struct FetchCommand: ParsableCommand {
                 sources = config.sources.filter { source.contains($0.name) }
             }
             let store = try options.openStore(config)
-            let ingestor = FeedIngestor(store: store, settings: config.fetch, logger: options.makeLogger(label: "paperboy.fetch"))
+            let clock = try CommandClock.daemonClock()
+            let ingestor = FeedIngestor(store: store, settings: config.fetch, logger: options.makeLogger(label: "paperboy.fetch"), now: { clock.now() })
             let reports = ingestor.ingest(sources)
             for report in reports { say(report.line) }
             if !reports.contains(where: \.succeeded) {

@@ -22,7 +22,7 @@ struct PaperSourceOptions: ParsableArguments {
 
     func openStore() throws -> Store {
         if demo {
-            return try DemoCorpus.store()
+            return try DemoCorpus.store(at: try CommandClock.now())
         }
         return try config.openStore(try config.loadConfig())
     }

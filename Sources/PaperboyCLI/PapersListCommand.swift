@@ -22,7 +22,7 @@ struct PapersListCommand: ParsableCommand {
 
     func validate() throws {
         guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
-        if let since, SinceParser.date(since, now: Date()) == nil {
+        if let since, SinceParser.date(since, now: try CommandClock.now()) == nil {
             throw ValidationError("--since \"\(since)\" is neither a date (2026-11-28), a time (2026-11-28T08:00:00Z) nor an age (36h, 7d)")
         }
     }
@@ -30,7 +30,8 @@ struct PapersListCommand: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let store = try source.openStore()
-            let papers = try store.papers(since: since.flatMap { SinceParser.date($0, now: Date()) }, limit: limit)
+            let now = try CommandClock.now()
+            let papers = try store.papers(since: since.flatMap { SinceParser.date($0, now: now) }, limit: limit)
             if json {
                 say(try PaperJSON.encode(papers))
                 return

@@ -28,7 +28,7 @@ struct PreviewCommand: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let email = try address.parsed()
-            let moment = time.moment
+            let moment = try time.moment()
             let settings: PaperboyConfig
             let store: Store
             let composer: DigestComposer

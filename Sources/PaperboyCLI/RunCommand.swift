@@ -39,7 +39,11 @@ struct RunCommand: AsyncParsableCommand {
         logger.logLevel = level
         let daemon: Daemon
         do {
-            daemon = try Daemon(configPath: path, logger: logger)
+            let clock = try CommandClock.daemonClock()
+            if clock is ShiftedDaemonClock {
+                logger.warning("the clock is shifted: \(ProcessClock.variable) is set, so schedules run from \(SchedulerService.iso(clock.now())), not the system time")
+            }
+            daemon = try Daemon(configPath: path, clock: clock, logger: logger)
         } catch {
             // One line on stderr, which is the journal under systemd.
             logger.critical("cannot start", metadata: ["error": "\(error)"])

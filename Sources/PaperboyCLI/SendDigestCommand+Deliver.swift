@@ -8,18 +8,21 @@ extension SendDigestCommand {
     /// Sends the outbox and prints the counts; exits 0, 75 (some deferred) or 1 (some failed).
     func deliver(store: Store, smtp: SMTPConfig, fromDomain: String?, planned: Int, skippedEmpty: Int, at moment: Date) throws {
         let runner: DeliveryRunner
+        let clock = try CommandClock.daemonClock()
         do {
             // With --at in the future, rows planned for then are due then: the run's clock never goes before it.
             runner = try DeliveryRunner(store: store, smtp: smtp, password: try DeliveryRunner.password(smtp), fromDomain: fromDomain,
-                                        logger: config.makeLogger(label: "paperboy.send"), now: { max(Date(), moment) })
+                                        logger: config.makeLogger(label: "paperboy.send"), now: { max(clock.now(), moment) })
         } catch let error as MailSetupError {
             throw CLIFailure(error.message, exitCode: .config)
         }
         let showProgress = isatty(STDERR_FILENO) == 1
-        var lastDrawn = Date.distantPast
+        // The progress bar is redrawn at most every 0.1 s (monotonic time: it changes no result).
+        var lastDrawn: ContinuousClock.Instant?
         let counts = try runner.run { done, total in
-            guard showProgress, Date().timeIntervalSince(lastDrawn) > 0.1 || done == total else { return }
-            lastDrawn = Date()
+            let drawnAt = ContinuousClock.now
+            guard showProgress, lastDrawn.map({ drawnAt - $0 > .milliseconds(100) }) ?? true || done == total else { return }
+            lastDrawn = drawnAt
             let width = 30
             let filled = total == 0 ? width : width * done / total
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)

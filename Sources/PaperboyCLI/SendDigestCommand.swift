@@ -47,7 +47,7 @@ struct SendDigestCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let moment = time.moment
+            let moment = try time.moment()
             let settings: PaperboyConfig
             let store: Store
             let composer: DigestComposer
@@ -105,9 +105,11 @@ struct SendDigestCommand: ParsableCommand {
                 digests += 1
                 say("\(email): \(papers.count) paper\(papers.count == 1 ? "" : "s"), \"\(composed.rendered.subject)\"")
                 if let out {
-                    let file = (out as NSString).appendingPathComponent("\(email).eml")
-                    guard FileManager.default.createFile(atPath: file, contents: Data(composed.message)) else {
-                        throw CLIFailure("cannot write \(file); check that \(out) is writable", exitCode: .dataError)
+                    let file = (out as NSString).appendingPathComponent(MessageFileName.forAddress(email))
+                    do {
+                        try PrivateFile.write(composed.message, to: file)
+                    } catch {
+                        throw CLIFailure("\(error); check that \(out) is writable", exitCode: .dataError)
                     }
                 }
             case .empty(let why):

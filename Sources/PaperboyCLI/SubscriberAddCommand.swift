@@ -18,7 +18,7 @@ struct SubscriberAddCommand: ParsableCommand {
             var wanted = SubscriberPreferences(email: try address.parsed())
             try storeChange { try preferences.apply(to: &wanted) }
             let (_, store) = try config.openConfiguredStore()
-            let subscriber = try storeChange { try store.addSubscriber(wanted, resubscribe: resubscribe, at: Date()) }
+            let subscriber = try storeChange { try store.addSubscriber(wanted, resubscribe: resubscribe, at: try CommandClock.now()) }
             say("added \(subscriber.email)")
         }
     }

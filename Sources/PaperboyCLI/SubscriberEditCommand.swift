@@ -54,10 +54,12 @@ struct SubscriberEditCommand: ParsableCommand {
                         return
                     }
                     try storeChange {
-                        try store.updateSubscriber(email, at: Date()) { stored in
+                        try store.updateSubscriber(email, at: try CommandClock.now()) { stored in
                             // Someone (another command, the daemon) changed them while the
-                            // editor was open: do not overwrite that with a stale copy.
-                            guard stored.updatedAt == subscriber.updatedAt else {
+                            // editor was open: do not overwrite that with a stale copy. The
+                            // values are compared, not the update times, which two changes
+                            // within the clock's resolution can share.
+                            guard stored == subscriber else {
                                 throw CLIFailure("\(email) was changed by another command while you were editing; nothing changed. Run edit again to start from the current values", exitCode: .temporaryFailure)
                             }
                             if stored.preferences.paused && !wanted.paused { stored.pausedReason = nil }

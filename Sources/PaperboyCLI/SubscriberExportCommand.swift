@@ -25,9 +25,9 @@ struct SubscriberExportCommand: ParsableCommand {
                 return
             }
             do {
-                try text.write(toFile: output, atomically: true, encoding: .utf8)
+                try PrivateFile.write(text.utf8, to: output)
             } catch {
-                throw CLIFailure("cannot write \(output): \(error.localizedDescription); check the folder exists and is writable", exitCode: .dataError)
+                throw CLIFailure("\(error); check the folder exists and is writable", exitCode: .dataError)
             }
             say("exported \(subscribers.count) subscriber\(subscribers.count == 1 ? "" : "s") to \(output)")
         }

@@ -45,7 +45,7 @@ struct SubscriberImportCommand: ParsableCommand {
             let (_, store) = try config.openConfiguredStore()
             let plan = dryRun
                 ? try store.planSubscriberImport(entries, prune: prune, resubscribe: resubscribe)
-                : try store.importSubscribers(entries, prune: prune, resubscribe: resubscribe, at: Date())
+                : try store.importSubscribers(entries, prune: prune, resubscribe: resubscribe, at: try CommandClock.now())
             if dryRun || config.verbose {
                 let verb = dryRun ? "would " : ""
                 for email in plan.adds { say("\(verb)add \(email)") }

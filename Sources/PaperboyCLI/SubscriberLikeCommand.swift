@@ -23,7 +23,7 @@ struct SubscriberLikeCommand: ParsableCommand {
                 throw CLIFailure("like: no stored paper has the id \"\(paper.id)\"; `paperboy papers search` finds ids", exitCode: .dataError)
             }
             let subscriber = try storeChange {
-                try store.updateSubscriber(email, at: Date()) { subscriber in
+                try store.updateSubscriber(email, at: try CommandClock.now()) { subscriber in
                     if !subscriber.preferences.likes.contains(liked.id) { subscriber.preferences.likes.append(liked.id) }
                 }
             }

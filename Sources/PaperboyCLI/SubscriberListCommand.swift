@@ -15,7 +15,7 @@ struct SubscriberListCommand: ParsableCommand {
         try reportingFailures {
             let (settings, store) = try config.openConfiguredStore()
             let subscribers = try store.subscribers()
-            let now = Date()
+            let now = try CommandClock.now()
             if json {
                 say(try PaperJSON.encode(subscribers.map { SubscriberJSON($0, defaults: settings.digest, now: now) }))
                 return

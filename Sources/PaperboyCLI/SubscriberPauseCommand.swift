@@ -14,7 +14,7 @@ struct SubscriberPauseCommand: ParsableCommand {
             let email = try address.parsed()
             let (_, store) = try config.openConfiguredStore()
             let subscriber = try storeChange {
-                try store.updateSubscriber(email, at: Date()) { $0.preferences.paused = true }
+                try store.updateSubscriber(email, at: try CommandClock.now()) { $0.preferences.paused = true }
             }
             say(subscriber.unsubscribedAt == nil ? "paused \(email)" : "paused \(email) (who has also unsubscribed)")
         }

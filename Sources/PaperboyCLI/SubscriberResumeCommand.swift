@@ -18,7 +18,7 @@ struct SubscriberResumeCommand: ParsableCommand {
             let email = try address.parsed()
             let (_, store) = try config.openConfiguredStore()
             let subscriber = try storeChange {
-                try store.updateSubscriber(email, at: Date()) {
+                try store.updateSubscriber(email, at: try CommandClock.now()) {
                     $0.preferences.paused = false
                     $0.pausedReason = nil
                 }

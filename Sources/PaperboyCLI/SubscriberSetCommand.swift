@@ -28,7 +28,7 @@ struct SubscriberSetCommand: ParsableCommand {
             let (_, store) = try config.openConfiguredStore()
             var changed: [String] = []
             try storeChange {
-                try store.updateSubscriber(email, at: Date()) { subscriber in
+                try store.updateSubscriber(email, at: try CommandClock.now()) { subscriber in
                     let before = subscriber.preferences
                     for field in clear {
                         switch field {

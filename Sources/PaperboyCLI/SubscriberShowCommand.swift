@@ -19,7 +19,7 @@ struct SubscriberShowCommand: ParsableCommand {
             guard let subscriber = try store.subscriber(email) else {
                 throw CLIFailure("no subscriber has the address \(email); `paperboy subscriber list` shows them", exitCode: .dataError)
             }
-            let view = SubscriberJSON(subscriber, defaults: settings.digest, now: Date())
+            let view = SubscriberJSON(subscriber, defaults: settings.digest, now: try CommandClock.now())
             if json {
                 say(try PaperJSON.encode(view))
                 return

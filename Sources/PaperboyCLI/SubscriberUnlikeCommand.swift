@@ -18,7 +18,7 @@ struct SubscriberUnlikeCommand: ParsableCommand {
             let (_, store) = try config.openConfiguredStore()
             var removed = false
             try storeChange {
-                try store.updateSubscriber(email, at: Date()) { subscriber in
+                try store.updateSubscriber(email, at: try CommandClock.now()) { subscriber in
                     removed = subscriber.preferences.likes.contains(paperID)
                     subscriber.preferences.likes.removeAll { $0 == paperID }
                 }

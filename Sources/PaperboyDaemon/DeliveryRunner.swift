@@ -55,7 +55,7 @@ public final class DeliveryRunner {
     var recordRetryMax = 8.0
 
     /// `fromDomain` names this host in EHLO when `smtp.ehlo_name` is not set.
-    public init(store: Store, smtp: SMTPConfig, password: String?, fromDomain: String?, logger: Logger, now: @escaping () -> Date = Date.init) throws {
+    public init(store: Store, smtp: SMTPConfig, password: String?, fromDomain: String?, logger: Logger, now: @escaping () -> Date) throws {
         self.store = store
         self.smtp = smtp
         self.logger = logger

@@ -27,7 +27,7 @@ public enum DemoCorpus {
     }
 
     /// An in-memory store holding the demo corpus.
-    public static func store(at time: Date = Date()) throws -> Store {
+    public static func store(at time: Date) throws -> Store {
         let store = Store.inMemory()
         try store.ingest(try papers(at: time), source: SourceState(name: sourceName), at: time)
         return store
@@ -59,7 +59,7 @@ extension DemoCorpus {
     }
 
     /// An in-memory store with the demo corpus and the demo subscribers.
-    public static func storeWithSubscribers(at time: Date = Date()) throws -> Store {
+    public static func storeWithSubscribers(at time: Date) throws -> Store {
         let store = try store(at: time)
         // Subscribed a week before, so that their digests are due now.
         for subscriber in subscribers() {

@@ -32,14 +32,20 @@ public struct DigestComposer: Sendable {
         public var messageID: String
     }
 
+    /// The one-click unsubscribe token of a subscriber: bound to their row
+    /// id and their address, made with the current secret.
+    public func unsubscribeToken(_ subscriber: Subscriber) -> String {
+        tokens.make(subscriberID: subscriber.id, email: subscriber.email, purpose: .unsubscribe)
+    }
+
     /// The one-click unsubscribe URL of a subscriber.
-    public func unsubscribeURL(subscriberID: Int64) -> String {
-        "\(baseURL)/unsubscribe?t=\(tokens.make(subscriberID: subscriberID, purpose: .unsubscribe))"
+    public func unsubscribeURL(_ subscriber: Subscriber) -> String {
+        "\(baseURL)/unsubscribe?t=\(unsubscribeToken(subscriber))"
     }
 
     public func compose(_ subscriber: Subscriber, papers: [RankedPaper], at date: Date, messageID: String? = nil) -> Composed {
         let preferences = subscriber.preferences
-        let token = tokens.make(subscriberID: subscriber.id, purpose: .unsubscribe)
+        let token = unsubscribeToken(subscriber)
         let unsubscribe = "\(baseURL)/unsubscribe?t=\(token)"
         let rendered = renderer.render(DigestContent(
             email: preferences.email, name: preferences.name, query: preferences.query, categories: preferences.categories,

@@ -51,7 +51,7 @@ public struct FeedIngestor: Sendable {
     public let logger: Logger
     public let now: @Sendable () -> Date
 
-    public init(store: Store, settings: FetchSettings, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(store: Store, settings: FetchSettings, logger: Logger, now: @escaping @Sendable () -> Date) {
         self.store = store
         self.settings = settings
         self.logger = logger
@@ -66,10 +66,12 @@ public struct FeedIngestor: Sendable {
     public func ingest(_ source: SourceConfig) -> SourceReport {
         var logger = logger
         logger[metadataKey: "source.name"] = "\(source.name)"
-        logger[metadataKey: "source.url"] = "\(source.url)"
+        logger[metadataKey: "source.url"] = "\(CredentialRedaction.redactingURLCredentials(in: source.url))"
         let started = now()
         do {
             let previous = try store.sourceState(source.name) ?? SourceState(name: source.name)
+            // Counted as a failure until it succeeds, even if the process dies mid-fetch.
+            try store.recordFetchAttempt(source: source.name, at: started)
             let fetcher = HTTPFetcher(options: HTTPFetchOptions(
                 connectTimeout: settings.connectTimeout,
                 totalTimeout: settings.timeout,
@@ -106,10 +108,14 @@ public struct FeedIngestor: Sendable {
         }
     }
 
+    /// The one line a failure is told by (`fetch`'s output, the log, and
+    /// `/healthz`), with any credentials in a URL hidden.
     static func describe(_ error: any Error, url: String) -> String {
+        let text: String
         switch error {
-        case let error as FeedError: return "\(url): \(error)"
-        default: return "\(error)"
+        case let error as FeedError: text = "\(url): \(error)"
+        default: text = "\(error)"
         }
+        return CredentialRedaction.redactingURLCredentials(in: text)
     }
 }

@@ -66,7 +66,8 @@ extension Store {
                 INSERT INTO source_state (name, url, etag, last_modified, last_fetched_at, last_changed_at)
                 VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT(name) DO UPDATE SET url = excluded.url, etag = excluded.etag, last_modified = excluded.last_modified,
-                    last_fetched_at = excluded.last_fetched_at, last_changed_at = excluded.last_changed_at
+                    last_fetched_at = excluded.last_fetched_at, last_changed_at = excluded.last_changed_at,
+                    consecutive_failures = 0
                 """,
                 arguments: [source.name, source.url, source.etag, source.lastModified, time.timeIntervalSince1970, time.timeIntervalSince1970]
             )

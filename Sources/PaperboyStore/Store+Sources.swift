@@ -10,14 +10,22 @@ public struct SourceState: Sendable, Equatable {
     public var lastModified: String?
     public var lastFetchedAt: Date?
     public var lastChangedAt: Date?
+    /// When the last fetch started (whatever became of it).
+    public var lastAttemptAt: Date?
+    /// Fetches in a row that failed, or started and never finished (a crash);
+    /// 0 after a fetch that worked.
+    public var consecutiveFailures: Int
 
-    public init(name: String, url: String? = nil, etag: String? = nil, lastModified: String? = nil, lastFetchedAt: Date? = nil, lastChangedAt: Date? = nil) {
+    public init(name: String, url: String? = nil, etag: String? = nil, lastModified: String? = nil, lastFetchedAt: Date? = nil, lastChangedAt: Date? = nil,
+                lastAttemptAt: Date? = nil, consecutiveFailures: Int = 0) {
         self.name = name
         self.url = url
         self.etag = etag
         self.lastModified = lastModified
         self.lastFetchedAt = lastFetchedAt
         self.lastChangedAt = lastChangedAt
+        self.lastAttemptAt = lastAttemptAt
+        self.consecutiveFailures = consecutiveFailures
     }
 }
 
@@ -40,7 +48,9 @@ extension Store {
         SourceState(
             name: row["name"], url: row["url"], etag: row["etag"], lastModified: row["last_modified"],
             lastFetchedAt: (row["last_fetched_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
-            lastChangedAt: (row["last_changed_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+            lastChangedAt: (row["last_changed_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            lastAttemptAt: (row["last_attempt_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            consecutiveFailures: row["consecutive_failures"] ?? 0
         )
     }
 
@@ -50,7 +60,24 @@ extension Store {
             try db.execute(
                 sql: """
                 INSERT INTO source_state (name, last_fetched_at) VALUES (?, ?)
-                ON CONFLICT(name) DO UPDATE SET last_fetched_at = excluded.last_fetched_at
+                ON CONFLICT(name) DO UPDATE SET last_fetched_at = excluded.last_fetched_at, consecutive_failures = 0
+                """,
+                arguments: [source, time.timeIntervalSince1970]
+            )
+        }
+    }
+
+    /// Records that a fetch of `source` starts now, before anything is sent.
+    /// It counts as a failure until the fetch succeeds (`ingest` or
+    /// `recordNotModified` reset the count), so a fetch that crashes the
+    /// process still counts, and a restart keeps backing off.
+    public func recordFetchAttempt(source: String, at time: Date) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: """
+                INSERT INTO source_state (name, last_attempt_at, consecutive_failures) VALUES (?, ?, 1)
+                ON CONFLICT(name) DO UPDATE SET last_attempt_at = excluded.last_attempt_at,
+                    consecutive_failures = consecutive_failures + 1
                 """,
                 arguments: [source, time.timeIntervalSince1970]
             )

@@ -188,25 +188,60 @@ extension Store {
     }
 }
 
+/// What an unsubscribe link did.
+public enum UnsubscribeOutcome: Sendable, Equatable {
+    /// The subscriber is unsubscribed now.
+    case unsubscribed
+    /// They had unsubscribed already (at this time); nothing changed.
+    case alreadyUnsubscribed(since: Date)
+    /// No subscriber here has this id at the address the link was made
+    /// for (removed, address changed, another database, or a forged link);
+    /// nothing changed.
+    case notSubscribedHere
+}
+
 extension Store {
+    /// The subscriber with this row id, if any.
+    public func subscriber(id: Int64) throws -> Subscriber? {
+        try writer.read { db in try SubscriberRow.fetchOne(db, key: id)?.subscriber() }
+    }
+
+    /// Unsubscribes the subscriber with row id `id`, but only when `accepts`
+    /// takes the address stored for them now (a link token bound to the
+    /// address it was mailed to), checked in the same transaction as the change.
+    public func unsubscribe(id: Int64, at time: Date, ifAddress accepts: (EmailAddress) -> Bool) throws -> UnsubscribeOutcome {
+        try writer.write { db in
+            guard let subscriber = try SubscriberRow.fetchOne(db, key: id)?.subscriber(), accepts(subscriber.email) else {
+                return .notSubscribedHere
+            }
+            if let since = subscriber.unsubscribedAt { return .alreadyUnsubscribed(since: since) }
+            try Self.recordUnsubscribe(db, id: id, at: time)
+            return .unsubscribed
+        }
+    }
+
     /// Records an unsubscribe (from the one-click link or a mailto request):
     /// no digest goes to them afterwards. Returns false when there is no such
     /// subscriber or they had unsubscribed already (the first time is kept).
     @discardableResult
     public func unsubscribe(id: Int64, at time: Date) throws -> Bool {
-        try writer.write { db in
-            try db.execute(
-                sql: "UPDATE subscriber SET unsubscribed_at = ?, updated_at = ? WHERE id = ? AND unsubscribed_at IS NULL",
-                arguments: [time.timeIntervalSince1970, time.timeIntervalSince1970, id]
-            )
-            guard db.changesCount > 0 else { return false }
-            // Queued digests are cancelled now (rows being sent, at their next claim).
-            try db.execute(sql: """
-                UPDATE outbox SET state = 'cancelled', finished_at = ?, last_reply = 'not sent: the subscriber unsubscribed before it went out'
-                WHERE subscriber_id = ? AND state IN ('queued', 'deferred')
-                """, arguments: [time.timeIntervalSince1970, id])
-            return true
-        }
+        try writer.write { db in try Self.recordUnsubscribe(db, id: id, at: time) }
+    }
+
+    /// Sets unsubscribed_at (the first time is kept) and cancels queued digests; false when nothing changed.
+    @discardableResult
+    private static func recordUnsubscribe(_ db: Database, id: Int64, at time: Date) throws -> Bool {
+        try db.execute(
+            sql: "UPDATE subscriber SET unsubscribed_at = ?, updated_at = ? WHERE id = ? AND unsubscribed_at IS NULL",
+            arguments: [time.timeIntervalSince1970, time.timeIntervalSince1970, id]
+        )
+        guard db.changesCount > 0 else { return false }
+        // Queued digests are cancelled now (rows being sent, at their next claim).
+        try db.execute(sql: """
+            UPDATE outbox SET state = 'cancelled', finished_at = ?, last_reply = 'not sent: the subscriber unsubscribed before it went out'
+            WHERE subscriber_id = ? AND state IN ('queued', 'deferred')
+            """, arguments: [time.timeIntervalSince1970, id])
+        return true
     }
 }
 

@@ -25,6 +25,7 @@ public final class Store: Sendable {
             if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
                 throw StoreError(path: path, message: "the folder \(directory) does not exist", hint: "Create it (systemd's StateDirectory= does this) or change database in the config")
             }
+            try Self.createPrivately(path)
             writer = try DatabasePool(path: path, configuration: configuration)
             // Only write when a migration is due: read-only commands then never
             // wait for the write lock another process (the daemon) holds.
@@ -40,6 +41,23 @@ public final class Store: Sendable {
             throw StoreError(path: path, message: "cannot open: \(error.message ?? "\(error)")", hint: "Check that the file is a Paperboy database and that this user may read and write it and its folder")
         } catch {
             throw StoreError(path: path, message: "cannot open: \(error)", hint: "Check the path and its permissions")
+        }
+    }
+
+    /// Mode of a database file the store creates: owner read-write, group
+    /// read (backups), nobody else: it holds every subscriber's address.
+    /// SQLite gives its -wal and -shm files the same mode.
+    public static let newFileMode: mode_t = 0o640
+
+    /// Creates an empty database file with `newFileMode` (less the umask)
+    /// when there is none; an existing file keeps the mode its owner gave it.
+    private static func createPrivately(_ path: String) throws(StoreError) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, newFileMode)
+        if descriptor >= 0 {
+            close(descriptor)
+        } else if errno != EEXIST {
+            throw StoreError(path: path, message: "cannot create the database: \(String(cString: strerror(errno)))",
+                             hint: "Check that this user may write to the folder, or change database in the config")
         }
     }
 

@@ -142,6 +142,16 @@ enum StoreMigrations {
                     BEGIN UPDATE change_counter SET value = value + 1 WHERE name = 'paper'; END;
                 """)
         }
+        // v7: each source's last fetch attempt and consecutive failures, so a
+        // restart keeps the fetch back-off. An attempt counts as a failure
+        // from the moment it starts until it succeeds: a crash mid-fetch
+        // counts too.
+        migrator.registerMigration("v7") { db in
+            try db.alter(table: "source_state") { t in
+                t.add(column: "last_attempt_at", .double)  // when the last fetch started
+                t.add(column: "consecutive_failures", .integer).notNull().defaults(to: 0)
+            }
+        }
         // v8: the outbox's row count per state, kept by triggers, so /healthz
         // and /metrics read six numbers instead of counting millions of rows;
         // and an index on when rows finished, for pruning by age.

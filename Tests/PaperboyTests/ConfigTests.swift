@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("database: x.db\nsources: [{name: a, type: json, url: 'file:///x'}]\nsmtp_host: mail", "smtp_host", "unknown key at the top level; allowed keys: database, fetch, sources, digest, from, base_url, unsubscribe_mailto, secret_file, templates, dkim, smtp"),
+        ("database: x.db\nsources: [{name: a, type: json, url: 'file:///x'}]\nsmtp_host: mail", "smtp_host", "unknown key at the top level; allowed keys: database, fetch, sources, digest, from, base_url, unsubscribe_mailto, secret_file, previous_secret_files, templates, dkim, smtp"),
         ("database: x.db\nsources: [{name: a, type: json, url: 'file:///x', every: 1h}]", "sources[0].every", "unknown key in sources[0]; allowed keys: name, type, url, interval"),
         ("database: x.db\nfetch: {timeout: 5s, retries: 3}\nsources: [{name: a, type: json, url: 'file:///x'}]", "fetch.retries", "allowed keys: connect_timeout, timeout, max_response_bytes"),
         ("sources: [{name: a, type: json, url: 'file:///x'}]", "database", "missing"),
@@ -91,10 +91,10 @@ import Testing
         #expect(config.database == "/var/lib/paperboy/paperboy.sqlite")
         #expect(config.sources.map(\.type) == [.huggingface, .arxiv])
         #expect(config.fetch == FetchSettings())
-        #expect(config.daemon == DaemonSettings(), "the example shows the defaults of http.listen and shutdown_timeout")
+        #expect(config.daemon == DaemonSettings(), "the example shows the defaults of http.listen, http.admin_listen and shutdown_timeout")
         // Every key is in the example, set or commented out, with its explanation.
         for key in ["database:", "fetch:", "digest:", "sources:", "from:", "base_url:", "unsubscribe_mailto:", "secret_file:",
-                    "templates:", "dkim:", "smtp:", "http:", "listen:", "shutdown_timeout:", "password_file:", "max_per_second:"] {
+                    "templates:", "dkim:", "smtp:", "http:", "listen:", "admin_listen:", "previous_secret_files:", "shutdown_timeout:", "password_file:", "max_per_second:"] {
             #expect(text.contains(key), "deploy/paperboy.yaml does not mention \(key)")
         }
     }

@@ -4,8 +4,8 @@ import PaperboyDaemon
 import PaperboyStore
 import Testing
 
-/// The daemon's HTTP endpoint on 127.0.0.1: one-click unsubscribe (RFC 8058),
-/// the confirm page, refused tokens, /healthz and /metrics.
+/// The daemon's HTTP endpoints on 127.0.0.1: one-click unsubscribe (RFC 8058),
+/// the confirm page, refused tokens (public); /healthz and /metrics (admin).
 @Suite(.serialized) struct DaemonEndpointTests {
     static let oneClick = "List-Unsubscribe=One-Click"
 
@@ -83,7 +83,7 @@ import Testing
         for _ in 0..<3 {
             let page = try await endpoint.request("GET", "/unsubscribe?t=\(token)")
             #expect(page.status == 200)
-            #expect(page.body.contains("<form method=\"post\" action=\"/unsubscribe?t=\(token)\">"))
+            #expect(page.body.contains("<form method=\"post\" action=\"https://lab.example.org/unsubscribe?t=\(token)\">"))
             #expect(page.body.contains("name=\"List-Unsubscribe\" value=\"One-Click\""))
         }
         #expect(try harness.store.subscriber(ada.email)?.unsubscribedAt == nil, "a GET unsubscribed")
@@ -105,7 +105,7 @@ import Testing
         let token = harness.token(ada)
         var altered = Array(token)
         altered[altered.count - 3] = altered[altered.count - 3] == "A" ? "B" : "A"
-        let forged = LinkToken(secret: Array("another-secret-of-32-characters!".utf8)).make(subscriberID: ada.id, purpose: .unsubscribe)
+        let forged = LinkToken(secret: Array("another-secret-of-32-characters!".utf8)).make(subscriberID: ada.id, email: ada.email, purpose: .unsubscribe)
         var swapped = Array(token)
         swapped[10] = swapped[10] == "A" ? "Q" : "A" // inside the id bytes
         let bad = [String(altered), forged, String(swapped), "", "not-a-token", String(repeating: "A", count: 500), "%00%0d%0a"]
@@ -130,12 +130,12 @@ import Testing
     @Test func healthzIsOkAfterATickAndUnavailableWhenTheSchedulerStalls() async throws {
         let harness = try DaemonHarness(start: instant("2026-11-30T07:00Z"))
         let endpoint = try await RunningEndpoint(harness)
-        let before = try await endpoint.request("GET", "/healthz")
+        let before = try await endpoint.adminRequest("GET", "/healthz")
         #expect(before.status == 503)
         #expect(before.body.contains("scheduler: has not ticked yet"))
 
         try harness.daemon.services().scheduler.tick(at: harness.clock.now())
-        let healthy = try await endpoint.request("GET", "/healthz")
+        let healthy = try await endpoint.adminRequest("GET", "/healthz")
         #expect(healthy.status == 200)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(healthy.body.utf8)) as? [String: Any])
         #expect(json["status"] as? String == "ok")
@@ -143,14 +143,14 @@ import Testing
         #expect(json["outbox"] is [String: Any])
 
         harness.clock.advance(to: instant("2026-11-30T07:04Z"))
-        let stalled = try await endpoint.request("GET", "/healthz")
+        let stalled = try await endpoint.adminRequest("GET", "/healthz")
         #expect(stalled.status == 503)
         let detail = try #require(try JSONSerialization.jsonObject(with: Data(stalled.body.utf8)) as? [String: Any])
         #expect(detail["status"] as? String == "unhealthy")
         #expect((detail["problems"] as? [String])?.first?.hasPrefix("scheduler: no tick for 240 s") == true)
         // A long tick under way (planning many digests) is not a stuck scheduler.
         harness.daemon.status.update { $0.tickStartedAt = instant("2026-11-30T07:02Z") }
-        #expect(try await endpoint.request("GET", "/healthz").status == 200)
+        #expect(try await endpoint.adminRequest("GET", "/healthz").status == 200)
         try await endpoint.stop()
     }
 
@@ -168,7 +168,7 @@ import Testing
         #expect(try services.sender.deliver().sent == 1)
 
         let endpoint = try await RunningEndpoint(harness)
-        let metrics = try await endpoint.request("GET", "/metrics")
+        let metrics = try await endpoint.adminRequest("GET", "/metrics")
         try await endpoint.stop()
         #expect(metrics.status == 200)
         let file = try TestPaths.temporaryDirectory().appendingPathComponent("metrics.txt")

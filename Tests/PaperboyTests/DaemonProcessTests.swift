@@ -23,6 +23,8 @@ import Testing
             var env = ProcessInfo.processInfo.environment
             env.removeValue(forKey: "PAPERBOY_CONFIG")
             env.removeValue(forKey: "JOURNAL_STREAM")
+            // The daemon's clock starts at the tests' fixed moment unless the test names another.
+            env[ProcessClock.variable] = TestTime.nowText
             for (key, value) in environment { env[key] = value }
             process.environment = env
             process.standardOutput = FileHandle.nullDevice
@@ -40,16 +42,16 @@ import Testing
 
         /// The exit status, or nil if it still runs after `seconds`.
         func waitForExit(seconds: Double) -> Int32? {
-            let deadline = Date().addingTimeInterval(seconds)
-            while process.isRunning && Date() < deadline { usleep(20_000) }
+            let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+            while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
             return process.isRunning ? nil : process.terminationStatus
         }
     }
 
     /// Polls `condition` every 50 ms for up to `seconds`.
     func waitFor(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while ContinuousClock.now < deadline {
             if try condition() { return true }
             usleep(50_000)
         }
@@ -65,21 +67,21 @@ import Testing
         let sink = try SMTPSink()
         let feed = FixtureServer.shared.url("/fixtures/hf-daily-papers.json")
         let httpPort = try LoopbackPort.free()
+        let adminPort = try LoopbackPort.free()
         let yaml = """
             database: paperboy.sqlite
             sources: [{name: hf, type: huggingface, url: "\(feed)", interval: 1h}]
             from: "Paperboy <digest@lab.example.org>"
             base_url: https://lab.example.org
-            http: {listen: "127.0.0.1:\(httpPort)"}
+            http: {listen: "127.0.0.1:\(httpPort)", admin_listen: "127.0.0.1:\(adminPort)"}
             smtp: {url: "\(sink.url)", tls: none}
             shutdown_timeout: 10s
             """
         let (config, directory) = try writeConfig(yaml)
-        // Due at the start of a minute 30 to 90 seconds from now, in UTC.
-        let now = Date().timeIntervalSince1970
-        let due = Date(timeIntervalSince1970: ((now + 30) / 60).rounded(.up) * 60)
-        let hhmm = String(format: "%02d:%02d", Int(due.timeIntervalSince1970) / 3600 % 24, Int(due.timeIntervalSince1970) / 60 % 60)
-        let add = try runPaperboy(["subscriber", "add", "ada@example.org", "--schedule", "daily \(hhmm) UTC", "--config", config])
+        // Subscribed the day before (TestTime.now); the daemon's clock starts
+        // 15 seconds before the subscriber's 09:00 (PAPERBOY_NOW), so the digest
+        // is due a few seconds after the daemon started, whatever the real time.
+        let add = try runPaperboy(["subscriber", "add", "ada@example.org", "--schedule", "daily 09:00 UTC", "--config", config])
         #expect(add.status == 0, "\(add.stderr)")
 
         let notifyLog = directory.appendingPathComponent("notify.log").path
@@ -89,17 +91,21 @@ import Testing
             "PAPERBOY_SECRET": DaemonHarness.secret,
             "NOTIFY_SOCKET": directory.appendingPathComponent("notify").path,
             "WATCHDOG_USEC": "2000000",
+            ProcessClock.variable: "2026-11-30T08:59:45Z",
         ])
         func notified() -> String { (try? String(contentsOfFile: notifyLog, encoding: .utf8)) ?? "" }
         #expect(waitFor(30) { notified().contains("READY=1") }, "no READY=1; stderr: \(daemon.stderr)")
         #expect(messageCount(sink) == 0, "nothing is sent before the subscriber's time")
-        let health = try await httpRequest("GET", "http://127.0.0.1:\(httpPort)/healthz")
+        let health = try await httpRequest("GET", "http://127.0.0.1:\(adminPort)/healthz")
         #expect(health.status == 200, "\(health.body)")
+        #expect(try await httpRequest("GET", "http://127.0.0.1:\(httpPort)/healthz").status == 404, "/healthz is on the admin port only")
+        #expect(try await httpRequest("GET", "http://127.0.0.1:\(adminPort)/unsubscribe?t=x").status == 404, "unsubscribe is on the public port only")
 
         // The digest arrives at its time with nothing else run.
-        #expect(waitFor(due.timeIntervalSinceNow + 30) { messageCount(sink) == 1 }, "no digest; stderr: \(daemon.stderr)")
-        #expect(Date() >= due)
+        #expect(waitFor(40) { messageCount(sink) == 1 }, "no digest; stderr: \(daemon.stderr)")
         let dump = sink.dump(expecting: 1)
+        // Planned on the daemon's clock at the subscriber's minute, not before.
+        #expect(dump.contains("Date: Mon, 30 Nov 2026 09:00:"), "\(dump.prefix(600))")
         #expect(dump.contains("To: ada@example.org"))
         #expect(dump.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"))
         #expect(daemon.stderr.contains("info paperboy.scheduler: digests planned digests.empty=0 digests.planned=1"))
@@ -113,7 +119,7 @@ import Testing
         #expect(waitFor(10) { daemon.stderr.contains("reload refused") }, "stderr: \(daemon.stderr)")
         #expect(daemon.stderr.contains("did you mean sources?"))
         #expect(daemon.process.isRunning)
-        #expect(try await httpRequest("GET", "http://127.0.0.1:\(httpPort)/healthz").status == 200)
+        #expect(try await httpRequest("GET", "http://127.0.0.1:\(adminPort)/healthz").status == 200)
         // SIGHUP with a good one: taken.
         try yaml.replacingOccurrences(of: "interval: 1h", with: "interval: 2h").write(toFile: config, atomically: true, encoding: .utf8)
         daemon.signal(SIGHUP)
@@ -137,12 +143,12 @@ import Testing
             sources: [{name: demo, type: json, url: "file:///dev/null", interval: 1h}]
             from: "Paperboy <digest@lab.example.org>"
             base_url: https://lab.example.org
-            http: {listen: "127.0.0.1:\(try LoopbackPort.free())"}
+            http: {listen: "127.0.0.1:\(try LoopbackPort.free())", admin_listen: "127.0.0.1:\(try LoopbackPort.free())"}
             smtp: {url: "\(sink.url)", tls: none, connections: 2}
             """
         let (config, directory) = try writeConfig(yaml)
         let store = try Store(path: directory.appendingPathComponent("paperboy.sqlite").path)
-        try store.ingest(try DemoCorpus.papers(at: Date().addingTimeInterval(-3600)), source: SourceState(name: "demo"), at: Date())
+        try store.ingest(try DemoCorpus.papers(at: TestTime.now.addingTimeInterval(-3600)), source: SourceState(name: "demo"), at: TestTime.now)
         let count = 16
         var entries: [SubscriberPreferences] = []
         for k in 0..<count {
@@ -150,7 +156,7 @@ import Testing
                                                  schedule: try Schedule.parse("daily 00:00 UTC")))
         }
         // Subscribed two days ago: today's digest is due at once.
-        try store.importSubscribers(entries, prune: false, resubscribe: false, at: Date().addingTimeInterval(-2 * 86400))
+        try store.importSubscribers(entries, prune: false, resubscribe: false, at: TestTime.now.addingTimeInterval(-2 * 86400))
 
         let daemon = try DaemonProcess(config: config, environment: ["PAPERBOY_SECRET": DaemonHarness.secret])
         #expect(waitFor(30) { messageCount(sink) >= 2 }, "stderr: \(daemon.stderr)")
@@ -165,7 +171,9 @@ import Testing
         #expect((counts[.deferred] ?? 0) + (counts[.queued] ?? 0) == count - delivered, "the rest is handed back")
 
         // The next run sends the rest, and nothing twice.
-        let rest = try runPaperboy(["send-digest", "--config", config], environment: ["PAPERBOY_SECRET": DaemonHarness.secret])
+        // A minute later on the clock: the handed-back rows were due at once.
+        let rest = try runPaperboy(["send-digest", "--config", config],
+                                   environment: ["PAPERBOY_SECRET": DaemonHarness.secret, ProcessClock.variable: "2026-11-29T12:01:00Z"])
         #expect(rest.status == 0, "\(rest.stderr)")
         #expect(rest.stdout.contains("planned 0, sent \(count - delivered), deferred 0, failed 0"), "\(rest.stdout)")
         let dump = sink.dump(expecting: count)
@@ -200,27 +208,34 @@ import Testing
             "PAPERBOY_SECRET": DaemonHarness.secret, "JOURNAL_STREAM": "\(info.st_dev):\(info.st_ino)",
         ], stderrPath: stderrPath)
         #expect(journal.waitForExit(seconds: 20) == 78)
-        #expect(journal.stderr.hasPrefix("<2>critical paperboy: cannot start error="), "\(journal.stderr)")
+        let lines = journal.stderr.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("<2>critical paperboy: cannot start error=") }, "\(journal.stderr)")
+        // PAPERBOY_NOW (set by the harness) is said at start, as a warning.
+        #expect(lines.first?.hasPrefix("<4>warning paperboy: the clock is shifted: PAPERBOY_NOW is set") == true, "\(journal.stderr)")
 
         let badLevel = try runPaperboy(["run", "--config", withSMTP.path, "--log-level", "loud"])
         #expect(badLevel.status == 64)
         #expect(badLevel.stderr.contains("--log-level \"loud\" is not a level"))
     }
 
-    @Test func aTakenHTTPPortStopsTheDaemonWithAClearError() throws {
+    @Test(arguments: ["listen", "admin_listen"])
+    func aTakenHTTPPortStopsTheDaemonWithAClearError(key: String) throws {
         // Something already listens on the port (smtp-sink will do).
         let sink = try SMTPSink()
+        let free = try LoopbackPort.free()
+        let (publicPort, adminPort) = key == "listen" ? (sink.port, free) : (free, sink.port)
         let (config, _) = try writeConfig("""
             database: paperboy.sqlite
             sources: [{name: demo, type: json, url: "file:///dev/null"}]
             from: "Paperboy <digest@lab.example.org>"
             base_url: https://lab.example.org
-            http: {listen: "127.0.0.1:\(sink.port)"}
+            http: {listen: "127.0.0.1:\(publicPort)", admin_listen: "127.0.0.1:\(adminPort)"}
             smtp: {url: "\(sink.url)", tls: none}
             """)
         let daemon = try DaemonProcess(config: config, environment: ["PAPERBOY_SECRET": DaemonHarness.secret])
         let status = daemon.waitForExit(seconds: 20)
         #expect(status == 69, "stderr: \(daemon.stderr)")
-        #expect(daemon.stderr.contains("http.listen 127.0.0.1:\(sink.port): cannot listen"), "\(daemon.stderr)")
+        #expect(daemon.stderr.contains("http.\(key) 127.0.0.1:\(sink.port): cannot listen"), "\(daemon.stderr)")
+        #expect(daemon.stderr.contains("change http.\(key) in "), "\(daemon.stderr)")
     }
 }

@@ -38,11 +38,11 @@ import Testing
 
     @Test func journalLinesCarryTheSyslogPriorityAndStayOnOneLine() {
         let line = JournalLogHandler.line(level: .warning, label: "paperboy.sender", message: "digest deferred\nsecond line",
-                                          metadata: ["subscriber.id": "7", "smtp.reply": "451 4.3.0 try later"], journal: true, time: Date())
+                                          metadata: ["subscriber.id": "7", "smtp.reply": "451 4.3.0 try later"], journal: true, time: TestTime.now)
         #expect(line == "<4>warning paperboy.sender: digest deferred\\nsecond line smtp.reply=\"451 4.3.0 try later\" subscriber.id=7\n")
-        #expect(JournalLogHandler.line(level: .error, label: "x", message: "m", metadata: [:], journal: true, time: Date()).hasPrefix("<3>"))
-        #expect(JournalLogHandler.line(level: .info, label: "x", message: "m", metadata: [:], journal: true, time: Date()).hasPrefix("<6>"))
-        #expect(JournalLogHandler.line(level: .debug, label: "x", message: "m", metadata: [:], journal: true, time: Date()).hasPrefix("<7>"))
+        #expect(JournalLogHandler.line(level: .error, label: "x", message: "m", metadata: [:], journal: true, time: TestTime.now).hasPrefix("<3>"))
+        #expect(JournalLogHandler.line(level: .info, label: "x", message: "m", metadata: [:], journal: true, time: TestTime.now).hasPrefix("<6>"))
+        #expect(JournalLogHandler.line(level: .debug, label: "x", message: "m", metadata: [:], journal: true, time: TestTime.now).hasPrefix("<7>"))
         let plain = JournalLogHandler.line(level: .info, label: "x", message: "m", metadata: [:], journal: false, time: instant("2026-11-30T07:00Z"))
         #expect(plain == "2026-11-30T07:00:00Z info x: m\n")
         // JOURNAL_STREAM must name our stderr: a stale value from a parent is ignored.

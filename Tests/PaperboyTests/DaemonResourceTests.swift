@@ -18,10 +18,10 @@ import Testing
         let harness = try DaemonHarness(start: instant("2026-11-30T07:00Z"))
         let endpoint = try await RunningEndpoint(harness)
         // Warm up: the event loops and the status lane exist before the baseline.
-        #expect(try await endpoint.request("GET", "/healthz").status != 0)
+        #expect(try await endpoint.adminRequest("GET", "/healthz").status != 0)
         let baseline = ProcessResources.threads
 
-        let clients = LoopbackClients(port: endpoint.port, request: Self.healthz)
+        let clients = LoopbackClients(port: endpoint.adminPort, request: Self.healthz)
         try clients.open(2000)
         var peak = baseline
         var statusThreads = 0
@@ -43,7 +43,7 @@ import Testing
         #expect(statusThreads <= BlockingWork.Lane.status.maxThreads)
         #expect(peak - baseline <= 48, "the process went from \(baseline) to \(peak) threads during the burst")
         // Still answering afterwards.
-        #expect(try await endpoint.request("GET", "/healthz").body.contains("\"outbox\""))
+        #expect(try await endpoint.adminRequest("GET", "/healthz").body.contains("\"outbox\""))
         try await endpoint.stop()
     }
 
@@ -78,9 +78,11 @@ import Testing
         #expect(clients.responses.allSatisfy { $0.isEmpty }, "an idle connection got an answer to a request it never sent")
         // Never more than max_connections accepted at once; the rest waited in the queue.
         #expect(accepted <= 1000, "the server held \(accepted) connections")
-        let health = try await endpoint.request("GET", "/healthz")
+        let health = try await endpoint.adminRequest("GET", "/healthz")
         #expect(health.status == 200 || health.status == 503)
         #expect(health.body.contains("\"outbox\""))
+        // The public listener the idle connections held answers again too.
+        #expect(try await endpoint.request("GET", "/unsubscribe?t=x").status == 400)
         try await endpoint.stop()
     }
 
@@ -103,7 +105,7 @@ import Testing
         }
         #expect(slow.count(.closed) == 1, "the server kept a connection that trickled \(sent) bytes of headers")
         #expect(sent < head.count, "every byte went out before the server closed the connection")
-        #expect(try await endpoint.request("GET", "/healthz").body.contains("\"outbox\""))
+        #expect(try await endpoint.adminRequest("GET", "/healthz").body.contains("\"outbox\""))
         try await endpoint.stop()
     }
 

@@ -40,8 +40,9 @@ struct DaemonHarness {
     let environment = ["PAPERBOY_SECRET": DaemonHarness.secret]
 
     /// `extra` is YAML appended to the config (such as `digest:`).
-    init(start: Date, smtpURL: String = "smtp://127.0.0.1:9", extra: String = "", options: Daemon.Options = DaemonHarness.options()) throws {
-        let (path, directory) = try writeConfig(Self.config(smtpURL: smtpURL, extra: extra))
+    init(start: Date, smtpURL: String = "smtp://127.0.0.1:9", extra: String = "", baseURL: String = "https://lab.example.org",
+         sourceURL: String = "file:///dev/null", options: Daemon.Options = DaemonHarness.options()) throws {
+        let (path, directory) = try writeConfig(Self.config(smtpURL: smtpURL, extra: extra, baseURL: baseURL, sourceURL: sourceURL))
         self.directory = directory
         configPath = path
         clock = ManualDaemonClock(start)
@@ -52,16 +53,17 @@ struct DaemonHarness {
         var options = Daemon.Options()
         options.handleSignals = false
         options.httpPort = 0
+        options.adminPort = 0
         options.schedulerMaxSleep = maxSleep
         return options
     }
 
-    static func config(smtpURL: String, extra: String = "") -> String {
+    static func config(smtpURL: String, extra: String = "", baseURL: String = "https://lab.example.org", sourceURL: String = "file:///dev/null") -> String {
         """
         database: paperboy.sqlite
-        sources: [{name: demo, type: json, url: "file:///dev/null"}]
+        sources: [{name: demo, type: json, url: "\(sourceURL)"}]
         from: "Paperboy <digest@lab.example.org>"
-        base_url: https://lab.example.org
+        base_url: \(baseURL)
         smtp: {url: "\(smtpURL)", tls: none, connections: 2, retry: {initial: 60s, max: 120s}}
         \(extra)
         """
@@ -82,28 +84,40 @@ struct DaemonHarness {
 
     /// The one-click token of a subscriber, as the digest's links carry it.
     func token(_ subscriber: Subscriber) -> String {
-        LinkToken(secret: Array(Self.secret.utf8)).make(subscriberID: subscriber.id, purpose: .unsubscribe)
+        LinkToken(secret: Array(Self.secret.utf8)).make(subscriberID: subscriber.id, email: subscriber.email, purpose: .unsubscribe)
     }
 }
 
-/// The HTTP endpoint of a daemon, served alone in a ServiceGroup on 127.0.0.1 (any free port).
+/// The HTTP endpoints of a daemon (the public and the admin one), served
+/// alone in a ServiceGroup on 127.0.0.1 (any free ports).
 final class RunningEndpoint {
+    /// The public endpoint (unsubscribe pages).
     let port: Int
+    /// The admin endpoint (/healthz, /metrics).
+    let adminPort: Int
     private let group: ServiceGroup
     private let task: Task<Void, Error>
 
-    init(_ harness: DaemonHarness) async throws {
-        let bound = Mutex<Int?>(nil)
-        let app = harness.daemon.services().endpoint.application(host: "127.0.0.1", port: 0) { port in bound.withLock { $0 = port } }
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [app], logger: harness.log.logger("test.group")))
+    /// `alongside`: more of the daemon's services to run in the same group (such as its fetcher).
+    init(_ harness: DaemonHarness, alongside: [any Service] = []) async throws {
+        let bound = Mutex<(public: Int?, admin: Int?)>((nil, nil))
+        let endpoint = harness.daemon.services().endpoint
+        let app = endpoint.publicApplication(host: "127.0.0.1", port: 0) { port in bound.withLock { $0.public = port } }
+        let admin = endpoint.adminApplication(host: "127.0.0.1", port: 0) { port in bound.withLock { $0.admin = port } }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [app, admin] + alongside, logger: harness.log.logger("test.group")))
         self.group = group
         task = Task { try await group.run() }
-        for _ in 0..<500 {
-            if bound.withLock({ $0 }) != nil { break }
+        let clock = ContinuousClock()
+        // Generous: the whole suite runs in parallel on few cores.
+        let deadline = clock.now.advanced(by: .seconds(60))
+        while bound.withLock({ $0.public == nil || $0.admin == nil }) && clock.now < deadline {
             try await Task.sleep(for: .milliseconds(10))
         }
-        guard let port = bound.withLock({ $0 }) else { throw ServerStartError(message: "the HTTP endpoint did not start") }
+        guard let port = bound.withLock({ $0.public }), let adminPort = bound.withLock({ $0.admin }) else {
+            throw ServerStartError(message: "the HTTP endpoints did not start")
+        }
         self.port = port
+        self.adminPort = adminPort
     }
 
     func stop() async throws {
@@ -111,14 +125,30 @@ final class RunningEndpoint {
         try await task.value
     }
 
-    /// Sends a request and returns the status and body.
+    /// Sends a request to the public endpoint and returns the status and body.
     func request(_ method: String, _ path: String, body: String? = nil) async throws -> (status: Int, body: String) {
         try await httpRequest(method, "http://127.0.0.1:\(port)\(path)", body: body)
+    }
+
+    /// The same, with the response headers.
+    func requestWithHeaders(_ method: String, _ path: String, body: String? = nil) async throws -> (status: Int, body: String, headers: [String: String]) {
+        try await httpExchange(method, "http://127.0.0.1:\(port)\(path)", body: body)
+    }
+
+    /// Sends a request to the admin endpoint.
+    func adminRequest(_ method: String, _ path: String) async throws -> (status: Int, body: String) {
+        try await httpRequest(method, "http://127.0.0.1:\(adminPort)\(path)")
     }
 }
 
 /// A plain HTTP request through URLSession (no cookies, no cache).
 func httpRequest(_ method: String, _ url: String, body: String? = nil) async throws -> (status: Int, body: String) {
+    let exchange = try await httpExchange(method, url, body: body)
+    return (exchange.status, exchange.body)
+}
+
+/// A plain HTTP request, with the response headers (names lower-cased).
+func httpExchange(_ method: String, _ url: String, body: String? = nil) async throws -> (status: Int, body: String, headers: [String: String]) {
     var request = URLRequest(url: URL(string: url)!)
     request.httpMethod = method
     if let body {
@@ -127,5 +157,9 @@ func httpRequest(_ method: String, _ url: String, body: String? = nil) async thr
     }
     let session = URLSession(configuration: .ephemeral)
     let (data, response) = try await session.data(for: request)
-    return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    var headers: [String: String] = [:]
+    for (name, value) in (response as? HTTPURLResponse)?.allHeaderFields ?? [:] {
+        headers["\(name)".lowercased()] = "\(value)"
+    }
+    return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self), headers)
 }

@@ -146,7 +146,7 @@ private func context(_ name: String = "test") -> FeedContext { FeedContext(sourc
         #expect(listing[1].title == "ScaLearn: Simple and Highly Parameter-Efficient Task Transfer by Learning to Scale")
         // Ids are stable: the same title always gives the same id.
         #expect(listing[1].id == StableID.forTitle("ScaLearn: Simple and Highly Parameter-Efficient Task Transfer by Learning to Scale"))
-        #expect(try DemoCorpus.papers(at: Date()).map(\.id) == papers.map(\.id))
+        #expect(try DemoCorpus.papers(at: TestTime.now).map(\.id) == papers.map(\.id))
         // The feed samples bring authors, categories and upvotes.
         let samples = Array(papers.dropFirst(61))
         #expect(samples.map(\.id) == ["2410.18533", "2602.23229", "2312.02896", "2108.05102", "2508.13426", "2508.13428",

@@ -176,7 +176,10 @@ import Testing
         #expect(reports[0].line.contains("127.0.0.1"), "the error names the URL: \(reports[0].line)")
         #expect(reports[1].line == "good: fetched 2, new 2, updated 0, unchanged 0")
         #expect(try store.paperCount() == 2)
-        #expect(try store.sourceState(name) == nil)
+        // Only the attempt is recorded (a failure in a row, for the back-off): no validators, no fetch time.
+        let state = try #require(try store.sourceState(name))
+        #expect(state == SourceState(name: name, lastAttemptAt: state.lastAttemptAt, consecutiveFailures: 1))
+        #expect(state.lastAttemptAt != nil)
         #expect(try store.papers().allSatisfy { $0.sources == ["good"] })
     }
 
@@ -190,7 +193,8 @@ import Testing
         #expect(reports[0].line.contains("odd: error: \(url)"))
         #expect(reports[0].line.contains("Only http, https and file URLs are fetched"))
         #expect(reports[1].succeeded)
-        #expect(try store.sourceState("odd") == nil)
+        #expect(try store.sourceState("odd")?.consecutiveFailures == 1)
+        #expect(try store.sourceState("odd")?.lastFetchedAt == nil)
     }
 
     @Test func aFailedFetchKeepsEarlierPapersAndValidators() throws {
@@ -200,7 +204,12 @@ import Testing
         let before = try store.sourceState("feed")
         let broken = source("feed", .huggingface, "/malformed.json")
         #expect(!ingestor(store, at: 1_790_100_000).ingest(broken).succeeded)
-        #expect(try store.sourceState("feed") == before)
+        // Papers and validators stay; the failed attempt is counted for the back-off.
+        var expected = try #require(before)
+        #expect(expected.consecutiveFailures == 0)
+        expected.lastAttemptAt = Date(timeIntervalSince1970: 1_790_100_000)
+        expected.consecutiveFailures = 1
+        #expect(try store.sourceState("feed") == expected)
         #expect(try store.paperCount() == 2)
     }
 }

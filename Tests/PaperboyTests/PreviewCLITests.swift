@@ -39,7 +39,7 @@ import Testing
         dkim: {domain: lab.example.org, selector: pb1, key_file: \(keyFile.path)}
         \(templates.map { "templates: \($0)" } ?? "")
         """)
-        try s.store().ingest(try DemoCorpus.papers(at: Date().addingTimeInterval(-60)), source: SourceState(name: "demo"), at: Date())
+        try s.store().ingest(try DemoCorpus.papers(at: TestTime.now.addingTimeInterval(-60)), source: SourceState(name: "demo"), at: TestTime.now)
         try s.run(["subscriber", "add", "ada@example.org", "--name", "Ada", "--query", "continual"]).expectSuccess()
         return s
     }

@@ -123,19 +123,51 @@ import Testing
 
 @Suite struct LinkTokenTests {
     let tokens = LinkToken(secret: Array("a secret of at least sixteen bytes".utf8))
+    let ada = try! EmailAddress(parsing: "ada@example.org")
+    let bob = try! EmailAddress(parsing: "bob@example.org")
+
+    func verify(_ token: String, _ email: EmailAddress, with tokens: LinkToken? = nil) -> Int64? {
+        guard let claim = LinkToken.claim(token), (tokens ?? self.tokens).verify(claim, purpose: .unsubscribe, email: email) else { return nil }
+        return claim.subscriberID
+    }
 
     @Test func roundTripsAndRefusesForgeries() {
-        let token = tokens.make(subscriberID: 42, purpose: .unsubscribe)
-        #expect(tokens.verify(token, purpose: .unsubscribe) == 42)
-        #expect(!token.contains("@") && token.count == 32)
+        let token = tokens.make(subscriberID: 42, email: ada, purpose: .unsubscribe)
+        #expect(verify(token, ada) == 42)
+        #expect(!token.contains("@") && token.count == 34)
         // Another subscriber's token cannot be made by changing the id part.
         var bytes = Array(token.utf8)
         bytes[10] = bytes[10] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
-        #expect(tokens.verify(String(decoding: bytes, as: UTF8.self), purpose: .unsubscribe) == nil)
-        #expect(tokens.verify(tokens.make(subscriberID: 43, purpose: .unsubscribe), purpose: .unsubscribe) == 43)
-        #expect(LinkToken(secret: Array("another secret, sixteen bytes+".utf8)).verify(token, purpose: .unsubscribe) == nil)
-        #expect(tokens.verify("", purpose: .unsubscribe) == nil)
-        #expect(tokens.verify("not base64 !!", purpose: .unsubscribe) == nil)
-        #expect(tokens.verify(String(token.dropLast()), purpose: .unsubscribe) == nil)
+        let altered = String(decoding: bytes, as: UTF8.self)
+        #expect(LinkToken.claim(altered)?.subscriberID != 42)
+        #expect(verify(altered, ada) == nil)
+        #expect(verify(tokens.make(subscriberID: 43, email: ada, purpose: .unsubscribe), ada) == 43)
+        #expect(verify(token, ada, with: LinkToken(secret: Array("another secret, sixteen bytes+".utf8))) == nil)
+        #expect(verify("", ada) == nil)
+        #expect(verify("not base64 !!", ada) == nil)
+        #expect(verify(String(token.dropLast()), ada) == nil)
+        #expect(verify(token + "A", ada) == nil)
+    }
+
+    @Test func aTokenIsBoundToTheAddressItWasMadeFor() throws {
+        let token = tokens.make(subscriberID: 42, email: ada, purpose: .unsubscribe)
+        // The same row id at another address (ids given out anew, or the address changed).
+        #expect(verify(token, bob) == nil)
+        // The domain's case is not part of the address; the local part's is (the store keeps it as given).
+        #expect(verify(token, try EmailAddress(parsing: "ada@EXAMPLE.org")) == 42)
+        #expect(verify(token, try EmailAddress(parsing: "Ada@example.org")) == nil)
+    }
+
+    @Test func tokensOfPreviousSecretsAreAcceptedAndNewOnesUseTheCurrentSecret() {
+        let old = Array("the secret before the rotation!!".utf8)
+        let new = Array("the secret after the rotation!!!".utf8)
+        let before = LinkToken(secret: old).make(subscriberID: 7, email: ada, purpose: .unsubscribe)
+        let rotated = LinkToken(secret: new, previousSecrets: [old])
+        #expect(verify(before, ada, with: rotated) == 7, "a link mailed before the rotation still works")
+        let after = rotated.make(subscriberID: 7, email: ada, purpose: .unsubscribe)
+        #expect(after == LinkToken(secret: new).make(subscriberID: 7, email: ada, purpose: .unsubscribe), "new links use the current secret")
+        #expect(verify(after, ada, with: LinkToken(secret: old)) == nil)
+        #expect(verify(before, ada, with: LinkToken(secret: new)) == nil, "once the previous secret is dropped, its links stop working")
+        #expect(verify(before, bob, with: rotated) == nil)
     }
 }

@@ -6,7 +6,7 @@ import Testing
 
 /// `paperboy send-digest` end to end, against Postfix's smtp-sink on 127.0.0.1.
 @Suite(.serialized) struct SendDigestTests {
-    static let at = "2026-11-30T08:01:00Z"
+    static let at = TestTime.digestAtText
 
     /// A database with the demo papers and `count` subscribers, and a config whose smtp.url is `url`.
     func setup(subscribers count: Int, smtpURL: String) throws -> SubscriberCLITests.Setup {
@@ -16,12 +16,12 @@ import Testing
         smtp: {url: "\(smtpURL)", tls: none, connections: 4, retry: {initial: 1s, max: 2s}}
         """)
         let store = try s.store()
-        try store.ingest(try DemoCorpus.papers(at: FeedDate.parse(Self.at)!.addingTimeInterval(-3600)), source: SourceState(name: "demo"), at: Date())
+        try store.ingest(try DemoCorpus.papers(at: FeedDate.parse(Self.at)!.addingTimeInterval(-3600)), source: SourceState(name: "demo"), at: TestTime.now)
         var entries: [SubscriberPreferences] = []
         for k in 0..<count {
             entries.append(SubscriberPreferences(email: try EmailAddress(parsing: "reader\(k)@example.org"), maxPapers: 3))
         }
-        try store.importSubscribers(entries, prune: false, resubscribe: false, at: Date())
+        try store.importSubscribers(entries, prune: false, resubscribe: false, at: TestTime.now)
         return s
     }
 
@@ -39,6 +39,30 @@ import Testing
         #expect(lines[3].hasPrefix("dry run at 2026-11-30 08:01Z: 3 digests would be sent; nothing was sent or written"))
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
         #expect(files == ["ada@example.org.eml", "alan@example.org.eml", "grace@example.org.eml"])
+    }
+
+    @Test func dryRunOutWritesAFileForEveryLegalAddress() throws {
+        let s = try setup(subscribers: 0, smtpURL: "smtp://127.0.0.1:9")
+        // "/" is legal in a local part; 64 + 1 + 189 = 254 bytes is the longest address.
+        let longest = String(repeating: "l", count: 64) + "@" + (0..<3).map { _ in String(repeating: "d", count: 61) }.joined(separator: ".") + ".org"
+        let addresses = ["a/b@example.org", "a%2Fb@example.org", "x/.y@example.org", "-dash@example.org", longest]
+        #expect(longest.utf8.count == 254)
+        let entries = try addresses.map { SubscriberPreferences(email: try EmailAddress(parsing: $0), maxPapers: 3) }
+        try s.store().importSubscribers(entries, prune: false, resubscribe: false, at: TestTime.now)
+        let out = s.directory.appendingPathComponent("out")
+        let result = try run(s, ["--dry-run", "--out", out.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("5 digests would be sent"), "\(result.stdout)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+        #expect(files.count == 5, "one file each, none in a sub-folder: \(files)")
+        #expect(files.contains("a%2Fb@example.org.eml"))
+        #expect(files.contains("a%252Fb@example.org.eml"), "a literal %2F is not confused with /")
+        #expect(files.contains("x%2F.y@example.org.eml"))
+        #expect(files.allSatisfy { $0.utf8.count <= 255 && $0.hasSuffix(".eml") })
+        for file in files {
+            let message = try String(contentsOf: out.appendingPathComponent(file), encoding: .utf8)
+            #expect(message.contains("\r\nTo: "), "\(file) holds a message")
+        }
     }
 
     @Test func dryRunOpensNoConnectionAndLeavesTheDatabaseUnchanged() throws {

@@ -214,7 +214,7 @@ import Testing
         let s = try Setup()
         try s.run(["subscriber", "add", "left@example.org"]).expectSuccess()
         let store = try s.store()
-        try store.unsubscribe(id: try #require(try s.subscribers().first).id, at: Date())
+        try store.unsubscribe(id: try #require(try s.subscribers().first).id, at: TestTime.now)
         let refused = try s.run(["subscriber", "remove", "left@example.org"])
         #expect(refused.status == 65)
         #expect(refused.stderr.contains("--forget"))
@@ -250,7 +250,7 @@ import Testing
         try s.run(["subscriber", "add", "left@example.org"]).expectSuccess()
         let store = try s.store()
         let left = try #require(try store.subscriber(try EmailAddress(parsing: "left@example.org")))
-        try store.unsubscribe(id: left.id, at: Date())
+        try store.unsubscribe(id: left.id, at: TestTime.now)
 
         let file = try s.write("list.yaml", """
         subscribers:
@@ -303,8 +303,8 @@ func chmod(_ path: String, _ mode: Int) {
         let corpus = s.directory.appendingPathComponent("feeds.json")
         try Data(DemoCorpus.feedBytes).write(to: corpus)
         let store = try s.store()
-        let papers = try DemoCorpus.papers(at: Date())
-        try store.ingest(papers, source: SourceState(name: "demo"), at: Date())
+        let papers = try DemoCorpus.papers(at: TestTime.now)
+        try store.ingest(papers, source: SourceState(name: "demo"), at: TestTime.now)
         return s
     }
 

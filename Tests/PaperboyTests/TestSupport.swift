@@ -1,5 +1,6 @@
 import Curl
 import Foundation
+import PaperboyDaemon
 import Testing
 
 /// Paths inside the test tree, found from this file's location.
@@ -32,7 +33,7 @@ enum TestPaths {
     static let temporaryRoot: URL = {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-tests")
         let manager = FileManager.default
-        let cutoff = Date().addingTimeInterval(-3600)
+        let cutoff = WallClock.housekeepingCutoff()
         for entry in (try? manager.contentsOfDirectory(at: root, includingPropertiesForKeys: [.contentModificationDateKey])) ?? [] {
             if let modified = try? entry.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate, modified < cutoff {
                 try? manager.removeItem(at: entry)
@@ -124,6 +125,8 @@ struct CommandResult {
 func runPaperboy(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
     var env = ProcessInfo.processInfo.environment
     env.removeValue(forKey: "PAPERBOY_CONFIG")
+    // Every command runs at the tests' fixed moment unless a test says otherwise.
+    env[ProcessClock.variable] = TestTime.nowText
     for (key, value) in environment { env[key] = value }
     return try runTool(TestPaths.paperboyBinary.path, arguments, environment: env)
 }

@@ -1,18 +1,23 @@
-/// What only `paperboy run` uses: where its HTTP endpoint listens and how
+/// What only `paperboy run` uses: where its HTTP endpoints listen and how
 /// long a stop may take.
 ///
 /// ```yaml
 /// http:
-///   listen: 127.0.0.1:8080    # behind a reverse proxy that serves base_url
-///   idle_timeout: 30s         # idle or slow connections are closed after this
-///   max_connections: 1000     # more wait in the kernel's queue until one closes
+///   listen: 127.0.0.1:8080        # the public pages (unsubscribe), behind a reverse proxy that serves base_url
+///   admin_listen: 127.0.0.1:9090  # /healthz and /metrics, for monitoring only
+///   idle_timeout: 30s             # idle or slow connections are closed after this
+///   max_connections: 1000         # per listener; more wait in the kernel's queue until one closes
 /// shutdown_timeout: 30s
 /// ```
 public struct DaemonSettings: Sendable, Equatable {
-    /// Host (IPv4, IPv6 in brackets, or a name) and port of the HTTP endpoint
-    /// (`http.listen`, default 127.0.0.1:8080).
+    /// Host (IPv4, IPv6 in brackets, or a name) and port of the public HTTP
+    /// endpoint (`http.listen`, default 127.0.0.1:8080): unsubscribe only.
     public var listenHost = "127.0.0.1"
     public var listenPort = 8080
+    /// Host and port of the private endpoint (`http.admin_listen`, default
+    /// 127.0.0.1:9090): `/healthz` and `/metrics` only.
+    public var adminListenHost = "127.0.0.1"
+    public var adminListenPort = 9090
     /// How long in-flight SMTP transactions may take to finish after SIGTERM
     /// (`shutdown_timeout`, default 30s).
     public var shutdownTimeout: Double = 30
@@ -27,22 +32,32 @@ public struct DaemonSettings: Sendable, Equatable {
 
     public init() {}
 
-    /// `host:port` as written in the config.
-    public var listen: String {
-        listenHost.contains(":") ? "[\(listenHost)]:\(listenPort)" : "\(listenHost):\(listenPort)"
+    /// `http.listen` as `host:port`.
+    public var listen: String { Self.address(listenHost, listenPort) }
+
+    /// `http.admin_listen` as `host:port`.
+    public var adminListen: String { Self.address(adminListenHost, adminListenPort) }
+
+    /// `host:port`, with an IPv6 host in brackets.
+    public static func address(_ host: String, _ port: Int) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
-    static let httpKeys = ["listen", "idle_timeout", "max_connections"]
+    static let httpKeys = ["listen", "admin_listen", "idle_timeout", "max_connections"]
 
     static func read(_ top: inout ConfigReader) throws(ConfigError) -> DaemonSettings {
         var settings = DaemonSettings()
         if var http = try top.mapping("http", allowed: httpKeys) {
-            if let text = try http.string("listen") {
-                guard let (host, port) = parseListen(text) else {
-                    throw http.error("listen", "\"\(text)\" is not host:port; use something like 127.0.0.1:8080 or [::1]:8080 (port 1 to 65535)")
-                }
+            if let (host, port) = try readListen(&http, "listen", example: "127.0.0.1:8080 or [::1]:8080") {
                 settings.listenHost = host
                 settings.listenPort = port
+            }
+            if let (host, port) = try readListen(&http, "admin_listen", example: "127.0.0.1:9090 or [::1]:9090") {
+                settings.adminListenHost = host
+                settings.adminListenPort = port
+            }
+            if settings.listen == settings.adminListen {
+                throw http.error("admin_listen", "\(settings.adminListen) is also http.listen; give /healthz and /metrics their own port, such as 127.0.0.1:9090")
             }
             try readLimits(&http, into: &settings)
             try http.finish(allowed: httpKeys)
@@ -60,6 +75,14 @@ public struct DaemonSettings: Sendable, Equatable {
             }
             settings.maxConnections = value
         }
+    }
+
+    private static func readListen(_ http: inout ConfigReader, _ key: String, example: String) throws(ConfigError) -> (String, Int)? {
+        guard let text = try http.string(key) else { return nil }
+        guard let parsed = parseListen(text) else {
+            throw http.error(key, "\"\(text)\" is not host:port; use something like \(example) (port 1 to 65535)")
+        }
+        return parsed
     }
 
     /// Splits `host:port` (`[v6]:port` for IPv6).

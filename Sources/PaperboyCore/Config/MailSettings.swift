@@ -1,5 +1,7 @@
+import Yams
+
 /// How digests are addressed and signed: `from`, `base_url`,
-/// `unsubscribe_mailto`, `secret_file`, `templates`, `dkim`.
+/// `unsubscribe_mailto`, `secret_file`, `previous_secret_files`, `templates`, `dkim`.
 public struct MailSettings: Sendable, Equatable {
     /// The From mailbox (`from: "Paperboy <digest@example.org>"`).
     public var fromAddress: EmailAddress?
@@ -10,6 +12,8 @@ public struct MailSettings: Sendable, Equatable {
     public var unsubscribeMailto: EmailAddress?
     /// A file holding the secret for link tokens (`secret_file`).
     public var secretFile: String?
+    /// Files holding rotated-out secrets whose links are still accepted (`previous_secret_files`).
+    public var previousSecretFiles: [String] = []
     /// A folder whose templates override the built-in ones (`templates`).
     public var templatesDirectory: String?
     public var dkim: DKIMSettings?
@@ -23,7 +27,7 @@ public struct MailSettings: Sendable, Equatable {
         public var keyFile: String
     }
 
-    static let keys = ["from", "base_url", "unsubscribe_mailto", "secret_file", "templates", "dkim"]
+    static let keys = ["from", "base_url", "unsubscribe_mailto", "secret_file", "previous_secret_files", "templates", "dkim"]
 
     /// Reads the mail keys from the top-level reader (they sit at the top of the file).
     static func read(_ top: inout ConfigReader, baseDirectory: String?) throws(ConfigError) -> MailSettings {
@@ -57,6 +61,14 @@ public struct MailSettings: Sendable, Equatable {
             }
         }
         settings.secretFile = try top.string("secret_file").map { Self.resolve($0, baseDirectory) }
+        if let items = try top.sequence("previous_secret_files") {
+            for (index, item) in items.enumerated() {
+                guard case .scalar(let scalar) = item, !scalar.string.isEmpty else {
+                    throw top.error("previous_secret_files[\(index)]", "expected the path of a file holding an old secret, found \(ConfigReader.describe(item))")
+                }
+                settings.previousSecretFiles.append(Self.resolve(scalar.string, baseDirectory))
+            }
+        }
         settings.templatesDirectory = try top.string("templates").map { Self.resolve($0, baseDirectory) }
         if var dkim = try top.mapping("dkim", allowed: ["domain", "selector", "key_file"]) {
             let domain = try dkim.requiredString("domain", what: "the signing domain, such as example.org")

@@ -28,7 +28,7 @@ public struct PaperboyConfig: Sendable, Equatable {
     public var mail: MailSettings
     /// The mail server; nil when the config has no `smtp:` (then nothing can be sent, only previewed).
     public var smtp: SMTPConfig?
-    /// `http.listen` and `shutdown_timeout`, for `paperboy run`.
+    /// `http.listen`, `http.admin_listen` and `shutdown_timeout`, for `paperboy run`.
     public var daemon = DaemonSettings()
     /// What the store keeps and for how long (`retention:`).
     public var retention = RetentionSettings()

@@ -7,6 +7,8 @@ public struct FeedError: Error, CustomStringConvertible, Sendable, Equatable {
         case malformedJSON = "malformed-json"
         /// Not well-formed XML, or refused by the XML parser (entity bombs).
         case malformedXML = "malformed-xml"
+        /// Nested deeper than a feed ever is (a parser stack-exhaustion attempt).
+        case tooDeep = "too-deep"
         /// Well-formed, but not the shape this source type expects.
         case unexpectedShape = "unexpected-shape"
     }

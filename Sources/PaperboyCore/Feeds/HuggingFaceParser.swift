@@ -33,6 +33,7 @@ public enum HuggingFaceParser {
 
     public static func parse(_ body: [UInt8], context: FeedContext) throws(FeedError) -> FeedParseResult {
         _ = try FeedBody.utf8(body)
+        try JSONDepth.check(body)
         let records: [Record]
         do {
             records = try JSONDecoder().decode([Record].self, from: Data(body))

@@ -60,6 +60,7 @@ public enum JSONPapersParser {
 
     public static func parse(_ body: [UInt8], context: FeedContext) throws(FeedError) -> FeedParseResult {
         let text = try FeedBody.utf8(body)
+        try JSONDepth.check(body)
         let firstSignificant = text.unicodeScalars.first { !$0.properties.isWhitespace }
         var entries: [(label: String, entry: Entry)] = []
         let expected = "a JSON array of papers or JSON Lines, each with \"title\" and \"summary\""

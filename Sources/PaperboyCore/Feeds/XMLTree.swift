@@ -18,6 +18,20 @@ final class XMLElementNode {
         self.attributes = attributes
     }
 
+    /// Frees the subtree without recursion: each node's children are moved
+    /// to a worklist before the node goes, so no deinit frees a deep chain.
+    /// A node something else still holds is left whole (it is freed later,
+    /// the same way).
+    deinit {
+        var pending = children
+        children = []
+        while var node = pending.popLast() {
+            guard isKnownUniquelyReferenced(&node) else { continue }
+            pending.append(contentsOf: node.children)
+            node.children = []
+        }
+    }
+
     func child(_ name: String, namespace: String? = nil) -> XMLElementNode? {
         children.first { $0.name == name && (namespace == nil || $0.namespace == namespace) }
     }
@@ -29,9 +43,11 @@ final class XMLElementNode {
     /// Every descendant with this local name, in document order.
     func descendants(_ name: String) -> [XMLElementNode] {
         var found: [XMLElementNode] = []
-        for child in children {
-            if child.name == name { found.append(child) }
-            found += child.descendants(name)
+        // Depth-first, in document order, with an explicit stack (no recursion).
+        var stack: [XMLElementNode] = children.reversed()
+        while let node = stack.popLast() {
+            if node.name == name { found.append(node) }
+            stack.append(contentsOf: node.children.reversed())
         }
         return found
     }
@@ -45,16 +61,28 @@ final class XMLElementNode {
 /// XMLParser (libxml2), which refuses entity-expansion bombs and does not
 /// load external entities.
 enum XMLTree {
-    static func parse(_ body: [UInt8]) throws(FeedError) -> XMLElementNode {
+    /// The deepest element nesting a feed may have. Real feeds use fewer
+    /// than 10 levels; a deeper document is refused while it is parsed,
+    /// before its tree is built.
+    static let maxDepth = 64
+
+    static func parse(_ body: [UInt8], maxDepth: Int = XMLTree.maxDepth) throws(FeedError) -> XMLElementNode {
         if !declaresNonUTF8Encoding(body) {
             _ = try FeedBody.utf8(body)
         }
-        let builder = TreeBuilder()
+        let builder = TreeBuilder(maxDepth: maxDepth)
         let parser = XMLParser(data: Data(body))
         parser.shouldProcessNamespaces = true
         parser.shouldResolveExternalEntities = false
         parser.delegate = builder
         let ok = parser.parse()
+        if let line = builder.tooDeepAtLine {
+            throw FeedError(
+                code: .tooDeep,
+                message: "the XML document nests elements more than \(maxDepth) levels deep (line \(line)); it was not read",
+                hint: "A feed nests a few levels at most: check that the source's url returns an Atom or RSS feed, or remove the source"
+            )
+        }
         if ok, builder.root != nil, let open = builder.openElement {
             throw FeedError(
                 code: .malformedXML,
@@ -97,12 +125,25 @@ enum XMLTree {
 private final class TreeBuilder: NSObject, XMLParserDelegate {
     var root: XMLElementNode?
     private var stack: [XMLElementNode] = []
+    private let maxDepth: Int
+    /// The line where the nesting passed `maxDepth`; parsing stopped there.
+    private(set) var tooDeepAtLine: Int?
+
+    init(maxDepth: Int) {
+        self.maxDepth = maxDepth
+    }
 
     /// The innermost element still open when the document ended, if any.
     var openElement: String? { stack.last?.name }
 
     func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
                 qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
+        guard tooDeepAtLine == nil else { return }
+        if stack.count >= maxDepth {
+            tooDeepAtLine = parser.lineNumber
+            parser.abortParsing()
+            return
+        }
         let node = XMLElementNode(name: elementName, namespace: namespaceURI, attributes: attributeDict)
         if let parent = stack.last {
             parent.children.append(node)
@@ -113,6 +154,7 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
     }
 
     func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
+        guard tooDeepAtLine == nil else { return }
         _ = stack.popLast()
     }
 

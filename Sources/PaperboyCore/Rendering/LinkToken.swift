@@ -2,48 +2,97 @@ import Crypto
 import Foundation
 
 /// Tokens for links in a digest (one-click unsubscribe), so a link works
-/// for exactly one subscriber and one purpose.
+/// for exactly one subscriber, at one address, for one purpose.
 ///
-/// A token is base64url of the subscriber's row id (8 bytes) and the first
-/// 16 bytes of HMAC-SHA256(secret, purpose ‖ id). It says nothing about the
-/// address, and without the secret no token can be made for another
-/// subscriber or purpose.
+/// A token is base64url (34 characters) of a version byte (1), the
+/// subscriber's row id (8 bytes, big-endian) and the first 16 bytes of
+/// HMAC-SHA256(secret, "paperboy-link-v1" ‖ 0 ‖ purpose ‖ 0 ‖ id ‖ address).
+/// It says nothing about the address, and without the secret no token can
+/// be made for another subscriber or purpose.
+///
+/// The address is the one the store keys the subscriber by: the domain
+/// lower-cased and the local part exactly as stored (RFC 5321 leaves the
+/// local part's case to the receiving server, and the store treats
+/// `Ada@example.org` and `ada@example.org` as two subscribers). Binding to
+/// it is what keeps a link honest when the row id behind it no longer
+/// belongs to the person the link was mailed to: after an export and an
+/// import into a new database (ids given out anew), after `remove --forget`
+/// and `add`, or after the address changed. Verifying therefore needs the
+/// address the store has now for the id: see `claim(_:)` and
+/// `verify(_:purpose:email:)`.
+///
+/// Secret rotation: tokens made with any of `previousSecrets` are still
+/// accepted; new tokens are always made with `secret`.
 public struct LinkToken: Sendable {
     public enum Purpose: String, Sendable {
         case unsubscribe
     }
 
+    /// What a well-formed token says before it is checked: the subscriber id
+    /// it names and its MAC. Only `verify(_:purpose:email:)` makes it true.
+    public struct Claim: Sendable, Equatable {
+        /// The subscriber row the token names.
+        public let subscriberID: Int64
+        fileprivate let mac: [UInt8]
+    }
+
+    static let version: UInt8 = 1
+    static let macLength = 16
+    static let tokenLength = 1 + 8 + macLength
+
     private let key: SymmetricKey
+    private let previousKeys: [SymmetricKey]
 
-    /// `secret`: at least 16 bytes, from `secret_file`, `PAPERBOY_SECRET` or `$CREDENTIALS_DIRECTORY/secret`.
-    public init(secret: [UInt8]) {
+    /// `secret`: the current secret (at least 16 bytes), from `secret_file`,
+    /// `PAPERBOY_SECRET` or `$CREDENTIALS_DIRECTORY/secret`.
+    /// `previousSecrets`: rotated-out secrets whose tokens are still accepted.
+    public init(secret: [UInt8], previousSecrets: [[UInt8]] = []) {
         key = SymmetricKey(data: secret)
+        previousKeys = previousSecrets.map { SymmetricKey(data: $0) }
     }
 
-    public func make(subscriberID: Int64, purpose: Purpose) -> String {
-        var bytes = Self.idBytes(subscriberID)
-        bytes += mac(bytes, purpose: purpose)
-        return Self.base64url(bytes)
+    /// How many secrets verify a token (the current one and the previous ones).
+    public var secretCount: Int { 1 + previousKeys.count }
+
+    /// The token for `subscriberID` at `email`, made with the current secret.
+    public func make(subscriberID: Int64, email: EmailAddress, purpose: Purpose) -> String {
+        let id = Self.idBytes(subscriberID)
+        return Self.base64url([Self.version] + id + Self.mac(key: key, id: id, email: email, purpose: purpose))
     }
 
-    /// The subscriber id a token was made for, or nil when the token is
-    /// malformed, altered, or made for another purpose.
-    public func verify(_ token: String, purpose: Purpose) -> Int64? {
-        guard let bytes = Self.decodeBase64url(token), bytes.count == 24 else { return nil }
-        let id = Array(bytes[0..<8])
-        let expected = mac(id, purpose: purpose)
-        // Constant-time comparison.
-        var difference: UInt8 = 0
-        for (a, b) in zip(expected, bytes[8...]) { difference |= a ^ b }
-        guard difference == 0 else { return nil }
-        return id.reduce(Int64(0)) { $0 << 8 | Int64($1) }
+    /// The id a well-formed token names, or nil when it is malformed (wrong
+    /// length, alphabet or version). Nothing about it is trusted yet.
+    public static func claim(_ token: String) -> Claim? {
+        guard token.utf8.count == (tokenLength * 4 + 2) / 3, let bytes = decodeBase64url(token),
+              bytes.count == tokenLength, bytes[0] == version,
+              base64url(bytes) == token else { return nil }   // one spelling per token
+        let id = bytes[1..<9].reduce(Int64(0)) { $0 << 8 | Int64($1) }
+        return Claim(subscriberID: id, mac: Array(bytes[9...]))
     }
 
-    private func mac(_ id: [UInt8], purpose: Purpose) -> [UInt8] {
-        var message = Array(purpose.rawValue.utf8)
+    /// Whether `claim` was made, with the current or a previous secret, for
+    /// its subscriber at `email` (the address the store has for that id
+    /// now) and `purpose`. Compares in constant time, with every secret.
+    public func verify(_ claim: Claim, purpose: Purpose, email: EmailAddress) -> Bool {
+        let id = Self.idBytes(claim.subscriberID)
+        var matched = false
+        for key in [key] + previousKeys {
+            let expected = Self.mac(key: key, id: id, email: email, purpose: purpose)
+            var difference = UInt8(claim.mac.count == expected.count ? 0 : 1)
+            for (a, b) in zip(expected, claim.mac) { difference |= a ^ b }
+            matched = matched || difference == 0
+        }
+        return matched
+    }
+
+    private static func mac(key: SymmetricKey, id: [UInt8], email: EmailAddress, purpose: Purpose) -> [UInt8] {
+        var message = Array("paperboy-link-v1".utf8)
+        message.append(0)
+        message += Array(purpose.rawValue.utf8)
         message.append(0)
         message += id
-        return Array(HMAC<SHA256>.authenticationCode(for: message, using: key).prefix(16))
+        message += Array(email.description.utf8)
+        return Array(HMAC<SHA256>.authenticationCode(for: message, using: key).prefix(macLength))
     }
 
     static func idBytes(_ id: Int64) -> [UInt8] {

@@ -27,8 +27,8 @@ public final class Daemon: Sendable {
     let notifier: SystemdNotifier
     let unsubscribed = UnsubscribedSet()
     let senderWake = WakeSignal()
-    /// The port the HTTP endpoint bound, once it listens.
-    private let boundPort = Mutex<Int?>(nil)
+    /// The ports the public and the admin endpoints bound, once they listen.
+    private let boundPorts = Mutex<(public: Int?, admin: Int?)>((nil, nil))
     private let options: Options
 
     /// Knobs for tests; the defaults are what `paperboy run` uses.
@@ -41,6 +41,8 @@ public final class Daemon: Sendable {
         public var handleSignals = true
         /// Overrides `http.listen`'s port (0: any free port).
         public var httpPort: Int?
+        /// Overrides `http.admin_listen`'s port (0: any free port).
+        public var adminPort: Int?
         public init() {}
     }
 
@@ -62,10 +64,14 @@ public final class Daemon: Sendable {
         }
         runtime = RuntimeHolder(try DaemonRuntime.build(config: config, configPath: configPath, store: store, environment: environment,
                                                          logger: logger.labelled("paperboy.sender"), now: { [clock] in clock.now() }))
+        logSecretWarnings(runtime.runtime)
     }
 
-    /// The HTTP endpoint's port once it listens.
-    public var httpPort: Int? { boundPort.withLock { $0 } }
+    /// The public HTTP endpoint's port once it listens.
+    public var httpPort: Int? { boundPorts.withLock { $0.public } }
+
+    /// The admin endpoint's port (`/healthz`, `/metrics`) once it listens.
+    public var adminPort: Int? { boundPorts.withLock { $0.admin } }
 
     /// The daemon's services, built over its store, runtime and clock.
     public struct Services: Sendable {
@@ -98,20 +104,24 @@ public final class Daemon: Sendable {
         let config = runtime.runtime.config
         let built = services()
         let (scheduler, fetcher, sender, endpoint, notify) = (built.scheduler, built.fetcher, built.sender, built.endpoint, built.notify)
-        let host = config.daemon.listenHost
-        let http = endpoint.application(host: host, port: options.httpPort ?? config.daemon.listenPort) { [self] port in
-            boundPort.withLock { $0 = port }
-            logger.info("paperboy is running", metadata: [
-                "http.listen": "\(host):\(port)", "config.path": "\(configPath)", "database.path": "\(config.database)",
-                "version": "\(PaperboyVersion.current)",
-            ])
-            notifier.notify("READY=1\nSTATUS=running; " + status.summary)
-        }
+        let settings = config.daemon
+        let publicAddress = (host: settings.listenHost, port: options.httpPort ?? settings.listenPort)
+        let adminAddress = (host: settings.adminListenHost, port: options.adminPort ?? settings.adminListenPort)
+        let http = ListeningService(key: "http.listen", address: DaemonSettings.address(publicAddress.host, publicAddress.port), configPath: configPath,
+                                    bound: { [self] in httpPort != nil },
+                                    application: endpoint.publicApplication(host: publicAddress.host, port: publicAddress.port) { [self] port in
+                                        listening(public: port)
+                                    })
+        let admin = ListeningService(key: "http.admin_listen", address: DaemonSettings.address(adminAddress.host, adminAddress.port), configPath: configPath,
+                                     bound: { [self] in adminPort != nil },
+                                     application: endpoint.adminApplication(host: adminAddress.host, port: adminAddress.port) { [self] port in
+                                         listening(admin: port)
+                                     })
         // A graceful shutdown reaches the services one at a time, last first:
         // the notifier says STOPPING=1, the sender stops starting SMTP
         // transactions and lets the ones under way finish, then planning,
         // fetching, reloading and the HTTP endpoint stop.
-        var ordered: [any Service] = [http]
+        var ordered: [any Service] = [http, admin]
         if options.handleSignals {
             ordered.append(ReloadService { [self] in
                 _ = try? await work.run(.reload) { self.reload() }
@@ -131,13 +141,34 @@ public final class Daemon: Sendable {
         configuration.maximumCancellationDuration = .seconds(5)
         let group = ServiceGroup(configuration: configuration)
         onGroup?(group)
-        do {
-            try await group.run()
-        } catch where httpPort == nil && "\(error)".contains("bind(") {
-            throw DaemonListenError(message: "http.listen \(host):\(options.httpPort ?? config.daemon.listenPort): cannot listen (\(error)); "
-                + "another process has the port or the address is not this host's: change http.listen in \(configPath) or stop the other process")
-        }
+        try await group.run()
         logger.info("paperboy stopped")
+    }
+
+    /// Records a bound port; once both endpoints listen, says so (READY=1 to systemd).
+    private func listening(public publicPort: Int? = nil, admin adminPort: Int? = nil) {
+        let both = boundPorts.withLock { ports -> (Int, Int)? in
+            if let publicPort { ports.public = publicPort }
+            if let adminPort { ports.admin = adminPort }
+            guard let p = ports.public, let a = ports.admin else { return nil }
+            return (p, a)
+        }
+        guard let (publicPort, adminPort) = both else { return }
+        let config = runtime.runtime.config
+        logger.info("paperboy is running", metadata: [
+            "http.listen": "\(DaemonSettings.address(config.daemon.listenHost, publicPort))",
+            "http.admin_listen": "\(DaemonSettings.address(config.daemon.adminListenHost, adminPort))",
+            "config.path": "\(configPath)", "database.path": "\(config.database)",
+            "version": "\(PaperboyVersion.current)",
+        ])
+        notifier.notify("READY=1\nSTATUS=running; " + status.summary)
+    }
+
+    /// Logs what is wrong with the link secrets but does not stop the daemon.
+    private func logSecretWarnings(_ runtime: DaemonRuntime) {
+        for warning in runtime.secretWarnings {
+            logger.warning("the link secret should be fixed", metadata: ["problem": "\(warning)"])
+        }
     }
 
     /// Re-reads the config file, templates and secrets. A config that does not
@@ -163,6 +194,11 @@ public final class Daemon: Sendable {
             logger.warning("http.listen changed in the config; it takes effect at the next restart",
                            metadata: ["http.listen": "\(old.config.daemon.listen)", "http.new_listen": "\(fresh.config.daemon.listen)"])
         }
+        if fresh.config.daemon.adminListen != old.config.daemon.adminListen {
+            logger.warning("http.admin_listen changed in the config; it takes effect at the next restart",
+                           metadata: ["http.admin_listen": "\(old.config.daemon.adminListen)", "http.new_admin_listen": "\(fresh.config.daemon.adminListen)"])
+        }
+        logSecretWarnings(fresh)
         runtime.replace(with: fresh)
         logger.notice("config reloaded", metadata: ["config.path": "\(configPath)", "sources.count": "\(fresh.config.sources.count)"])
         return true

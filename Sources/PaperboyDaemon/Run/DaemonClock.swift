@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import PaperboyCore
 
 /// Wall-clock time for the daemon's services, injected so that tests can
 /// run days of schedules in milliseconds.
@@ -88,4 +89,51 @@ public final class ManualDaemonClock: DaemonClock {
             sleeper?.continuation.resume(throwing: CancellationError())
         }
     }
+}
+
+/// A wall clock that starts at a chosen moment and then runs forward at the
+/// rate of the monotonic clock: `PAPERBOY_NOW` (see `ProcessClock`). Tests
+/// run `paperboy run` and the CLI "at" a fixed moment with it, and an
+/// operator can replay a schedule without touching the system clock.
+public final class ShiftedDaemonClock: DaemonClock {
+    private let start: Date
+    private let origin = ContinuousClock.now
+
+    public init(startingAt start: Date) {
+        self.start = start
+    }
+
+    public func now() -> Date {
+        let elapsed = ContinuousClock.now - origin
+        return start.addingTimeInterval(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+
+    public func sleep(until deadline: Date) async throws {
+        let left = deadline.timeIntervalSince(now())
+        if left > 0 { try await Task.sleep(for: .milliseconds(Int64(left * 1000) + 1)) }
+    }
+}
+
+/// The one place a process decides what "now" is: the system clock, or,
+/// when `PAPERBOY_NOW` holds an ISO 8601 moment, a clock that starts at
+/// that moment and runs forward from it.
+public enum ProcessClock {
+    /// The environment variable that shifts the clock.
+    public static let variable = "PAPERBOY_NOW"
+
+    /// The clock for this process's environment; throws a message naming
+    /// the variable and the fix when it does not hold a time.
+    public static func make(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ProcessClockError) -> any DaemonClock {
+        guard let text = environment[variable], !text.isEmpty else { return SystemDaemonClock() }
+        guard let start = FeedDate.parse(text) else {
+            throw ProcessClockError(message: "\(variable) \"\(text)\" is not a time; use ISO 8601 such as 2026-11-30T08:01:00Z, or unset it to use the system clock")
+        }
+        return ShiftedDaemonClock(startingAt: start)
+    }
+}
+
+/// `PAPERBOY_NOW` does not hold a time.
+public struct ProcessClockError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }

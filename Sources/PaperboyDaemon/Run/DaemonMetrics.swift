@@ -37,12 +37,12 @@ public final class DaemonMetrics: Sendable {
         MetricNameDescriptor(namespace: "paperboy", metricName: metric, unitName: unit, helpText: help)
     }
 
-    func recordOutcome(_ state: OutboxState, duration: Duration) {
+    func recordOutcome(_ state: OutboxState, duration: Duration, at time: Date) {
         smtpLatency.record(duration)
         switch state {
         case .sent:
             digestsSent.increment()
-            lastSend.set(Date().timeIntervalSince1970)
+            lastSend.set(time.timeIntervalSince1970)
         case .deferred, .queued, .sending: digestsDeferred.increment()
         case .failed: digestsFailed.increment()
         case .cancelled: break

@@ -12,13 +12,17 @@ public final class DaemonRuntime: @unchecked Sendable {
     public let configPath: String
     public let config: PaperboyConfig
     public let composer: DigestComposer
+    /// What is wrong with the link secrets but does not stop the daemon
+    /// (a short secret, a file others may read); logged at start and on reload.
+    public let secretWarnings: [String]
     /// Used by the sender service only, one run at a time.
     let runner: DeliveryRunner
 
-    init(configPath: String, config: PaperboyConfig, composer: DigestComposer, runner: DeliveryRunner) {
+    init(configPath: String, config: PaperboyConfig, composer: DigestComposer, secretWarnings: [String] = [], runner: DeliveryRunner) {
         self.configPath = configPath
         self.config = config
         self.composer = composer
+        self.secretWarnings = secretWarnings
         self.runner = runner
     }
 
@@ -45,11 +49,11 @@ public final class DaemonRuntime: @unchecked Sendable {
             throw DaemonSetupError(message: "\(configPath): smtp: missing; paperboy run sends mail, so add smtp.url (see deploy/paperboy.yaml)")
         }
         do {
-            let composer = try MailSetup.composer(config: config, configPath: configPath, environment: environment)
+            let (composer, warnings) = try MailSetup.load(config: config, configPath: configPath, environment: environment)
             let password = try DeliveryRunner.password(smtp, environment: environment)
             let runner = try DeliveryRunner(store: store, smtp: smtp, password: password, fromDomain: config.mail.fromAddress?.domain,
                                             logger: logger, now: now)
-            return DaemonRuntime(configPath: configPath, config: config, composer: composer, runner: runner)
+            return DaemonRuntime(configPath: configPath, config: config, composer: composer, secretWarnings: warnings, runner: runner)
         } catch let error as MailSetupError {
             throw DaemonSetupError(message: error.message)
         }
@@ -63,7 +67,7 @@ public struct DaemonSetupError: Error, CustomStringConvertible, Sendable {
     public init(message: String) { self.message = message }
 }
 
-/// The HTTP endpoint could not listen on `http.listen` (exit 69: unavailable).
+/// An HTTP endpoint could not listen on `http.listen` or `http.admin_listen` (exit 69: unavailable).
 public struct DaemonListenError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public var description: String { message }

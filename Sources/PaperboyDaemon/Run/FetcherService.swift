@@ -8,7 +8,9 @@ import ServiceLifecycle
 /// daemons do not hit a feed at the same second. A source fetched less than
 /// an interval ago (before a restart) waits for the rest of its interval.
 /// After a failure it retries sooner, backing off: 1, 2, 4 … minutes,
-/// never more than its interval. Sources are read from the config in
+/// never more than its interval. The back-off survives a restart: the store
+/// keeps each source's last attempt and failures in a row (an attempt that
+/// never finished, because the process died, counts as a failure). Sources are read from the config in
 /// effect, so a reload that adds or removes one takes effect at once.
 public final class FetcherService: Service, Sendable {
     let context: DaemonContext
@@ -27,7 +29,7 @@ public final class FetcherService: Service, Sendable {
                 let config = context.runtime.runtime.config
                 let now = context.clock.now()
                 plan.keep(only: config.sources.map(\.name))
-                for source in config.sources where plan.isDue(source, at: now, lastFetched: { try? self.context.store.sourceState($0)?.lastFetchedAt }) {
+                for source in config.sources where plan.isDue(source, at: now, state: { try? self.context.store.sourceState($0) }) {
                     if stop.isStopped { return }
                     let ingestor = FeedIngestor(store: context.store, settings: config.fetch, logger: logger, now: { [context] in context.clock.now() })
                     // A stop does not wait for a slow feed: the fetch is dropped (nothing half-stored: one transaction).
@@ -73,13 +75,25 @@ struct FetchPlan {
         failures = failures.filter { keep.contains($0.key) }
     }
 
-    /// A source not seen yet is due once its last fetch (from the store) is an interval old.
-    mutating func isDue(_ source: SourceConfig, at now: Date, lastFetched: (String) -> Date??) -> Bool {
+    /// A source not seen yet is due as its stored state says (`firstDue`).
+    mutating func isDue(_ source: SourceConfig, at now: Date, state: (String) -> SourceState?) -> Bool {
         if next[source.name] == nil {
-            let last = lastFetched(source.name) ?? nil
-            next[source.name] = last.map { $0.addingTimeInterval(source.interval) } ?? now
+            let stored = state(source.name)
+            next[source.name] = Self.firstDue(source, state: stored, now: now)
+            failures[source.name] = stored.map(\.consecutiveFailures).flatMap { $0 > 0 ? $0 : nil }
         }
         return next[source.name]! <= now
+    }
+
+    /// When a source is first due after a start: after failures in a row
+    /// (or an attempt that never finished), its last attempt plus the
+    /// back-off; else its last fetch plus its interval; never fetched: now.
+    static func firstDue(_ source: SourceConfig, state: SourceState?, now: Date) -> Date {
+        guard let state else { return now }
+        if state.consecutiveFailures > 0, let attempt = state.lastAttemptAt {
+            return attempt.addingTimeInterval(backoff(failures: state.consecutiveFailures, interval: source.interval))
+        }
+        return state.lastFetchedAt.map { $0.addingTimeInterval(source.interval) } ?? now
     }
 
     mutating func record(_ source: SourceConfig, succeeded: Bool, at time: Date) {

@@ -4,14 +4,20 @@ import Logging
 import PaperboyCore
 import PaperboyStore
 
-/// The daemon's HTTP endpoint, meant to sit behind a reverse proxy that
-/// serves `base_url`:
+/// The daemon's two HTTP endpoints.
+///
+/// The public one (`http.listen`, behind a reverse proxy that serves
+/// `base_url`) has the unsubscribe pages only (see `HTTPEndpoint+Unsubscribe`):
 ///
 /// - `POST /unsubscribe?t=TOKEN`, body `List-Unsubscribe=One-Click` (RFC 8058,
 ///   and the confirm page's form): unsubscribes, 200;
 /// - `GET /unsubscribe?t=TOKEN`: a page with a confirm button; a GET never
 ///   unsubscribes, since link scanners follow GETs;
-/// - a bad or altered token: 400 with a page that reveals nothing;
+/// - a link that names nobody subscribed here: 400 with a page that reveals
+///   nothing and says nothing was changed.
+///
+/// The private one (`http.admin_listen`, for monitoring only):
+///
 /// - `GET /healthz`: 200 when the store answers and the scheduler ticked
 ///   recently, else 503, with JSON detail;
 /// - `GET /metrics`: Prometheus text.
@@ -29,18 +35,33 @@ public struct HTTPEndpoint: Sendable {
         self.tickStaleAfter = tickStaleAfter
     }
 
-    /// The Hummingbird application (a `Service`) listening on `host:port`;
-    /// `onRunning` gets the port it bound (useful with port 0).
-    public func application(host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
+    /// The public application (a `Service`) on `host:port`: the unsubscribe
+    /// pages, every answer with `PublicPage`'s security headers. `onRunning`
+    /// gets the port it bound (useful with port 0).
+    public func publicApplication(host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         let router = Router()
-        router.get("/unsubscribe") { request, _ in self.confirmPage(request) }
+        router.add(middleware: PublicPageMiddleware(baseURL: { [context] in context.runtime.runtime.composer.baseURL }, logger: logger))
+        router.get("/unsubscribe") { request, _ in try await self.confirmPage(request) }
         router.post("/unsubscribe") { request, _ in try await self.unsubscribe(request) }
+        return Self.makeApplication(router: router, host: host, port: port, limits: context.runtime.runtime.config.daemon, logger: logger, onRunning: onRunning)
+    }
+
+    /// The private application on `host:port`: `/healthz` and `/metrics`.
+    public func adminApplication(host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
+        let router = Router()
         router.get("/healthz") { _, _ in await self.health() }
         router.get("/metrics") { _, _ in await self.metricsText() }
+        return Self.makeApplication(router: router, host: host, port: port, limits: context.runtime.runtime.config.daemon, logger: logger, onRunning: onRunning)
+    }
+
+    /// The one place a Hummingbird application is configured (both endpoints
+    /// are built here): `router` served on `host:port`, with `limits`'
+    /// idle timeout and connection cap.
+    static func makeApplication(router: Router<BasicRequestContext>, host: String, port: Int, limits: DaemonSettings, logger: Logger,
+                                onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         var serverLogger = logger
         serverLogger.logLevel = .warning
         // Idle and slow connections are closed, and at most max_connections are open (http.idle_timeout, http.max_connections).
-        let limits = context.runtime.runtime.config.daemon
         return Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(limits.idleTimeout * 1000)))),
@@ -49,50 +70,6 @@ public struct HTTPEndpoint: Sendable {
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: serverLogger
         )
-    }
-
-    // MARK: Unsubscribe
-
-    func confirmPage(_ request: Request) -> Response {
-        guard let token = request.uri.queryParameters.get("t"), verify(token) != nil else {
-            return Self.badLink()
-        }
-        let action = "/unsubscribe?t=" + HTMLText.escape(token)
-        return Self.page(.ok, title: "Unsubscribe", body: """
-            <p>Stop receiving the paper digest at this address?</p>
-            <form method="post" action="\(action)">
-            <input type="hidden" name="List-Unsubscribe" value="One-Click">
-            <button type="submit">Unsubscribe</button>
-            </form>
-            """)
-    }
-
-    func unsubscribe(_ request: Request) async throws -> Response {
-        guard let token = request.uri.queryParameters.get("t"), let id = verify(token) else {
-            return Self.badLink()
-        }
-        let body = try await request.body.collect(upTo: 4096)
-        let fields = String(buffer: body).split(separator: "&").map { $0.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
-        guard fields.contains("List-Unsubscribe=One-Click") else {
-            return Self.page(.badRequest, title: "Unsubscribe", body: "<p>This request is missing List-Unsubscribe=One-Click; use the button on the unsubscribe page.</p>")
-        }
-        let time = context.clock.now()
-        let changed = try await BlockingWork.run("paperboy-http") { [context] in try context.store.unsubscribe(id: id, at: time) }
-        // After the store: a digest claimed for sending is not started either.
-        unsubscribed.insert(id, at: time)
-        if changed {
-            logger.notice("unsubscribed through the one-click link", metadata: ["subscriber.id": "\(id)"])
-        }
-        return Self.page(.ok, title: "Unsubscribed", body: "<p>You are unsubscribed: no further digest will be sent to this address.</p>")
-    }
-
-    private func verify(_ token: String) -> Int64? {
-        context.runtime.runtime.composer.tokens.verify(token, purpose: .unsubscribe)
-    }
-
-    /// The same page for a malformed, altered or unknown token: it tells nothing about why.
-    static func badLink() -> Response {
-        page(.badRequest, title: "Link not valid", body: "<p>This unsubscribe link is not valid. Use the link from the most recent digest, or reply to it and ask to be removed.</p>")
     }
 
     // MARK: Health and metrics
@@ -151,23 +128,5 @@ public struct HTTPEndpoint: Sendable {
         }
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                         body: ResponseBody(byteBuffer: ByteBuffer(string: context.metrics.render())))
-    }
-
-    // MARK: Pages
-
-    static func page(_ status: HTTPResponse.Status, title: String, body: String) -> Response {
-        let html = """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="robots" content="noindex"><title>\(HTMLText.escape(title))</title>
-            <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5}button{font-size:1rem;padding:.5rem 1rem}</style>
-            </head><body><h1>\(HTMLText.escape(title))</h1>
-            \(body)
-            </body></html>
-
-            """
-        return Response(status: status,
-                        headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store", .init("Referrer-Policy")!: "no-referrer"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }
 }

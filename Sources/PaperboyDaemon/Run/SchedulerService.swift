@@ -114,7 +114,7 @@ public final class SchedulerService: Service, Sendable {
 
 extension SchedulerService {
     /// `2026-11-29T08:00:00Z`, for logs and status lines.
-    static func iso(_ date: Date) -> String {
+    public static func iso(_ date: Date) -> String {
         date.formatted(.iso8601)
     }
 }

@@ -78,7 +78,7 @@ public final class SenderService: Service, Sendable {
         let hooks = DeliveryHooks(
             shouldStop: { [self] in stopping.load(ordering: .relaxed) },
             skipRow: { [unsubscribed] in unsubscribed.holdsBack($0, plannedAt: $1) },
-            onOutcome: { [context] state, duration in context.metrics.recordOutcome(state, duration: duration) }
+            onOutcome: { [context] state, duration in context.metrics.recordOutcome(state, duration: duration, at: context.clock.now()) }
         )
         return try runner.run(hooks: hooks)
     }

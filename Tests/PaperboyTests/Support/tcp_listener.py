@@ -10,8 +10,9 @@ count_file = sys.argv[1]
 server = socket.socket()
 server.bind(("127.0.0.1", 0))
 server.listen(16)
-print(server.getsockname()[1], flush=True)
+# The count file exists before the port is printed (a test may read it at once).
 open(count_file, "w").write("0")
+print(server.getsockname()[1], flush=True)
 
 
 def accept():
