@@ -21,7 +21,7 @@ import Testing
         #expect(try await endpoint.adminRequest("GET", "/healthz").status != 0)
         let baseline = ProcessResources.threads
 
-        let clients = LoopbackClients(port: endpoint.adminPort, request: Self.healthz)
+        let clients = LoopbackClients(port: endpoint.adminPort, request: Self.healthz, retryResets: 5)
         try clients.open(2000)
         var peak = baseline
         var statusThreads = 0
@@ -36,7 +36,8 @@ import Testing
         let answers = clients.responses
         #expect(clients.count(.failed) == 0, "connections failed")
         #expect(answers.count == 2000, "\(answers.count) of 2000 requests were answered")
-        #expect(answers.allSatisfy { $0.hasPrefix("HTTP/1.1 200") || $0.hasPrefix("HTTP/1.1 503") })
+        let bad = answers.filter { !$0.hasPrefix("HTTP/1.1 200") && !$0.hasPrefix("HTTP/1.1 503") }
+        #expect(bad.isEmpty, "\(bad.count) answers are not /healthz's (\(clients.retried) connections made again after a reset), such as \(bad.first.map { String($0.prefix(200)) } ?? "")")
         #expect(answers.allSatisfy { $0.contains("\"outbox\"") }, "an answer lacks the store's outbox counts")
         // One thread per request made 1,478 threads for 1,500 requests; now
         // /healthz reads run on a lane of at most two threads.
