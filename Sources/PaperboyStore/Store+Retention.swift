@@ -77,10 +77,22 @@ extension Store {
         try repeatBatches("""
             DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE \(finished) AND finished_at < ? LIMIT ?)
             """, [rows, batch])
-        try repeatBatches("""
-            UPDATE outbox SET message = x'' WHERE id IN
-                (SELECT id FROM outbox WHERE \(finished) AND finished_at < ? AND length(message) > 0 LIMIT ?)
-            """, [bodies, batch])
+        // Bodies by ascending id from where the last batch ended: emptied rows
+        // still match the age filter, and skipping them again in every batch
+        // made emptying 2.9 million bodies take minutes (NOT INDEXED: walk the
+        // rows in id order, not the finished_at index).
+        var after: Int64 = 0
+        while let last = try busyIsTemporary({ try writer.write { db -> Int64? in
+            let ids = try Int64.fetchAll(db, sql: """
+                SELECT id FROM outbox NOT INDEXED
+                WHERE id > ? AND state IN \(Self.finishedStates) AND finished_at < ? AND length(message) > 0 ORDER BY id LIMIT ?
+                """, arguments: [after, bodies, batch])
+            let statement = try db.cachedStatement(sql: "UPDATE outbox SET message = x'' WHERE id = ?")
+            for id in ids { try statement.execute(arguments: [id]) }
+            return ids.last
+        } }) {
+            after = last
+        }
         try repeatBatches("""
             DELETE FROM sent_paper WHERE rowid IN (SELECT rowid FROM sent_paper WHERE sent_at < ? LIMIT ?)
             """, [sent, batch])

@@ -14,23 +14,40 @@ final class LoopbackClients {
         var phase: Phase
         var sent = 0
         var received: [UInt8] = []
+        var retries = 0
     }
 
     let port: Int
     private(set) var connections: [Connection] = []
     private let request: [UInt8]
+    /// How often a connection the kernel reset before any answer may be made again.
+    private let retryResets: Int
 
-    /// `request` is written on each connection once it connects (nothing when empty).
-    init(port: Int, request: String = "") {
+    /// `request` is written on each connection once it connects (nothing when
+    /// empty). With `retryResets`, a connection reset before the first byte of
+    /// an answer (the listen queue overflowed: the kernel drops or resets
+    /// connections it has no room for) is made again, up to that many times,
+    /// as any client would.
+    init(port: Int, request: String = "", retryResets: Int = 0) {
         self.port = port
         self.request = Array(request.utf8)
+        self.retryResets = retryResets
     }
+
+    /// Connections made again after a reset.
+    var retried: Int { connections.reduce(0) { $0 + $1.retries } }
 
     deinit { closeAll() }
 
     /// Starts `count` more connections.
     func open(_ count: Int) throws {
         for _ in 0..<count {
+            connections.append(Connection(fd: try connectSocket(), phase: .connecting))
+        }
+    }
+
+    private func connectSocket() throws -> Int32 {
+        do {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard fd >= 0 else { throw ServerStartError(message: "socket(): \(String(cString: strerror(errno)))") }
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
@@ -45,8 +62,16 @@ final class LoopbackClients {
                 close(fd)
                 throw ServerStartError(message: "connect(): \(String(cString: strerror(errno)))")
             }
-            connections.append(Connection(fd: fd, phase: .connecting))
+            return fd
         }
+    }
+
+    /// After a reset before any answer: a new connection, if retries are left.
+    private func retry(_ connection: inout Connection) -> Bool {
+        guard connection.received.isEmpty, connection.retries < retryResets, let fd = try? connectSocket() else { return false }
+        close(connection.fd)
+        connection = Connection(fd: fd, phase: .connecting, retries: connection.retries + 1)
+        return true
     }
 
     func count(_ phase: Phase) -> Int { connections.lazy.filter { $0.phase == phase }.count }
@@ -87,6 +112,7 @@ final class LoopbackClients {
             var length = socklen_t(MemoryLayout<Int32>.size)
             getsockopt(connection.fd, SOL_SOCKET, SO_ERROR, &error, &length)
             if error != 0 {
+                if retry(&connection) { return }
                 connection.phase = .failed
                 close(connection.fd)
                 return
@@ -98,6 +124,7 @@ final class LoopbackClients {
             if written > 0 { connection.sent += written }
             if connection.sent == request.count { connection.phase = .reading }
             if written < 0 && errno != EAGAIN {
+                if retry(&connection) { return }
                 connection.phase = .failed
                 close(connection.fd)
             }
@@ -106,6 +133,8 @@ final class LoopbackClients {
             let count = recv(connection.fd, &buffer, buffer.count, 0)
             if count > 0 {
                 connection.received += buffer[..<count]
+            } else if count < 0 && errno == ECONNRESET && retry(&connection) {
+                return
             } else if count == 0 || errno == ECONNRESET {
                 connection.phase = .closed
                 close(connection.fd)

@@ -16,7 +16,7 @@ struct WallClockScanTests {
     static let allowedInSources: [String: String] = [
         "PaperboyDaemon/Run/DaemonClock.swift": "SystemDaemonClock is the wall clock every other part is handed",
         "PaperboyDaemon/Run/JournalLogHandler.swift": "the timestamp of a log line outside the journal",
-        "PaperboyDaemon/Run/BlockingPool.swift": "how long an idle pool thread waits before it exits (Condition takes a Date)",
+        "PaperboyDaemon/Run/BlockingPool.swift": "how long an idle thread waits for work before it ends (NSCondition takes a Date); decides no result",
     ]
 
     static func uses(under root: URL, relativeTo base: URL) throws -> [String] {

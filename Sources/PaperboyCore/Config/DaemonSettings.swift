@@ -6,7 +6,7 @@
 ///   listen: 127.0.0.1:8080        # the public pages (unsubscribe), behind a reverse proxy that serves base_url
 ///   admin_listen: 127.0.0.1:9090  # /healthz and /metrics, for monitoring only
 ///   idle_timeout: 30s             # idle or slow connections are closed after this
-///   max_connections: 1000         # more wait in the kernel's queue until one closes
+///   max_connections: 1000         # per listener; more wait in the kernel's queue until one closes
 /// shutdown_timeout: 30s
 /// ```
 public struct DaemonSettings: Sendable, Equatable {
@@ -66,14 +66,6 @@ public struct DaemonSettings: Sendable, Equatable {
         return settings
     }
 
-    private static func readListen(_ http: inout ConfigReader, _ key: String, example: String) throws(ConfigError) -> (String, Int)? {
-        guard let text = try http.string(key) else { return nil }
-        guard let parsed = parseListen(text) else {
-            throw http.error(key, "\"\(text)\" is not host:port; use something like \(example) (port 1 to 65535)")
-        }
-        return parsed
-    }
-
     /// `http.idle_timeout` and `http.max_connections`.
     static func readLimits(_ http: inout ConfigReader, into settings: inout DaemonSettings) throws(ConfigError) {
         if let value = try http.duration("idle_timeout", in: 1...3600) { settings.idleTimeout = value }
@@ -83,6 +75,14 @@ public struct DaemonSettings: Sendable, Equatable {
             }
             settings.maxConnections = value
         }
+    }
+
+    private static func readListen(_ http: inout ConfigReader, _ key: String, example: String) throws(ConfigError) -> (String, Int)? {
+        guard let text = try http.string(key) else { return nil }
+        guard let parsed = parseListen(text) else {
+            throw http.error(key, "\"\(text)\" is not host:port; use something like \(example) (port 1 to 65535)")
+        }
+        return parsed
     }
 
     /// Splits `host:port` (`[v6]:port` for IPv6).

@@ -43,8 +43,7 @@ public struct HTTPEndpoint: Sendable {
         router.add(middleware: PublicPageMiddleware(baseURL: { [context] in context.runtime.runtime.composer.baseURL }, logger: logger))
         router.get("/unsubscribe") { request, _ in try await self.confirmPage(request) }
         router.post("/unsubscribe") { request, _ in try await self.unsubscribe(request) }
-        return Self.makeApplication(router: router, host: host, port: port, limits: context.runtime.runtime.config.daemon,
-                                    logger: logger, onRunning: onRunning)
+        return Self.makeApplication(router: router, host: host, port: port, limits: context.runtime.runtime.config.daemon, logger: logger, onRunning: onRunning)
     }
 
     /// The private application on `host:port`: `/healthz` and `/metrics`.
@@ -52,12 +51,12 @@ public struct HTTPEndpoint: Sendable {
         let router = Router()
         router.get("/healthz") { _, _ in await self.health() }
         router.get("/metrics") { _, _ in await self.metricsText() }
-        return Self.makeApplication(router: router, host: host, port: port, limits: context.runtime.runtime.config.daemon,
-                                    logger: logger, onRunning: onRunning)
+        return Self.makeApplication(router: router, host: host, port: port, limits: context.runtime.runtime.config.daemon, logger: logger, onRunning: onRunning)
     }
 
     /// The one place a Hummingbird application is configured (both endpoints
-    /// are built here): `router` served on `host:port`.
+    /// are built here): `router` served on `host:port`, with `limits`'
+    /// idle timeout and connection cap.
     static func makeApplication(router: Router<BasicRequestContext>, host: String, port: Int, limits: DaemonSettings, logger: Logger,
                                 onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         var serverLogger = logger
