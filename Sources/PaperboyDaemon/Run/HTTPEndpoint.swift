@@ -65,7 +65,9 @@ public struct HTTPEndpoint: Sendable {
         return Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(limits.idleTimeout * 1000)))),
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "paperboy",
+            // A burst beyond max_connections waits in the kernel's listen queue
+            // (2048, capped by net.core.somaxconn) instead of being dropped.
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "paperboy", backlog: 2048,
                                                     availableConnectionsDelegate: .maximum(limits.maxConnections, logger: serverLogger)),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: serverLogger
