@@ -72,6 +72,22 @@ import Testing
         }
     }
 
+    @Test func reloadWarningsCompareWithWhatRunsNotWithTheLastReload() throws {
+        let harness = try DaemonHarness(start: instant("2026-11-30T07:00Z"))
+        func reload(_ extra: String) throws -> Int {
+            try DaemonHarness.config(smtpURL: "smtp://127.0.0.1:9", extra: extra).write(toFile: harness.configPath, atomically: true, encoding: .utf8)
+            #expect(harness.daemon.reload())
+            return harness.log.text.components(separatedBy: "changed in the config").count - 1
+        }
+        // Changed, then changed back to what runs: one warning, not two.
+        #expect(try reload("http: {admin_listen: '127.0.0.1:9191', idle_timeout: 5s}") == 2)
+        #expect(try reload("") == 2, "back to what runs: nothing to warn about; \(harness.log.text)")
+        // Changed again: the warning names what runs (9090), not the last config loaded.
+        #expect(try reload("http: {admin_listen: '127.0.0.1:9292'}") == 3)
+        #expect(harness.log.text.contains("http.admin_listen=127.0.0.1:9090 http.new_admin_listen=127.0.0.1:9292"), "\(harness.log.text)")
+        #expect(harness.log.text.contains("http.idle_timeout changed in the config; it takes effect at the next restart http.idle_timeout=30s http.new_idle_timeout=5s"), "\(harness.log.text)")
+    }
+
     @Test func aReloadWarnsThatAChangedAdminListenWaitsForARestart() throws {
         let harness = try DaemonHarness(start: instant("2026-11-30T07:00Z"))
         try DaemonHarness.config(smtpURL: "smtp://127.0.0.1:9", extra: "http: {admin_listen: '127.0.0.1:9191'}")
