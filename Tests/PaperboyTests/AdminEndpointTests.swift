@@ -97,3 +97,37 @@ import Testing
                                           + "http.admin_listen=127.0.0.1:9090 http.new_admin_listen=127.0.0.1:9191"), "\(harness.log.text)")
     }
 }
+
+/// `/healthz` and `/metrics` tell the truth about sources, also right after a restart.
+@Suite struct SourceHealthTests {
+    @Test func aSourceThatKeepsFailingIsAProblemAndItsStateSurvivesARestart() async throws {
+        let first = try DaemonHarness(start: instant("2026-11-30T07:00Z"))
+        let success = instant("2026-11-30T06:00Z")
+        _ = try first.store.ingest([], source: SourceState(name: "demo"), at: success)
+        for minute in 1...3 {
+            try first.store.recordFetchAttempt(source: "demo", at: success.addingTimeInterval(Double(minute) * 60))
+        }
+        // A restart: nothing has been fetched by this process yet.
+        let harness = try DaemonHarness(restarting: first, at: instant("2026-11-30T07:10Z"))
+        let endpoint = try await RunningEndpoint(harness)
+        let health = try await endpoint.adminRequest("GET", "/healthz")
+        let metrics = try await endpoint.adminRequest("GET", "/metrics")
+        try await endpoint.stop()
+        #expect(health.status == 503, "\(health.body)")
+        #expect(health.body.contains("source demo: the last 3 fetches failed"), "\(health.body)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(health.body.utf8)) as? [String: Any])
+        let demo = try #require((json["sources"] as? [String: Any])?["demo"] as? [String: Any])
+        #expect(demo["last_success"] as? String == "2026-11-30T06:00:00Z", "\(health.body)")
+        #expect(demo["failures_in_a_row"] as? Int == 3)
+        // The documented alert on last_fetch_success can fire from the first scrape.
+        #expect(metrics.body.contains("paperboy_last_fetch_success_timestamp_seconds{source=\"demo\"} \(Int(success.timeIntervalSince1970))"), "\(metrics.body)")
+    }
+
+    @Test func oneOrTwoFailuresAreNotYetAProblem() {
+        let status = DaemonStatus()
+        status.seed(from: [("a", nil, 2), ("b", nil, 3)])
+        #expect(status.sourceProblems(["a", "b"]) == ["source b: the last 3 fetches failed"])
+        status.update { $0.fetchFailuresInARow["b"] = 0 }
+        #expect(status.sourceProblems(["a", "b"]).isEmpty)
+    }
+}

@@ -68,6 +68,24 @@ public final class Daemon: Sendable {
         runtime = RuntimeHolder(try DaemonRuntime.build(config: config, configPath: configPath, store: store, environment: environment,
                                                          logger: logger.labelled("paperboy.sender"), now: { [clock] in clock.now() }))
         logSetupWarnings(runtime.runtime)
+        seedSourceState()
+    }
+
+    /// Each configured source's last success and failures in a row, from the
+    /// store: `/healthz` and `last_fetch_success_timestamp` tell the truth
+    /// from the first request after a start, not only after the next fetch.
+    private func seedSourceState() {
+        do {
+            let configured = Set(runtime.runtime.config.sources.map(\.name))
+            let known = try store.sourceStates().filter { configured.contains($0.name) }
+            status.seed(from: known.map { ($0.name, $0.lastFetchedAt, $0.consecutiveFailures) })
+            for state in known {
+                if let success = state.lastFetchedAt { metrics.seedLastFetchSuccess(source: state.name, at: success) }
+            }
+        } catch {
+            logger.warning("cannot read the sources' state; /healthz and /metrics show it after each source's next fetch",
+                           metadata: ["error": "\(error)"])
+        }
     }
 
     /// The public HTTP endpoint's port once it listens.
