@@ -13,6 +13,8 @@ import Synchronization
 final class DeliveryInterrupt: @unchecked Sendable {
     /// The first signal's number; 0 before any.
     private let first = Atomic<Int32>(0)
+    /// True once delivery is over: the grace timer then quits nothing.
+    private let finished = Atomic<Bool>(false)
     private let queue = DispatchQueue(label: "paperboy.send.signals")
     private let grace: Double
     /// Written only by `install` and `uninstall`, on the command's thread.
@@ -48,6 +50,7 @@ final class DeliveryInterrupt: @unchecked Sendable {
 
     /// Gives SIGINT and SIGTERM their default back.
     func uninstall() {
+        finished.store(true, ordering: .releasing)
         for source in sources { source.cancel() }
         sources.removeAll()
         signal(SIGINT, SIG_DFL)
@@ -59,7 +62,8 @@ final class DeliveryInterrupt: @unchecked Sendable {
         if isFirst {
             Self.warn("\(Self.name(number)) received: no new message starts; the ones under way finish (at most \(Int(grace)) s), "
                 + "then the rest go back to the outbox. Press Ctrl-C again to quit at once.")
-            queue.asyncAfter(deadline: .now() + grace) { [grace] in
+            queue.asyncAfter(deadline: .now() + grace) { [weak self, grace] in
+                guard let self, !self.finished.load(ordering: .acquiring) else { return }
                 Self.warn("the messages under way did not finish within \(Int(grace)) s; quitting without them. "
                     + "Their digests go out on the next run (nothing is lost; one may arrive twice).")
                 fflush(nil)

@@ -100,3 +100,34 @@ import Testing
         #expect(Set(recipients).count == count, "a digest went out twice")
     }
 }
+
+extension SendDigestStopTests {
+    @Test func aSecondSignalQuitsAtOnceAndTheNextRunTakesTheRowsBack() throws {
+        let sink = try SMTPSink(["-W", ".:1"])
+        let s = try SubscriberCLITests.Setup(digest: """
+        from: "Paperboy <digest@lab.example.org>"
+        base_url: https://lab.example.org
+        smtp: {url: "\(sink.url)", tls: none, connections: 2}
+        """)
+        let store = try s.store()
+        try store.ingest(try DemoCorpus.papers(at: TestTime.digestAt.addingTimeInterval(-3600)), source: SourceState(name: "demo"), at: TestTime.now)
+        let count = 8
+        let entries = try (0..<count).map { SubscriberPreferences(email: try EmailAddress(parsing: "reader\($0)@example.org"), maxPapers: 2) }
+        try store.importSubscribers(entries, prune: false, resubscribe: false, at: TestTime.now)
+
+        let send = try SendProcess(config: s.config, directory: s.directory)
+        #expect(waitFor(30) { messageCount(sink) >= 1 }, "stderr: \(send.stderr)")
+        kill(send.process.processIdentifier, SIGINT)
+        #expect(waitFor(10) { send.stderr.contains("SIGINT received") }, "\(send.stderr)")
+        kill(send.process.processIdentifier, SIGINT)
+        #expect(send.waitForExit(seconds: 10) == 130, "stdout: \(send.stdout) stderr: \(send.stderr)")
+        #expect(send.stderr.contains("second SIGINT: quitting now"), "\(send.stderr)")
+
+        // The rows the dead process held come back; every subscriber gets a digest.
+        let rest = try s.run(["send-digest", "--at", TestTime.digestAtText], environment: ["PAPERBOY_SECRET": "0123456789abcdef0123456789"])
+        #expect(rest.status == 0, "\(rest.stdout) \(rest.stderr)")
+        #expect(try store.outboxCounts()[.sent] == count)
+        let recipients = Set(sink.dump(expecting: count).split(separator: "\n").filter { $0.hasPrefix("To: ") })
+        #expect(recipients.count == count, "every subscriber got theirs")
+    }
+}
