@@ -16,8 +16,9 @@ public enum MailSetup {
         try load(config: config, configPath: configPath, environment: environment).composer
     }
 
-    /// The composer, and the warnings about its secrets (too short, a file
-    /// others may read) for `check` and the daemon to show.
+    /// The composer, and the warnings about its settings (placeholder
+    /// domains, an http base_url) and secrets (too short, a file others may
+    /// read) for `check` and the daemon to show.
     public static func load(config: PaperboyConfig, configPath: String,
                             environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (composer: DigestComposer, warnings: [String]) {
         let mail = config.mail
@@ -52,7 +53,7 @@ public enum MailSetup {
             signer: signer,
             defaultZone: config.digest.schedule.zone
         )
-        return (composer, secrets.warnings)
+        return (composer, mail.warnings + secrets.warnings)
     }
 
     /// The built-in templates, with any file present in `directory` instead.
