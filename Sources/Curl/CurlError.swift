@@ -71,10 +71,10 @@ extension CurlError {
             hint = "Check the host name in the source's url and this machine's DNS"
         case CURLE_COULDNT_CONNECT:
             kind = .connect
-            hint = "Check that the server is up and the port is right; it will be retried"
+            hint = "Check that the server is up and the port is right"
         case CURLE_OPERATION_TIMEDOUT:
             kind = .timeout
-            hint = "The server did not answer in time; it will be retried. Raise fetch.timeout if the feed is slow"
+            hint = "The server did not answer in time; raise fetch.timeout if the feed is slow, or try again later"
         case CURLE_TOO_MANY_REDIRECTS:
             kind = .tooManyRedirects
             hint = "The server redirected more than 5 times; point the source at the final URL"

@@ -92,7 +92,7 @@ public final class HTTPFetcher {
             if remainingMS <= 0 {
                 throw CurlError(kind: .timeout, url: url, curlCode: Int(CURLE_OPERATION_TIMEDOUT.rawValue),
                                 curlMessage: "the redirects took longer than \(options.totalTimeout) seconds",
-                                httpStatus: nil, hint: "The server did not answer in time; it will be retried. Raise fetch.timeout if the feed is slow")
+                                httpStatus: nil, hint: "The server did not answer in time; raise fetch.timeout if the feed is slow, or try again later")
             }
             // The configured URL is the operator's choice; a hop elsewhere must be public.
             let offOrigin = redirects > 0 && (origin == nil || URLOrigin(hopURL) != origin)
@@ -211,7 +211,7 @@ public final class HTTPFetcher {
                 kind: .httpStatus, url: configuredURL, curlCode: 0,
                 curlMessage: "the server answered HTTP \(status)" + (isRedirect ? " (after a redirect to \(url))" : ""), httpStatus: status,
                 hint: status >= 500
-                    ? "The server failed; it will be retried"
+                    ? "The feed's server failed; that is usually temporary: try again later"
                     : "Check the source's url (and any credentials it needs)"
             )
         }

@@ -3,6 +3,7 @@ import Curl
 import Foundation
 import PaperboyCore
 import PaperboyDaemon
+import PaperboyStore
 
 /// `paperboy check [--smtp] [--sources]`
 struct CheckCommand: ParsableCommand {
@@ -30,6 +31,13 @@ struct CheckCommand: ParsableCommand {
         try reportingFailures {
             let settings = try config.loadConfig()
             say("config: \(config.configPath) is valid (\(settings.sources.count) source\(settings.sources.count == 1 ? "" : "s"))")
+            // What `run` would refuse at start: a database it cannot open or create.
+            do {
+                try Store.checkUsable(settings.database)
+            } catch {
+                throw CLIFailure("\(error)", exitCode: .config)
+            }
+            say("database: \(settings.database) can be opened\(FileManager.default.fileExists(atPath: settings.database) ? "" : " (it will be created)")")
             do {
                 let (composer, warnings) = try MailSetup.load(config: settings, configPath: config.configPath)
                 for warning in warnings {

@@ -13,7 +13,10 @@ struct SendDigestCommand: ParsableCommand {
         A subscriber is due when their schedule's current period has no digest yet. Planning writes each digest \
         to the outbox together with its papers, in one transaction, so a period is never planned twice; then every \
         due outbox row (earlier deferred ones too) is sent. Exits 0 when everything was sent or skipped, 75 when \
-        some are deferred, 1 when some failed for good. --dry-run opens no SMTP connection and writes nothing.
+        some are deferred or wait for a retry (the summary says when they are tried next), 1 when some failed for good. \
+        --dry-run opens no SMTP connection and writes nothing. SIGINT or SIGTERM while sending stops gracefully: \
+        no new message starts, the ones under way finish, the rest go back to the outbox, the summary is printed \
+        and the exit is 75; a second signal quits at once.
         """
     )
 
@@ -76,6 +79,7 @@ struct SendDigestCommand: ParsableCommand {
             let decisions = try planner.decide(at: moment, all: all, only: only)
             if dryRun {
                 try printDryRun(decisions, at: moment)
+                try printWaiting(store, at: moment)
                 return
             }
             guard let smtp = settings.smtp else {
@@ -121,5 +125,14 @@ struct SendDigestCommand: ParsableCommand {
             }
         }
         say("dry run at \(DisplayDate.minute(moment)): \(digests) digest\(digests == 1 ? "" : "s") would be sent; nothing was sent or written\(out.map { ", messages in \($0)" } ?? "")")
+    }
+
+    /// After a dry run's summary: the digests planned earlier that a real run would send too, and those waiting for a retry.
+    func printWaiting(_ store: Store, at moment: Date) throws {
+        let due = try store.dueCount(at: moment)
+        if due > 0 {
+            say("\(due) digest\(due == 1 ? "" : "s") planned earlier \(due == 1 ? "is" : "are") due and would be sent too (`paperboy outbox list` shows them)")
+        }
+        if let waiting = try OutboxSummary.deferredLine(store, at: moment) { say(waiting) }
     }
 }

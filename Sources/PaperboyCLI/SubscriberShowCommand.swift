@@ -31,6 +31,7 @@ struct SubscriberShowCommand: ParsableCommand {
             if let next = view.next_digest_at { lines.append("next digest: \(DisplayDate.minute(next))") }
             if let left = subscriber.unsubscribedAt { lines.append("unsubscribed: \(DisplayDate.minute(left))") }
             lines.append("added: \(DisplayDate.minute(subscriber.createdAt)), last changed: \(DisplayDate.minute(subscriber.updatedAt))")
+            lines += try OutboxSummary.recentDigests(store, subscriberID: subscriber.id)
             say(lines.joined(separator: "\n"))
         }
     }

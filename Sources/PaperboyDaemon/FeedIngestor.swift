@@ -103,7 +103,9 @@ public struct FeedIngestor: Sendable {
             }
         } catch {
             let message = FeedIngestor.describe(error, url: source.url)
-            logger.error("source failed", metadata: ["error": "\(message)"])
+            // A warning, not an error: the report carries the message (`fetch`
+            // prints it once), and a source's failure is retried or reported per run.
+            logger.warning("source failed", metadata: ["error": "\(message)"])
             return SourceReport(source: source.name, outcome: .failed(message))
         }
     }

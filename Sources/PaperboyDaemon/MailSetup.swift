@@ -16,8 +16,9 @@ public enum MailSetup {
         try load(config: config, configPath: configPath, environment: environment).composer
     }
 
-    /// The composer, and the warnings about its secrets (too short, a file
-    /// others may read) for `check` and the daemon to show.
+    /// The composer, and the warnings about its settings (placeholder
+    /// domains, an http base_url) and secrets (too short, a file others may
+    /// read) for `check` and the daemon to show.
     public static func load(config: PaperboyConfig, configPath: String,
                             environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (composer: DigestComposer, warnings: [String]) {
         let mail = config.mail
@@ -28,7 +29,7 @@ public enum MailSetup {
             throw MailSetupError(message: "\(configPath): base_url: missing; set it to the public address of Paperboy's HTTP endpoint (one-click unsubscribe links), such as https://papers.example.org")
         }
         let secrets = try LinkSecrets.load(mail: mail, configPath: configPath, environment: environment)
-        let templates = try loadTemplates(directory: mail.templatesDirectory)
+        let (templates, templateWarnings) = try loadTemplatesChecked(directory: mail.templatesDirectory)
         var signer: DKIMSigner?
         if let dkim = mail.dkim {
             let pem: String
@@ -52,12 +53,18 @@ public enum MailSetup {
             signer: signer,
             defaultZone: config.digest.schedule.zone
         )
-        return (composer, secrets.warnings)
+        return (composer, mail.warnings + templateWarnings + secrets.warnings)
     }
 
     /// The built-in templates, with any file present in `directory` instead.
     public static func loadTemplates(directory: String?) throws -> DigestTemplates {
-        guard let directory else { return .defaults }
+        try loadTemplatesChecked(directory: directory).templates
+    }
+
+    /// The templates, and what in the override folder will not work as meant
+    /// (a file name Paperboy does not read, a variable nothing fills in).
+    static func loadTemplatesChecked(directory: String?) throws -> (templates: DigestTemplates, warnings: [String]) {
+        guard let directory else { return (.defaults, []) }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw MailSetupError(message: "templates: \(directory) is not a folder; create it or remove the templates key to use the built-in templates")
@@ -73,8 +80,10 @@ public enum MailSetup {
             sources[name] = text
             origins[name] = path
         }
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         do {
-            return try DigestTemplates(sources: sources, origins: origins)
+            return (try DigestTemplates(sources: sources, origins: origins),
+                    TemplateCheck.warnings(files: files, sources: sources, origins: origins))
         } catch {
             throw MailSetupError(message: error.description)
         }

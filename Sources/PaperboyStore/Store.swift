@@ -21,10 +21,7 @@ public final class Store: Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         do {
-            let directory = (path as NSString).deletingLastPathComponent
-            if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
-                throw StoreError(path: path, message: "the folder \(directory) does not exist", hint: "Create it (systemd's StateDirectory= does this) or change database in the config")
-            }
+            try Self.checkUsable(path)
             try Self.createPrivately(path)
             writer = try DatabasePool(path: path, configuration: configuration)
             // Only write when a migration is due: read-only commands then never
@@ -41,6 +38,34 @@ public final class Store: Sendable {
             throw StoreError(path: path, message: "cannot open: \(error.message ?? "\(error)")", hint: "Check that the file is a Paperboy database and that this user may read and write it and its folder")
         } catch {
             throw StoreError(path: path, message: "cannot open: \(error)", hint: "Check the path and its permissions")
+        }
+    }
+
+    /// What opening `path` for writing would refuse, found without creating
+    /// or opening anything (for `paperboy check`, and before every open): a
+    /// missing folder, a folder this user may not create the file in, a file
+    /// this user may not read and write.
+    public static func checkUsable(_ path: String) throws(StoreError) {
+        guard path != ":memory:" else { return }
+        let directory = (path as NSString).deletingLastPathComponent
+        let folder = directory.isEmpty ? "." : directory
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else {
+            throw StoreError(path: path, message: "the folder \(folder) does not exist", hint: "Create it (systemd's StateDirectory= does this) or change database in the config")
+        }
+        guard isFolder.boolValue else {
+            throw StoreError(path: path, message: "\(folder) is not a folder", hint: "Change database in the config to a file inside a folder")
+        }
+        if FileManager.default.fileExists(atPath: path) {
+            guard access(path, R_OK | W_OK) == 0 else {
+                throw StoreError(path: path, message: "this user (uid \(getuid())) may not read and write the database file",
+                                 hint: "Run as the user that owns it (the paperboy user under systemd: systemd-run -p User=paperboy …), or fix its owner")
+            }
+        }
+        // SQLite writes the -wal and -shm files (and a new database) beside the file.
+        guard access(folder, W_OK | X_OK) == 0 else {
+            throw StoreError(path: path, message: "this user (uid \(getuid())) may not create files in \(folder) (SQLite keeps its -wal and -shm files there)",
+                             hint: "Run as the user that owns the folder (the paperboy user under systemd), or fix its owner")
         }
     }
 

@@ -72,6 +72,22 @@ import Testing
         }
     }
 
+    @Test func reloadWarningsCompareWithWhatRunsNotWithTheLastReload() throws {
+        let harness = try DaemonHarness(start: instant("2026-11-30T07:00Z"))
+        func reload(_ extra: String) throws -> Int {
+            try DaemonHarness.config(smtpURL: "smtp://127.0.0.1:9", extra: extra).write(toFile: harness.configPath, atomically: true, encoding: .utf8)
+            #expect(harness.daemon.reload())
+            return harness.log.text.components(separatedBy: "changed in the config").count - 1
+        }
+        // Changed, then changed back to what runs: one warning, not two.
+        #expect(try reload("http: {admin_listen: '127.0.0.1:9191', idle_timeout: 5s}") == 2)
+        #expect(try reload("") == 2, "back to what runs: nothing to warn about; \(harness.log.text)")
+        // Changed again: the warning names what runs (9090), not the last config loaded.
+        #expect(try reload("http: {admin_listen: '127.0.0.1:9292'}") == 3)
+        #expect(harness.log.text.contains("http.admin_listen=127.0.0.1:9090 http.new_admin_listen=127.0.0.1:9292"), "\(harness.log.text)")
+        #expect(harness.log.text.contains("http.idle_timeout changed in the config; it takes effect at the next restart http.idle_timeout=30s http.new_idle_timeout=5s"), "\(harness.log.text)")
+    }
+
     @Test func aReloadWarnsThatAChangedAdminListenWaitsForARestart() throws {
         let harness = try DaemonHarness(start: instant("2026-11-30T07:00Z"))
         try DaemonHarness.config(smtpURL: "smtp://127.0.0.1:9", extra: "http: {admin_listen: '127.0.0.1:9191'}")
@@ -79,5 +95,39 @@ import Testing
         #expect(harness.daemon.reload())
         #expect(harness.log.text.contains("<4>warning paperboy: http.admin_listen changed in the config; it takes effect at the next restart "
                                           + "http.admin_listen=127.0.0.1:9090 http.new_admin_listen=127.0.0.1:9191"), "\(harness.log.text)")
+    }
+}
+
+/// `/healthz` and `/metrics` tell the truth about sources, also right after a restart.
+@Suite struct SourceHealthTests {
+    @Test func aSourceThatKeepsFailingIsAProblemAndItsStateSurvivesARestart() async throws {
+        let first = try DaemonHarness(start: instant("2026-11-30T07:00Z"))
+        let success = instant("2026-11-30T06:00Z")
+        _ = try first.store.ingest([], source: SourceState(name: "demo"), at: success)
+        for minute in 1...3 {
+            try first.store.recordFetchAttempt(source: "demo", at: success.addingTimeInterval(Double(minute) * 60))
+        }
+        // A restart: nothing has been fetched by this process yet.
+        let harness = try DaemonHarness(restarting: first, at: instant("2026-11-30T07:10Z"))
+        let endpoint = try await RunningEndpoint(harness)
+        let health = try await endpoint.adminRequest("GET", "/healthz")
+        let metrics = try await endpoint.adminRequest("GET", "/metrics")
+        try await endpoint.stop()
+        #expect(health.status == 503, "\(health.body)")
+        #expect(health.body.contains("source demo: the last 3 fetches failed"), "\(health.body)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(health.body.utf8)) as? [String: Any])
+        let demo = try #require((json["sources"] as? [String: Any])?["demo"] as? [String: Any])
+        #expect(demo["last_success"] as? String == "2026-11-30T06:00:00Z", "\(health.body)")
+        #expect(demo["failures_in_a_row"] as? Int == 3)
+        // The documented alert on last_fetch_success can fire from the first scrape.
+        #expect(metrics.body.contains("paperboy_last_fetch_success_timestamp_seconds{source=\"demo\"} \(Int(success.timeIntervalSince1970))"), "\(metrics.body)")
+    }
+
+    @Test func oneOrTwoFailuresAreNotYetAProblem() {
+        let status = DaemonStatus()
+        status.seed(from: [("a", nil, 2), ("b", nil, 3)])
+        #expect(status.sourceProblems(["a", "b"]) == ["source b: the last 3 fetches failed"])
+        status.update { $0.fetchFailuresInARow["b"] = 0 }
+        #expect(status.sourceProblems(["a", "b"]).isEmpty)
     }
 }

@@ -61,6 +61,10 @@ import Testing
         #expect(fetch.stdout.contains("hf: fetched 2, new 2, updated 0, unchanged 0"))
         #expect(fetch.stdout.contains("broken: error: \(server.url("/status/500"))"))
         #expect(fetch.stdout.contains("HTTP 500"))
+        // Said once (not again on stderr), and with no promise of a retry that a one-shot does not make.
+        #expect(!fetch.stderr.contains("/status/500"), "the error is printed twice: \(fetch.stderr)")
+        #expect(!fetch.stdout.contains("will be retried"), "\(fetch.stdout)")
+        #expect(fetch.stdout.contains("try again later"), "\(fetch.stdout)")
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("papers.sqlite").path))
 
         let again = try runPaperboy(["fetch", "--config", path, "--source", "hf"])

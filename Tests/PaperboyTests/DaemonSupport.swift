@@ -49,6 +49,14 @@ struct DaemonHarness {
         daemon = try Daemon(configPath: path, environment: environment, clock: clock, logger: log.logger(), options: options)
     }
 
+    /// A new daemon over `earlier`'s config and database: a restart.
+    init(restarting earlier: DaemonHarness, at start: Date, options: Daemon.Options = DaemonHarness.options()) throws {
+        directory = earlier.directory
+        configPath = earlier.configPath
+        clock = ManualDaemonClock(start)
+        daemon = try Daemon(configPath: configPath, environment: environment, clock: clock, logger: log.logger(), options: options)
+    }
+
     static func options(maxSleep: Double = 60) -> Daemon.Options {
         var options = Daemon.Options()
         options.handleSignals = false

@@ -96,6 +96,15 @@ import Testing
         #expect(burst >= 2 && burst <= 10)
     }
 
+    @Test func aFetchRunInWhichEverySourceFailedIsAFailedRun() throws {
+        // paperboy fetch exits 69 when every source failed: systemd must count that as a failure.
+        let text = try unit("paperboy-fetch.service")
+        let success = value("SuccessExitStatus", in: "Service", of: text) ?? ""
+        #expect(!success.split(separator: " ").contains("69"), "SuccessExitStatus=\(success) hides a fetch in which every source failed")
+        // The send timer's exit 75 (digests deferred, retried by the outbox) stays a success.
+        #expect(value("SuccessExitStatus", in: "Service", of: try unit("paperboy-send.service")) == "75")
+    }
+
     @Test func installSystemdPutsEverythingWhereTheUnitsLookAndKeepsConfigAndSecret() throws {
         let root = try TestPaths.temporaryDirectory()
         let script = Self.deploy.deletingLastPathComponent().appendingPathComponent("scripts/install-systemd").path

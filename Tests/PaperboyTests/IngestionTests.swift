@@ -162,7 +162,7 @@ import Testing
         ("gzip-bomb", .json, "/gzip-bomb.json", "max_response_bytes"),
         ("bad-utf8", .json, "/invalid-utf8.json", "not valid UTF-8"),
         ("redirect-gopher", .json, "/redirect?to=gopher%3A%2F%2F127.0.0.1%3A70%2F1", "curl error 1"),
-        ("html-not-feed", .huggingface, "/status/200", "not well-formed JSON"),
+        ("html-not-feed", .huggingface, "/status/200", "expected Hugging Face daily papers JSON (a list of objects with `paper`), got text"),
     ])
     func badSourcesFailAloneAndChangeNothing(name: String, type: SourceType, path: String, expected: String) throws {
         let store = try makeStore()

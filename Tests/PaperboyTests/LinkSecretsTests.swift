@@ -15,7 +15,7 @@ import Testing
         try SubscriberCLITests.Setup(digest: Self.mail)
     }
 
-    static let mail = "from: d@example.org\nbase_url: https://example.org\nsmtp: {url: 'smtp://127.0.0.1:9', tls: none}\n"
+    static let mail = "from: d@lab.paperboy-tests.net\nbase_url: https://lab.paperboy-tests.net\nsmtp: {url: 'smtp://127.0.0.1:9', tls: none}\n"
 
     /// Points the config of `s` at a secret file.
     func useSecretFile(_ s: SubscriberCLITests.Setup, _ path: String) throws {
@@ -78,7 +78,7 @@ import Testing
     @Test func theDaemonLogsTheWarningsAtStartAndOnReload() throws {
         // DaemonHarness.secret is 26 bytes.
         let harness = try DaemonHarness(start: instant("2026-11-30T07:00Z"))
-        let warning = "<4>warning paperboy: the link secret should be fixed problem=\"the secret in PAPERBOY_SECRET is 26 bytes; use at least 32"
+        let warning = "<4>warning paperboy: the config should be fixed problem=\"the secret in PAPERBOY_SECRET is 26 bytes; use at least 32"
         #expect(harness.log.text.contains(warning), "\(harness.log.text)")
         #expect(harness.daemon.reload())
         #expect(harness.log.text.components(separatedBy: warning).count - 1 == 2)

@@ -87,7 +87,7 @@ enum XMLTree {
             throw FeedError(
                 code: .malformedXML,
                 message: "the response is not well-formed XML: it ends before <\(open)> is closed (line \(parser.lineNumber))",
-                hint: "The feed was cut off; it will be fetched again next time"
+                hint: "The feed was cut off (a dropped connection?); try again later"
             )
         }
         if !ok || builder.root == nil {

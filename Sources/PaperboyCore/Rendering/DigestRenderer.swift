@@ -144,7 +144,7 @@ public final class DigestRenderer: @unchecked Sendable {
         }
         lock.unlock()
         var context: [String: Any] = ["one": one]
-        for name in ["subject", "heading", "greeting", "date", "short_date", "email", "why", "operator", "unsubscribe_url", "count", "first_title", "papers"] {
+        for name in Self.frameValues {
             context[name] = BlockTemplate.marker(name)
         }
         let made = Frames(
@@ -157,6 +157,14 @@ public final class DigestRenderer: @unchecked Sendable {
         lock.unlock()
         return made
     }
+
+    /// The values the digest, text and subject templates see (and `one`,
+    /// true for a one-paper digest).
+    public static let frameValues = ["subject", "heading", "greeting", "date", "short_date", "email", "why", "operator", "unsubscribe_url", "count", "first_title", "papers"]
+    public static let frameVariables = frameValues + ["one"]
+
+    /// The values the paper templates see (`paperContext`, plus `rank` and `matched`).
+    public static let paperVariables = ["title", "summary", "url", "authors", "facts", "pdf_url", "code_url", "project_url", "has_links", "rank", "matched"]
 
     // MARK: Paper blocks
 

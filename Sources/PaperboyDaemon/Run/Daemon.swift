@@ -30,6 +30,8 @@ public final class Daemon: Sendable {
     /// The ports the public and the admin endpoints bound, once they listen.
     private let boundPorts = Mutex<(public: Int?, admin: Int?)>((nil, nil))
     private let options: Options
+    /// What runs until a restart (database, listeners), from the config read at start.
+    private let running: RestartOnlySettings
 
     /// Knobs for tests; the defaults are what `paperboy run` uses.
     public struct Options: Sendable {
@@ -57,6 +59,7 @@ public final class Daemon: Sendable {
         self.options = options
         notifier = SystemdNotifier(environment: environment)
         let config = try DaemonRuntime.readConfig(configPath)
+        running = RestartOnlySettings(config)
         do {
             store = try Store(path: config.database)
         } catch {
@@ -64,7 +67,25 @@ public final class Daemon: Sendable {
         }
         runtime = RuntimeHolder(try DaemonRuntime.build(config: config, configPath: configPath, store: store, environment: environment,
                                                          logger: logger.labelled("paperboy.sender"), now: { [clock] in clock.now() }))
-        logSecretWarnings(runtime.runtime)
+        logSetupWarnings(runtime.runtime)
+        seedSourceState()
+    }
+
+    /// Each configured source's last success and failures in a row, from the
+    /// store: `/healthz` and `last_fetch_success_timestamp` tell the truth
+    /// from the first request after a start, not only after the next fetch.
+    private func seedSourceState() {
+        do {
+            let configured = Set(runtime.runtime.config.sources.map(\.name))
+            let known = try store.sourceStates().filter { configured.contains($0.name) }
+            status.seed(from: known.map { ($0.name, $0.lastFetchedAt, $0.consecutiveFailures) })
+            for state in known {
+                if let success = state.lastFetchedAt { metrics.seedLastFetchSuccess(source: state.name, at: success) }
+            }
+        } catch {
+            logger.warning("cannot read the sources' state; /healthz and /metrics show it after each source's next fetch",
+                           metadata: ["error": "\(error)"])
+        }
     }
 
     /// The public HTTP endpoint's port once it listens.
@@ -164,10 +185,10 @@ public final class Daemon: Sendable {
         notifier.notify("READY=1\nSTATUS=running; " + status.summary)
     }
 
-    /// Logs what is wrong with the link secrets but does not stop the daemon.
-    private func logSecretWarnings(_ runtime: DaemonRuntime) {
-        for warning in runtime.secretWarnings {
-            logger.warning("the link secret should be fixed", metadata: ["problem": "\(warning)"])
+    /// Logs what is wrong with the mail settings or the link secrets but does not stop the daemon.
+    private func logSetupWarnings(_ runtime: DaemonRuntime) {
+        for warning in runtime.setupWarnings {
+            logger.warning("the config should be fixed", metadata: ["problem": "\(warning)"])
         }
     }
 
@@ -176,7 +197,6 @@ public final class Daemon: Sendable {
     /// took effect.
     @discardableResult
     public func reload() -> Bool {
-        let old = runtime.runtime
         let fresh: DaemonRuntime
         do {
             fresh = try DaemonRuntime.load(configPath: configPath, store: store, environment: environment, logger: logger.labelled("paperboy.sender"),
@@ -186,19 +206,14 @@ public final class Daemon: Sendable {
             notifier.notify("STATUS=reload refused: \(error); \(status.summary)")
             return false
         }
-        if fresh.config.database != old.config.database {
-            logger.warning("database changed in the config; the daemon keeps the open one until it is restarted",
-                           metadata: ["database.path": "\(old.config.database)", "database.new_path": "\(fresh.config.database)"])
+        // Compared with what runs (the config at start), not with the last reload.
+        for change in running.changes(in: fresh.config) {
+            let leaf = change.key.split(separator: ".").last.map(String.init) ?? change.key
+            let prefix = change.key.dropLast(leaf.count)
+            logger.warning("\(change.key) changed in the config; it takes effect at the next restart",
+                           metadata: [change.key: "\(change.running)", "\(prefix)new_\(leaf)": "\(change.new)"])
         }
-        if fresh.config.daemon.listen != old.config.daemon.listen {
-            logger.warning("http.listen changed in the config; it takes effect at the next restart",
-                           metadata: ["http.listen": "\(old.config.daemon.listen)", "http.new_listen": "\(fresh.config.daemon.listen)"])
-        }
-        if fresh.config.daemon.adminListen != old.config.daemon.adminListen {
-            logger.warning("http.admin_listen changed in the config; it takes effect at the next restart",
-                           metadata: ["http.admin_listen": "\(old.config.daemon.adminListen)", "http.new_admin_listen": "\(fresh.config.daemon.adminListen)"])
-        }
-        logSecretWarnings(fresh)
+        logSetupWarnings(fresh)
         runtime.replace(with: fresh)
         logger.notice("config reloaded", metadata: ["config.path": "\(configPath)", "sources.count": "\(fresh.config.sources.count)"])
         return true

@@ -63,6 +63,12 @@ public final class DaemonMetrics: Sendable {
         }
     }
 
+    /// A source's last success from before this start (from the store), so
+    /// the gauge is there from the first scrape, not only after a fetch.
+    func seedLastFetchSuccess(source: String, at time: Date) {
+        sourceMetrics(source).lastSuccess.set(time.timeIntervalSince1970)
+    }
+
     /// The rows still to send (queued, deferred or being sent), set when /metrics is read.
     func setOutboxDepth(_ counts: [OutboxState: Int]) {
         outboxDepth.set(Double((counts[.queued] ?? 0) + (counts[.deferred] ?? 0) + (counts[.sending] ?? 0)))

@@ -14,15 +14,15 @@ public final class DaemonRuntime: @unchecked Sendable {
     public let composer: DigestComposer
     /// What is wrong with the link secrets but does not stop the daemon
     /// (a short secret, a file others may read); logged at start and on reload.
-    public let secretWarnings: [String]
+    public let setupWarnings: [String]
     /// Used by the sender service only, one run at a time.
     let runner: DeliveryRunner
 
-    init(configPath: String, config: PaperboyConfig, composer: DigestComposer, secretWarnings: [String] = [], runner: DeliveryRunner) {
+    init(configPath: String, config: PaperboyConfig, composer: DigestComposer, setupWarnings: [String] = [], runner: DeliveryRunner) {
         self.configPath = configPath
         self.config = config
         self.composer = composer
-        self.secretWarnings = secretWarnings
+        self.setupWarnings = setupWarnings
         self.runner = runner
     }
 
@@ -53,7 +53,7 @@ public final class DaemonRuntime: @unchecked Sendable {
             let password = try DeliveryRunner.password(smtp, environment: environment)
             let runner = try DeliveryRunner(store: store, smtp: smtp, password: password, fromDomain: config.mail.fromAddress?.domain,
                                             logger: logger, now: now)
-            return DaemonRuntime(configPath: configPath, config: config, composer: composer, secretWarnings: warnings, runner: runner)
+            return DaemonRuntime(configPath: configPath, config: config, composer: composer, setupWarnings: warnings, runner: runner)
         } catch let error as MailSetupError {
             throw DaemonSetupError(message: error.message)
         }

@@ -52,13 +52,13 @@ public final class FetcherService: Service, Sendable {
         switch report.outcome {
         case .fetched(let papers, _, _):
             context.metrics.recordFetch(source: report.source, papers: papers, at: time)
-            context.status.update { $0.lastFetch[report.source] = time; $0.fetchErrors[report.source] = nil }
+            context.status.update { $0.lastFetch[report.source] = time; $0.fetchErrors[report.source] = nil; $0.fetchFailuresInARow[report.source] = 0 }
         case .notModified:
             context.metrics.recordFetch(source: report.source, papers: 0, at: time)
-            context.status.update { $0.lastFetch[report.source] = time; $0.fetchErrors[report.source] = nil }
+            context.status.update { $0.lastFetch[report.source] = time; $0.fetchErrors[report.source] = nil; $0.fetchFailuresInARow[report.source] = 0 }
         case .failed(let message):
             context.metrics.recordFetch(source: report.source, papers: nil, at: time)
-            context.status.update { $0.fetchErrors[report.source] = message }
+            context.status.update { $0.fetchErrors[report.source] = message; $0.fetchFailuresInARow[report.source, default: 0] += 1 }
         }
     }
 }

@@ -98,6 +98,7 @@ public struct HTTPEndpoint: Sendable {
         }
         if let started = snapshot.tickStartedAt { scheduler["tick_under_way_since"] = SchedulerService.iso(started) }
         if let problem = context.status.schedulerProblem(at: now, staleAfter: tickStaleAfter) { problems.append(problem) }
+        problems += context.status.sourceProblems(context.runtime.runtime.config.sources.map(\.name))
         if let error = snapshot.lastTickError {
             scheduler["last_error"] = error
             problems.append("scheduler: the last tick failed: \(error)")
@@ -107,6 +108,7 @@ public struct HTTPEndpoint: Sendable {
             var entry: [String: Any] = [:]
             if let last = snapshot.lastFetch[source.name] { entry["last_success"] = SchedulerService.iso(last) }
             if let error = snapshot.fetchErrors[source.name] { entry["last_error"] = error }
+            if let failures = snapshot.fetchFailuresInARow[source.name], failures > 0 { entry["failures_in_a_row"] = failures }
             sources[source.name] = entry
         }
         let document: [String: Any] = [

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import ServiceLifecycle
 
@@ -18,8 +19,19 @@ struct ListeningService<App: ApplicationProtocol>: Service {
         do {
             try await application.run()
         } catch where !bound() {
-            throw DaemonListenError(message: "\(key) \(address): cannot listen (\(error)); "
+            throw DaemonListenError(message: "\(key) \(address): cannot listen: \(Self.reason(error)); "
                 + "another process has the port or the address is not this host's: change \(key) in \(configPath) or stop the other process")
         }
+    }
+
+    /// The system's words for a bind failure ("address already in use"),
+    /// from the errno that NIO's error carries in its description.
+    static func reason(_ error: any Error) -> String {
+        let text = "\(error)"
+        if let range = text.range(of: #"\(errno: [0-9]+\)"#, options: .regularExpression),
+           let code = Int32(text[range].filter(\.isNumber)) {
+            return String(cString: strerror(code)).lowercased() + " (errno \(code))"
+        }
+        return text
     }
 }

@@ -1,0 +1,133 @@
+import Foundation
+import GRDB
+
+/// One outbox row as the operator sees it (`paperboy outbox list`).
+public struct OutboxEntry: Sendable, Equatable {
+    public var id: Int64
+    public var subscriberID: Int64
+    public var recipient: String
+    public var state: OutboxState
+    public var attempts: Int
+    public var plannedAt: Date
+    /// When a queued or deferred row is tried next (for other states: the last value it had).
+    public var nextAttemptAt: Date
+    public var lastReply: String?
+}
+
+/// What `retryNow` or `cancelQueued` did to each row asked for.
+public enum OutboxChange: Sendable, Equatable {
+    /// The row changed from this state.
+    case changed(id: Int64, from: OutboxState)
+    /// The row was left as it was, in this state (not one the operation applies to).
+    case refused(id: Int64, state: OutboxState)
+    case unknown(id: Int64)
+}
+
+/// The deferred rows waiting for a later retry: how many, and the first to be tried.
+public struct DeferredSummary: Sendable, Equatable {
+    public var count: Int
+    public var nextAttemptAt: Date
+    public var nextReply: String?
+}
+
+extension Store {
+    static let entryColumns = "id, subscriber_id, recipient, state, attempts, planned_at, next_attempt_at, last_reply"
+
+    static func entry(_ row: Row) -> OutboxEntry {
+        OutboxEntry(
+            id: row["id"], subscriberID: row["subscriber_id"], recipient: row["recipient"],
+            state: OutboxState(rawValue: row["state"]) ?? .queued, attempts: row["attempts"],
+            plannedAt: Date(timeIntervalSince1970: row["planned_at"]), nextAttemptAt: Date(timeIntervalSince1970: row["next_attempt_at"]),
+            lastReply: row["last_reply"]
+        )
+    }
+
+    /// Outbox rows, newest first, optionally only those in `states` and of one subscriber; at most `limit`.
+    public func outboxEntries(states: [OutboxState] = [], subscriberID: Int64? = nil, limit: Int? = nil) throws -> [OutboxEntry] {
+        try writer.read { db in
+            var conditions: [String] = []
+            var arguments: [any DatabaseValueConvertible] = []
+            if !states.isEmpty {
+                conditions.append("state IN (\(states.map { _ in "?" }.joined(separator: ", ")))")
+                arguments += states.map(\.rawValue)
+            }
+            if let subscriberID {
+                conditions.append("subscriber_id = ?")
+                arguments.append(subscriberID)
+            }
+            var sql = "SELECT \(Self.entryColumns) FROM outbox"
+            if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+            sql += " ORDER BY id DESC"
+            if let limit { sql += " LIMIT \(max(0, limit))" }
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(Self.entry)
+        }
+    }
+
+    /// The deferred rows not yet due at `time`, or nil when none waits.
+    public func deferredWaiting(at time: Date) throws -> DeferredSummary? {
+        try writer.read { db in
+            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE state = ? AND next_attempt_at > ?",
+                                         arguments: [OutboxState.deferred.rawValue, time.timeIntervalSince1970]) ?? 0
+            guard count > 0, let first = try Row.fetchOne(db, sql: """
+                SELECT next_attempt_at, last_reply FROM outbox WHERE state = ? AND next_attempt_at > ?
+                ORDER BY next_attempt_at, id LIMIT 1
+                """, arguments: [OutboxState.deferred.rawValue, time.timeIntervalSince1970]) else { return nil }
+            return DeferredSummary(count: count, nextAttemptAt: Date(timeIntervalSince1970: first["next_attempt_at"]), nextReply: first["last_reply"])
+        }
+    }
+
+    /// Makes rows due at `time`: every deferred row when `ids` is nil, else
+    /// the rows named, which may be queued, deferred or failed (a failed row
+    /// is tried again as a deferred one, keeping its attempts; its hard-failure
+    /// count stays). Sending, sent and cancelled rows are refused. One transaction.
+    public func retryNow(ids: [Int64]?, at time: Date) throws -> [OutboxChange] {
+        try writer.write { db in
+            let now = time.timeIntervalSince1970
+            let targets: [(Int64, OutboxState?)]
+            if let ids {
+                targets = try ids.map { id in
+                    (id, try String.fetchOne(db, sql: "SELECT state FROM outbox WHERE id = ?", arguments: [id]).flatMap(OutboxState.init(rawValue:)))
+                }
+            } else {
+                targets = try Int64.fetchAll(db, sql: "SELECT id FROM outbox WHERE state = ? ORDER BY id", arguments: [OutboxState.deferred.rawValue])
+                    .map { ($0, OutboxState.deferred) }
+            }
+            var changes: [OutboxChange] = []
+            for (id, state) in targets {
+                guard let state else { changes.append(.unknown(id: id)); continue }
+                switch state {
+                case .queued, .deferred, .failed:
+                    try db.execute(sql: """
+                        UPDATE outbox SET state = ?, next_attempt_at = ?, finished_at = NULL, claimed_by = NULL, lease_until = NULL WHERE id = ?
+                        """, arguments: [state == .failed ? OutboxState.deferred.rawValue : state.rawValue, now, id])
+                    changes.append(.changed(id: id, from: state))
+                case .sending, .sent, .cancelled:
+                    changes.append(.refused(id: id, state: state))
+                }
+            }
+            return changes
+        }
+    }
+
+    /// Cancels the queued or deferred rows named, with `reason` as their last
+    /// reply. When any row is unknown or in another state, nothing changes
+    /// and the answer says which: all or none, in one transaction.
+    public func cancelQueued(ids: [Int64], reason: String, at time: Date) throws -> [OutboxChange] {
+        try writer.write { db in
+            var changes: [OutboxChange] = []
+            for id in ids {
+                guard let state = try String.fetchOne(db, sql: "SELECT state FROM outbox WHERE id = ?", arguments: [id]).flatMap(OutboxState.init(rawValue:)) else {
+                    changes.append(.unknown(id: id)); continue
+                }
+                changes.append(state == .queued || state == .deferred ? .changed(id: id, from: state) : .refused(id: id, state: state))
+            }
+            guard changes.allSatisfy({ if case .changed = $0 { return true } else { return false } }) else { return changes }
+            for id in ids {
+                try db.execute(sql: """
+                    UPDATE outbox SET state = ?, finished_at = ?, last_reply = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?
+                    """, arguments: [OutboxState.cancelled.rawValue, time.timeIntervalSince1970, reason, id])
+            }
+            return changes
+        }
+    }
+}
