@@ -95,6 +95,9 @@ struct SubscriberImportCommand: ParsableCommand {
             for skip in plan.skipped {
                 say("skip \(skip.email): unsubscribed on \(DisplayDate.minute(skip.unsubscribedAt)); --resubscribe adds them back (only with their consent)")
             }
+            if dryRun && !yes && guardRule.refuses(removing: plan.removes.count, ofActive: active) {
+                say("without --dry-run this prune is refused: it removes \(plan.removes.count) of \(active), more than \(guardRule.allowedRemovals(ofActive: active)) at once; add --yes or raise --prune-limit to go ahead")
+            }
             if dryRun {
                 say("dry run, nothing changed: would add \(plan.adds.count), change \(plan.changes.count), remove \(plan.removes.count); \(plan.skipped.count) skipped, \(plan.unchanged) unchanged")
             } else {

@@ -335,6 +335,10 @@ extension SubscriberCLITests {
         #expect(try s.subscribers() == before)
         #expect(try backups(s).isEmpty)
 
+        let dry = try s.run(["subscriber", "import", empty, "--prune", "--dry-run"])
+        #expect(dry.status == 0)
+        #expect(dry.stdout.contains("without --dry-run this prune is refused: it removes 5 of 5"), "\(dry.stdout)")
+
         // A limit that allows it, or --yes: it proceeds, with a backup first.
         let limited = try s.run(["subscriber", "import", empty, "--prune", "--prune-limit", "4"])
         #expect(limited.status == 65)
