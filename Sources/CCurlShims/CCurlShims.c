@@ -55,6 +55,9 @@ static CCurlShims_address_class classify_ipv4(const unsigned char *a) {
     if (a[0] == 192 && a[1] == 168) return CCurlShims_address_private;          // 192.168.0.0/16
     if (a[0] == 169 && a[1] == 254) return CCurlShims_address_link_local;       // 169.254.0.0/16
     if (a[0] == 100 && (a[1] & 0xc0) == 64) return CCurlShims_address_shared;   // 100.64.0.0/10
+    if (a[0] == 192 && a[1] == 0 && a[2] == 0) return CCurlShims_address_private; // 192.0.0.0/24 (IETF protocol assignments)
+    if (a[0] == 198 && (a[1] & 0xfe) == 18) return CCurlShims_address_private;  // 198.18.0.0/15 (benchmarking)
+    if (a[0] >= 240) return CCurlShims_address_private;                         // 240.0.0.0/4 reserved, and broadcast
     return CCurlShims_address_public;
 }
 
@@ -62,12 +65,15 @@ static CCurlShims_address_class classify_ipv6(const unsigned char *a) {
     static const unsigned char mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     static const unsigned char nat64_prefix[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
     static const unsigned char zero[16] = {0};
+    static const unsigned char local_nat64_prefix[6] = {0, 0x64, 0xff, 0x9b, 0, 0x01};
     if (memcmp(a, mapped_prefix, 12) == 0 || memcmp(a, nat64_prefix, 12) == 0) return classify_ipv4(a + 12);
+    if (memcmp(a, local_nat64_prefix, 6) == 0) return CCurlShims_address_unique_local; // 64:ff9b:1::/48 (local-use NAT64, RFC 8215)
     if (memcmp(a, zero, 16) == 0) return CCurlShims_address_unspecified;        // ::
     if (memcmp(a, zero, 15) == 0 && a[15] == 1) return CCurlShims_address_loopback; // ::1
     // ::a.b.c.d (deprecated IPv4-compatible): not routable; refuse.
     if (memcmp(a, zero, 12) == 0) return CCurlShims_address_unspecified;
     if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) return CCurlShims_address_link_local; // fe80::/10
+    if (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0) return CCurlShims_address_unique_local; // fec0::/10 (deprecated site-local)
     if ((a[0] & 0xfe) == 0xfc) return CCurlShims_address_unique_local;         // fc00::/7
     return CCurlShims_address_public;
 }

@@ -16,7 +16,8 @@ public struct SelectionLoader: Sendable {
 
     /// A selector over the papers first seen in the window before `at`.
     public func selector(at: Date, subscribers: [Subscriber]) throws -> DigestSelector {
-        let windowStart = at.addingTimeInterval(-digest.lookback)
+        // Never before the sent log's prune horizon: older sends are forgotten.
+        let windowStart = max(at.addingTimeInterval(-digest.lookback), try store.sentLogHorizon() ?? .distantPast)
         let window = try store.papers(firstSeenAfter: windowStart, notAfter: at)
         let likedIDs = Set(subscribers.flatMap(\.preferences.likes))
         let liked = likedIDs.isEmpty ? [] : try store.papers(ids: Array(likedIDs))

@@ -70,7 +70,17 @@ extension Store {
         report.messageBytes = counted.bytes
         report.outboxRows = counted.rows
         report.sentLog = counted.sent
-        guard !dryRun, !report.isEmpty else { return report }
+        guard !dryRun else { return report }
+        // The sent log's horizon first: a crash between the two leaves a
+        // horizon with its entries still there, never forgotten sends
+        // without a horizon.
+        try busyIsTemporary { try writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO prune_horizon (log, pruned_before) VALUES ('sent_paper', ?)
+                ON CONFLICT (log) DO UPDATE SET pruned_before = max(pruned_before, excluded.pruned_before)
+                """, arguments: [sent])
+        } }
+        guard !report.isEmpty else { return report }
         func repeatBatches(_ sql: String, _ arguments: StatementArguments) throws {
             while try busyIsTemporary({ try writer.write { db in try db.execute(sql: sql, arguments: arguments); return db.changesCount } }) >= batch {}
         }
@@ -97,5 +107,14 @@ extension Store {
             DELETE FROM sent_paper WHERE rowid IN (SELECT rowid FROM sent_paper WHERE sent_at < ? LIMIT ?)
             """, [sent, batch])
         return report
+    }
+
+    /// Sends before this moment may have been pruned from the sent log: a
+    /// paper first seen before it is no candidate any more (it may have been
+    /// mailed). Nil when the sent log was never pruned.
+    public func sentLogHorizon() throws -> Date? {
+        try writer.read { db in
+            try Double.fetchOne(db, sql: "SELECT pruned_before FROM prune_horizon WHERE log = 'sent_paper'")
+        }.map(Date.init(timeIntervalSince1970:))
     }
 }

@@ -176,6 +176,12 @@ enum StoreMigrations {
                 CREATE INDEX outbox_finished ON outbox (finished_at) WHERE finished_at IS NOT NULL;
                 """)
         }
+        // v9: how far back the sent log was pruned, so a paper first seen
+        // before then (its sends forgotten) is never a candidate again, even
+        // after digest.lookback grows.
+        migrator.registerMigration("v9-sent-log-horizon") { db in
+            try db.execute(sql: "CREATE TABLE prune_horizon (log TEXT PRIMARY KEY NOT NULL, pruned_before REAL NOT NULL)")
+        }
         return migrator
     }
 }

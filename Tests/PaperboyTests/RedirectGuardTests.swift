@@ -16,7 +16,11 @@ import Testing
         // Public neighbours of the refused ranges.
         ("8.8.8.8", .public), ("172.15.255.255", .public), ("172.32.0.1", .public), ("192.169.0.1", .public),
         ("169.253.0.1", .public), ("100.63.255.255", .public), ("100.128.0.1", .public), ("11.0.0.1", .public),
-        ("2001:4860:4860::8888", .public), ("fec0::1", .public), ("fe00::1", .public),
+        ("2001:4860:4860::8888", .public), ("fe00::1", .public),
+        // Reserved and special-purpose ranges that are no public host either.
+        ("fec0::1", .uniqueLocal), ("64:ff9b:1::a00:1", .uniqueLocal), ("192.0.0.8", .private), ("198.18.0.1", .private),
+        ("198.19.255.255", .private), ("240.0.0.1", .private), ("255.255.255.255", .private),
+        ("192.0.1.1", .public), ("198.17.255.255", .public), ("198.20.0.1", .public),
     ])
     func classifiesAddresses(text: String, expected: AddressClass) {
         #expect(AddressClass(address: text) == expected, "\(text)")

@@ -82,6 +82,25 @@ import Testing
         #expect(again.stdout.contains("emptied 0 ") && again.stdout.contains("outbox rows: deleted 0 ") && again.stdout.contains("sent log: deleted 0 "))
     }
 
+    @Test func aLongerLookBackAfterAPruneDoesNotMailAForgottenPaperAgain() throws {
+        let s = try setup()
+        // Beta's send (29 days ago) is pruned with the 7-day look-back in force.
+        let prune = try s.run(["db", "prune", "--at", "2026-11-30T08:01:00Z"])
+        #expect(prune.stdout.contains("sent log: deleted 1 entries"), "\(prune.stdout)")
+        #expect(try s.store().sentLogHorizon() == Self.day(-7))
+        // Then the operator widens the look-back to 60 days: Beta (first seen
+        // 30 days ago) is inside it, but its send is forgotten.
+        let yaml = try String(contentsOfFile: s.config, encoding: .utf8).replacingOccurrences(of: "lookback: 7d", with: "lookback: 60d")
+        try yaml.write(toFile: s.config, atomically: true, encoding: .utf8)
+        let out = try TestPaths.temporaryDirectory()
+        let dry = try s.run(["send-digest", "--dry-run", "--at", "2026-11-30T08:01:00Z", "--out", out.path], environment: Self.secret)
+        #expect(dry.status == 0, "\(dry.stderr)")
+        let message = try String(contentsOf: out.appendingPathComponent("ada@example.org.eml"), encoding: .utf8)
+        #expect(message.contains("Gamma paper"))
+        #expect(!message.contains("Beta paper"), "a paper whose send was pruned was mailed a second time")
+        #expect(!message.contains("Alpha paper"))
+    }
+
     @Test func aDryRunCountsAndChangesNoByte() throws {
         let s = try setup()
         let database = s.directory.appendingPathComponent("paperboy.sqlite")

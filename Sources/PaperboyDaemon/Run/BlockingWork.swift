@@ -96,8 +96,13 @@ public final class BlockingWork: Sendable {
                 }
             }
         } onCancel: {
-            pool.remove(id: id)
-            slot.withLock { $0.take() }?.resume(throwing: CancellationError())
+            // Under the slot's lock, like the submit: a cancellation that comes
+            // between the caller's check and its submit finds the job queued
+            // (and removes it) instead of missing it and letting it run later.
+            slot.withLock { held in
+                pool.remove(id: id)
+                return held.take()
+            }?.resume(throwing: CancellationError())
         }
     }
 }

@@ -30,6 +30,9 @@ public final class SenderService: Service, Sendable {
     public let wake: WakeSignal
     let logger: Logger
     private let stopping = Atomic<Bool>(false)
+    /// The runtime of the delivery run under way (a reload may have replaced
+    /// the current one meanwhile): its runner is the one to ask what it could not record.
+    private let activeRuntime = Mutex<DaemonRuntime?>(nil)
 
     public init(context: DaemonContext, unsubscribed: UnsubscribedSet, wake: WakeSignal, logger: Logger) {
         self.context = context
@@ -52,7 +55,7 @@ public final class SenderService: Service, Sendable {
                     // shutdown_timeout ran out: no new transaction starts; the ones under way are cut off at exit.
                     stopping.store(true, ordering: .relaxed)
                     logger.warning("stopped before the SMTP transactions under way ended (shutdown_timeout); those rows are taken back at the next start and may go out twice")
-                    let unrecorded = context.runtime.runtime.runner.unrecordedOutcomes
+                    let unrecorded = activeRuntime.withLock { $0 }?.runner.unrecordedOutcomes ?? []
                     if !unrecorded.isEmpty {
                         logger.error("stopped while delivery outcomes waited for the busy database: these rows may have been sent and can go out again at the next start",
                                      metadata: ["outbox.ids": "\(unrecorded.map(String.init).joined(separator: ","))"])
@@ -74,7 +77,9 @@ public final class SenderService: Service, Sendable {
 
     /// One delivery run over every due row (on the calling thread).
     public func deliver() throws -> DeliveryCounts {
-        let runner = context.runtime.runtime.runner
+        let runtime = context.runtime.runtime
+        activeRuntime.withLock { $0 = runtime }
+        let runner = runtime.runner
         let hooks = DeliveryHooks(
             shouldStop: { [self] in stopping.load(ordering: .relaxed) },
             skipRow: { [unsubscribed] in unsubscribed.holdsBack($0, plannedAt: $1) },
