@@ -19,6 +19,12 @@ struct SubscriberEditCommand: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let email = try address.parsed()
+            // Before anything else: with no editor set and no terminal, vi would
+            // start into the void and the command would hang or fail late.
+            let editor = try EditorSession.chooseEditor(
+                environment: ProcessInfo.processInfo.environment,
+                hasTerminal: isatty(STDIN_FILENO) == 1
+            )
             let (_, store) = try config.openConfiguredStore()
             guard let subscriber = try store.subscriber(email) else {
                 throw CLIFailure("no subscriber has the address \(email); `paperboy subscriber list` shows them", exitCode: .dataError)
@@ -31,7 +37,7 @@ struct SubscriberEditCommand: ParsableCommand {
             var problem: String?
             while true {
                 try session.write(EditorSession.header(for: email, problem: problem) + body)
-                try session.openEditor()
+                try session.openEditor(editor)
                 let edited = EditorSession.withoutComments(try session.read())
                 if TextNormalizer.trimmed(edited).isEmpty {
                     say("the file was emptied: nothing changed")
@@ -115,10 +121,24 @@ struct EditorSession {
         try String(contentsOf: file, encoding: .utf8)
     }
 
-    /// Runs $VISUAL, else $EDITOR, else vi, on the file, through the shell (so `EDITOR="code --wait"` works).
-    func openEditor() throws {
-        let env = ProcessInfo.processInfo.environment
-        let editor = [env["VISUAL"], env["EDITOR"]].compactMap { $0 }.first { !$0.isEmpty } ?? "vi"
+    /// $VISUAL, else $EDITOR, else vi when standard input is a terminal; with
+    /// neither variable set and no terminal, a usage failure (exit 64) that
+    /// names the ways on, since vi without a terminal can only hang or fail.
+    static func chooseEditor(environment env: [String: String], hasTerminal: Bool) throws -> String {
+        if let editor = [env["VISUAL"], env["EDITOR"]].compactMap({ $0 }).first(where: { !$0.isEmpty }) {
+            return editor
+        }
+        guard hasTerminal else {
+            throw CLIFailure(
+                "subscriber edit needs an editor, and neither VISUAL nor EDITOR is set and standard input is not a terminal; nothing changed. Set EDITOR (e.g. EDITOR=nano), or change fields with `paperboy subscriber set EMAIL --OPTION VALUE`, or export, edit the file and import it",
+                exitCode: .usage
+            )
+        }
+        return "vi"
+    }
+
+    /// Runs `editor` on the file, through the shell (so `EDITOR="code --wait"` works).
+    func openEditor(_ editor: String) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", "\(editor) \"$1\"", "sh", file.path]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PaperboyCore
+import PaperboyStore
 
 /// `paperboy subscriber import FILE [--dry-run] [--prune] [--resubscribe]`
 struct SubscriberImportCommand: ParsableCommand {
@@ -10,7 +11,9 @@ struct SubscriberImportCommand: ParsableCommand {
         discussion: """
         Entries not yet stored are added; stored ones take the file's values (a field left out takes its default). \
         One bad entry and nothing changes: every bad entry is listed with its position, address and reason (exit 65). \
-        Addresses that unsubscribed are skipped and reported unless --resubscribe.
+        Addresses that unsubscribed are skipped and reported unless --resubscribe. \
+        --prune that would remove everyone, more than half, or more than 10 and more than 10 % of the subscribers (or more than --prune-limit) \
+        is refused unless --yes; before it removes anyone, every subscriber is exported to backups/ next to the database.
         """
     )
 
@@ -28,6 +31,21 @@ struct SubscriberImportCommand: ParsableCommand {
     @Flag(help: "Add back addresses that unsubscribed (only with their consent).")
     var resubscribe = false
 
+    @Flag(help: "Accept addresses that differ only in case from a subscriber or from each other (two mailboxes, not one).")
+    var allowCaseVariant = false
+
+    @Option(help: ArgumentHelp("With --prune: remove at most N subscribers without --yes (default: not everyone, at most half, and at most 10 or 10 % when more).", valueName: "N"))
+    var pruneLimit: Int?
+
+    @Flag(help: "With --prune: remove however many the file leaves out.")
+    var yes = false
+
+    func validate() throws {
+        if let pruneLimit, pruneLimit < 0 {
+            throw ValidationError("--prune-limit \(pruneLimit) is negative; give the number of subscribers a prune may remove, 0 or more")
+        }
+    }
+
     func run() throws {
         try reportingFailures {
             let text: String
@@ -38,14 +56,36 @@ struct SubscriberImportCommand: ParsableCommand {
             }
             let entries: [SubscriberPreferences]
             do {
-                entries = try SubscriberFile.parse(text, file: file)
+                entries = try SubscriberFile.parse(text, file: file, allowCaseVariants: allowCaseVariant)
             } catch {
                 throw CLIFailure("\(error)", exitCode: .dataError)
             }
-            let (_, store) = try config.openConfiguredStore()
-            let plan = dryRun
-                ? try store.planSubscriberImport(entries, prune: prune, resubscribe: resubscribe)
-                : try store.importSubscribers(entries, prune: prune, resubscribe: resubscribe, at: try CommandClock.now())
+            let (settings, store) = try config.openConfiguredStore()
+            let preview = try storeChange {
+                try store.planSubscriberImport(entries, prune: prune, resubscribe: resubscribe, allowCaseVariants: allowCaseVariant)
+            }
+            let guardRule = PruneGuard(limit: pruneLimit)
+            let active = try store.subscribers().filter { $0.unsubscribedAt == nil }.count
+            if !dryRun && !yes && guardRule.refuses(removing: preview.removes.count, ofActive: active) {
+                throw CLIFailure(refusal(preview.removes, active: active, rule: guardRule), exitCode: .dataError)
+            }
+            var plan = preview
+            if !dryRun {
+                let now = try CommandClock.now()
+                if !preview.removes.isEmpty {
+                    let backup = try SubscriberBackup.write(store, database: settings.database, command: "import-prune", at: now)
+                    say("backup of \(active) subscriber\(active == 1 ? "" : "s") before pruning: \(backup) (`paperboy subscriber import \(backup)` restores them)")
+                }
+                do {
+                    plan = try storeChange {
+                        try store.importSubscribers(entries, prune: prune, resubscribe: resubscribe, allowCaseVariants: allowCaseVariant,
+                                                    maxRemovals: yes ? nil : guardRule.allowedRemovals(ofActive: active), at: now)
+                    }
+                } catch let refused as PruneRefused {
+                    // Subscribers were added meanwhile: the guard holds in the transaction too.
+                    throw CLIFailure(refusal(refused.removes, active: active, rule: guardRule), exitCode: .dataError)
+                }
+            }
             if dryRun || config.verbose {
                 let verb = dryRun ? "would " : ""
                 for email in plan.adds { say("\(verb)add \(email)") }
@@ -55,11 +95,24 @@ struct SubscriberImportCommand: ParsableCommand {
             for skip in plan.skipped {
                 say("skip \(skip.email): unsubscribed on \(DisplayDate.minute(skip.unsubscribedAt)); --resubscribe adds them back (only with their consent)")
             }
+            if dryRun && !yes && guardRule.refuses(removing: plan.removes.count, ofActive: active) {
+                say("without --dry-run this prune is refused: it removes \(plan.removes.count) of \(active), more than \(guardRule.allowedRemovals(ofActive: active)) at once; add --yes or raise --prune-limit to go ahead")
+            }
             if dryRun {
                 say("dry run, nothing changed: would add \(plan.adds.count), change \(plan.changes.count), remove \(plan.removes.count); \(plan.skipped.count) skipped, \(plan.unchanged) unchanged")
             } else {
                 say("imported \(file): \(plan.adds.count) added, \(plan.changes.count) changed, \(plan.removes.count) removed, \(plan.skipped.count) skipped, \(plan.unchanged) unchanged")
             }
         }
+    }
+
+    /// The refusal of a prune past the guard: what, how many, and how to go on.
+    private func refusal(_ removes: [EmailAddress], active: Int, rule: PruneGuard) -> String {
+        let shown = removes.prefix(10).map(\.description).joined(separator: ", ")
+        let more = removes.count > 10 ? " and \(removes.count - 10) more" : ""
+        return "\(file) leaves out \(removes.count) of \(active) subscribers, and --prune would remove them (\(shown)\(more)); "
+            + "that is more than \(rule.allowedRemovals(ofActive: active)) at once, so nothing changed. "
+            + "Check the file is complete (--dry-run lists every change); to remove them, run again with --yes "
+            + "(a backup is written first) or raise --prune-limit"
     }
 }

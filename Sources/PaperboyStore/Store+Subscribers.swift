@@ -4,17 +4,31 @@ import PaperboyCore
 
 /// A subscriber change the store refused.
 public struct SubscriberStoreError: Error, CustomStringConvertible, Sendable {
-    public enum Kind: Sendable { case notFound, alreadyExists, unsubscribed }
+    public enum Kind: Sendable { case notFound, alreadyExists, unsubscribed, caseVariant }
     public var kind: Kind
     public var email: String
     public var message: String
 
     public var description: String { message }
 
-    static func notFound(_ email: EmailAddress) -> SubscriberStoreError {
+    public static func notFound(_ email: EmailAddress) -> SubscriberStoreError {
         SubscriberStoreError(kind: .notFound, email: email.description,
                              message: "no subscriber has the address \(email); `paperboy subscriber list` shows them")
     }
+
+    /// `email` differs only in case from the stored `existing`.
+    static func caseVariant(_ email: EmailAddress, of existing: EmailAddress) -> SubscriberStoreError {
+        SubscriberStoreError(
+            kind: .caseVariant, email: email.description,
+            message: "\(email) differs only in case from the subscriber \(existing); mail servers treat them as one mailbox, so they would get every digest twice. Change \(existing) with `paperboy subscriber set` or `edit`, or use --allow-case-variant if they really are two mailboxes"
+        )
+    }
+}
+
+/// An import with --prune would remove more subscribers than allowed.
+public struct PruneRefused: Error, Sendable {
+    public var removes: [EmailAddress]
+    public var allowed: Int
 }
 
 /// What an import does (or, with --dry-run, would do).
@@ -46,7 +60,9 @@ extension Store {
     /// Adds a subscriber. Refuses an address already stored, and one that
     /// unsubscribed unless `resubscribe` (people who left are not added back by accident).
     @discardableResult
-    public func addSubscriber(_ preferences: SubscriberPreferences, resubscribe: Bool = false, at time: Date) throws -> Subscriber {
+    /// An address that differs only in case from a stored one is refused
+    /// unless `allowCaseVariant`.
+    public func addSubscriber(_ preferences: SubscriberPreferences, resubscribe: Bool = false, allowCaseVariant: Bool = false, at time: Date) throws -> Subscriber {
         try writer.write { db in
             if let existing = try Self.fetchSubscriber(db, preferences.email) {
                 if let left = existing.unsubscribedAt {
@@ -68,6 +84,9 @@ extension Store {
                     kind: .alreadyExists, email: preferences.email.description,
                     message: "\(preferences.email) is already subscribed; change it with `paperboy subscriber set` or `edit`"
                 )
+            }
+            if !allowCaseVariant, let variant = try Self.caseVariants(db, of: preferences.email).first {
+                throw SubscriberStoreError.caseVariant(preferences.email, of: variant)
             }
             var row = SubscriberRow(preferences, id: nil, pausedReason: nil, unsubscribedAt: nil, createdAt: time, updatedAt: time)
             try row.insert(db)
@@ -107,17 +126,25 @@ extension Store {
     }
 
     /// What importing `entries` would do, changing nothing.
-    public func planSubscriberImport(_ entries: [SubscriberPreferences], prune: Bool, resubscribe: Bool) throws -> SubscriberImportPlan {
+    public func planSubscriberImport(_ entries: [SubscriberPreferences], prune: Bool, resubscribe: Bool, allowCaseVariants: Bool = false) throws -> SubscriberImportPlan {
         try writer.read { db in
-            try Self.importPlan(db, entries, prune: prune, resubscribe: resubscribe).plan
+            try Self.importPlan(db, entries, prune: prune, resubscribe: resubscribe, allowCaseVariants: allowCaseVariants).plan
         }
     }
 
     /// Imports `entries` in one transaction: all of it or none of it.
     @discardableResult
-    public func importSubscribers(_ entries: [SubscriberPreferences], prune: Bool, resubscribe: Bool, at time: Date) throws -> SubscriberImportPlan {
+    /// A new address that differs only in case from a stored one (and is not
+    /// that one) makes the whole import fail, listing each, unless `allowCaseVariants`.
+    /// With `maxRemovals`, a prune that would remove more fails too (`PruneRefused`),
+    /// checked in the same transaction as the change.
+    public func importSubscribers(_ entries: [SubscriberPreferences], prune: Bool, resubscribe: Bool, allowCaseVariants: Bool = false,
+                                  maxRemovals: Int? = nil, at time: Date) throws -> SubscriberImportPlan {
         try writer.write { db in
-            let (plan, existing) = try Self.importPlan(db, entries, prune: prune, resubscribe: resubscribe)
+            let (plan, existing) = try Self.importPlan(db, entries, prune: prune, resubscribe: resubscribe, allowCaseVariants: allowCaseVariants)
+            if let maxRemovals, plan.removes.count > maxRemovals {
+                throw PruneRefused(removes: plan.removes, allowed: maxRemovals)
+            }
             let changed = Set(plan.changes.map(\.email))
             let skipped = Set(plan.skipped.map(\.email))
             for entry in entries where !skipped.contains(entry.email) {
@@ -139,18 +166,25 @@ extension Store {
         }
     }
 
-    private static func importPlan(_ db: Database, _ entries: [SubscriberPreferences], prune: Bool, resubscribe: Bool) throws -> (plan: SubscriberImportPlan, existing: [EmailAddress: Subscriber]) {
+    private static func importPlan(_ db: Database, _ entries: [SubscriberPreferences], prune: Bool, resubscribe: Bool,
+                                   allowCaseVariants: Bool) throws -> (plan: SubscriberImportPlan, existing: [EmailAddress: Subscriber]) {
         var existing: [EmailAddress: Subscriber] = [:]
+        var folded: [String: EmailAddress] = [:]
         let cache = PreferenceParseCache()
         for row in try SubscriberRow.fetchAll(db) {
             let subscriber = try row.subscriber(cache: cache)
             existing[subscriber.email] = subscriber
+            folded[subscriber.email.caseFolded] = subscriber.email
         }
         var plan = SubscriberImportPlan()
         var listed = Set<EmailAddress>()
+        var variants: [SubscriberStoreError] = []
         for entry in entries {
             listed.insert(entry.email)
             guard let current = existing[entry.email] else {
+                if !allowCaseVariants, let variant = folded[entry.email.caseFolded] {
+                    variants.append(.caseVariant(entry.email, of: variant))
+                }
                 plan.adds.append(entry.email)
                 continue
             }
@@ -169,12 +203,25 @@ extension Store {
                 plan.changes.append((entry.email, fields))
             }
         }
+        if !variants.isEmpty {
+            let lines = variants.map(\.message)
+            throw SubscriberStoreError(kind: .caseVariant, email: variants[0].email,
+                                       message: "\(variants.count) address\(variants.count == 1 ? "" : "es") in the file differ\(variants.count == 1 ? "s" : "") only in case from a subscriber; nothing was changed:\n" + lines.joined(separator: "\n"))
+        }
         if prune {
             plan.removes = existing.values
                 .filter { !listed.contains($0.email) && $0.unsubscribedAt == nil }
                 .map(\.email).sorted()
         }
         return (plan, existing)
+    }
+
+    /// Stored addresses that differ from `email` only in case (not `email` itself).
+    static func caseVariants(_ db: Database, of email: EmailAddress) throws -> [EmailAddress] {
+        // Addresses are ASCII (international domains are punycode), so SQLite's lower() folds them fully.
+        try String.fetchAll(db, sql: "SELECT email FROM subscriber WHERE lower(email) = ? AND email != ?",
+                            arguments: [email.caseFolded, email.description])
+            .compactMap { try? EmailAddress(parsing: $0) }
     }
 
     static func fetchSubscriber(_ db: Database, _ email: EmailAddress) throws -> Subscriber? {

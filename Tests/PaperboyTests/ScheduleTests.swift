@@ -99,14 +99,32 @@ extension ScheduleTests {
             ("weekly monday 08:00", "monday is not a day; use mon, tue, wed, thu, fri, sat, sun (comma-separated)"),
             ("weekly mon,,thu 08:00", "mon,,thu is not a list of days; use mon, tue, wed, thu, fri, sat, sun (comma-separated)"),
             ("daily 08:00 Mars/Olympus", "Mars/Olympus is not a time zone; use an IANA name such as Europe/Berlin or UTC"),
-            ("daily 08:00 europe/berlin", "europe/berlin is not a time zone; use an IANA name such as Europe/Berlin or UTC"),
+            ("daily 08:00 europe/berlin", "europe/berlin is not a time zone (did you mean Europe/Berlin?); use an IANA name such as Europe/Berlin or UTC"),
+            ("daily 08:00 Berln", "Berln is not a time zone (did you mean Europe/Berlin?); use an IANA name such as Europe/Berlin or UTC"),
+            ("daily 08:00 Europe/Berln", "Europe/Berln is not a time zone (did you mean Europe/Berlin?); use an IANA name such as Europe/Berlin or UTC"),
+            ("daily 08:00 berlin", "berlin is not a time zone (did you mean Europe/Berlin?); use an IANA name such as Europe/Berlin or UTC"),
+            ("daily 08:00 cet", "cet is not a time zone (did you mean CET?); use an IANA name such as Europe/Berlin or UTC"),
             ("daily 08:00 GMT+5", "GMT+5 is not a time zone; use an IANA name such as Europe/Berlin or UTC"),
-            ("daily 08:00 EST", "EST is not a time zone; use an IANA name such as Europe/Berlin or UTC"),
             ("daily 08:00 UTC please", "unexpected text after the time zone: please; use daily HH:MM [ZONE], weekdays HH:MM [ZONE] or weekly DAYS HH:MM [ZONE]"),
             ("weekly mon 08:00 Europe/Berlin and more", "unexpected text after the time zone: and more; use daily HH:MM [ZONE], weekdays HH:MM [ZONE] or weekly DAYS HH:MM [ZONE]"),
         ])
         func rejectsWithWhatIsWrongAndWhatIsAllowed(text: String, message: String) {
             #expect(parseError(text) == message)
+        }
+
+        /// tzdata's old and backward names: refused before (not in knownTimeZoneIdentifiers on Linux).
+        @Test(arguments: ["CET", "EST", "MST", "EET", "US/Eastern", "Asia/Calcutta", "Europe/Kiev", "UTC"])
+        func acceptsTZDataNames(zone: String) throws {
+            let schedule = try Schedule.parse("daily 08:00 \(zone)")
+            #expect(schedule.description == "daily 08:00 \(zone)")
+        }
+
+        @Test func cetFollowsCentralEuropeanSummerTime() throws {
+            // CET is a tzdata zone with daylight saving (CEST in summer), like Europe/Berlin.
+            let cet = try Schedule.parse("daily 08:00 CET")
+            let berlin = try Schedule.parse("daily 08:00 Europe/Berlin")
+            let july = FeedDate.parse("2026-07-01T00:00:00Z")!
+            #expect(cet.nextDue(after: july) == berlin.nextDue(after: july))
         }
 
         @Test func errorDescriptionIsTheMessage() {

@@ -80,7 +80,8 @@ import Testing
         let table = try s.run(["subscriber", "list"])
         #expect(table.stdout.contains("2 subscribers, 2 active"))
 
-        #expect(try s.run(["subscriber", "remove", "bob@example.org"]).stdout == "removed bob@example.org\n")
+        let removed = try s.run(["subscriber", "remove", "bob@example.org"])
+        #expect(removed.stdout.hasPrefix("removed bob@example.org; backup of the subscribers before: "), "\(removed.stdout)")
         let again = try s.run(["subscriber", "remove", "bob@example.org"])
         #expect(again.status == 65)
         #expect(again.stderr.contains("no subscriber has the address bob@example.org"))
@@ -179,6 +180,25 @@ import Testing
         let failing = try s.run(["subscriber", "edit", "ada@example.org"], environment: ["EDITOR": "false"])
         #expect(failing.status != 0)
         #expect(failing.stderr.contains("exited with status 1"))
+        #expect(try s.subscribers() == before)
+    }
+
+    @Test func editWithoutAnEditorOrATerminalRefusesAtOnce() throws {
+        let s = try Setup()
+        try s.run(["subscriber", "add", "ada@example.org", "--query", "continual"]).expectSuccess()
+        let before = try s.subscribers()
+        // Standard input from /dev/null (not a terminal), VISUAL and EDITOR empty:
+        // before, vi was started into the void and the command exited 69.
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "PAPERBOY_CONFIG")
+        env[ProcessClock.variable] = TestTime.nowText
+        env["VISUAL"] = ""
+        env["EDITOR"] = ""
+        let result = try runTool("/bin/sh", ["-c", "exec \"$0\" \"$@\" < /dev/null", TestPaths.paperboyBinary.path,
+                                             "subscriber", "edit", "ada@example.org", "--config", s.config], environment: env)
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.contains("neither VISUAL nor EDITOR is set"))
+        #expect(result.stderr.contains("subscriber set"))
         #expect(try s.subscribers() == before)
     }
 
@@ -283,6 +303,149 @@ import Testing
         #expect(reimport.stdout.contains("0 added, 0 changed, 0 removed, 0 skipped, 3 unchanged"))
         let stdout = try s.run(["subscriber", "export"])
         #expect(stdout.stdout == (try String(contentsOfFile: out, encoding: .utf8)))
+    }
+}
+
+extension SubscriberCLITests {
+    /// Five subscribers, as in the report of the one-keystroke loss.
+    func fiveSubscribers() throws -> Setup {
+        let s = try Setup()
+        for name in ["ada", "bob", "cy", "dee", "eve"] {
+            try s.run(["subscriber", "add", "\(name)@example.org", "--query", "\(name)"]).expectSuccess()
+        }
+        return s
+    }
+
+    func backups(_ s: Setup) throws -> [String] {
+        let folder = s.directory.appendingPathComponent("backups").path
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted().map { folder + "/" + $0 }
+    }
+
+    @Test func pruneWithAnEmptyFileIsRefusedAndChangesNothing() throws {
+        let s = try fiveSubscribers()
+        let before = try s.subscribers()
+        let empty = try s.write("empty.yaml", "subscribers:\n")
+        // Before: "5 removed", exit 0. Refused as bad data (65): the file is what is wrong.
+        let refused = try s.run(["subscriber", "import", empty, "--prune"])
+        #expect(refused.status == 65, "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stderr.contains("leaves out 5 of 5 subscribers"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("ada@example.org"))
+        #expect(refused.stderr.contains("--yes"))
+        #expect(refused.stderr.contains("--prune-limit"))
+        #expect(try s.subscribers() == before)
+        #expect(try backups(s).isEmpty)
+
+        let dry = try s.run(["subscriber", "import", empty, "--prune", "--dry-run"])
+        #expect(dry.status == 0)
+        #expect(dry.stdout.contains("without --dry-run this prune is refused: it removes 5 of 5"), "\(dry.stdout)")
+
+        // A limit that allows it, or --yes: it proceeds, with a backup first.
+        let limited = try s.run(["subscriber", "import", empty, "--prune", "--prune-limit", "4"])
+        #expect(limited.status == 65)
+        #expect(try s.subscribers() == before)
+        let yes = try s.run(["subscriber", "import", empty, "--prune", "--yes"])
+        #expect(yes.status == 0, "\(yes.stderr)")
+        #expect(yes.stdout.contains("5 removed"))
+        #expect(try s.subscribers().isEmpty)
+        let files = try backups(s)
+        #expect(files.count == 1)
+        let backup = try #require(files.first)
+        // Named with the command's moment (PAPERBOY_NOW = TestTime.now, running forward) and the command.
+        #expect(backup.contains("/backups/subscribers-20261129T1200"), "\(backup)")
+        #expect(backup.hasSuffix("-import-prune.yaml"), "\(backup)")
+        #expect(yes.stdout.contains(backup))
+        var info = stat()
+        #expect(stat(backup, &info) == 0)
+        #expect(info.st_mode & 0o777 & ~0o640 == 0, "mode \(String(info.st_mode & 0o777, radix: 8)): no more than 0640")
+
+        // The backup restores everyone, with their preferences.
+        let restore = try s.run(["subscriber", "import", backup])
+        #expect(restore.status == 0, "\(restore.stderr)")
+        #expect(restore.stdout.contains("5 added"))
+        #expect(try s.subscribers().map(\.preferences) == before.map(\.preferences))
+    }
+
+    @Test func aCaseVariantOfASubscriberIsRefusedUnlessAllowed() throws {
+        let s = try Setup()
+        let file = try s.write("judy.yaml", "subscribers:\n  - email: Judy@Example.ORG\n")
+        try s.run(["subscriber", "import", file]).expectSuccess()
+        // Before: added as a second subscriber, and both got a digest.
+        let add = try s.run(["subscriber", "add", "judy@example.org"])
+        #expect(add.status == 65, "\(add.stdout)")
+        #expect(add.stderr.contains("judy@example.org differs only in case from the subscriber Judy@example.org"), "\(add.stderr)")
+        #expect(add.stderr.contains("--allow-case-variant"))
+        #expect(try s.subscribers().map(\.email.description) == ["Judy@example.org"])
+
+        // Import of a case variant: refused too, naming the stored address; nothing changes.
+        let variant = try s.write("variant.yaml", "subscribers:\n  - email: JUDY@example.org\n  - email: new@example.org\n")
+        let imported = try s.run(["subscriber", "import", variant])
+        #expect(imported.status == 65)
+        #expect(imported.stderr.contains("JUDY@example.org differs only in case from the subscriber Judy@example.org"), "\(imported.stderr)")
+        #expect(try s.subscribers().count == 1)
+
+        let allowed = try s.run(["subscriber", "add", "judy@example.org", "--allow-case-variant"])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        #expect(try s.subscribers().count == 2)
+    }
+
+    @Test func twoCaseVariantsInOneFileAreAnErrorNamingBoth() throws {
+        let s = try Setup()
+        let file = try s.write("two.yaml", "subscribers:\n  - email: Judy@Example.ORG\n  - email: ada@example.org\n  - email: judy@example.org\n")
+        let result = try s.run(["subscriber", "import", file])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("entry 3 (judy@example.org)"), "\(result.stderr)")
+        #expect(result.stderr.contains("differs only in case from Judy@example.org at entry 1"), "\(result.stderr)")
+        #expect(try s.subscribers().isEmpty)
+    }
+
+    @Test func anInternationalDomainIsStoredAsPunycode() throws {
+        let s = try Setup()
+        let add = try s.run(["subscriber", "add", "juergen@bücher.example"])
+        #expect(add.status == 0, "\(add.stderr)")
+        #expect(add.stdout == "added juergen@xn--bcher-kva.example\n")
+        let again = try s.run(["subscriber", "add", "juergen@xn--bcher-kva.example"])
+        #expect(again.status == 65)
+    }
+
+    @Test func pruneGuardRule() {
+        let rule = PruneGuard()
+        // Everyone: refused however short the list.
+        #expect(rule.refuses(removing: 1, ofActive: 1))
+        #expect(rule.refuses(removing: 5, ofActive: 5))
+        // More than half (2 or more): refused.
+        #expect(!rule.refuses(removing: 2, ofActive: 5))
+        #expect(rule.refuses(removing: 3, ofActive: 5))
+        #expect(!rule.refuses(removing: 1, ofActive: 2))
+        // More than 10 and more than 10 %: refused.
+        #expect(!rule.refuses(removing: 10, ofActive: 30))
+        #expect(rule.refuses(removing: 11, ofActive: 30))
+        #expect(!rule.refuses(removing: 20, ofActive: 200))
+        #expect(rule.refuses(removing: 21, ofActive: 200))
+        #expect(!rule.refuses(removing: 0, ofActive: 0))
+        #expect(PruneGuard(limit: 0).refuses(removing: 1, ofActive: 1000))
+        #expect(!PruneGuard(limit: 50).refuses(removing: 50, ofActive: 60))
+    }
+
+    @Test func removeWritesABackupFirstAndOldBackupsArePruned() throws {
+        let s = try fiveSubscribers()
+        let folder = s.directory.appendingPathComponent("backups")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let old = folder.appendingPathComponent("subscribers-20261001T080000Z-remove.yaml").path
+        let recent = folder.appendingPathComponent("subscribers-20261115T080000Z-remove.yaml").path
+        try "subscribers: []\n".write(toFile: old, atomically: true, encoding: .utf8)
+        try "subscribers: []\n".write(toFile: recent, atomically: true, encoding: .utf8)
+
+        let removed = try s.run(["subscriber", "remove", "bob@example.org"])
+        #expect(removed.status == 0, "\(removed.stderr)")
+        let files = try backups(s)
+        #expect(!files.contains(old), "a backup older than 30 days is deleted")
+        #expect(files.contains(recent))
+        let backup = try #require(files.first { $0.hasSuffix("-remove.yaml") && $0 != recent })
+        #expect(removed.stdout.contains(backup))
+        let text = try String(contentsOfFile: backup, encoding: .utf8)
+        #expect(text.contains("bob@example.org"))
+        #expect(text.contains("eve@example.org"))
+        #expect(try s.subscribers().count == 4)
     }
 }
 

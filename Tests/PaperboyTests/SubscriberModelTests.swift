@@ -38,6 +38,32 @@ import Testing
         #expect(error?.description.contains("\r") == false)
     }
 
+    @Test func internationalDomainsBecomePunycode() throws {
+        // Before: refused ("write an international domain in its punycode form").
+        let juergen = try EmailAddress(parsing: "juergen@bücher.example")
+        #expect(juergen.description == "juergen@xn--bcher-kva.example")
+        #expect(try EmailAddress(parsing: "Ada@München.Example").description == "Ada@xn--mnchen-3ya.example")
+        // Decomposed ü (u + combining diaeresis) is the same domain.
+        #expect(try EmailAddress(parsing: "x@bu\u{308}cher.example").domain == juergen.domain)
+        #expect(try EmailAddress(parsing: "juergen@xn--bcher-kva.example") == juergen)
+        // A non-ASCII local part would need SMTPUTF8.
+        let error = #expect(throws: EmailAddressError.self) { try EmailAddress(parsing: "jürgen@bücher.example") }
+        #expect(error?.reason.contains("SMTPUTF8") == true)
+    }
+
+    @Test func punycodeMatchesRFC3492() {
+        #expect(Punycode.encode("bücher") == "bcher-kva")
+        #expect(Punycode.encode("münchen") == "mnchen-3ya")
+        // RFC 3492 section 7.1, sample (B), Chinese (simplified).
+        #expect(Punycode.encode("他们为什么不说中文") == "ihqwcrb4cv8a8dqg056pqjye")
+        #expect(Punycode.asciiDomain("Bücher.Example") == "xn--bcher-kva.example")
+    }
+
+    @Test func caseVariantsFoldToOneKey() throws {
+        #expect(try EmailAddress(parsing: "Judy@Example.ORG").caseFolded == EmailAddress(parsing: "judy@example.org").caseFolded)
+        #expect(try EmailAddress(parsing: "Judy@Example.ORG").description == "Judy@example.org")
+    }
+
     @Test func refusesOverlongAddresses() {
         let local = String(repeating: "a", count: 64)
         let domain = Array(repeating: String(repeating: "b", count: 60), count: 4).joined(separator: ".") + ".org"
@@ -124,6 +150,22 @@ import Testing
         #expect(problems[4].reason.contains("format:"))
         #expect(problems[4].reason.contains("unknown key \"colour\""))
         #expect(error?.description.contains("list.yaml: entry 3 (bad-schedule@example.org): schedule:") == true)
+    }
+
+    @Test func aMisspeltKeyGetsADidYouMean() {
+        let error = #expect(throws: SubscriberFileError.self) {
+            try SubscriberFile.parse("subscribers:\n  - email: a@example.org\n    shedule: daily 08:00\n    colour: blue\n", file: "f")
+        }
+        let reason = error?.problems.first?.reason ?? ""
+        #expect(reason.contains("unknown key \"shedule\" (did you mean schedule?)"), "\(reason)")
+        #expect(reason.contains("unknown key \"colour\"; allowed keys"), "no suggestion when nothing is close: \(reason)")
+    }
+
+    @Test func aScheduleWithAMisspeltZoneInAFileGetsADidYouMean() {
+        let error = #expect(throws: SubscriberFileError.self) {
+            try SubscriberFile.parse("subscribers:\n  - email: a@example.org\n    schedule: daily 08:00 europe/berlin\n", file: "f")
+        }
+        #expect(error?.problems.first?.reason.contains("did you mean Europe/Berlin?") == true, "\(error?.description ?? "")")
     }
 
     @Test func refusesLineBreaksInNames() {

@@ -34,7 +34,8 @@ extension Schedule {
         var zone = "UTC"
         if let name = words.popFirst() {
             guard ZoneClock.isKnown(name) else {
-                throw ScheduleError(message: "\(name) is not a time zone; use an IANA name such as Europe/Berlin or UTC")
+                let hint = ZoneClock.suggestion(for: name).map { " (did you mean \($0)?)" } ?? ""
+                throw ScheduleError(message: "\(name) is not a time zone\(hint); use an IANA name such as Europe/Berlin or UTC")
             }
             zone = name
         }

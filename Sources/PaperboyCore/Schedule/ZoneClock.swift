@@ -18,14 +18,46 @@ final class ZoneClock: Sendable {
         cache.clock(identifier)
     }
 
-    /// The IANA names (`Europe/Berlin`), plus `UTC`. Foundation also accepts
-    /// abbreviations and offsets (`EST`, `GMT+5`), which do not follow
-    /// daylight saving the way people expect: those are refused.
-    private static let ianaNames: Set<String> = Set(TimeZone.knownTimeZoneIdentifiers).union(["UTC"])
+    /// The tzdata names: the IANA names (`Europe/Berlin`), `UTC`, and
+    /// tzdata's old and backward names (`CET`, `EST`, `US/Eastern`), each only
+    /// if Foundation knows it here. Foundation also accepts abbreviations and
+    /// offsets (`PST`, `GMT+5`) that are not tzdata names: those are refused.
+    static let zoneNames: [String] = Set(TimeZone.knownTimeZoneIdentifiers).union(["UTC"]).union(TZDataNames.backward)
+        .filter { TimeZone(identifier: $0) != nil }.sorted()
+    private static let zoneNameSet = Set(zoneNames)
 
-    /// Whether `identifier` is an IANA time zone name.
+    /// Whether `identifier` is a tzdata time zone name (case matters, as in tzdata).
     static func isKnown(_ identifier: String) -> Bool {
-        ianaNames.contains(identifier) && TimeZone(identifier: identifier) != nil
+        zoneNameSet.contains(identifier)
+    }
+
+    /// The zone meant by a name that is not one: the same name in another
+    /// case (`europe/berlin`), else the nearest name or city by edit
+    /// distance (`Berln` → `Europe/Berlin`, `Europe/Berln`); nil when none is close.
+    static func suggestion(for name: String) -> String? {
+        let lowered = name.lowercased()
+        var byLowered: [String: String] = [:]
+        var byCity: [String: String] = [:]
+        var exactOnly: [String: String] = [:]
+        // Names with digits or signs (GMT+0, EST5EDT) are suggested only for a case variant of themselves:
+        // GMT+5 is one edit from GMT+0, but not what was meant.
+        for zone in zoneNames {
+            if zone.contains(where: { $0.isNumber || $0 == "+" }) {
+                exactOnly[zone.lowercased()] = zone
+                continue
+            }
+            if byLowered[zone.lowercased()] == nil { byLowered[zone.lowercased()] = zone }
+            let city = String(zone.split(separator: "/").last ?? Substring(zone)).lowercased()
+            // Canonical names win over backward links for the same city.
+            if byCity[city] == nil || TZDataNames.backward.contains(byCity[city]!) { byCity[city] = zone }
+        }
+        if let exact = byLowered[lowered] ?? exactOnly[lowered] { return exact }
+        // An offset such as GMT+5 is not a misspelling of a name: no guess.
+        if name.contains(where: \.isNumber) { return nil }
+        if let city = byCity[lowered] { return city }
+        if let near = ConfigReader.nearest(lowered, in: Array(byLowered.keys).sorted()) { return byLowered[near] }
+        if let near = ConfigReader.nearest(lowered, in: Array(byCity.keys).sorted()) { return byCity[near] }
+        return nil
     }
 
     /// The UTC offset in seconds in effect at `seconds` since 1970.

@@ -3,12 +3,23 @@
 /// and hyphens (punycode for international names); 254 characters at most.
 ///
 /// The domain is kept lower-cased, so addresses differing only in the
-/// domain's case are the same subscriber; the local part keeps its case.
+/// domain's case are the same subscriber; the local part keeps its case
+/// (some servers tell `Judy` from `judy`), but `caseFolded` is what the
+/// store compares to catch a second subscriber that differs only in case.
+///
+/// An international domain (`bücher.example`) is converted to its punycode
+/// form (`xn--bcher-kva.example`), and that is the address kept, shown and
+/// used: one form everywhere, the one on the envelope. A non-ASCII local
+/// part is refused (it would need SMTPUTF8).
 public struct EmailAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
     public let localPart: String
     public let domain: String
 
     public var description: String { "\(localPart)@\(domain)" }
+
+    /// The whole address lower-cased: equal for case variants such as
+    /// `Judy@example.org` and `judy@example.org`.
+    public var caseFolded: String { "\(localPart.lowercased())@\(domain)" }
 
     public static func < (lhs: EmailAddress, rhs: EmailAddress) -> Bool {
         (lhs.domain, lhs.localPart) < (rhs.domain, rhs.localPart)
@@ -18,18 +29,28 @@ public struct EmailAddress: Hashable, Sendable, Comparable, CustomStringConverti
     private static let atextSymbols = Set("!#$%&'*+-/=?^_`{|}~".utf8)
 
     /// Checks the address byte by byte (imports check 100,000 of them).
-    public init(parsing text: String) throws(EmailAddressError) {
+    public init(parsing given: String) throws(EmailAddressError) {
+        let text = given
         func fail(_ reason: String) -> EmailAddressError {
             EmailAddressError(address: text, reason: reason)
         }
-        let bytes = Array(text.utf8)
+        var bytes = Array(text.utf8)
         if bytes.isEmpty { throw fail("the address is empty") }
         if let bad = text.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             throw fail("it contains a control character (U+\(String(bad.value, radix: 16, uppercase: true).leftPadded(4))); line breaks are never allowed in an address")
         }
         if bytes.contains(0x20) { throw fail("it contains a space") }
         if bytes.contains(where: { $0 >= 0x80 }) {
-            throw fail("it contains non-ASCII characters; write an international domain in its punycode (xn--) form")
+            // An international domain becomes punycode; a non-ASCII local part would need SMTPUTF8.
+            guard let at = text.lastIndex(of: "@") else { throw fail("it has no @") }
+            let localText = text[..<at]
+            if localText.unicodeScalars.contains(where: { $0.value >= 0x80 }) {
+                throw fail("the part before the @ contains non-ASCII characters, which need SMTPUTF8 (not supported); only the domain may be international")
+            }
+            guard let ascii = Punycode.asciiDomain(String(text[text.index(after: at)...])) else {
+                throw fail("the international domain cannot be converted to punycode")
+            }
+            bytes = Array((String(localText) + "@" + ascii).utf8)
         }
         if bytes.count > 254 { throw fail("it is \(bytes.count) characters long; at most 254 are allowed") }
         let at = UInt8(ascii: "@")

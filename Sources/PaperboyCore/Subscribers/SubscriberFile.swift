@@ -24,7 +24,9 @@ public enum SubscriberFile {
 
     /// Parses a whole file. Every bad entry is reported (position, address,
     /// reasons), so one run shows everything to fix.
-    public static func parse(_ text: String, file: String) throws(SubscriberFileError) -> [SubscriberPreferences] {
+    /// Two entries whose addresses differ only in case (`Judy@example.org`,
+    /// `judy@example.org`) are an error naming both, unless `allowCaseVariants`.
+    public static func parse(_ text: String, file: String, allowCaseVariants: Bool = false) throws(SubscriberFileError) -> [SubscriberPreferences] {
         let root = try composeYAML(text, file: file)
         guard let root, let mapping = root.mapping else {
             throw SubscriberFileError(file: file, problems: [.init(position: nil, email: nil, reason: "the file must be a mapping with one key, subscribers, holding a list of entries")])
@@ -49,14 +51,20 @@ public enum SubscriberFile {
         result.reserveCapacity(items.count)
         var problems: [SubscriberFileError.Problem] = []
         var firstPosition: [EmailAddress: Int] = [:]
+        var firstFolded: [String: (position: Int, email: EmailAddress)] = [:]
         let cache = PreferenceParseCache()
         for (offset, item) in items.enumerated() {
             let position = offset + 1
             do {
                 let entry = try readEntry(item, cache: cache)
+                let folded = entry.email.caseFolded
                 if let earlier = firstPosition[entry.email] {
                     problems.append(.init(position: position, email: entry.email.description, reason: "the address is already listed at entry \(earlier)"))
+                } else if !allowCaseVariants, let variant = firstFolded[folded] {
+                    problems.append(.init(position: position, email: entry.email.description,
+                                          reason: "the address differs only in case from \(variant.email) at entry \(variant.position); mail servers treat them as one mailbox, so list it once (or use --allow-case-variant if they really are two)"))
                 } else {
+                    if firstFolded[folded] == nil { firstFolded[folded] = (position, entry.email) }
                     firstPosition[entry.email] = position
                     result.append(entry)
                 }
@@ -133,7 +141,8 @@ public enum SubscriberFile {
         for (key, value) in mapping {
             let name = key.string ?? "?"
             if !keys.contains(name) {
-                reasons.append("unknown key \"\(name)\"; allowed keys: \(keys.joined(separator: ", "))")
+                let hint = ConfigReader.nearest(name, in: keys).map { " (did you mean \($0)?)" } ?? ""
+                reasons.append("unknown key \"\(name)\"\(hint); allowed keys: \(keys.joined(separator: ", "))")
             } else if values[name] != nil {
                 reasons.append("\(name): the key appears twice")
             } else {
