@@ -28,7 +28,7 @@ import Testing
         // The fetcher runs with the endpoints: the source fails at once (nothing listens on the port).
         let endpoint = try await RunningEndpoint(harness, alongside: [harness.daemon.services().fetcher])
         let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .seconds(20))
+        let deadline = clock.now.advanced(by: .seconds(120))
         while harness.daemon.status.snapshot.fetchErrors["demo"] == nil && clock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }

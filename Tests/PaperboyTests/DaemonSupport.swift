@@ -116,8 +116,9 @@ final class RunningEndpoint {
         self.group = group
         task = Task { try await group.run() }
         let clock = ContinuousClock()
-        // Generous: the whole suite runs in parallel on few cores.
-        let deadline = clock.now.advanced(by: .seconds(60))
+        // Generous: the whole suite runs in parallel on few cores, and tests that
+        // wait synchronously (processes, polling) can hold the cooperative pool.
+        let deadline = clock.now.advanced(by: .seconds(300))
         while bound.withLock({ $0.public == nil || $0.admin == nil }) && clock.now < deadline {
             try await Task.sleep(for: .milliseconds(10))
         }

@@ -188,7 +188,7 @@ import Testing
         let service = harness.daemon.services().retention
         let task = Task { try await service.run() }
         func waitForPrune(after time: Date?) async throws -> Date? {
-            let deadline = ContinuousClock.now + .seconds(20)
+            let deadline = ContinuousClock.now + .seconds(120)
             while ContinuousClock.now < deadline {
                 let last = harness.daemon.status.snapshot.lastPrune
                 if let last, last != time { return last }
@@ -198,7 +198,7 @@ import Testing
         }
         /// Waits until the service sleeps on the clock until `deadline`.
         func waitForSleep(until deadline: Date) async throws {
-            let limit = ContinuousClock.now + .seconds(20)
+            let limit = ContinuousClock.now + .seconds(120)
             while harness.clock.sleeping.earliest != deadline && ContinuousClock.now < limit {
                 try await Task.sleep(for: .milliseconds(10))
             }
