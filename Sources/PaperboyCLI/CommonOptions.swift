@@ -98,6 +98,12 @@ func say(_ line: String) {
     print(line)
 }
 
+/// Writes a note to standard error, prefixed `paperboy: `, so that standard
+/// output stays machine-readable.
+func sayError(_ line: String) {
+    FileHandle.standardError.write(Data("paperboy: \(line)\n".utf8))
+}
+
 /// `--at TIME`: the moment a command plans or explains for.
 struct MomentOption: ParsableArguments {
     @Option(help: ArgumentHelp("The moment, ISO 8601 such as 2026-11-30T08:01:00Z (default: now).", valueName: "TIME"))

@@ -4,7 +4,7 @@ import PaperboyCore
 import PaperboyDaemon
 import PaperboyStore
 
-/// `paperboy explain EMAIL [--at TIME] [--json]`: why a digest holds what it holds.
+/// `paperboy explain EMAIL [--at TIME] [--json] [--demo]`: why a digest holds what it holds.
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
@@ -23,11 +23,16 @@ struct ExplainCommand: ParsableCommand {
     @Flag(help: "Also list each paper that did not match (by default they are counted).")
     var all = false
 
+    @Flag(help: "Use the bundled demo corpus and demo subscribers (no config needed): ada@example.org, grace@example.org, alan@example.org.")
+    var demo = false
+
     func run() throws {
         try reportingFailures {
             let email = try address.parsed()
             let moment = try time.moment()
-            let (settings, store) = try config.openConfiguredStore()
+            let (settings, store) = demo
+                ? (DemoCorpus.mailConfig(), try DemoCorpus.storeWithSubscribers(at: moment.addingTimeInterval(-3600)))
+                : try config.openConfiguredStore()
             guard let subscriber = try store.subscriber(email) else {
                 throw CLIFailure("no subscriber has the address \(email); `paperboy subscriber list` shows them", exitCode: .dataError)
             }

@@ -28,11 +28,14 @@ struct PaperSourceOptions: ParsableArguments {
     }
 }
 
-/// JSON output shared by `papers list` and `papers show`.
+/// The one JSON encoder configuration for everything the CLI prints
+/// (`papers`, `subscriber`, `outbox`, `explain`): snake_case keys
+/// (`first_seen_at`), ISO 8601 dates, sorted keys.
 enum PaperJSON {
     static func encode<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .iso8601
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }

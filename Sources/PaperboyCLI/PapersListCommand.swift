@@ -14,10 +14,10 @@ struct PapersListCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Only papers first seen since then: a date (2026-11-28), a time (2026-11-28T08:00:00Z), or an age (36h, 7d).", valueName: "DATE"))
     var since: String?
 
-    @Option(name: .long, help: "At most this many papers.")
+    @Option(name: .long, help: "At most this many papers (the newest). When the limit cuts the list, the text output's last line says so, and with --json a note goes to stderr (the JSON stays a plain array).")
     var limit: Int = 100
 
-    @Flag(name: .long, help: "Print a JSON array of papers.")
+    @Flag(name: .long, help: "Print a JSON array of papers (snake_case keys); a list cut by --limit is noted on stderr only.")
     var json = false
 
     func validate() throws {
@@ -31,9 +31,13 @@ struct PapersListCommand: ParsableCommand {
         try reportingFailures {
             let store = try source.openStore()
             let now = try CommandClock.now()
-            let papers = try store.papers(since: since.flatMap { SinceParser.date($0, now: now) }, limit: limit)
+            let sinceDate = since.flatMap { SinceParser.date($0, now: now) }
+            let papers = try store.papers(since: sinceDate, limit: limit)
+            let total = papers.count < limit ? papers.count : try store.paperCount(since: sinceDate)
+            let cut = total > papers.count ? "showing \(papers.count) of \(total) papers; use --limit N to see more" : nil
             if json {
                 say(try PaperJSON.encode(papers))
+                if let cut { sayError(cut) }
                 return
             }
             if papers.isEmpty {
@@ -47,7 +51,7 @@ struct PapersListCommand: ParsableCommand {
                 let title = paper.title.count > 90 ? String(paper.title.prefix(89)) + "…" : paper.title
                 say("\(paper.id.padding(idWidth))  \(upvotes.padding(7))  \(DisplayDate.minute(paper.firstSeenAt))  \(title)")
             }
-            say("\(papers.count) paper\(papers.count == 1 ? "" : "s")")
+            say(cut ?? "\(papers.count) paper\(papers.count == 1 ? "" : "s")")
         }
     }
 }
@@ -75,8 +79,11 @@ enum DisplayDate {
 }
 
 extension String {
-    /// Pads with spaces (or cuts) to exactly `width` characters.
+    /// Pads with spaces to exactly `width` characters; a longer text is cut
+    /// and ends with "…", so a reader sees that something is missing.
     func padding(_ width: Int) -> String {
-        count >= width ? String(prefix(width)) : self + String(repeating: " ", count: width - count)
+        if count == width { return self }
+        if count < width { return self + String(repeating: " ", count: width - count) }
+        return width < 1 ? "" : String(prefix(width - 1)) + "…"
     }
 }

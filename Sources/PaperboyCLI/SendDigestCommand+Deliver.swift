@@ -17,22 +17,15 @@ extension SendDigestCommand {
         } catch let error as MailSetupError {
             throw CLIFailure(error.message, exitCode: .config)
         }
-        let showProgress = isatty(STDERR_FILENO) == 1
-        // The progress bar is redrawn at most every 0.1 s (monotonic time: it changes no result).
-        var lastDrawn: ContinuousClock.Instant?
+        let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1)
         // Ctrl-C or SIGTERM from here on stops gracefully (see DeliveryInterrupt); a bound on the wait for the messages under way.
         let interrupt = DeliveryInterrupt(grace: max(5, min(smtp.timeout, 30)))
         interrupt.install()
         defer { interrupt.uninstall() }
-        let counts = try runner.run(hooks: DeliveryHooks(shouldStop: { interrupt.stopRequested })) { done, total in
-            let drawnAt = ContinuousClock.now
-            guard showProgress, lastDrawn.map({ drawnAt - $0 > .milliseconds(100) }) ?? true || done == total else { return }
-            lastDrawn = drawnAt
-            let width = 30
-            let filled = total == 0 ? width : width * done / total
-            let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-            FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total)".utf8))
-            if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+        let counts: DeliveryCounts
+        do {
+            defer { bar.finish() }
+            counts = try runner.run(hooks: DeliveryHooks(shouldStop: { interrupt.stopRequested })) { done, total in bar.update(done, of: total) }
         }
         say("planned \(planned), sent \(counts.sent), deferred \(counts.deferred), failed \(counts.failed), skipped (empty) \(skippedEmpty)")
         let end = max(clock.now(), moment)

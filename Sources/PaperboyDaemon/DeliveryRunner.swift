@@ -74,8 +74,10 @@ public final class DeliveryRunner {
         claimer = Self.processName()
     }
 
-    /// Sends every due row; `progress` sees (done, total so far) after each
-    /// message. With `hooks.shouldStop`, returns after the transactions under
+    /// Sends every due row; `progress` sees (0, total) once before the first
+    /// message starts, then (done, total) after each message, where total is
+    /// the rows this run takes on (claimed plus still due after the first
+    /// claim). With `hooks.shouldStop`, returns after the transactions under
     /// way and hands every claimed row not started back to the outbox.
     public func run(hooks: DeliveryHooks = DeliveryHooks(), progress: ((Int, Int) -> Void)? = nil) throws -> DeliveryCounts {
         var counts = DeliveryCounts()
@@ -83,7 +85,7 @@ public final class DeliveryRunner {
         let batchSize = max(64, smtp.connections * 32)
         var done = 0
         var seen = Set<Int64>()
-        let total = try store.dueCount(at: now())
+        var total: Int?
         while !hooks.shouldStop() {
             let time = now()
             // The lease outlives one batch with every message timing out, plus margin.
@@ -96,6 +98,12 @@ public final class DeliveryRunner {
                 try store.release(ids: batch.map(\.id).filter { !fresh.contains($0) })
             }
             if claimed.isEmpty { break }
+            if total == nil {
+                // Counted after the first claim, so rows taken back from a dead sender count too.
+                let counted = claimed.count + (try store.dueCount(at: time))
+                total = counted
+                progress?(0, counted)
+            }
             var byID: [Int64: OutboxMessage] = [:]
             for message in claimed { byID[message.id] = message }
             var recordError: Error?
@@ -121,19 +129,19 @@ public final class DeliveryRunner {
                     case .sent: counts.sent += 1
                     case .failed:
                         counts.failed += 1
-                        logger.error("digest failed for good", metadata: ["subscriber.id": "\(message.subscriberID)", "smtp.reply": "\(result.replyText)"])
+                        logger.error("digest failed for good", metadata: Self.metadata(message, ["smtp.reply": "\(result.replyText)"]))
                     default:
                         counts.deferred += 1
-                        logger.warning("digest deferred", metadata: ["subscriber.id": "\(message.subscriberID)", "smtp.reply": "\(result.replyText)"])
+                        logger.warning("digest deferred", metadata: Self.metadata(message, ["smtp.reply": "\(result.replyText)"]))
                     }
                 } catch {
                     logger.error("cannot record a delivery outcome; no new message starts in this run",
-                                 metadata: ["subscriber.id": "\(message.subscriberID)", "error": "\(error)"])
+                                 metadata: Self.metadata(message, ["error": "\(error)"]))
                     if recordError == nil { recordError = error }
                     recordFailed.set()
                 }
                 done += 1
-                progress?(done, max(total, done))
+                progress?(done, max(total ?? done, done))
             }
             // Rows not started: skipped ones are cancelled, the rest go back to
             // the outbox, due at once. (Rows whose outcome could not be recorded
@@ -154,6 +162,16 @@ public final class DeliveryRunner {
             }
         }
         return counts
+    }
+
+    /// Log metadata naming one outbox row: its id, the subscriber's id and
+    /// the recipient address, so an operator can find the digest and the person.
+    static func metadata(_ message: OutboxMessage, _ extra: Logger.Metadata) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "outbox.id": "\(message.id)", "subscriber.id": "\(message.subscriberID)", "subscriber.email": "\(message.recipient)",
+        ]
+        metadata.merge(extra) { _, new in new }
+        return metadata
     }
 
     /// The outbox result of one SMTP outcome: exponential backoff with jitter

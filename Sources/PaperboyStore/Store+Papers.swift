@@ -119,8 +119,14 @@ extension Store {
     }
 
     /// How many papers are stored.
-    public func paperCount() throws -> Int {
-        try writer.read { db in try PaperRow.fetchCount(db) }
+    public func paperCount(since: Date? = nil) throws -> Int {
+        try writer.read { db in
+            var request = PaperRow.all()
+            if let since {
+                request = request.filter(Column("first_seen_at") >= since.timeIntervalSince1970)
+            }
+            return try request.fetchCount(db)
+        }
     }
 
     /// Ids of papers whose title, abstract or authors match an FTS5 MATCH

@@ -12,6 +12,7 @@ import Testing
         #expect(papers.count == 72)
         #expect(papers.allSatisfy { $0["id"] is String && $0["title"] is String })
         #expect(papers.filter { $0["upvotes"] != nil }.count == 2)
+        #expect(papers.allSatisfy { $0["first_seen_at"] is String && $0["firstSeenAt"] == nil && $0["ai_keywords"] is [Any] })
     }
 
     @Test func papersListPrintsATable() throws {
@@ -20,7 +21,20 @@ import Testing
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.count == 5)
         #expect(lines.first?.hasPrefix("ID") == true)
-        #expect(lines.last == "3 papers")
+        #expect(lines.last == "showing 3 of 72 papers; use --limit N to see more")
+    }
+
+    @Test func papersListSaysWhenTheLimitCutsTheList() throws {
+        let all = try runPaperboy(["papers", "list", "--demo", "--limit", "72"])
+        #expect(all.stdout.split(separator: "\n").last == "72 papers")
+        #expect(all.stderr.isEmpty)
+        let json = try runPaperboy(["papers", "list", "--demo", "--json", "--limit", "5"])
+        #expect(json.status == 0)
+        let papers = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(papers.count == 5)
+        #expect(json.stderr == "paperboy: showing 5 of 72 papers; use --limit N to see more\n")
+        let whole = try runPaperboy(["papers", "list", "--demo", "--json"])
+        #expect(whole.stderr.isEmpty, "100 is more than 72: nothing was cut")
     }
 
     @Test func fetchWithAnUnknownConfigKeyExits78NamingTheKey() throws {
@@ -79,6 +93,9 @@ import Testing
         #expect(show.status == 0)
         let paper = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
         #expect(paper["upvotes"] as? Int == 10)
+        // snake_case keys, like `subscriber list --json`.
+        #expect(paper["first_seen_at"] is String && paper["published_at"] is String, "\(paper.keys.sorted())")
+        #expect(paper["ai_keywords"] != nil && paper["firstSeenAt"] == nil)
 
         let missing = try runPaperboy(["papers", "show", "9999.99999", "--config", path])
         #expect(missing.status == 65)

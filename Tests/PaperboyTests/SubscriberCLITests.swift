@@ -88,6 +88,18 @@ import Testing
         #expect(try s.subscribers().count == 1)
     }
 
+    @Test func listMarksACutColumnWithAnEllipsis() throws {
+        let s = try Setup()
+        let long = "a.very.long.local.part.for.testing@subdomain.example.org"
+        try s.run(["subscriber", "add", long, "--schedule", "weekly mon,tue,wed 08:00 America/Argentina/Buenos_Aires"]).expectSuccess()
+        let table = try s.run(["subscriber", "list"])
+        #expect(table.status == 0, "\(table.stderr)")
+        let row = try #require(table.stdout.split(separator: "\n").dropFirst().first.map(String.init))
+        #expect(row.hasPrefix(String(long.prefix(39)) + "…  active"), "\(row)")
+        #expect(!row.contains(long))
+        #expect(row.contains("weekly mon,tue,wed 08:00 Amer…  "), "\(row)")
+    }
+
     @Test(arguments: [
         (["subscriber", "add", "a@b@c"], "email"),
         (["subscriber", "add", "x@y.org\r\nBcc: z@w.org"], "email"),
@@ -487,6 +499,22 @@ func chmod(_ path: String, _ mode: Int) {
         #expect(excluded.filter { $0["reason"] as? String == "cut by max papers" }.count == 5)
         #expect(excluded.filter { $0["reason"] as? String == "no match" }.count == 64)
         #expect(object["empty_reason"] is NSNull || object["empty_reason"] == nil)
+    }
+
+    @Test func explainRunsOnTheDemoWithoutAConfig() throws {
+        let text = try runPaperboy(["explain", "--demo", "ada@example.org"], environment: ["PAPERBOY_CONFIG": "/nonexistent/paperboy.yaml"])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.hasPrefix("ada@example.org at "), "\(text.stdout)")
+        #expect(text.stdout.contains("Digest ("), "\(text.stdout)")
+        let json = try runPaperboy(["explain", "--demo", "grace@example.org", "--json", "--at", "2026-11-30T12:30:00Z"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["email"] as? String == "grace@example.org")
+        #expect(object["at"] as? String == "2026-11-30T12:30:00Z")
+        #expect(((object["selected"] as? [Any])?.count ?? 0) + ((object["excluded"] as? [Any])?.count ?? 0) >= 72)
+        let unknown = try runPaperboy(["explain", "--demo", "nobody@example.org"])
+        #expect(unknown.status == 65)
+        #expect(unknown.stderr.contains("no subscriber has the address nobody@example.org"))
     }
 
     @Test func explainSaysWhyADigestIsEmpty() throws {
