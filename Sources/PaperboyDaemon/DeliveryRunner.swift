@@ -171,7 +171,8 @@ public final class DeliveryRunner {
         }
     }
 
-    static func describe(_ reply: String, _ code: Int, _ hint: String) -> String {
+    /// The server's reply, or what went wrong without one, with the curl code and the hint.
+    public static func describe(_ reply: String, _ code: Int, _ hint: String) -> String {
         var text = reply.isEmpty ? "no reply from the server" : reply
         if code != 0 { text += " (curl error \(code))" }
         if !hint.isEmpty { text += "; \(hint)" }

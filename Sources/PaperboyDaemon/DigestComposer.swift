@@ -43,7 +43,11 @@ public struct DigestComposer: Sendable {
         "\(baseURL)/unsubscribe?t=\(unsubscribeToken(subscriber))"
     }
 
-    public func compose(_ subscriber: Subscriber, papers: [RankedPaper], at date: Date, messageID: String? = nil) -> Composed {
+    /// With `testRecipient`, the message goes to that address instead, its
+    /// subject marked "[test]" (`preview --send-to`); its links stay bound to
+    /// the subscriber, so they unsubscribe nobody from the test address.
+    public func compose(_ subscriber: Subscriber, papers: [RankedPaper], at date: Date, messageID: String? = nil,
+                        testRecipient: EmailAddress? = nil) -> Composed {
         let preferences = subscriber.preferences
         let token = unsubscribeToken(subscriber)
         let unsubscribe = "\(baseURL)/unsubscribe?t=\(token)"
@@ -59,8 +63,8 @@ public struct DigestComposer: Sendable {
         let id = messageID ?? Self.messageID(subscriberID: subscriber.id, domain: from.email.domain)
         var message = MIMEComposer.compose(MailMessage(
             from: from,
-            to: MailAddress(email: preferences.email, displayName: preferences.name),
-            subject: rendered.subject,
+            to: testRecipient.map { MailAddress(email: $0, displayName: nil) } ?? MailAddress(email: preferences.email, displayName: preferences.name),
+            subject: testRecipient == nil ? rendered.subject : "[test] " + rendered.subject,
             date: date,
             messageID: id,
             listID: "Paperboy digest <paperboy.\(from.email.domain)>",

@@ -133,4 +133,24 @@ import Testing
         #expect(try String(contentsOfFile: path("etc/paperboy/paperboy.yaml"), encoding: .utf8) == "database: mine.sqlite\n")
         #expect(try String(contentsOfFile: path("etc/paperboy/credentials/secret"), encoding: .utf8) == secret)
     }
+
+    @Test func installSystemdTakesPathsRelativeToWhereItRunsAndBuildsNothingWhenGivenABinary() throws {
+        let work = try TestPaths.temporaryDirectory()
+        try FileManager.default.copyItem(atPath: TestPaths.paperboyBinary.path, toPath: work.appendingPathComponent("pb").path)
+        let script = Self.deploy.deletingLastPathComponent().appendingPathComponent("scripts/install-systemd").path
+        // Run from `work`, with relative paths (and the --opt=value form).
+        let result = try runTool("/bin/sh", ["-c", "cd \"$1\" && \"$2\" --binary pb --destdir=root", "sh", work.path, script])
+        #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
+        let root = work.appendingPathComponent("root")
+        #expect(FileManager.default.isExecutableFile(atPath: root.appendingPathComponent("usr/local/bin/paperboy").path), "\(result.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: Self.deploy.deletingLastPathComponent().appendingPathComponent("root").path),
+                "a relative --destdir wrote into the clone")
+        // The messages name where the files went; nothing was built.
+        #expect(result.stdout.contains("wrote \(root.path)/etc/paperboy/paperboy.yaml"), "\(result.stdout)")
+        #expect(result.stdout.contains("installed under \(root.path)"))
+        #expect(!result.stdout.contains("Compiling") && !result.stderr.contains("Compiling") && !result.stdout.contains("Building"), "\(result.stdout)")
+        let missing = try runTool("/bin/sh", ["-c", "cd \"$1\" && \"$2\" --binary nothing-here --destdir root2", "sh", work.path, script])
+        #expect(missing.status == 66)
+        #expect(missing.stderr.contains("\(work.path)/nothing-here is not an executable"), "\(missing.stderr)")
+    }
 }
