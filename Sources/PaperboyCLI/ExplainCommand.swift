@@ -127,7 +127,7 @@ enum ExplanationText {
             counts[item.reason, default: 0] += 1
             if item.reason == .noMatch && !listAll { continue }
             let score = item.ranked.map { String(format: " (score %.3f)", $0.score) } ?? ""
-            shown.append("  \(item.paper.id)  \(item.reason.rawValue)\(score): \(item.paper.title)")
+            shown.append("  \(item.paper.id)  \(item.reason.explanation)\(score): \(item.paper.title)")
         }
         if !shown.isEmpty {
             lines.append("Left out:")

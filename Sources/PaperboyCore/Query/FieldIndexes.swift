@@ -8,6 +8,8 @@ struct TextFieldIndex: Sendable {
 
     /// Per paper, the field's stems in order.
     var stemsOfPapers: [[String]] { stems }
+    /// Per paper, the field's words in order, unstemmed (same positions as `stemsOfPapers`).
+    var wordsOfPapers: [[String]] { words }
 
     init(texts: [String], stemmer: inout StemCache) {
         words = texts.map(TextAnalyzer.words)

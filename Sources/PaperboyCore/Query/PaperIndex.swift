@@ -39,6 +39,9 @@ public final class PaperIndex: @unchecked Sendable {
     /// The per-paper stems of titles and abstracts, for relevance scoring.
     var titleStems: [[String]] { title.stemsOfPapers }
     var abstractStems: [[String]] { abstract.stemsOfPapers }
+    /// The per-paper unstemmed words of titles and abstracts, so a prefix term can be scored.
+    var titleWords: [[String]] { title.wordsOfPapers }
+    var abstractWords: [[String]] { abstract.wordsOfPapers }
 
     /// The query's positive terms (those not under NOT) that occur in paper
     /// `index`, as the user wrote them, without field prefix or quotes and

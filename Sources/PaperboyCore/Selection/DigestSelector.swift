@@ -87,13 +87,21 @@ public final class DigestSelector: Sendable {
     /// `outside` are stored papers outside the window, listed when they match.
     public func explain(_ preferences: SubscriberPreferences, maxPapers: Int, sent: Set<String>, outside: [Paper] = [], storeIsEmpty: Bool = false, latestFirstSeen: Date? = nil) -> DigestExplanation {
         let matched = matchSet(preferences)
+        // Papers the subscriber's filter would match but for its categories:
+        // those without any category are left out for want of data, not of interest.
+        var uncategorised = preferences
+        uncategorised.categories = []
+        let matchedButForCategories = preferences.categories.isEmpty ? PaperSet(count: papers.count) : matchSet(uncategorised)
         var excluded: [ExcludedPaper] = []
         var candidates: [Int] = []
         var belowMin = 0
         var alreadySent = 0
+        var withoutCategories = 0
         for paper in papers.indices {
             if !matched.contains(paper) {
-                excluded.append(ExcludedPaper(paper: papers[paper], reason: .noMatch))
+                let unknown = papers[paper].categories.isEmpty && matchedButForCategories.contains(paper)
+                if unknown { withoutCategories += 1 }
+                excluded.append(ExcludedPaper(paper: papers[paper], reason: unknown ? .noCategories : .noMatch))
             } else if !passes(paper, preferences) {
                 belowMin += 1
                 excluded.append(ExcludedPaper(paper: papers[paper], reason: .belowMinUpvotes))
@@ -131,6 +139,7 @@ public final class DigestSelector: Sendable {
                 }
             } else if matched.isEmpty {
                 reason = "None of the \(papers.count) papers first seen in the \(days) before \(Self.describe(at)) matched the subscriber's query, categories or authors."
+                    + (withoutCategories == 0 ? "" : " \(withoutCategories) of them would match but carry no categories (Hugging Face lists none; an arxiv source with the same paper adds them).")
             } else if alreadySent > 0 && belowMin == 0 {
                 reason = "Every paper that matched (\(alreadySent)) was already sent to this subscriber."
             } else if belowMin > 0 && alreadySent == 0 {
@@ -173,13 +182,18 @@ public final class DigestSelector: Sendable {
         guard !candidates.isEmpty, limit > 0 else { return [] }
         var relevanceScores = [Double](repeating: 0, count: candidates.count)
         if let query = preferences.query {
-            let stems = Self.relevanceStems(query.root)
-            if !stems.isEmpty {
+            let terms = Self.relevanceTerms(query.root)
+            if !terms.isEmpty {
                 // Where each candidate sits in `candidates`, by paper: -1 for non-candidates.
                 var slot = [Int32](repeating: -1, count: papers.count)
                 for (k, paper) in candidates.enumerated() { slot[paper] = Int32(k) }
-                for stem in stems {
-                    for entry in relevance.bm25(stem: stem) {
+                for term in terms {
+                    let scores: [(paper: Int32, score: Float)]
+                    switch term {
+                    case .stem(let stem): scores = relevance.bm25(stem: stem)
+                    case .prefix(let prefix): scores = relevance.bm25(prefix: prefix)
+                    }
+                    for entry in scores {
                         let k = slot[Int(entry.paper)]
                         if k >= 0 { relevanceScores[Int(k)] += Double(entry.score) }
                     }
@@ -233,17 +247,27 @@ public final class DigestSelector: Sendable {
         )
     }
 
-    /// Stems of the query's words that count for relevance: positive terms on
-    /// title or abstract (prefix terms only filter; they do not score).
-    static func relevanceStems(_ node: QueryNode) -> [String] {
-        var stems: [String] = []
+    /// One scoring unit of a query for relevance: a whole word by its stem,
+    /// or the prefix of a `word*` term, which scores like the words it expands to.
+    enum RelevanceTerm: Hashable {
+        case stem(String)
+        case prefix(String)
+    }
+
+    /// The query's words that count for relevance: positive terms on title
+    /// or abstract. A prefix term's last word counts as its prefix (scored
+    /// over the words starting with it); its other words as stems.
+    static func relevanceTerms(_ node: QueryNode) -> [RelevanceTerm] {
+        var terms: [RelevanceTerm] = []
+        func add(_ term: RelevanceTerm) {
+            if !terms.contains(term) { terms.append(term) }
+        }
         func walk(_ node: QueryNode, positive: Bool) {
             switch node {
             case .term(let term):
-                guard positive, !term.isPrefix, term.field == nil || term.field == .title || term.field == .abstract else { return }
-                for word in term.words {
-                    let stem = PorterStemmer.stem(word)
-                    if !stems.contains(stem) { stems.append(stem) }
+                guard positive, term.field == nil || term.field == .title || term.field == .abstract else { return }
+                for (k, word) in term.words.enumerated() {
+                    add(term.isPrefix && k == term.words.count - 1 ? .prefix(word) : .stem(PorterStemmer.stem(word)))
                 }
             case .and(let items), .or(let items):
                 for item in items { walk(item, positive: positive) }
@@ -252,7 +276,7 @@ public final class DigestSelector: Sendable {
             }
         }
         walk(node, positive: true)
-        return stems
+        return terms
     }
 
     static func describe(duration: Double) -> String {

@@ -28,11 +28,24 @@ public struct RankedPaper: Sendable {
 public enum ExclusionReason: String, Sendable, Codable, CaseIterable {
     case outsideWindow = "outside the window"
     case noMatch = "no match"
+    /// The subscriber filters by category and the paper has none at all
+    /// (Hugging Face lists none), while the rest of their filter matches it.
+    case noCategories = "no categories known"
     case belowMinUpvotes = "below min upvotes"
     case alreadySent = "already sent"
     /// The subscriber liked it: they know it already.
     case liked = "already liked"
     case cutByMaxPapers = "cut by max papers"
+
+    /// The reason in a sentence, for a line of `paperboy explain`.
+    public var explanation: String {
+        switch self {
+        case .noCategories:
+            return "no categories known for this paper (Hugging Face lists none; an arxiv source with the same paper adds them)"
+        default:
+            return rawValue
+        }
+    }
 }
 
 /// A paper left out of a digest, and why.

@@ -23,9 +23,15 @@ public final class RelevanceIndex: @unchecked Sendable {
     /// Per paper: its TF-IDF vector, L2-normalised, sorted by stem id.
     let vectors: [SparseVector]
 
+    /// The batch's title and abstract words as written (unstemmed), sorted
+    /// byte-wise, each with its stem id: a prefix term expands over these.
+    private let sortedWords: [(word: String, stem: Int32)]
+
     private let lock = NSLock()
     /// Guarded by `lock`: BM25 contribution of a stem, per paper containing it.
     private var bm25Cache: [Int32: [(paper: Int32, score: Float)]] = [:]
+    /// Guarded by `lock`: BM25 contribution of a prefix, per paper containing a word with it.
+    private var prefixCache: [String: [(paper: Int32, score: Float)]] = [:]
 
     public init(index: PaperIndex, titleWeight: Double) {
         let titles = index.titleStems
@@ -57,6 +63,16 @@ public final class RelevanceIndex: @unchecked Sendable {
             lengths.append(Float(titleWeight) * Float(titles[paper].count) + Float(abstracts[paper].count))
         }
         stemIDs = ids
+        var wordStems: [String: Int32] = [:]
+        for (words, stems) in [(index.titleWords, titles), (index.abstractWords, abstracts)] {
+            for paper in 0..<min(words.count, stems.count) where words[paper].count == stems[paper].count {
+                for (word, stem) in zip(words[paper], stems[paper]) where wordStems[word] == nil {
+                    if let id = ids[stem] { wordStems[word] = id }
+                }
+            }
+        }
+        sortedWords = wordStems.map { (word: $0.key, stem: $0.value) }
+            .sorted { $0.word.utf8.lexicographicallyPrecedes($1.word.utf8) }
         self.postings = postings
         weightedLengths = lengths
         averageLength = lengths.isEmpty ? 1 : max(1, lengths.reduce(0, +) / Float(lengths.count))
@@ -70,6 +86,10 @@ public final class RelevanceIndex: @unchecked Sendable {
     /// The BM25F score of one query stem for every paper containing it.
     func bm25(stem: String) -> [(paper: Int32, score: Float)] {
         guard let id = stemIDs[stem] else { return [] }
+        return bm25(id: id)
+    }
+
+    private func bm25(id: Int32) -> [(paper: Int32, score: Float)] {
         lock.lock()
         if let cached = bm25Cache[id] {
             lock.unlock()
@@ -87,6 +107,43 @@ public final class RelevanceIndex: @unchecked Sendable {
         }
         lock.lock()
         bm25Cache[id] = scores
+        lock.unlock()
+        return scores
+    }
+
+    /// The BM25F score of a prefix term (`transformer*`) for every paper with
+    /// a title or abstract word starting with it, compared as written (not
+    /// stemmed), as the query matches it. The prefix scores like the words it
+    /// expands to: per paper, the best score among their stems (the best, not
+    /// the sum, so a short prefix that expands to many words does not
+    /// outweigh a whole word).
+    func bm25(prefix: String) -> [(paper: Int32, score: Float)] {
+        guard !prefix.isEmpty else { return [] }
+        lock.lock()
+        if let cached = prefixCache[prefix] {
+            lock.unlock()
+            return cached
+        }
+        lock.unlock()
+        var low = 0
+        var high = sortedWords.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sortedWords[middle].word.utf8.lexicographicallyPrecedes(prefix.utf8) { low = middle + 1 } else { high = middle }
+        }
+        var stems = Set<Int32>()
+        var k = low
+        while k < sortedWords.count, sortedWords[k].word.utf8.starts(with: prefix.utf8) {
+            stems.insert(sortedWords[k].stem)
+            k += 1
+        }
+        var best: [Int32: Float] = [:]
+        for id in stems {
+            for entry in bm25(id: id) where entry.score > best[entry.paper] ?? 0 { best[entry.paper] = entry.score }
+        }
+        let scores = best.map { (paper: $0.key, score: $0.value) }.sorted { $0.paper < $1.paper }
+        lock.lock()
+        prefixCache[prefix] = scores
         lock.unlock()
         return scores
     }
