@@ -58,10 +58,8 @@ import Testing
         return condition()
     }
 
-    @Test(arguments: [SIGINT, SIGTERM])
-    func aSignalStopsTheRunGracefullyAndTheNextRunSendsTheRest(signal: Int32) throws {
-        // Each message waits a second for the reply to its final dot: the signal finds transactions under way.
-        let sink = try SMTPSink(["-W", ".:1"])
+    /// A database with the demo papers and `count` subscribers, sending to `sink` over 2 connections.
+    static func setup(sink: SMTPSink, subscribers count: Int) throws -> (SubscriberCLITests.Setup, Store) {
         let s = try SubscriberCLITests.Setup(digest: """
         from: "Paperboy <digest@lab.example.org>"
         base_url: https://lab.example.org
@@ -69,9 +67,17 @@ import Testing
         """)
         let store = try s.store()
         try store.ingest(try DemoCorpus.papers(at: TestTime.digestAt.addingTimeInterval(-3600)), source: SourceState(name: "demo"), at: TestTime.now)
-        let count = 16
         let entries = try (0..<count).map { SubscriberPreferences(email: try EmailAddress(parsing: "reader\($0)@example.org"), maxPapers: 2) }
         try store.importSubscribers(entries, prune: false, resubscribe: false, at: TestTime.now)
+        return (s, store)
+    }
+
+    @Test(arguments: [SIGINT, SIGTERM])
+    func aSignalStopsTheRunGracefullyAndTheNextRunSendsTheRest(signal: Int32) throws {
+        // Each message waits a second for the reply to its final dot: the signal finds transactions under way.
+        let sink = try SMTPSink(["-W", ".:1"])
+        let count = 16
+        let (s, store) = try Self.setup(sink: sink, subscribers: count)
 
         let send = try SendProcess(config: s.config, directory: s.directory)
         #expect(waitFor(30) { messageCount(sink) >= 1 }, "stderr: \(send.stderr)")
@@ -104,16 +110,8 @@ import Testing
 extension SendDigestStopTests {
     @Test func aSecondSignalQuitsAtOnceAndTheNextRunTakesTheRowsBack() throws {
         let sink = try SMTPSink(["-W", ".:1"])
-        let s = try SubscriberCLITests.Setup(digest: """
-        from: "Paperboy <digest@lab.example.org>"
-        base_url: https://lab.example.org
-        smtp: {url: "\(sink.url)", tls: none, connections: 2}
-        """)
-        let store = try s.store()
-        try store.ingest(try DemoCorpus.papers(at: TestTime.digestAt.addingTimeInterval(-3600)), source: SourceState(name: "demo"), at: TestTime.now)
         let count = 8
-        let entries = try (0..<count).map { SubscriberPreferences(email: try EmailAddress(parsing: "reader\($0)@example.org"), maxPapers: 2) }
-        try store.importSubscribers(entries, prune: false, resubscribe: false, at: TestTime.now)
+        let (s, store) = try Self.setup(sink: sink, subscribers: count)
 
         let send = try SendProcess(config: s.config, directory: s.directory)
         #expect(waitFor(30) { messageCount(sink) >= 1 }, "stderr: \(send.stderr)")
