@@ -28,63 +28,61 @@ struct CheckCommand: ParsableCommand {
     var sources = false
 
     func run() throws {
-        try reportingFailures {
-            let settings = try config.loadConfig()
-            say("config: \(config.configPath) is valid (\(settings.sources.count) source\(settings.sources.count == 1 ? "" : "s"))")
-            // What `run` would refuse at start: a database it cannot open or create.
-            do {
-                try Store.checkUsable(settings.database)
-            } catch {
-                throw CLIFailure("\(error)", exitCode: .config)
-            }
-            say("database: \(settings.database) can be opened\(FileManager.default.fileExists(atPath: settings.database) ? "" : " (it will be created)")")
-            do {
-                let (composer, warnings) = try MailSetup.load(config: settings, configPath: config.configPath)
-                for warning in warnings {
-                    FileHandle.standardError.write(Data("paperboy: warning: \(warning)\n".utf8))
-                }
-                let secrets = composer.tokens.secretCount == 1 ? "secret" : "secret (and \(composer.tokens.secretCount - 1) previous)"
-                say("mail: from, base_url, \(secrets)\(settings.mail.dkim == nil ? "" : ", DKIM key") and templates are usable")
-            } catch {
-                throw CLIFailure("\(error)", exitCode: .config)
-            }
-            var failed = false
-            if smtp {
-                guard let server = settings.smtp else {
-                    throw CLIFailure("\(config.configPath): smtp: missing; add smtp.url (see deploy/paperboy.yaml)", exitCode: .config)
-                }
-                let runner: DeliveryRunner
-                let clock = try CommandClock.daemonClock()
-                do {
-                    runner = try DeliveryRunner(store: try config.openStore(settings), smtp: server, password: try DeliveryRunner.password(server),
-                                                fromDomain: settings.mail.fromAddress?.domain,
-                                                logger: config.makeLogger(label: "paperboy.check"), now: { clock.now() })
-                } catch let error as MailSetupError {
-                    throw CLIFailure(error.message, exitCode: .config)
-                }
-                if let failure = runner.transport.check() {
-                    say("smtp: \(server.url): \(failure)")
-                    failed = true
-                } else {
-                    say("smtp: \(server.url): EHLO, \(server.tls == "starttls" ? "STARTTLS, " : "")\(server.username == nil ? "" : "AUTH, ")QUIT all worked")
-                }
-            }
-            if sources {
-                for source in settings.sources {
-                    let fetcher = HTTPFetcher(options: HTTPFetchOptions(
-                        connectTimeout: settings.fetch.connectTimeout, totalTimeout: settings.fetch.timeout,
-                        maxResponseBytes: settings.fetch.maxResponseBytes, userAgent: "paperboy/\(PaperboyVersion.current)"))
-                    do {
-                        guard case .fetched(let body, _, _, _) = try fetcher.fetch(source.url) else { continue }
-                        let parsed = try source.type.parse(body, context: FeedContext(sourceName: source.name, fetchedAt: try CommandClock.now()))
-                        say("source \(source.name): \(parsed.papers.count) papers\(parsed.skipped.isEmpty ? "" : ", \(parsed.skipped.count) entries skipped")")
-                    } catch {
-                        say("source \(source.name): error: \(CredentialRedaction.redactingURLCredentials(in: "\(error)"))")
-                        failed = true
-                    }
-                }
-            }
-            if failed { throw ExitCode(ExitStatus.unavailable.rawValue) }
+        let settings = try config.loadConfig()
+        say("config: \(config.configPath) is valid (\(settings.sources.count) source\(settings.sources.count == 1 ? "" : "s"))")
+        // What `run` would refuse at start: a database it cannot open or create.
+        do {
+            try Store.checkUsable(settings.database)
+        } catch {
+            throw CLIFailure("\(error)", exitCode: .config)
         }
+        say("database: \(settings.database) can be opened\(FileManager.default.fileExists(atPath: settings.database) ? "" : " (it will be created)")")
+        do {
+            let (composer, warnings) = try MailSetup.load(config: settings, configPath: config.configPath)
+            for warning in warnings {
+                FileHandle.standardError.write(Data("paperboy: warning: \(warning)\n".utf8))
+            }
+            let secrets = composer.tokens.secretCount == 1 ? "secret" : "secret (and \(composer.tokens.secretCount - 1) previous)"
+            say("mail: from, base_url, \(secrets)\(settings.mail.dkim == nil ? "" : ", DKIM key") and templates are usable")
+        } catch {
+            throw CLIFailure("\(error)", exitCode: .config)
+        }
+        var failed = false
+        if smtp {
+            guard let server = settings.smtp else {
+                throw CLIFailure("\(config.configPath): smtp: missing; add smtp.url (see deploy/paperboy.yaml)", exitCode: .config)
+            }
+            let runner: DeliveryRunner
+            let clock = try CommandClock.daemonClock()
+            do {
+                runner = try DeliveryRunner(store: try config.openStore(settings), smtp: server, password: try DeliveryRunner.password(server),
+                                            fromDomain: settings.mail.fromAddress?.domain,
+                                            logger: config.makeLogger(label: "paperboy.check"), now: { clock.now() })
+            } catch let error as MailSetupError {
+                throw CLIFailure(error.message, exitCode: .config)
+            }
+            if let failure = runner.transport.check() {
+                say("smtp: \(server.url): \(failure)")
+                failed = true
+            } else {
+                say("smtp: \(server.url): EHLO, \(server.tls == "starttls" ? "STARTTLS, " : "")\(server.username == nil ? "" : "AUTH, ")QUIT all worked")
+            }
+        }
+        if sources {
+            for source in settings.sources {
+                let fetcher = HTTPFetcher(options: HTTPFetchOptions(
+                    connectTimeout: settings.fetch.connectTimeout, totalTimeout: settings.fetch.timeout,
+                    maxResponseBytes: settings.fetch.maxResponseBytes, userAgent: "paperboy/\(PaperboyVersion.current)"))
+                do {
+                    guard case .fetched(let body, _, _, _) = try fetcher.fetch(source.url) else { continue }
+                    let parsed = try source.type.parse(body, context: FeedContext(sourceName: source.name, fetchedAt: try CommandClock.now()))
+                    say("source \(source.name): \(parsed.papers.count) papers\(parsed.skipped.isEmpty ? "" : ", \(parsed.skipped.count) entries skipped")")
+                } catch {
+                    say("source \(source.name): error: \(CredentialRedaction.redactingURLCredentials(in: "\(error)"))")
+                    failed = true
+                }
+            }
+        }
+        if failed { throw ExitCode(ExitStatus.unavailable.rawValue) }
     }
 }

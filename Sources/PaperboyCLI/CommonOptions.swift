@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import GRDB
 import Logging
 import PaperboyCore
 import PaperboyPipeline
@@ -33,12 +32,12 @@ struct ConfigOptions: ParsableArguments {
         }
     }
 
-    /// Opens the configured database, or exits 78 saying why not.
+    /// Opens the configured database, or exits 78 saying why not (75 when it is busy).
     func openStore(_ config: PaperboyConfig, readOnly: Bool = false) throws -> Store {
         do {
             return readOnly ? try Store(readOnlyPath: config.database) : try Store(path: config.database)
         } catch {
-            throw CLIFailure("\(error)", exitCode: error.isTemporary ? .temporaryFailure : .config)
+            throw CLIFailure(error.exitMessage(at: .start), exitCode: error.exitStatus(at: .start))
         }
     }
 
@@ -49,18 +48,9 @@ struct ConfigOptions: ParsableArguments {
     }
 }
 
-/// Exit codes, following sysexits.h.
-enum ExitStatus: Int32 {
-    case usage = 64
-    case dataError = 65
-    case unavailable = 69
-    case software = 70
-    case temporaryFailure = 75
-    case config = 78
-}
-
-/// A failure the user can act on: printed to stderr as one line, then exit with its code.
-struct CLIFailure: Error, CustomStringConvertible {
+/// A failure the user can act on: printed to stderr as one line
+/// (`paperboy: <message>`), then the process exits with its code.
+struct CLIFailure: Error, CustomStringConvertible, HasExitStatus {
     var message: String
     var exitCode: ExitStatus
 
@@ -70,27 +60,8 @@ struct CLIFailure: Error, CustomStringConvertible {
     }
 
     var description: String { message }
-}
 
-extension ParsableCommand {
-    /// Runs `body`, turning a `CLIFailure` into its message on stderr and its exit code.
-    func reportingFailures(_ body: () throws -> Void) throws {
-        do {
-            try body()
-        } catch let failure as CLIFailure {
-            FileHandle.standardError.write(Data("paperboy: \(failure.message)\n".utf8))
-            throw ExitCode(failure.exitCode.rawValue)
-        } catch let error as DatabaseError {
-            // A database problem in the middle of a command: nothing was
-            // committed (every change is one transaction).
-            let busy = error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
-            let message = busy
-                ? "the database is busy (another process holds its write lock); nothing changed, try again in a moment"
-                : "database error: \(error.message ?? "\(error)"); nothing changed. Check the disk and the database file's permissions"
-            FileHandle.standardError.write(Data("paperboy: \(message)\n".utf8))
-            throw ExitCode(busy ? ExitStatus.temporaryFailure.rawValue : ExitStatus.software.rawValue)
-        }
-    }
+    func exitStatus(at stage: FailureStage) -> ExitStatus { exitCode }
 }
 
 /// Writes a line to standard output.

@@ -25,23 +25,21 @@ struct DbPruneCommand: ParsableCommand {
     @OptionGroup var time: MomentOption
 
     func run() throws {
-        try reportingFailures {
-            let moment = try time.moment()
-            let settings = try config.loadConfig()
-            let store = try config.openStore(settings, readOnly: dryRun)
-            let cutoffs = PruneCutoffs(at: moment, retention: settings.retention, lookback: settings.digest.lookback)
-            let report: PruneReport
-            do {
-                report = try store.prune(cutoffs, dryRun: dryRun)
-            } catch let error as StoreError {
-                throw CLIFailure("\(error)", exitCode: error.isTemporary ? .temporaryFailure : .software)
-            }
-            let (empty, delete) = dryRun ? ("would empty", "would delete") : ("emptied", "deleted")
-            say("message bodies: \(empty) \(report.messageBodies) (\(Self.size(report.messageBytes))) of digests finished before \(Self.day(cutoffs.messageBodies))")
-            say("outbox rows: \(delete) \(report.outboxRows) of digests finished before \(Self.day(cutoffs.outboxRows))")
-            say("sent log: \(delete) \(report.sentLog) entries planned before \(Self.day(cutoffs.sentLog))")
-            if dryRun { say("dry run: nothing was changed") }
+        let moment = try time.moment()
+        let settings = try config.loadConfig()
+        let store = try config.openStore(settings, readOnly: dryRun)
+        let cutoffs = PruneCutoffs(at: moment, retention: settings.retention, lookback: settings.digest.lookback)
+        let report: PruneReport
+        do {
+            report = try store.prune(cutoffs, dryRun: dryRun)
+        } catch let error as StoreError {
+            throw CLIFailure("\(error)", exitCode: error.isTemporary ? .temporaryFailure : .software)
         }
+        let (empty, delete) = dryRun ? ("would empty", "would delete") : ("emptied", "deleted")
+        say("message bodies: \(empty) \(report.messageBodies) (\(Self.size(report.messageBytes))) of digests finished before \(Self.day(cutoffs.messageBodies))")
+        say("outbox rows: \(delete) \(report.outboxRows) of digests finished before \(Self.day(cutoffs.outboxRows))")
+        say("sent log: \(delete) \(report.sentLog) entries planned before \(Self.day(cutoffs.sentLog))")
+        if dryRun { say("dry run: nothing was changed") }
     }
 
     static func day(_ date: Date) -> String {

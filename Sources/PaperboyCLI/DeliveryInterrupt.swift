@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import PaperboyPipeline
 import Synchronization
 
 /// The signal a delivery run was asked to stop by; 0 before any. Set by the

@@ -27,31 +27,29 @@ struct ExplainCommand: ParsableCommand {
     var demo = false
 
     func run() throws {
-        try reportingFailures {
-            let email = try address.parsed()
-            let moment = try time.moment()
-            let (settings, store) = demo
-                ? (DemoCorpus.mailConfig(), try DemoCorpus.storeWithSubscribers(at: moment.addingTimeInterval(-3600)))
-                : try config.openConfiguredStore()
-            guard let subscriber = try store.subscriber(email) else {
-                throw CLIFailure("no subscriber has the address \(email); `paperboy subscriber list` shows them", exitCode: .dataError)
-            }
-            let loader = SelectionLoader(store: store, digest: settings.digest)
-            let selector = try loader.selector(at: moment, subscribers: [subscriber])
-            let outside = try store.papers(firstSeenAfter: selector.windowStart.addingTimeInterval(-30 * 86400), notAfter: moment.addingTimeInterval(30 * 86400))
-                .filter { $0.firstSeenAt <= selector.windowStart || $0.firstSeenAt > moment }
-            let maxPapers = subscriber.preferences.maxPapers ?? settings.digest.maxPapers
-            let explanation = selector.explain(
-                subscriber.preferences, maxPapers: maxPapers,
-                sent: try store.sentPaperIDs(subscriberID: subscriber.id),
-                outside: outside, storeIsEmpty: try store.paperCount() == 0, latestFirstSeen: try store.latestFirstSeen()
-            )
-            if json {
-                say(try PaperJSON.encode(ExplanationJSON(subscriber: subscriber, selector: selector, maxPapers: maxPapers, explanation: explanation)))
-                return
-            }
-            say(ExplanationText.render(subscriber: subscriber, selector: selector, maxPapers: maxPapers, explanation: explanation, listAll: all))
+        let email = try address.parsed()
+        let moment = try time.moment()
+        let (settings, store) = demo
+            ? (DemoCorpus.mailConfig(), try DemoCorpus.storeWithSubscribers(at: moment.addingTimeInterval(-3600)))
+            : try config.openConfiguredStore()
+        guard let subscriber = try store.subscriber(email) else {
+            throw CLIFailure("no subscriber has the address \(email); `paperboy subscriber list` shows them", exitCode: .dataError)
         }
+        let loader = SelectionLoader(store: store, digest: settings.digest)
+        let selector = try loader.selector(at: moment, subscribers: [subscriber])
+        let outside = try store.papers(firstSeenAfter: selector.windowStart.addingTimeInterval(-30 * 86400), notAfter: moment.addingTimeInterval(30 * 86400))
+            .filter { $0.firstSeenAt <= selector.windowStart || $0.firstSeenAt > moment }
+        let maxPapers = subscriber.preferences.maxPapers ?? settings.digest.maxPapers
+        let explanation = selector.explain(
+            subscriber.preferences, maxPapers: maxPapers,
+            sent: try store.sentPaperIDs(subscriberID: subscriber.id),
+            outside: outside, storeIsEmpty: try store.paperCount() == 0, latestFirstSeen: try store.latestFirstSeen()
+        )
+        if json {
+            say(try PaperJSON.encode(ExplanationJSON(subscriber: subscriber, selector: selector, maxPapers: maxPapers, explanation: explanation)))
+            return
+        }
+        say(ExplanationText.render(subscriber: subscriber, selector: selector, maxPapers: maxPapers, explanation: explanation, listAll: all))
     }
 }
 

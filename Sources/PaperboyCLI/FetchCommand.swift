@@ -21,27 +21,25 @@ struct FetchCommand: ParsableCommand {
     var source: [String] = []
 
     func run() throws {
-        try reportingFailures {
-            let config = try options.loadConfig()
-            var sources = config.sources
-            if !source.isEmpty {
-                let known = Set(config.sources.map(\.name))
-                if let unknown = source.first(where: { !known.contains($0) }) {
-                    throw CLIFailure(
-                        "no source named \"\(unknown)\" in \(options.configPath); configured: \(config.sources.map(\.name).joined(separator: ", "))",
-                        exitCode: .usage
-                    )
-                }
-                sources = config.sources.filter { source.contains($0.name) }
+        let config = try options.loadConfig()
+        var sources = config.sources
+        if !source.isEmpty {
+            let known = Set(config.sources.map(\.name))
+            if let unknown = source.first(where: { !known.contains($0) }) {
+                throw CLIFailure(
+                    "no source named \"\(unknown)\" in \(options.configPath); configured: \(config.sources.map(\.name).joined(separator: ", "))",
+                    exitCode: .usage
+                )
             }
-            let store = try options.openStore(config)
-            let clock = try CommandClock.daemonClock()
-            let ingestor = FeedIngestor(store: store, settings: config.fetch, logger: options.makeLogger(label: "paperboy.fetch"), now: { clock.now() })
-            let reports = ingestor.ingest(sources)
-            for report in reports { say(report.line) }
-            if !reports.contains(where: \.succeeded) {
-                throw ExitCode(ExitStatus.unavailable.rawValue)
-            }
+            sources = config.sources.filter { source.contains($0.name) }
+        }
+        let store = try options.openStore(config)
+        let clock = try CommandClock.daemonClock()
+        let ingestor = FeedIngestor(store: store, settings: config.fetch, logger: options.makeLogger(label: "paperboy.fetch"), now: { clock.now() })
+        let reports = ingestor.ingest(sources)
+        for report in reports { say(report.line) }
+        if !reports.contains(where: \.succeeded) {
+            throw ExitCode(ExitStatus.unavailable.rawValue)
         }
     }
 }

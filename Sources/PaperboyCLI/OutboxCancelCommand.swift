@@ -22,31 +22,29 @@ struct OutboxCancelCommand: ParsableCommand {
     @OptionGroup var time: MomentOption
 
     func run() throws {
-        try reportingFailures {
-            let moment = try time.moment()
-            let settings = try config.loadConfig()
-            let store = try config.openStore(settings)
-            let changes = try store.cancelQueued(ids: ids, reason: "cancelled by the operator (paperboy outbox cancel)", at: moment)
-            var refused: [String] = []
-            for change in changes {
-                switch change {
-                case .changed: break
-                case .refused(let id, let state):
-                    let why = switch state {
-                    case .sending: "is being sent right now"
-                    case .sent: "was sent already"
-                    default: "is \(state.rawValue) already"
-                    }
-                    refused.append("\(id) \(why)")
-                case .unknown(let id):
-                    refused.append("\(id) is not an outbox row")
+        let moment = try time.moment()
+        let settings = try config.loadConfig()
+        let store = try config.openStore(settings)
+        let changes = try store.cancelQueued(ids: ids, reason: "cancelled by the operator (paperboy outbox cancel)", at: moment)
+        var refused: [String] = []
+        for change in changes {
+            switch change {
+            case .changed: break
+            case .refused(let id, let state):
+                let why = switch state {
+                case .sending: "is being sent right now"
+                case .sent: "was sent already"
+                default: "is \(state.rawValue) already"
                 }
+                refused.append("\(id) \(why)")
+            case .unknown(let id):
+                refused.append("\(id) is not an outbox row")
             }
-            guard refused.isEmpty else {
-                throw CLIFailure("nothing cancelled: \(refused.joined(separator: ", ")); only queued and deferred rows can be cancelled (`paperboy outbox list` shows the states)", exitCode: .dataError)
-            }
-            for case .changed(let id, let from) in changes { say("\(id): \(from.rawValue) → cancelled") }
-            say("\(changes.count) digest\(changes.count == 1 ? "" : "s") cancelled")
         }
+        guard refused.isEmpty else {
+            throw CLIFailure("nothing cancelled: \(refused.joined(separator: ", ")); only queued and deferred rows can be cancelled (`paperboy outbox list` shows the states)", exitCode: .dataError)
+        }
+        for case .changed(let id, let from) in changes { say("\(id): \(from.rawValue) → cancelled") }
+        say("\(changes.count) digest\(changes.count == 1 ? "" : "s") cancelled")
     }
 }

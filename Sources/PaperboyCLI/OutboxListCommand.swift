@@ -39,32 +39,30 @@ struct OutboxListCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingFailures {
-            let settings = try config.loadConfig()
-            let store = try config.openStore(settings, readOnly: true)
-            var subscriberID: Int64?
-            if let subscriber {
-                let email = try SubscriberValidation.email(subscriber)
-                guard let row = try store.subscriber(email) else {
-                    throw CLIFailure("no subscriber has the address \(email); `paperboy subscriber list` shows them", exitCode: .dataError)
-                }
-                subscriberID = row.id
+        let settings = try config.loadConfig()
+        let store = try config.openStore(settings, readOnly: true)
+        var subscriberID: Int64?
+        if let subscriber {
+            let email = try SubscriberValidation.email(subscriber)
+            guard let row = try store.subscriber(email) else {
+                throw CLIFailure("no subscriber has the address \(email); `paperboy subscriber list` shows them", exitCode: .dataError)
             }
-            // One more than asked, to say when the list was cut.
-            let entries = try store.outboxEntries(states: state, subscriberID: subscriberID, limit: limit + 1)
-            let shown = Array(entries.prefix(limit))
-            if json {
-                say(try PaperJSON.encode(shown.map(OutboxSummary.JSONRow.init)))
-                return
-            }
-            if shown.isEmpty {
-                say("no outbox rows\(state.isEmpty && subscriber == nil ? "" : " match")")
-                return
-            }
-            for line in OutboxSummary.table(shown) { say(line) }
-            if entries.count > limit {
-                FileHandle.standardError.write(Data("paperboy: showing the newest \(limit) rows; --limit N shows more\n".utf8))
-            }
+            subscriberID = row.id
+        }
+        // One more than asked, to say when the list was cut.
+        let entries = try store.outboxEntries(states: state, subscriberID: subscriberID, limit: limit + 1)
+        let shown = Array(entries.prefix(limit))
+        if json {
+            say(try PaperJSON.encode(shown.map(OutboxSummary.JSONRow.init)))
+            return
+        }
+        if shown.isEmpty {
+            say("no outbox rows\(state.isEmpty && subscriber == nil ? "" : " match")")
+            return
+        }
+        for line in OutboxSummary.table(shown) { say(line) }
+        if entries.count > limit {
+            FileHandle.standardError.write(Data("paperboy: showing the newest \(limit) rows; --limit N shows more\n".utf8))
         }
     }
 }

@@ -33,29 +33,27 @@ struct OutboxRetryCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingFailures {
-            let moment = try time.moment()
-            let settings = try config.loadConfig()
-            let store = try config.openStore(settings)
-            let changes = try store.retryNow(ids: all ? nil : ids, at: moment)
-            var made = 0
-            var refused: [String] = []
-            for change in changes {
-                switch change {
-                case .changed(let id, let from):
-                    made += 1
-                    say("\(id): \(from.rawValue) → due now")
-                case .refused(let id, let state):
-                    refused.append("\(id) is \(state.rawValue)\(state == .sending ? " (a sender holds it)" : "")")
-                case .unknown(let id):
-                    refused.append("\(id) is not an outbox row")
-                }
+        let moment = try time.moment()
+        let settings = try config.loadConfig()
+        let store = try config.openStore(settings)
+        let changes = try store.retryNow(ids: all ? nil : ids, at: moment)
+        var made = 0
+        var refused: [String] = []
+        for change in changes {
+            switch change {
+            case .changed(let id, let from):
+                made += 1
+                say("\(id): \(from.rawValue) → due now")
+            case .refused(let id, let state):
+                refused.append("\(id) is \(state.rawValue)\(state == .sending ? " (a sender holds it)" : "")")
+            case .unknown(let id):
+                refused.append("\(id) is not an outbox row")
             }
-            if all && made == 0 { say("no deferred digests") }
-            if made > 0 { say("\(made) digest\(made == 1 ? "" : "s") due now; `paperboy send-digest` sends \(made == 1 ? "it" : "them") (the daemon does within a minute)") }
-            if !refused.isEmpty {
-                throw CLIFailure("not retried: \(refused.joined(separator: ", ")); only queued, deferred and failed rows can be retried", exitCode: .dataError)
-            }
+        }
+        if all && made == 0 { say("no deferred digests") }
+        if made > 0 { say("\(made) digest\(made == 1 ? "" : "s") due now; `paperboy send-digest` sends \(made == 1 ? "it" : "them") (the daemon does within a minute)") }
+        if !refused.isEmpty {
+            throw CLIFailure("not retried: \(refused.joined(separator: ", ")); only queued, deferred and failed rows can be retried", exitCode: .dataError)
         }
     }
 }

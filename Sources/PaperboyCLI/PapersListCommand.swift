@@ -28,31 +28,29 @@ struct PapersListCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingFailures {
-            let store = try source.openStore()
-            let now = try CommandClock.now()
-            let sinceDate = since.flatMap { SinceParser.date($0, now: now) }
-            let papers = try store.papers(since: sinceDate, limit: limit)
-            let total = papers.count < limit ? papers.count : try store.paperCount(since: sinceDate)
-            let cut = total > papers.count ? "showing \(papers.count) of \(total) papers; use --limit N to see more" : nil
-            if json {
-                say(try PaperJSON.encode(papers))
-                if let cut { sayError(cut) }
-                return
-            }
-            if papers.isEmpty {
-                say("No papers stored\(since.map { " since \($0)" } ?? ""). Run `paperboy fetch` first, or try --demo.")
-                return
-            }
-            let idWidth = min(24, papers.map(\.id.count).max() ?? 10)
-            say("\("ID".padding(idWidth))  \("UPVOTES".padding(7))  FIRST SEEN        TITLE")
-            for paper in papers {
-                let upvotes = paper.upvotes.map(String.init) ?? "-"
-                let title = paper.title.count > 90 ? String(paper.title.prefix(89)) + "…" : paper.title
-                say("\(paper.id.padding(idWidth))  \(upvotes.padding(7))  \(DisplayDate.minute(paper.firstSeenAt))  \(title)")
-            }
-            say(cut ?? "\(papers.count) paper\(papers.count == 1 ? "" : "s")")
+        let store = try source.openStore()
+        let now = try CommandClock.now()
+        let sinceDate = since.flatMap { SinceParser.date($0, now: now) }
+        let papers = try store.papers(since: sinceDate, limit: limit)
+        let total = papers.count < limit ? papers.count : try store.paperCount(since: sinceDate)
+        let cut = total > papers.count ? "showing \(papers.count) of \(total) papers; use --limit N to see more" : nil
+        if json {
+            say(try PaperJSON.encode(papers))
+            if let cut { sayError(cut) }
+            return
         }
+        if papers.isEmpty {
+            say("No papers stored\(since.map { " since \($0)" } ?? ""). Run `paperboy fetch` first, or try --demo.")
+            return
+        }
+        let idWidth = min(24, papers.map(\.id.count).max() ?? 10)
+        say("\("ID".padding(idWidth))  \("UPVOTES".padding(7))  FIRST SEEN        TITLE")
+        for paper in papers {
+            let upvotes = paper.upvotes.map(String.init) ?? "-"
+            let title = paper.title.count > 90 ? String(paper.title.prefix(89)) + "…" : paper.title
+            say("\(paper.id.padding(idWidth))  \(upvotes.padding(7))  \(DisplayDate.minute(paper.firstSeenAt))  \(title)")
+        }
+        say(cut ?? "\(papers.count) paper\(papers.count == 1 ? "" : "s")")
     }
 }
 

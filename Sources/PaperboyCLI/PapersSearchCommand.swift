@@ -35,22 +35,20 @@ struct PapersSearchCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingFailures {
-            let parsed = try Query.parse(query)
-            let store = try source.openStore()
-            let index = PaperIndex(papers: try store.papers())
-            let matches = index.matches(parsed)
-            let hits = matches.prefix(limit).map { Hit(paper: index.papers[$0], matched: index.matchedTerms(parsed, paper: $0)) }
-            if json {
-                say(try PaperJSON.encode(hits))
-                return
-            }
-            for hit in hits {
-                let upvotes = hit.paper.upvotes.map { "\($0)▲ " } ?? ""
-                say("\(hit.paper.id)  \(upvotes)\(hit.paper.title)")
-                if !hit.matched.isEmpty { say("    matched: \(hit.matched.joined(separator: ", "))") }
-            }
-            say("\(matches.count) of \(index.papers.count) stored papers match\(matches.count > hits.count ? " (showing \(hits.count); raise --limit)" : "")")
+        let parsed = try Query.parse(query)
+        let store = try source.openStore()
+        let index = PaperIndex(papers: try store.papers())
+        let matches = index.matches(parsed)
+        let hits = matches.prefix(limit).map { Hit(paper: index.papers[$0], matched: index.matchedTerms(parsed, paper: $0)) }
+        if json {
+            say(try PaperJSON.encode(hits))
+            return
         }
+        for hit in hits {
+            let upvotes = hit.paper.upvotes.map { "\($0)▲ " } ?? ""
+            say("\(hit.paper.id)  \(upvotes)\(hit.paper.title)")
+            if !hit.matched.isEmpty { say("    matched: \(hit.matched.joined(separator: ", "))") }
+        }
+        say("\(matches.count) of \(index.papers.count) stored papers match\(matches.count > hits.count ? " (showing \(hits.count); raise --limit)" : "")")
     }
 }

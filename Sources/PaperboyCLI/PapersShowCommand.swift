@@ -18,31 +18,29 @@ struct PapersShowCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        try reportingFailures {
-            let store = try source.openStore()
-            guard let paper = try store.paper(id: id) else {
-                throw CLIFailure("no stored paper has the id \"\(id)\"; `paperboy papers list` shows the stored ids", exitCode: .dataError)
-            }
-            if json {
-                say(try PaperJSON.encode(paper))
-                return
-            }
-            var lines = ["\(paper.title)", "id:          \(paper.id)\(paper.version.map { " (latest version v\($0))" } ?? "")"]
-            if !paper.authors.isEmpty { lines.append("authors:     \(paper.authors.joined(separator: ", "))") }
-            if !paper.categories.isEmpty { lines.append("categories:  \(paper.categories.joined(separator: ", "))") }
-            if let published = paper.publishedAt { lines.append("published:   \(DisplayDate.minute(published))") }
-            lines.append("first seen:  \(DisplayDate.minute(paper.firstSeenAt))")
-            if let upvotes = paper.upvotes { lines.append("upvotes:     \(upvotes)") }
-            if let comments = paper.comments { lines.append("comments:    \(comments)") }
-            if let url = paper.links.abstract { lines.append("abstract:    \(url)") }
-            if let url = paper.links.pdf { lines.append("pdf:         \(url)") }
-            if let url = paper.links.code { lines.append("code:        \(url)") }
-            if let url = paper.links.projectPage { lines.append("project:     \(url)") }
-            lines.append("sources:     \(paper.sources.joined(separator: ", "))")
-            if let summary = paper.aiSummary { lines += ["", "AI summary: \(summary)"] }
-            if !paper.aiKeywords.isEmpty { lines.append("keywords:   \(paper.aiKeywords.joined(separator: ", "))") }
-            if !paper.abstract.isEmpty { lines += ["", paper.abstract] }
-            say(lines.joined(separator: "\n"))
+        let store = try source.openStore()
+        guard let paper = try store.paper(id: id) else {
+            throw CLIFailure("no stored paper has the id \"\(id)\"; `paperboy papers list` shows the stored ids", exitCode: .dataError)
         }
+        if json {
+            say(try PaperJSON.encode(paper))
+            return
+        }
+        var lines = ["\(paper.title)", "id:          \(paper.id)\(paper.version.map { " (latest version v\($0))" } ?? "")"]
+        if !paper.authors.isEmpty { lines.append("authors:     \(paper.authors.joined(separator: ", "))") }
+        if !paper.categories.isEmpty { lines.append("categories:  \(paper.categories.joined(separator: ", "))") }
+        if let published = paper.publishedAt { lines.append("published:   \(DisplayDate.minute(published))") }
+        lines.append("first seen:  \(DisplayDate.minute(paper.firstSeenAt))")
+        if let upvotes = paper.upvotes { lines.append("upvotes:     \(upvotes)") }
+        if let comments = paper.comments { lines.append("comments:    \(comments)") }
+        if let url = paper.links.abstract { lines.append("abstract:    \(url)") }
+        if let url = paper.links.pdf { lines.append("pdf:         \(url)") }
+        if let url = paper.links.code { lines.append("code:        \(url)") }
+        if let url = paper.links.projectPage { lines.append("project:     \(url)") }
+        lines.append("sources:     \(paper.sources.joined(separator: ", "))")
+        if let summary = paper.aiSummary { lines += ["", "AI summary: \(summary)"] }
+        if !paper.aiKeywords.isEmpty { lines.append("keywords:   \(paper.aiKeywords.joined(separator: ", "))") }
+        if !paper.abstract.isEmpty { lines += ["", paper.abstract] }
+        say(lines.joined(separator: "\n"))
     }
 }

@@ -17,8 +17,8 @@ struct RunCommand: AsyncParsableCommand {
         templates (a config with a problem is refused and the running one stays); SIGTERM or SIGINT lets the SMTP \
         transactions under way finish within shutdown_timeout, hands the rest back to the outbox, and exits 0. \
         Logs go to stderr, one line per event, with syslog priority prefixes under journald. \
-        Exits 78 when the config, the secret or the database is not usable at start, 69 when http.listen or \
-        http.admin_listen is taken. PAPERBOY_NOW (ISO 8601) starts the clock at that moment instead of the system time.
+        Exits 78 when the config, the secret or the database is not usable at start, 75 when the database is busy \
+        (another process holds its write lock; try again), 69 when http.listen or http.admin_listen is taken. PAPERBOY_NOW (ISO 8601) starts the clock at that moment instead of the system time.
         """
     )
 
@@ -50,17 +50,14 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             // One line on stderr, which is the journal under systemd.
             logger.critical("cannot start", metadata: ["error": "\(error)"])
-            throw ExitCode(ExitStatus.config.rawValue)
+            throw ExitCode(ExitStatus.exiting(error, at: .start).rawValue)
         }
         do {
             try await daemon.run()
-        } catch let error as DaemonListenError {
-            // One line on stderr, which is the journal under systemd.
-            logger.critical("cannot start", metadata: ["error": "\(error)"])
-            throw ExitCode(ExitStatus.unavailable.rawValue)
         } catch {
-            logger.critical("stopped by an error", metadata: ["error": "\(error)"])
-            throw ExitCode(ExitStatus.software.rawValue)
+            // A listener that cannot listen stops the start; anything else stopped a running daemon.
+            logger.critical(error is DaemonListenError ? "cannot start" : "stopped by an error", metadata: ["error": "\(error)"])
+            throw ExitCode(ExitStatus.exiting(error, at: .work).rawValue)
         }
     }
 }

@@ -49,48 +49,46 @@ struct SendDigestCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingFailures {
-            let moment = try time.moment()
-            let settings: PaperboyConfig
-            let store: Store
-            let composer: DigestComposer
-            if demo {
-                settings = DemoCorpus.mailConfig(config.config == nil ? nil : try config.loadConfig())
-                store = try DemoCorpus.storeWithSubscribers(at: moment.addingTimeInterval(-3600))
-                composer = try MailSetup.composer(config: settings, configPath: "(demo)", environment: DemoCorpus.demoEnvironment)
-            } else {
-                settings = try config.loadConfig()
-                // A dry run promises to change nothing: the file is opened read-only.
-                store = try config.openStore(settings, readOnly: dryRun)
-                do {
-                    composer = try MailSetup.composer(config: settings, configPath: config.configPath)
-                } catch {
-                    throw CLIFailure("\(error)", exitCode: .config)
-                }
+        let moment = try time.moment()
+        let settings: PaperboyConfig
+        let store: Store
+        let composer: DigestComposer
+        if demo {
+            settings = DemoCorpus.mailConfig(config.config == nil ? nil : try config.loadConfig())
+            store = try DemoCorpus.storeWithSubscribers(at: moment.addingTimeInterval(-3600))
+            composer = try MailSetup.composer(config: settings, configPath: "(demo)", environment: DemoCorpus.demoEnvironment)
+        } else {
+            settings = try config.loadConfig()
+            // A dry run promises to change nothing: the file is opened read-only.
+            store = try config.openStore(settings, readOnly: dryRun)
+            do {
+                composer = try MailSetup.composer(config: settings, configPath: config.configPath)
+            } catch {
+                throw CLIFailure("\(error)", exitCode: .config)
             }
-            let only = subscribers.isEmpty ? nil : Set(try subscribers.map { try SubscriberValidation.email($0) })
-            if let only, !demo {
-                let known = Set(try store.subscribers().map(\.email))
-                if let unknown = only.first(where: { !known.contains($0) }) {
-                    throw CLIFailure("no subscriber has the address \(unknown); `paperboy subscriber list` shows them", exitCode: .dataError)
-                }
-            }
-            let planner = DigestPlanner(store: store, settings: settings, composer: composer)
-            let decisions = try planner.decide(at: moment, all: all, only: only)
-            if dryRun {
-                try printDryRun(decisions, at: moment)
-                try printWaiting(store, at: moment)
-                return
-            }
-            guard let smtp = settings.smtp else {
-                throw CLIFailure(demo
-                    ? "--demo sends nothing without a mail server: use --dry-run, or --config with an smtp section"
-                    : "\(config.configPath): smtp: missing; add smtp.url (see deploy/paperboy.yaml), or use --dry-run", exitCode: .config)
-            }
-            let planned = try planner.write(decisions, at: moment)
-            let empty = decisions.filter { if case .empty = $0.outcome { return true } else { return false } }.count
-            try deliver(store: store, smtp: smtp, fromDomain: settings.mail.fromAddress?.domain, planned: planned, skippedEmpty: empty, at: moment)
         }
+        let only = subscribers.isEmpty ? nil : Set(try subscribers.map { try SubscriberValidation.email($0) })
+        if let only, !demo {
+            let known = Set(try store.subscribers().map(\.email))
+            if let unknown = only.first(where: { !known.contains($0) }) {
+                throw CLIFailure("no subscriber has the address \(unknown); `paperboy subscriber list` shows them", exitCode: .dataError)
+            }
+        }
+        let planner = DigestPlanner(store: store, settings: settings, composer: composer)
+        let decisions = try planner.decide(at: moment, all: all, only: only)
+        if dryRun {
+            try printDryRun(decisions, at: moment)
+            try printWaiting(store, at: moment)
+            return
+        }
+        guard let smtp = settings.smtp else {
+            throw CLIFailure(demo
+                ? "--demo sends nothing without a mail server: use --dry-run, or --config with an smtp section"
+                : "\(config.configPath): smtp: missing; add smtp.url (see deploy/paperboy.yaml), or use --dry-run", exitCode: .config)
+        }
+        let planned = try planner.write(decisions, at: moment)
+        let empty = decisions.filter { if case .empty = $0.outcome { return true } else { return false } }.count
+        try deliver(store: store, smtp: smtp, fromDomain: settings.mail.fromAddress?.domain, planned: planned, skippedEmpty: empty, at: moment)
     }
 
     func printDryRun(_ decisions: [PlanDecision], at moment: Date) throws {

@@ -17,12 +17,10 @@ struct SubscriberAddCommand: ParsableCommand {
     var allowCaseVariant = false
 
     func run() throws {
-        try reportingFailures {
-            var wanted = SubscriberPreferences(email: try address.parsed())
-            try storeChange { try preferences.apply(to: &wanted) }
-            let (_, store) = try config.openConfiguredStore()
-            let subscriber = try storeChange { try store.addSubscriber(wanted, resubscribe: resubscribe, allowCaseVariant: allowCaseVariant, at: try CommandClock.now()) }
-            say("added \(subscriber.email)")
-        }
+        var wanted = SubscriberPreferences(email: try address.parsed())
+        try storeChange { try preferences.apply(to: &wanted) }
+        let (_, store) = try config.openConfiguredStore()
+        let subscriber = try storeChange { try store.addSubscriber(wanted, resubscribe: resubscribe, allowCaseVariant: allowCaseVariant, at: try CommandClock.now()) }
+        say("added \(subscriber.email)")
     }
 }

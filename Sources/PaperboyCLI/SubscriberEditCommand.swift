@@ -17,66 +17,64 @@ struct SubscriberEditCommand: ParsableCommand {
     @OptionGroup var address: EmailArgument
 
     func run() throws {
-        try reportingFailures {
-            let email = try address.parsed()
-            // Before anything else: with no editor set and no terminal, vi would
-            // start into the void and the command would hang or fail late.
-            let editor = try EditorSession.chooseEditor(
-                environment: ProcessInfo.processInfo.environment,
-                hasTerminal: isatty(STDIN_FILENO) == 1
-            )
-            let (_, store) = try config.openConfiguredStore()
-            guard let subscriber = try store.subscriber(email) else {
-                throw CLIFailure("no subscriber has the address \(email); `paperboy subscriber list` shows them", exitCode: .dataError)
-            }
-            let original = SubscriberFile.renderEntry(subscriber.preferences)
-            let session = try EditorSession(fileName: "paperboy-subscriber.yaml")
-            defer { session.discard() }
+        let email = try address.parsed()
+        // Before anything else: with no editor set and no terminal, vi would
+        // start into the void and the command would hang or fail late.
+        let editor = try EditorSession.chooseEditor(
+            environment: ProcessInfo.processInfo.environment,
+            hasTerminal: isatty(STDIN_FILENO) == 1
+        )
+        let (_, store) = try config.openConfiguredStore()
+        guard let subscriber = try store.subscriber(email) else {
+            throw CLIFailure("no subscriber has the address \(email); `paperboy subscriber list` shows them", exitCode: .dataError)
+        }
+        let original = SubscriberFile.renderEntry(subscriber.preferences)
+        let session = try EditorSession(fileName: "paperboy-subscriber.yaml")
+        defer { session.discard() }
 
-            var body = original
-            var problem: String?
-            while true {
-                try session.write(EditorSession.header(for: email, problem: problem) + body)
-                try session.openEditor(editor)
-                let edited = EditorSession.withoutComments(try session.read())
-                if TextNormalizer.trimmed(edited).isEmpty {
-                    say("the file was emptied: nothing changed")
+        var body = original
+        var problem: String?
+        while true {
+            try session.write(EditorSession.header(for: email, problem: problem) + body)
+            try session.openEditor(editor)
+            let edited = EditorSession.withoutComments(try session.read())
+            if TextNormalizer.trimmed(edited).isEmpty {
+                say("the file was emptied: nothing changed")
+                return
+            }
+            if problem != nil && edited == EditorSession.withoutComments(body) {
+                // Saved again without fixing the error: give up, change nothing.
+                throw CLIFailure("\(problem!); nothing changed", exitCode: .dataError)
+            }
+            body = edited
+            do {
+                let wanted = try SubscriberFile.parseEntry(edited, file: "the edited subscriber")
+                guard wanted.email == email else {
+                    problem = "email: the address cannot be changed here; add the new address and remove this one"
+                    continue
+                }
+                let changed = wanted.changedFields(from: subscriber.preferences)
+                if changed.isEmpty {
+                    say("\(email): no changes")
                     return
                 }
-                if problem != nil && edited == EditorSession.withoutComments(body) {
-                    // Saved again without fixing the error: give up, change nothing.
-                    throw CLIFailure("\(problem!); nothing changed", exitCode: .dataError)
-                }
-                body = edited
-                do {
-                    let wanted = try SubscriberFile.parseEntry(edited, file: "the edited subscriber")
-                    guard wanted.email == email else {
-                        problem = "email: the address cannot be changed here; add the new address and remove this one"
-                        continue
-                    }
-                    let changed = wanted.changedFields(from: subscriber.preferences)
-                    if changed.isEmpty {
-                        say("\(email): no changes")
-                        return
-                    }
-                    try storeChange {
-                        try store.updateSubscriber(email, at: try CommandClock.now()) { stored in
-                            // Someone (another command, the daemon) changed them while the
-                            // editor was open: do not overwrite that with a stale copy. The
-                            // values are compared, not the update times, which two changes
-                            // within the clock's resolution can share.
-                            guard stored == subscriber else {
-                                throw CLIFailure("\(email) was changed by another command while you were editing; nothing changed. Run edit again to start from the current values", exitCode: .temporaryFailure)
-                            }
-                            if stored.preferences.paused && !wanted.paused { stored.pausedReason = nil }
-                            stored.preferences = wanted
+                try storeChange {
+                    try store.updateSubscriber(email, at: try CommandClock.now()) { stored in
+                        // Someone (another command, the daemon) changed them while the
+                        // editor was open: do not overwrite that with a stale copy. The
+                        // values are compared, not the update times, which two changes
+                        // within the clock's resolution can share.
+                        guard stored == subscriber else {
+                            throw CLIFailure("\(email) was changed by another command while you were editing; nothing changed. Run edit again to start from the current values", exitCode: .temporaryFailure)
                         }
+                        if stored.preferences.paused && !wanted.paused { stored.pausedReason = nil }
+                        stored.preferences = wanted
                     }
-                    say("updated \(email): \(changed.joined(separator: ", "))")
-                    return
-                } catch let error as SubscriberFileError {
-                    problem = error.problems.map { $0.reason }.joined(separator: "; ")
                 }
+                say("updated \(email): \(changed.joined(separator: ", "))")
+                return
+            } catch let error as SubscriberFileError {
+                problem = error.problems.map { $0.reason }.joined(separator: "; ")
             }
         }
     }

@@ -16,20 +16,18 @@ struct SubscriberExportCommand: ParsableCommand {
     var output: String?
 
     func run() throws {
-        try reportingFailures {
-            let (_, store) = try config.openConfiguredStore()
-            let subscribers = try store.subscribers().filter { $0.unsubscribedAt == nil }.map(\.preferences)
-            let text = SubscriberFile.render(subscribers)
-            guard let output else {
-                FileHandle.standardOutput.write(Data(text.utf8))
-                return
-            }
-            do {
-                try PrivateFile.write(text.utf8, to: output)
-            } catch {
-                throw CLIFailure("\(error); check the folder exists and is writable", exitCode: .dataError)
-            }
-            say("exported \(subscribers.count) subscriber\(subscribers.count == 1 ? "" : "s") to \(output)")
+        let (_, store) = try config.openConfiguredStore()
+        let subscribers = try store.subscribers().filter { $0.unsubscribedAt == nil }.map(\.preferences)
+        let text = SubscriberFile.render(subscribers)
+        guard let output else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+            return
         }
+        do {
+            try PrivateFile.write(text.utf8, to: output)
+        } catch {
+            throw CLIFailure("\(error); check the folder exists and is writable", exitCode: .dataError)
+        }
+        say("exported \(subscribers.count) subscriber\(subscribers.count == 1 ? "" : "s") to \(output)")
     }
 }

@@ -47,62 +47,60 @@ struct SubscriberImportCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingFailures {
-            let text: String
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw CLIFailure("cannot read \(file): it does not exist, is not readable, or is not UTF-8", exitCode: .dataError)
+        }
+        let entries: [SubscriberPreferences]
+        do {
+            entries = try SubscriberFile.parse(text, file: file, allowCaseVariants: allowCaseVariant)
+        } catch {
+            throw CLIFailure("\(error)", exitCode: .dataError)
+        }
+        let (settings, store) = try config.openConfiguredStore()
+        let preview = try storeChange {
+            try store.planSubscriberImport(entries, prune: prune, resubscribe: resubscribe, allowCaseVariants: allowCaseVariant)
+        }
+        let guardRule = PruneGuard(limit: pruneLimit)
+        let active = try store.subscribers().filter { $0.unsubscribedAt == nil }.count
+        if !dryRun && !yes && guardRule.refuses(removing: preview.removes.count, ofActive: active) {
+            throw CLIFailure(refusal(preview.removes, active: active, rule: guardRule), exitCode: .dataError)
+        }
+        var plan = preview
+        if !dryRun {
+            let now = try CommandClock.now()
+            if !preview.removes.isEmpty {
+                let backup = try SubscriberBackup.write(store, database: settings.database, command: "import-prune", at: now)
+                say("backup of \(active) subscriber\(active == 1 ? "" : "s") before pruning: \(backup) (`paperboy subscriber import \(backup)` restores them)")
+            }
             do {
-                text = try String(contentsOfFile: file, encoding: .utf8)
-            } catch {
-                throw CLIFailure("cannot read \(file): it does not exist, is not readable, or is not UTF-8", exitCode: .dataError)
-            }
-            let entries: [SubscriberPreferences]
-            do {
-                entries = try SubscriberFile.parse(text, file: file, allowCaseVariants: allowCaseVariant)
-            } catch {
-                throw CLIFailure("\(error)", exitCode: .dataError)
-            }
-            let (settings, store) = try config.openConfiguredStore()
-            let preview = try storeChange {
-                try store.planSubscriberImport(entries, prune: prune, resubscribe: resubscribe, allowCaseVariants: allowCaseVariant)
-            }
-            let guardRule = PruneGuard(limit: pruneLimit)
-            let active = try store.subscribers().filter { $0.unsubscribedAt == nil }.count
-            if !dryRun && !yes && guardRule.refuses(removing: preview.removes.count, ofActive: active) {
-                throw CLIFailure(refusal(preview.removes, active: active, rule: guardRule), exitCode: .dataError)
-            }
-            var plan = preview
-            if !dryRun {
-                let now = try CommandClock.now()
-                if !preview.removes.isEmpty {
-                    let backup = try SubscriberBackup.write(store, database: settings.database, command: "import-prune", at: now)
-                    say("backup of \(active) subscriber\(active == 1 ? "" : "s") before pruning: \(backup) (`paperboy subscriber import \(backup)` restores them)")
+                plan = try storeChange {
+                    try store.importSubscribers(entries, prune: prune, resubscribe: resubscribe, allowCaseVariants: allowCaseVariant,
+                                                maxRemovals: yes ? nil : guardRule.allowedRemovals(ofActive: active), at: now)
                 }
-                do {
-                    plan = try storeChange {
-                        try store.importSubscribers(entries, prune: prune, resubscribe: resubscribe, allowCaseVariants: allowCaseVariant,
-                                                    maxRemovals: yes ? nil : guardRule.allowedRemovals(ofActive: active), at: now)
-                    }
-                } catch let refused as PruneRefused {
-                    // Subscribers were added meanwhile: the guard holds in the transaction too.
-                    throw CLIFailure(refusal(refused.removes, active: active, rule: guardRule), exitCode: .dataError)
-                }
+            } catch let refused as PruneRefused {
+                // Subscribers were added meanwhile: the guard holds in the transaction too.
+                throw CLIFailure(refusal(refused.removes, active: active, rule: guardRule), exitCode: .dataError)
             }
-            if dryRun || config.verbose {
-                let verb = dryRun ? "would " : ""
-                for email in plan.adds { say("\(verb)add \(email)") }
-                for change in plan.changes { say("\(verb)change \(change.email): \(change.fields.joined(separator: ", "))") }
-                for email in plan.removes { say("\(verb)remove \(email)") }
-            }
-            for skip in plan.skipped {
-                say("skip \(skip.email): unsubscribed on \(DisplayDate.minute(skip.unsubscribedAt)); --resubscribe adds them back (only with their consent)")
-            }
-            if dryRun && !yes && guardRule.refuses(removing: plan.removes.count, ofActive: active) {
-                say("without --dry-run this prune is refused: it removes \(plan.removes.count) of \(active), more than \(guardRule.allowedRemovals(ofActive: active)) at once; add --yes or raise --prune-limit to go ahead")
-            }
-            if dryRun {
-                say("dry run, nothing changed: would add \(plan.adds.count), change \(plan.changes.count), remove \(plan.removes.count); \(plan.skipped.count) skipped, \(plan.unchanged) unchanged")
-            } else {
-                say("imported \(file): \(plan.adds.count) added, \(plan.changes.count) changed, \(plan.removes.count) removed, \(plan.skipped.count) skipped, \(plan.unchanged) unchanged")
-            }
+        }
+        if dryRun || config.verbose {
+            let verb = dryRun ? "would " : ""
+            for email in plan.adds { say("\(verb)add \(email)") }
+            for change in plan.changes { say("\(verb)change \(change.email): \(change.fields.joined(separator: ", "))") }
+            for email in plan.removes { say("\(verb)remove \(email)") }
+        }
+        for skip in plan.skipped {
+            say("skip \(skip.email): unsubscribed on \(DisplayDate.minute(skip.unsubscribedAt)); --resubscribe adds them back (only with their consent)")
+        }
+        if dryRun && !yes && guardRule.refuses(removing: plan.removes.count, ofActive: active) {
+            say("without --dry-run this prune is refused: it removes \(plan.removes.count) of \(active), more than \(guardRule.allowedRemovals(ofActive: active)) at once; add --yes or raise --prune-limit to go ahead")
+        }
+        if dryRun {
+            say("dry run, nothing changed: would add \(plan.adds.count), change \(plan.changes.count), remove \(plan.removes.count); \(plan.skipped.count) skipped, \(plan.unchanged) unchanged")
+        } else {
+            say("imported \(file): \(plan.adds.count) added, \(plan.changes.count) changed, \(plan.removes.count) removed, \(plan.skipped.count) skipped, \(plan.unchanged) unchanged")
         }
     }
 

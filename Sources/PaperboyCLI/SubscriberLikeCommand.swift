@@ -15,20 +15,18 @@ struct SubscriberLikeCommand: ParsableCommand {
     @OptionGroup var paper: PaperIDArgument
 
     func run() throws {
-        try reportingFailures {
-            let email = try address.parsed()
-            let paperID = try paper.parsed()
-            let (_, store) = try config.openConfiguredStore()
-            guard let liked = try store.paper(id: paperID) else {
-                throw CLIFailure("like: no stored paper has the id \"\(paper.id)\"; `paperboy papers search` finds ids", exitCode: .dataError)
-            }
-            let subscriber = try storeChange {
-                try store.updateSubscriber(email, at: try CommandClock.now()) { subscriber in
-                    if !subscriber.preferences.likes.contains(liked.id) { subscriber.preferences.likes.append(liked.id) }
-                }
-            }
-            say("\(email) likes \(liked.id) (\(liked.title)); \(subscriber.preferences.likes.count) liked paper\(subscriber.preferences.likes.count == 1 ? "" : "s")")
+        let email = try address.parsed()
+        let paperID = try paper.parsed()
+        let (_, store) = try config.openConfiguredStore()
+        guard let liked = try store.paper(id: paperID) else {
+            throw CLIFailure("like: no stored paper has the id \"\(paper.id)\"; `paperboy papers search` finds ids", exitCode: .dataError)
         }
+        let subscriber = try storeChange {
+            try store.updateSubscriber(email, at: try CommandClock.now()) { subscriber in
+                if !subscriber.preferences.likes.contains(liked.id) { subscriber.preferences.likes.append(liked.id) }
+            }
+        }
+        say("\(email) likes \(liked.id) (\(liked.title)); \(subscriber.preferences.likes.count) liked paper\(subscriber.preferences.likes.count == 1 ? "" : "s")")
     }
 }
 

@@ -10,13 +10,11 @@ struct SubscriberPauseCommand: ParsableCommand {
     @OptionGroup var address: EmailArgument
 
     func run() throws {
-        try reportingFailures {
-            let email = try address.parsed()
-            let (_, store) = try config.openConfiguredStore()
-            let subscriber = try storeChange {
-                try store.updateSubscriber(email, at: try CommandClock.now()) { $0.preferences.paused = true }
-            }
-            say(subscriber.unsubscribedAt == nil ? "paused \(email)" : "paused \(email) (who has also unsubscribed)")
+        let email = try address.parsed()
+        let (_, store) = try config.openConfiguredStore()
+        let subscriber = try storeChange {
+            try store.updateSubscriber(email, at: try CommandClock.now()) { $0.preferences.paused = true }
         }
+        say(subscriber.unsubscribedAt == nil ? "paused \(email)" : "paused \(email) (who has also unsubscribed)")
     }
 }

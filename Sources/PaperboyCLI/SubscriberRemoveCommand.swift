@@ -17,21 +17,19 @@ struct SubscriberRemoveCommand: ParsableCommand {
     var forget = false
 
     func run() throws {
-        try reportingFailures {
-            let email = try address.parsed()
-            let (settings, store) = try config.openConfiguredStore()
-            guard let stored = try store.subscriber(email) else {
-                throw CLIFailure(SubscriberStoreError.notFound(email).message, exitCode: .dataError)
-            }
-            if !forget, let left = stored.unsubscribedAt {
-                throw CLIFailure(
-                    "\(email) unsubscribed on \(DisplayDate.minute(left)); removing them would forget that, and an old list could add them back. Use --forget to delete them anyway",
-                    exitCode: .dataError
-                )
-            }
-            let backup = try SubscriberBackup.write(store, database: settings.database, command: "remove", at: try CommandClock.now())
-            try storeChange { try store.removeSubscriber(email) }
-            say("removed \(email); backup of the subscribers before: \(backup)")
+        let email = try address.parsed()
+        let (settings, store) = try config.openConfiguredStore()
+        guard let stored = try store.subscriber(email) else {
+            throw CLIFailure(SubscriberStoreError.notFound(email).message, exitCode: .dataError)
         }
+        if !forget, let left = stored.unsubscribedAt {
+            throw CLIFailure(
+                "\(email) unsubscribed on \(DisplayDate.minute(left)); removing them would forget that, and an old list could add them back. Use --forget to delete them anyway",
+                exitCode: .dataError
+            )
+        }
+        let backup = try SubscriberBackup.write(store, database: settings.database, command: "remove", at: try CommandClock.now())
+        try storeChange { try store.removeSubscriber(email) }
+        say("removed \(email); backup of the subscribers before: \(backup)")
     }
 }

@@ -14,20 +14,18 @@ struct SubscriberResumeCommand: ParsableCommand {
     @OptionGroup var address: EmailArgument
 
     func run() throws {
-        try reportingFailures {
-            let email = try address.parsed()
-            let (_, store) = try config.openConfiguredStore()
-            let subscriber = try storeChange {
-                try store.updateSubscriber(email, at: try CommandClock.now()) {
-                    $0.preferences.paused = false
-                    $0.pausedReason = nil
-                }
+        let email = try address.parsed()
+        let (_, store) = try config.openConfiguredStore()
+        let subscriber = try storeChange {
+            try store.updateSubscriber(email, at: try CommandClock.now()) {
+                $0.preferences.paused = false
+                $0.pausedReason = nil
             }
-            if let left = subscriber.unsubscribedAt {
-                say("resumed \(email), but they unsubscribed on \(DisplayDate.minute(left)) and get no digest; `subscriber add \(email) --resubscribe` adds them back (only with their consent)")
-            } else {
-                say("resumed \(email)")
-            }
+        }
+        if let left = subscriber.unsubscribedAt {
+            say("resumed \(email), but they unsubscribed on \(DisplayDate.minute(left)) and get no digest; `subscriber add \(email) --resubscribe` adds them back (only with their consent)")
+        } else {
+            say("resumed \(email)")
         }
     }
 }

@@ -23,30 +23,28 @@ struct SubscriberSetCommand: ParsableCommand {
     var clear: [ClearableField] = []
 
     func run() throws {
-        try reportingFailures {
-            let email = try address.parsed()
-            let (_, store) = try config.openConfiguredStore()
-            var changed: [String] = []
-            try storeChange {
-                try store.updateSubscriber(email, at: try CommandClock.now()) { subscriber in
-                    let before = subscriber.preferences
-                    for field in clear {
-                        switch field {
-                        case .name: subscriber.preferences.name = nil
-                        case .query: subscriber.preferences.query = nil
-                        case .categories: subscriber.preferences.categories = []
-                        case .authors: subscriber.preferences.authors = []
-                        case .minUpvotes: subscriber.preferences.minUpvotes = 0
-                        case .maxPapers: subscriber.preferences.maxPapers = nil
-                        case .schedule: subscriber.preferences.schedule = nil
-                        case .format: subscriber.preferences.format = .both
-                        }
+        let email = try address.parsed()
+        let (_, store) = try config.openConfiguredStore()
+        var changed: [String] = []
+        try storeChange {
+            try store.updateSubscriber(email, at: try CommandClock.now()) { subscriber in
+                let before = subscriber.preferences
+                for field in clear {
+                    switch field {
+                    case .name: subscriber.preferences.name = nil
+                    case .query: subscriber.preferences.query = nil
+                    case .categories: subscriber.preferences.categories = []
+                    case .authors: subscriber.preferences.authors = []
+                    case .minUpvotes: subscriber.preferences.minUpvotes = 0
+                    case .maxPapers: subscriber.preferences.maxPapers = nil
+                    case .schedule: subscriber.preferences.schedule = nil
+                    case .format: subscriber.preferences.format = .both
                     }
-                    try preferences.apply(to: &subscriber.preferences)
-                    changed = subscriber.preferences.changedFields(from: before)
                 }
+                try preferences.apply(to: &subscriber.preferences)
+                changed = subscriber.preferences.changedFields(from: before)
             }
-            say(changed.isEmpty ? "\(email): nothing to change" : "updated \(email): \(changed.joined(separator: ", "))")
         }
+        say(changed.isEmpty ? "\(email): nothing to change" : "updated \(email): \(changed.joined(separator: ", "))")
     }
 }

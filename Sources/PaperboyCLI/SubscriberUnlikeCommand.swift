@@ -12,18 +12,16 @@ struct SubscriberUnlikeCommand: ParsableCommand {
     @OptionGroup var paper: PaperIDArgument
 
     func run() throws {
-        try reportingFailures {
-            let email = try address.parsed()
-            let paperID = try paper.parsed()
-            let (_, store) = try config.openConfiguredStore()
-            var removed = false
-            try storeChange {
-                try store.updateSubscriber(email, at: try CommandClock.now()) { subscriber in
-                    removed = subscriber.preferences.likes.contains(paperID)
-                    subscriber.preferences.likes.removeAll { $0 == paperID }
-                }
+        let email = try address.parsed()
+        let paperID = try paper.parsed()
+        let (_, store) = try config.openConfiguredStore()
+        var removed = false
+        try storeChange {
+            try store.updateSubscriber(email, at: try CommandClock.now()) { subscriber in
+                removed = subscriber.preferences.likes.contains(paperID)
+                subscriber.preferences.likes.removeAll { $0 == paperID }
             }
-            say(removed ? "\(email) no longer likes \(paperID)" : "\(email) did not like \(paperID): nothing changed")
         }
+        say(removed ? "\(email) no longer likes \(paperID)" : "\(email) did not like \(paperID): nothing changed")
     }
 }

@@ -50,7 +50,9 @@ public final class Daemon: Sendable {
     }
 
     /// Reads the config, opens the store and builds everything the services
-    /// need; throws `DaemonSetupError` (exit 78) saying what to fix.
+    /// need. Throws, saying what to fix, the typed error with its exit status
+    /// (`ExitStatus.of`): `ConfigError` or `DaemonSetupError` (78), or the
+    /// store's `StoreError` (75 when the database is busy, else 78).
     public init(configPath: String, environment: [String: String] = ProcessInfo.processInfo.environment,
                 clock: any DaemonClock = SystemDaemonClock(), logger: Logger, options: Options = Options()) throws {
         self.configPath = configPath
@@ -59,13 +61,9 @@ public final class Daemon: Sendable {
         self.logger = logger
         self.options = options
         notifier = SystemdNotifier(environment: environment)
-        let config = try DaemonRuntime.readConfig(configPath)
+        let config = try ConfigFile.load(configPath)
         running = RestartOnlySettings(config)
-        do {
-            store = try Store(path: config.database)
-        } catch {
-            throw DaemonSetupError(message: "\(error)")
-        }
+        store = try Store(path: config.database)
         runtime = RuntimeHolder(try DaemonRuntime.build(config: config, configPath: configPath, store: store, environment: environment,
                                                          logger: logger.labelled("paperboy.sender"), now: { [clock] in clock.now() }))
         logSetupWarnings(runtime.runtime)

@@ -27,20 +27,11 @@ public final class DaemonRuntime: @unchecked Sendable {
         self.runner = runner
     }
 
-    /// Reads `configPath` and everything it names. Throws `DaemonSetupError`
-    /// saying what is wrong and how to fix it.
+    /// Reads `configPath` and everything it names. Throws `ConfigError` or
+    /// `DaemonSetupError` saying what is wrong and how to fix it.
     public static func load(configPath: String, store: Store, environment: [String: String], logger: Logger,
                             now: @escaping @Sendable () -> Date) throws -> DaemonRuntime {
-        try build(config: readConfig(configPath), configPath: configPath, store: store, environment: environment, logger: logger, now: now)
-    }
-
-    /// The config file, or `DaemonSetupError` saying what is wrong with it.
-    static func readConfig(_ configPath: String) throws -> PaperboyConfig {
-        do {
-            return try ConfigFile.load(configPath)
-        } catch {
-            throw DaemonSetupError(message: "\(error)")
-        }
+        try build(config: ConfigFile.load(configPath), configPath: configPath, store: store, environment: environment, logger: logger, now: now)
     }
 
     /// Everything `config` names (templates, secret, SMTP password, DKIM key).
@@ -61,17 +52,14 @@ public final class DaemonRuntime: @unchecked Sendable {
     }
 }
 
-/// Why the daemon cannot start, or cannot take a reloaded config (exit 78 at start).
-public struct DaemonSetupError: Error, CustomStringConvertible, Sendable {
+/// Why the daemon cannot start, or cannot take a reloaded config, beyond
+/// the config file itself: no SMTP settings, mail setup (exit 78 at start).
+public struct DaemonSetupError: Error, CustomStringConvertible, Sendable, HasExitStatus {
     public var message: String
     public var description: String { message }
     public init(message: String) { self.message = message }
-}
 
-/// An HTTP endpoint could not listen on `http.listen` or `http.admin_listen` (exit 69: unavailable).
-public struct DaemonListenError: Error, CustomStringConvertible, Sendable {
-    public var message: String
-    public var description: String { message }
+    public func exitStatus(at stage: FailureStage) -> ExitStatus { .config }
 }
 
 /// The runtime in effect; swapped whole by a reload.
