@@ -1,6 +1,7 @@
 // PaperboyCLI: the `paperboy` command line, one file per subcommand
 // (PaperboyCommand lists them), with the options they share
-// (CommonOptions) and the mapping of failures to exit codes.
+// (CommonOptions). PaperboyCommand.main is the one place a command's error
+// becomes the process exit, through PaperboyPipeline's ExitStatus mapping.
 //
 // Commands call PaperboyPipeline and PaperboyStore; only RunCommand imports
 // PaperboyDaemon. Standard output stays machine-readable; notes and errors

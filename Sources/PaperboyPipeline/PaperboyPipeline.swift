@@ -6,7 +6,9 @@
 // credentials, feed ingestion (FeedIngestor), planning digests into the
 // outbox (SelectionLoader, DigestPlanner), composing them (DigestComposer),
 // delivering the outbox over SMTP (DeliveryRunner), the demo corpus, the
-// version, and the process clock (ProcessClock, `PAPERBOY_NOW`).
+// version, the process clock (ProcessClock, `PAPERBOY_NOW`), and the one
+// mapping from an error to its exit status (ExitStatus, HasExitStatus), used
+// by every command and by `paperboy run`.
 //
 // Does not run forever: scheduling, HTTP endpoints, signals and metrics are
 // PaperboyDaemon's.
