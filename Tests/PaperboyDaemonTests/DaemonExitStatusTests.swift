@@ -42,7 +42,7 @@ import Testing
         }
     }
 
-    @Test func runExits75OnABusyDatabaseAtStartAsTheCLIDoes() throws {
+    @Test func runExits75OnABusyDatabaseAtStartAsTheCLIDoes() async throws {
         let (config, directory) = try writeConfig("""
             database: paperboy.sqlite
             sources: [{name: demo, type: json, url: "file:///dev/null"}]
@@ -52,15 +52,29 @@ import Testing
             smtp: {url: "smtp://127.0.0.1:9", tls: none}
             """)
         let lock = try WriteLockHolder(database: directory.appendingPathComponent("paperboy.sqlite").path)
-        // Each waits out the store's busy timeout (10 s), then gives up.
-        let run = try runPaperboy(["run", "--config", config], environment: ["PAPERBOY_SECRET": DaemonHarness.secret])
-        let cli = try runPaperboy(["subscriber", "list", "--config", config])
+        // Each waits out the store's busy timeout (10 s), then gives up; both at once.
+        async let daemon = runPaperboy(["run", "--config", config], environment: ["PAPERBOY_SECRET": DaemonHarness.secret])
+        async let command = runPaperboy(["subscriber", "list", "--config", config])
+        let (run, cli) = try await (daemon, command)
         withExtendedLifetime(lock) {}
         #expect(run.status == 75, "stderr: \(run.stderr)")
         #expect(run.stderr.contains("critical paperboy: cannot start error="), "\(run.stderr)")
         #expect(run.stderr.contains("the database is busy (another process holds its write lock). Try again in a moment"), "\(run.stderr)")
         #expect(cli.status == 75, "stderr: \(cli.stderr)")
         #expect(cli.stderr.contains("the database is busy (another process holds its write lock). Try again in a moment"), "\(cli.stderr)")
+    }
+
+    @Test func aBadPaperboyNowIsAUsageErrorForRunAsForEveryCommand() throws {
+        let (config, _) = try writeConfig("""
+            database: paperboy.sqlite
+            sources: [{name: demo, type: json, url: "file:///dev/null"}]
+            """)
+        let environment = ["PAPERBOY_NOW": "yesterday", "PAPERBOY_SECRET": DaemonHarness.secret]
+        let run = try runPaperboy(["run", "--config", config], environment: environment)
+        let cli = try runPaperboy(["subscriber", "list", "--config", config], environment: environment)
+        #expect(run.status == 64, "stderr: \(run.stderr)")
+        #expect(run.stderr.contains("cannot start error=\"PAPERBOY_NOW \\\"yesterday\\\" is not a time"), "\(run.stderr)")
+        #expect(cli.status == 64, "stderr: \(cli.stderr)")
     }
 
     @Test func aSetupErrorIs78AndAListenErrorIs69() throws {
