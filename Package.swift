@@ -131,6 +131,7 @@ let package = Package(
             dependencies: [
                 "Curl", "PaperboyCore", "PaperboyStore", "PaperboyPipeline", "PaperboyDaemon", "PaperboyTestSupport", "paperboy",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import NIOCore
 @testable import PaperboyDaemon
 import PaperboyPipeline
 import PaperboyTestSupport
@@ -89,5 +90,18 @@ import Testing
         #expect(mapped.status == .unavailable)
         #expect(mapped.message.hasPrefix("http.listen 127.0.0.1:8080: cannot listen: refused; "), "\(mapped.message)")
         #expect(mapped.message.contains("change http.listen in /etc/paperboy/paperboy.yaml"))
+    }
+
+    @Test func aTakenPortIsFoundByItsErrnoNotByItsWording() throws {
+        let taken = DaemonListenError(key: "http.admin_listen", address: "127.0.0.1:9090", configPath: "paperboy.yaml",
+                                      cause: IOError(errnoCode: EADDRINUSE, reason: "some wording"))
+        #expect(taken.errno == EADDRINUSE)
+        #expect(taken.description == "http.admin_listen 127.0.0.1:9090: cannot listen: address already in use (errno \(EADDRINUSE)); "
+            + "another process has the port: change http.admin_listen in paperboy.yaml or stop the other process")
+        let foreign = DaemonListenError(key: "http.listen", address: "lab.example.org:8080", configPath: "paperboy.yaml",
+                                        cause: IOError(errnoCode: EADDRNOTAVAIL, reason: "bind(descriptor:ptr:bytes:)"))
+        #expect(foreign.errno == EADDRNOTAVAIL)
+        #expect(foreign.description.hasSuffix("; the address is not this host's: change http.listen in paperboy.yaml"), "\(foreign.description)")
+        #expect(ExitStatus.of(taken, at: .work)?.status == .unavailable)
     }
 }
