@@ -6,7 +6,10 @@ import PaperboyCore
 /// subscribers, one file per concern (`Store+Papers.swift`, ...).
 ///
 /// A file database runs in WAL mode (GRDB's DatabasePool) so readers never
-/// block the writer; every write is one transaction.
+/// block the writer; every write is one transaction. Every method reaches
+/// the database through `Store+Access.swift`, so a database problem comes
+/// out as a `StoreError` (a busy database as a temporary one), never as
+/// GRDB's own error type.
 public final class Store: Sendable {
     let writer: any DatabaseWriter
     /// The database file, or ":memory:".
