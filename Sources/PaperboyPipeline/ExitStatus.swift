@@ -78,7 +78,8 @@ extension StoreError: HasExitStatus {
             // Every change is one transaction: nothing was committed.
             return "the database is busy (another process holds its write lock); nothing changed, try again in a moment"
         case (.work, false):
-            return "database error: \(message); nothing changed. Check the disk and the database file's permissions"
+            // The store's own words: the file, what failed, what to check.
+            return description
         }
     }
 }

@@ -5,9 +5,10 @@ import Testing
 
 /// The one mapping from an error to the process's exit status and message.
 struct ExitStatusTests {
-    let busy = StoreError(path: "/var/lib/paperboy/paperboy.sqlite", message: "the database is busy (another process holds its write lock)",
-                          hint: "Try again in a moment", isTemporary: true)
-    let broken = StoreError(path: "/var/lib/paperboy/paperboy.sqlite", message: "disk I/O error", hint: "Check the disk")
+    let busy = StoreError(path: "/var/lib/paperboy/paperboy.sqlite", kind: .busy, message: "the database is busy (another process holds its write lock)",
+                          hint: "Try again in a moment")
+    let broken = StoreError(path: "/var/lib/paperboy/paperboy.sqlite", kind: .io, message: "disk I/O error",
+                            hint: "Nothing changed. Check the disk (free space, errors) and the database file's permissions")
 
     @Test func aConfigErrorExits78NamingItsKey() throws {
         let error = ConfigError(file: "/etc/paperboy/paperboy.yaml", key: "smtp.tls", message: "\"maybe\" is not a TLS mode")
@@ -37,10 +38,11 @@ struct ExitStatusTests {
     @Test func anotherDatabaseErrorIs78AtStartAnd70MidCommand() throws {
         let atStart = try #require(ExitStatus.of(broken, at: .start))
         #expect(atStart.status.rawValue == 78)
-        #expect(atStart.message == "database /var/lib/paperboy/paperboy.sqlite: disk I/O error. Check the disk")
+        #expect(atStart.message == broken.description)
         let midCommand = try #require(ExitStatus.of(broken, at: .work))
         #expect(midCommand.status.rawValue == 70)
-        #expect(midCommand.message == "database error: disk I/O error; nothing changed. Check the disk and the database file's permissions")
+        #expect(midCommand.message == "database /var/lib/paperboy/paperboy.sqlite: disk I/O error. "
+            + "Nothing changed. Check the disk (free space, errors) and the database file's permissions")
     }
 
     @Test func anErrorWithNoStatusIsLeftToArgumentParserOrIsASetupOrSoftwareErrorForRun() {
