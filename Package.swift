@@ -46,26 +46,36 @@ let package = Package(
             name: "PaperboyStore",
             dependencies: ["PaperboyCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        // Services: feed ingestion, planning, delivery, and `paperboy run`
-        // (scheduler, fetcher, sender, HTTP endpoint, reload, sd_notify).
+        // The one-shot pipeline: config file, credentials, mail setup, planning,
+        // composing, delivery, feed ingestion, demo corpus, version, the process clock.
+        .target(
+            name: "PaperboyPipeline",
+            dependencies: [
+                "Curl", "PaperboyCore", "PaperboyStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.embedInCode("Resources/demo-corpus.json"), .embedInCode("Resources/demo-feeds.json")]
+        ),
+        // Only the long-running services of `paperboy run` (scheduler, fetcher,
+        // sender, HTTP endpoint, reload, retention, sd_notify, metrics); the only
+        // module that links Hummingbird, Prometheus and ServiceLifecycle.
         .target(
             name: "PaperboyDaemon",
             dependencies: [
-                "Curl", "PaperboyCore", "PaperboyStore",
+                "Curl", "PaperboyCore", "PaperboyStore", "PaperboyPipeline",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ],
-            resources: [.embedInCode("Resources/demo-corpus.json"), .embedInCode("Resources/demo-feeds.json")]
+            ]
         ),
         // One file per subcommand.
         .target(
             name: "PaperboyCLI",
             dependencies: [
-                "Curl", "PaperboyCore", "PaperboyStore", "PaperboyDaemon",
+                "Curl", "PaperboyCore", "PaperboyStore", "PaperboyPipeline", "PaperboyDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -76,22 +86,59 @@ let package = Package(
         .executableTarget(
             name: "paperboy-bench",
             dependencies: [
-                "Curl", "PaperboyCore", "PaperboyStore", "PaperboyDaemon",
+                "Curl", "PaperboyCore", "PaperboyStore", "PaperboyPipeline", "PaperboyDaemon",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        // Shared test helpers: fixed moments, fixture paths, the fixture HTTP
+        // server, SMTP test servers, running the built binary.
+        .target(
+            name: "PaperboyTestSupport",
+            dependencies: ["Curl", "PaperboyCore", "PaperboyStore"],
+            path: "Tests/PaperboyTestSupport",
+            exclude: ["Fixtures", "Helpers"]
+        ),
+        // One test target per module; none needs Python or an SMTP server but
+        // Curl, Pipeline, Daemon and CLI tests.
+        .testTarget(
+            name: "PaperboyCoreTests",
+            dependencies: [
+                "PaperboyCore", "PaperboyTestSupport",
+                // Test DKIM keys are generated with swift-crypto.
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
         .testTarget(
-            name: "PaperboyTests",
+            name: "PaperboyStoreTests",
+            dependencies: ["PaperboyCore", "PaperboyStore", "PaperboyTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(name: "CurlTests", dependencies: ["Curl", "PaperboyTestSupport"]),
+        .testTarget(
+            name: "PaperboyPipelineTests",
             dependencies: [
-                "Curl", "PaperboyCore", "PaperboyStore", "PaperboyDaemon", "PaperboyCLI", "paperboy",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "Curl", "PaperboyCore", "PaperboyStore", "PaperboyPipeline", "PaperboyTestSupport", "paperboy",
                 .product(name: "Logging", package: "swift-log"),
-                // Test DKIM keys are generated with swift-crypto.
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
-            ],
-            exclude: ["Fixtures", "Support"]
+            ]
+        ),
+        .testTarget(
+            name: "PaperboyDaemonTests",
+            dependencies: [
+                "Curl", "PaperboyCore", "PaperboyStore", "PaperboyPipeline", "PaperboyDaemon", "PaperboyTestSupport", "paperboy",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(
+            name: "PaperboyCLITests",
+            dependencies: [
+                "PaperboyCore", "PaperboyStore", "PaperboyPipeline", "PaperboyCLI", "PaperboyTestSupport", "paperboy",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
     ]
 )

@@ -2,7 +2,7 @@ import CCurl
 
 /// Turns how a libcurl SMTP transfer ended into an `SMTPOutcome`.
 ///
-/// What libcurl 7.88.1 returns, measured in Tests/PaperboyTests/SMTPTransportTests.swift:
+/// What libcurl 7.88.1 returns, measured in Tests/CurlTests/SMTPTransportTests.swift:
 /// MAIL, RCPT or DATA refused (4xx, 5xx, 421 and hang-up) → 55 SEND_ERROR;
 /// the reply to the final dot not 250 → 8 WEIRD_SERVER_REPLY; hang-up after
 /// the final dot → 56 RECV_ERROR (CURLINFO_RESPONSE_CODE still says 354);

@@ -2,7 +2,7 @@ import ArgumentParser
 import Curl
 import Foundation
 import PaperboyCore
-import PaperboyDaemon
+import PaperboyPipeline
 import PaperboyStore
 
 /// `paperboy check [--smtp] [--sources]`

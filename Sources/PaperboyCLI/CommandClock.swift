@@ -1,5 +1,5 @@
 import Foundation
-import PaperboyDaemon
+import PaperboyPipeline
 
 /// "Now" for every command: the system clock, or the moment in
 /// `PAPERBOY_NOW` running forward from the start of the process (see

@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 import Logging
 import PaperboyCore
-import PaperboyDaemon
+import PaperboyPipeline
 import PaperboyStore
 
 /// Options every command that reads the config takes.

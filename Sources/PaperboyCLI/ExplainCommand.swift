@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import PaperboyCore
-import PaperboyDaemon
+import PaperboyPipeline
 import PaperboyStore
 
 /// `paperboy explain EMAIL [--at TIME] [--json] [--demo]`: why a digest holds what it holds.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import PaperboyCore
-import PaperboyDaemon
+import PaperboyPipeline
 
 /// `paperboy fetch [--source NAME]`
 struct FetchCommand: ParsableCommand {

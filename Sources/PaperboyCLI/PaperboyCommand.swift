@@ -1,5 +1,5 @@
 import ArgumentParser
-import PaperboyDaemon
+import PaperboyPipeline
 
 /// `paperboy`: the root command; each subcommand lives in its own file.
 public struct PaperboyCommand: AsyncParsableCommand {

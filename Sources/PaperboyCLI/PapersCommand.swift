@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import PaperboyCore
-import PaperboyDaemon
+import PaperboyPipeline
 import PaperboyStore
 
 /// `paperboy papers ...`: look at the stored papers.

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Curl
 import PaperboyCore
-import PaperboyDaemon
+import PaperboyPipeline
 import PaperboyStore
 
 /// `paperboy preview EMAIL [--format eml|html|text] [--at TIME] [--send-to ADDRESS]`

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PaperboyDaemon
+import PaperboyPipeline
 
 /// `paperboy run [--config PATH] [--log-level LEVEL]`: the daemon.
 struct RunCommand: AsyncParsableCommand {

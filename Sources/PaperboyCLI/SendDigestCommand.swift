@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import PaperboyCore
-import PaperboyDaemon
+import PaperboyPipeline
 import PaperboyStore
 
 /// `paperboy send-digest [--dry-run] [--all] [--subscriber EMAIL]... [--at TIME] [--out DIR] [--demo]`

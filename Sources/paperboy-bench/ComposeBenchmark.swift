@@ -1,6 +1,6 @@
 import Foundation
 import PaperboyCore
-import PaperboyDaemon
+import PaperboyPipeline
 
 /// `paperboy-bench compose --messages N`: fully composed digests (ten papers
 /// each, rendered from the templates, MIME with both parts, ready for SMTP)

@@ -1,6 +1,6 @@
 import Foundation
 import PaperboyCore
-import PaperboyDaemon
+import PaperboyPipeline
 import PaperboyStore
 
 /// `paperboy-bench tick --subscribers N`: what the daemon's scheduler costs.

@@ -1,0 +1,96 @@
+import Foundation
+import PaperboyPipeline
+import PaperboyStore
+import Prometheus
+import Synchronization
+
+/// The daemon's Prometheus metrics, served at `GET /metrics`.
+///
+/// A registry of its own (not the process-wide `MetricsSystem`), so that
+/// each daemon, and each test, counts alone.
+public final class DaemonMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    private let digestsSent: Counter
+    private let digestsDeferred: Counter
+    private let digestsFailed: Counter
+    private let digestsPlanned: Counter
+    private let smtpLatency: DurationHistogram
+    private let outboxDepth: Gauge
+    private let lastSend: Gauge
+    private let perSource = Mutex<[String: (fetched: Counter, errors: Counter, lastSuccess: Gauge)]>([:])
+
+    public init() {
+        digestsSent = registry.makeCounter(descriptor: Self.name("digests_sent", "total", "Digests the mail server accepted."))
+        digestsDeferred = registry.makeCounter(descriptor: Self.name("digests_deferred", "total", "Delivery attempts answered with a temporary failure (4xx, no answer); retried later."))
+        digestsFailed = registry.makeCounter(descriptor: Self.name("digests_failed", "total", "Digests that failed for good (5xx, or retried past smtp.retry.give_up_after)."))
+        digestsPlanned = registry.makeCounter(descriptor: Self.name("digests_planned", "total", "Digests the scheduler wrote to the outbox."))
+        smtpLatency = registry.makeDurationHistogram(
+            descriptor: Self.name("smtp_transaction", "seconds", "Time of one SMTP transaction, MAIL FROM to the reply to the final dot (with the connection set-up when it opened one)."),
+            buckets: [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+                      .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60)]
+        )
+        outboxDepth = registry.makeGauge(descriptor: Self.name("outbox_depth", "", "Outbox rows waiting to be sent (queued, deferred or being sent)."))
+        lastSend = registry.makeGauge(descriptor: Self.name("last_send_timestamp", "seconds", "When a digest was last accepted by the mail server (Unix time); 0 before the first."))
+    }
+
+    /// `paperboy_<metric>_<unit>` with its help text.
+    static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "paperboy", metricName: metric, unitName: unit, helpText: help)
+    }
+
+    func recordOutcome(_ state: OutboxState, duration: Duration, at time: Date) {
+        smtpLatency.record(duration)
+        switch state {
+        case .sent:
+            digestsSent.increment()
+            lastSend.set(time.timeIntervalSince1970)
+        case .deferred, .queued, .sending: digestsDeferred.increment()
+        case .failed: digestsFailed.increment()
+        case .cancelled: break
+        }
+    }
+
+    func recordPlanned(_ count: Int) {
+        if count > 0 { digestsPlanned.increment(by: Int64(count)) }
+    }
+
+    func recordFetch(source: String, papers: Int?, at time: Date) {
+        let metrics = sourceMetrics(source)
+        if let papers {
+            metrics.fetched.increment(by: Int64(papers))
+            metrics.lastSuccess.set(time.timeIntervalSince1970)
+        } else {
+            metrics.errors.increment()
+        }
+    }
+
+    /// A source's last success from before this start (from the store), so
+    /// the gauge is there from the first scrape, not only after a fetch.
+    func seedLastFetchSuccess(source: String, at time: Date) {
+        sourceMetrics(source).lastSuccess.set(time.timeIntervalSince1970)
+    }
+
+    /// The rows still to send (queued, deferred or being sent), set when /metrics is read.
+    func setOutboxDepth(_ counts: [OutboxState: Int]) {
+        outboxDepth.set(Double((counts[.queued] ?? 0) + (counts[.deferred] ?? 0) + (counts[.sending] ?? 0)))
+    }
+
+    /// The Prometheus text exposition (format 0.0.4).
+    public func render() -> String {
+        registry.emitToString()
+    }
+
+    private func sourceMetrics(_ source: String) -> (fetched: Counter, errors: Counter, lastSuccess: Gauge) {
+        perSource.withLock { table in
+            if let existing = table[source] { return existing }
+            let labels = [("source", source)]
+            let made = (
+                fetched: registry.makeCounter(descriptor: Self.name("papers_fetched", "total", "Papers read from a source's feed (new, updated and unchanged)."), labels: labels),
+                errors: registry.makeCounter(descriptor: Self.name("fetch_errors", "total", "Fetches of a source that failed (transfer, HTTP status or parse)."), labels: labels),
+                lastSuccess: registry.makeGauge(descriptor: Self.name("last_fetch_success_timestamp", "seconds", "When a source was last fetched successfully (Unix time)."), labels: labels)
+            )
+            table[source] = made
+            return made
+        }
+    }
+}

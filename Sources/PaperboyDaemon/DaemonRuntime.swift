@@ -1,0 +1,93 @@
+import Foundation
+import Logging
+import PaperboyCore
+import PaperboyPipeline
+import PaperboyStore
+import Synchronization
+
+/// Everything `paperboy run` builds from the config file: the settings, the
+/// composer (templates, secret, DKIM key) and the SMTP sender. Built whole
+/// at start and on each SIGHUP; a reload that fails to build keeps the
+/// running one.
+public final class DaemonRuntime: @unchecked Sendable {
+    public let configPath: String
+    public let config: PaperboyConfig
+    public let composer: DigestComposer
+    /// What is wrong with the link secrets but does not stop the daemon
+    /// (a short secret, a file others may read); logged at start and on reload.
+    public let setupWarnings: [String]
+    /// Used by the sender service only, one run at a time.
+    let runner: DeliveryRunner
+
+    init(configPath: String, config: PaperboyConfig, composer: DigestComposer, setupWarnings: [String] = [], runner: DeliveryRunner) {
+        self.configPath = configPath
+        self.config = config
+        self.composer = composer
+        self.setupWarnings = setupWarnings
+        self.runner = runner
+    }
+
+    /// Reads `configPath` and everything it names. Throws `DaemonSetupError`
+    /// saying what is wrong and how to fix it.
+    public static func load(configPath: String, store: Store, environment: [String: String], logger: Logger,
+                            now: @escaping @Sendable () -> Date) throws -> DaemonRuntime {
+        try build(config: readConfig(configPath), configPath: configPath, store: store, environment: environment, logger: logger, now: now)
+    }
+
+    /// The config file, or `DaemonSetupError` saying what is wrong with it.
+    static func readConfig(_ configPath: String) throws -> PaperboyConfig {
+        do {
+            return try ConfigFile.load(configPath)
+        } catch {
+            throw DaemonSetupError(message: "\(error)")
+        }
+    }
+
+    /// Everything `config` names (templates, secret, SMTP password, DKIM key).
+    static func build(config: PaperboyConfig, configPath: String, store: Store, environment: [String: String], logger: Logger,
+                      now: @escaping @Sendable () -> Date) throws -> DaemonRuntime {
+        guard let smtp = config.smtp else {
+            throw DaemonSetupError(message: "\(configPath): smtp: missing; paperboy run sends mail, so add smtp.url (see deploy/paperboy.yaml)")
+        }
+        do {
+            let (composer, warnings) = try MailSetup.load(config: config, configPath: configPath, environment: environment)
+            let password = try DeliveryRunner.password(smtp, environment: environment)
+            let runner = try DeliveryRunner(store: store, smtp: smtp, password: password, fromDomain: config.mail.fromAddress?.domain,
+                                            logger: logger, now: now)
+            return DaemonRuntime(configPath: configPath, config: config, composer: composer, setupWarnings: warnings, runner: runner)
+        } catch let error as MailSetupError {
+            throw DaemonSetupError(message: error.message)
+        }
+    }
+}
+
+/// Why the daemon cannot start, or cannot take a reloaded config (exit 78 at start).
+public struct DaemonSetupError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
+    public init(message: String) { self.message = message }
+}
+
+/// An HTTP endpoint could not listen on `http.listen` or `http.admin_listen` (exit 69: unavailable).
+public struct DaemonListenError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
+}
+
+/// The runtime in effect; swapped whole by a reload.
+public final class RuntimeHolder: Sendable {
+    private let current: Mutex<(runtime: DaemonRuntime, generation: Int)>
+
+    public init(_ runtime: DaemonRuntime) {
+        current = Mutex((runtime, 0))
+    }
+
+    public var runtime: DaemonRuntime { current.withLock { $0.runtime } }
+
+    /// The runtime with how many reloads made it (0 for the one from the start).
+    var versioned: (runtime: DaemonRuntime, generation: Int) { current.withLock { $0 } }
+
+    func replace(with runtime: DaemonRuntime) {
+        current.withLock { $0 = (runtime, $0.generation + 1) }
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Logging
+import PaperboyCore
+import PaperboyPipeline
+import PaperboyStore
+import ServiceLifecycle
+import Synchronization
+
+/// Plans the digests that are due: wakes at the next due time of any
+/// subscriber's schedule, and at least once a minute (so a subscriber added
+/// or changed meanwhile is seen), plans, and wakes the sender.
+///
+/// Planning is one transaction per 500 digests with the outbox row's unique
+/// (subscriber, period): after downtime each subscriber gets one digest, for
+/// the current period, never one per missed period.
+public final class SchedulerService: Service, Sendable {
+    let context: DaemonContext
+    let sender: WakeSignal
+    let logger: Logger
+    /// The longest sleep between ticks (60 s; tests raise it to jump from due time to due time).
+    let maxSleep: Double
+    private let memory = Mutex(TickMemory())
+
+    /// What one tick leaves for the next.
+    struct TickMemory {
+        /// What the subscribers found empty were selected against: the paper and
+        /// subscriber versions and the config generation. When any changes
+        /// (a new paper, more upvotes, a broader query, a reload), they are
+        /// selected again.
+        var emptyBasis: (paperVersion: Int64, subscriberVersion: Int64, generation: Int)?
+        var foundEmpty: [Int64: String] = [:]
+        /// After a full tick: nobody is due before `nextDue` unless a subscriber,
+        /// the papers, or the config changes (then the next tick is a full one).
+        var quiet: (subscriberVersion: Int64, paperVersion: Int64, generation: Int, nextDue: Date)?
+    }
+
+    public init(context: DaemonContext, sender: WakeSignal, logger: Logger, maxSleep: Double = 60) {
+        self.context = context
+        self.sender = sender
+        self.logger = logger
+        self.maxSleep = maxSleep
+    }
+
+    public func run() async throws {
+        let stop = WakeSignal()
+        await withGracefulShutdownHandler {
+            while !stop.isStopped && !Task.isCancelled {
+                let started = context.clock.now()
+                var wake = started.addingTimeInterval(maxSleep)
+                do {
+                    let summary = try await context.work.run(.plan) { try self.tick(at: started) }
+                    if let next = summary.nextDue { wake = min(wake, next) }
+                } catch is CancellationError {
+                    return
+                } catch {
+                    // Logged and shown by /healthz; the next tick tries again.
+                    context.status.update { $0.lastTickError = "\(error)" }
+                    logger.error("planning failed", metadata: ["error": "\(error)"])
+                }
+                await stop.sleep(until: wake, on: context.clock)
+            }
+        } onGracefulShutdown: {
+            stop.stop()
+        }
+    }
+
+    /// One tick at `time`: plans what is due, records it, wakes the sender.
+    @discardableResult
+    public func tick(at time: Date) throws -> DigestPlanner.TickSummary {
+        context.status.update { $0.tickStartedAt = time }
+        defer { context.status.update { $0.tickStartedAt = nil } }
+        let (current, generation) = context.runtime.versioned
+        let planner = DigestPlanner(store: context.store, settings: current.config, composer: current.composer)
+        let versions = try context.store.changeVersions()
+        // Nothing changed since a full tick and nobody's time has come: one read, not 100,000 rows.
+        if let quiet = memory.withLock({ $0.quiet }), quiet.subscriberVersion == versions.subscribers, quiet.paperVersion == versions.papers,
+           quiet.generation == generation, time < quiet.nextDue {
+            context.status.update { $0.lastTick = time; $0.lastTickError = nil }
+            return DigestPlanner.TickSummary(planned: 0, empty: 0, nextDue: quiet.nextDue)
+        }
+        // Subscribers found empty this period are selected again only once a
+        // paper or a subscriber changed, or the config was reloaded.
+        var foundEmpty = memory.withLock { memory in
+            if let basis = memory.emptyBasis, basis.paperVersion == versions.papers, basis.subscriberVersion == versions.subscribers,
+               basis.generation == generation {
+                return memory.foundEmpty
+            }
+            memory.emptyBasis = (versions.papers, versions.subscribers, generation)
+            memory.foundEmpty = [:]
+            return [:]
+        }
+        let summary = try planner.planDue(at: time, foundEmpty: &foundEmpty)
+        memory.withLock { memory in
+            memory.foundEmpty = foundEmpty
+            memory.quiet = summary.nextDue.map { (versions.subscribers, versions.papers, generation, $0) }
+        }
+        context.metrics.recordPlanned(summary.planned)
+        context.status.update { snapshot in
+            snapshot.lastTick = time
+            snapshot.lastTickError = nil
+            if summary.planned > 0 || summary.empty > 0 {
+                snapshot.lastPlan = "planned \(summary.planned) digests at \(Self.iso(time))" + (summary.empty > 0 ? " (\(summary.empty) with nothing to send)" : "")
+            }
+        }
+        if summary.planned > 0 || summary.empty > 0 {
+            logger.info("digests planned", metadata: [
+                "digests.planned": "\(summary.planned)", "digests.empty": "\(summary.empty)",
+                "schedule.next_due": "\(summary.nextDue.map(Self.iso) ?? "none")",
+            ])
+        }
+        if summary.planned > 0 { sender.wake() }
+        return summary
+    }
+}
+
+extension SchedulerService {
+    /// `2026-11-29T08:00:00Z`, for logs and status lines.
+    public static func iso(_ date: Date) -> String {
+        date.formatted(.iso8601)
+    }
+}

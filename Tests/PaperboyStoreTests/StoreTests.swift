@@ -1,0 +1,74 @@
+import Foundation
+import GRDB
+import PaperboyCore
+@testable import PaperboyStore
+import PaperboyTestSupport
+import Testing
+
+@Suite struct StoreTests {
+    func paper(_ id: String, title: String, abstract: String, authors: [String] = [], at seconds: Double = 1000) -> Paper {
+        Paper(id: id, title: title, abstract: abstract, authors: authors, firstSeenAt: Date(timeIntervalSince1970: seconds), sources: ["test"])
+    }
+
+    @Test func fileDatabasesUseWALAndReopen() throws {
+        let path = try TestPaths.temporaryDirectory().appendingPathComponent("p.sqlite").path
+        do {
+            let store = try Store(path: path)
+            try store.ingest([paper("2401.00001", title: "A", abstract: "B")], source: SourceState(name: "test"), at: TestTime.now)
+            let mode = try store.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+            #expect(mode == "wal")
+        }
+        // Reopening runs no migration twice and keeps the data.
+        let reopened = try Store(path: path)
+        #expect(try reopened.paperCount() == 1)
+        let applied = try reopened.writer.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
+        #expect(applied == ["v1-papers", "v2-subscribers", "v3-likes-and-sent-papers", "v4-source-url", "v5-outbox", "v6-change-counters", "v7-fetch-attempts", "v8-outbox-counts", "v9-sent-log-horizon"])
+    }
+
+    @Test func aMissingFolderIsAClearError() {
+        let error = #expect(throws: StoreError.self) { try Store(path: "/nonexistent-folder/p.sqlite") }
+        #expect(error?.description.contains("/nonexistent-folder does not exist") == true)
+    }
+
+    @Test func fullTextIndexStemsAndFoldsAccents() throws {
+        let store = Store.inMemory()
+        try store.ingest([
+            paper("2401.00001", title: "Knowledge Distillation for Small Models", abstract: "We distil."),
+            paper("2401.00002", title: "Lifelong learning", abstract: "Continual adapters.", authors: ["José Müller"]),
+            paper("2401.00003", title: "Diffusion", abstract: "Images."),
+        ], source: SourceState(name: "test"), at: TestTime.now)
+        #expect(try store.fullTextMatches("distill") == ["2401.00001"])
+        #expect(try store.fullTextMatches("distilling") == ["2401.00001"])
+        #expect(try store.fullTextMatches("muller") == ["2401.00002"])
+        #expect(try store.fullTextMatches("authors:jose") == ["2401.00002"])
+        #expect(try store.fullTextMatches("adapter") == ["2401.00002"])
+        // Updates reach the index.
+        try store.ingest([Paper(id: "2401.00003", version: 1, title: "Diffusion distillation", abstract: "Images.",
+                                firstSeenAt: Date(timeIntervalSince1970: 1000), sources: ["test"])],
+                         source: SourceState(name: "test"), at: TestTime.now)
+        #expect(Set(try store.fullTextMatches("distill")) == ["2401.00001", "2401.00003"])
+    }
+
+    @Test func listsNewestFirstAndFiltersBySince() throws {
+        let store = Store.inMemory()
+        try store.ingest([
+            paper("2401.00001", title: "Old", abstract: "", at: 1000),
+            paper("2401.00002", title: "New", abstract: "", at: 3000),
+            paper("2401.00003", title: "Middle", abstract: "", at: 2000),
+        ], source: SourceState(name: "test"), at: TestTime.now)
+        #expect(try store.papers().map(\.title) == ["New", "Middle", "Old"])
+        #expect(try store.papers(since: Date(timeIntervalSince1970: 2000)).map(\.title) == ["New", "Middle"])
+        #expect(try store.papers(limit: 1).map(\.title) == ["New"])
+    }
+
+    @Test func duplicatesWithinOneBatchAreOneRow() throws {
+        let store = Store.inMemory()
+        var v2 = paper("2401.00001", title: "T2", abstract: "A2")
+        v2.version = 2
+        var v1 = paper("2401.00001", title: "T1", abstract: "A1")
+        v1.version = 1
+        let counts = try store.ingest([v1, v2], source: SourceState(name: "test"), at: TestTime.now)
+        #expect(counts == IngestCounts(new: 1))
+        #expect(try store.paper(id: "2401.00001")?.title == "T2")
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import PaperboyCore
+import PaperboyStore
+import PaperboyTestSupport
+import Testing
+
+@Suite struct SubscriberStoreTests {
+    let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+
+    func prefs(_ email: String, _ change: (inout SubscriberPreferences) -> Void = { _ in }) throws -> SubscriberPreferences {
+        var p = SubscriberPreferences(email: try EmailAddress(parsing: email))
+        change(&p)
+        return p
+    }
+
+    @Test func addUpdateRemove() throws {
+        let store = Store.inMemory()
+        let ada = try store.addSubscriber(try prefs("ada@example.org") { $0.name = "Ada" }, at: t0)
+        #expect(ada.id > 0)
+        #expect(try store.subscriber(try EmailAddress(parsing: "ada@EXAMPLE.org"))?.preferences.name == "Ada")
+        #expect(throws: SubscriberStoreError.self) { try store.addSubscriber(try prefs("ada@Example.org"), at: t0) }
+
+        let later = t0.addingTimeInterval(60)
+        let updated = try store.updateSubscriber(ada.email, at: later) { $0.preferences.minUpvotes = 7 }
+        #expect(updated.preferences.minUpvotes == 7)
+        #expect(updated.updatedAt == later)
+        #expect(updated.createdAt == t0)
+
+        // A throwing change leaves the row as it was.
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try store.updateSubscriber(ada.email, at: later) { subscriber in
+                subscriber.preferences.minUpvotes = 99
+                throw Stop()
+            }
+        }
+        #expect(try store.subscriber(ada.email)?.preferences.minUpvotes == 7)
+
+        try store.removeSubscriber(ada.email)
+        #expect(try store.subscribers().isEmpty)
+        #expect(throws: SubscriberStoreError.self) { try store.removeSubscriber(ada.email) }
+    }
+
+    @Test func anUnsubscribedAddressIsNotAddedBackByAccident() throws {
+        let store = Store.inMemory()
+        let ada = try store.addSubscriber(try prefs("ada@example.org"), at: t0)
+        #expect(try store.unsubscribe(id: ada.id, at: t0.addingTimeInterval(10)))
+        #expect(try !store.unsubscribe(id: ada.id, at: t0.addingTimeInterval(15)), "a second unsubscribe changes nothing")
+        #expect(try store.subscriber(ada.email)?.unsubscribedAt == t0.addingTimeInterval(10))
+        let error = #expect(throws: SubscriberStoreError.self) { try store.addSubscriber(try prefs("ada@example.org"), at: t0) }
+        #expect(error?.kind == .unsubscribed)
+        #expect(error?.message.contains("--resubscribe") == true)
+        let back = try store.addSubscriber(try prefs("ada@example.org"), resubscribe: true, at: t0.addingTimeInterval(20))
+        #expect(back.unsubscribedAt == nil)
+        #expect(back.id == ada.id)
+    }
+
+    @Test func importPlansAddsChangesRemovesAndSkips() throws {
+        let store = Store.inMemory()
+        try store.addSubscriber(try prefs("same@example.org"), at: t0)
+        try store.addSubscriber(try prefs("changes@example.org"), at: t0)
+        try store.addSubscriber(try prefs("gone@example.org"), at: t0)
+        let left = try store.addSubscriber(try prefs("left@example.org"), at: t0)
+        let leftOut = try store.addSubscriber(try prefs("left-out@example.org"), at: t0)
+        try store.unsubscribe(id: left.id, at: t0)
+        try store.unsubscribe(id: leftOut.id, at: t0)
+
+        let file = [
+            try prefs("same@example.org"),
+            try prefs("changes@example.org") { $0.query = try? Query.parse("continual"); $0.maxPapers = 5 },
+            try prefs("new@example.org"),
+            try prefs("left@example.org"),
+        ]
+        let plan = try store.planSubscriberImport(file, prune: true, resubscribe: false)
+        #expect(plan.adds.map(\.description) == ["new@example.org"])
+        #expect(plan.changes.map(\.email.description) == ["changes@example.org"])
+        #expect(plan.changes.first?.fields == ["query", "max_papers"])
+        #expect(plan.removes.map(\.description) == ["gone@example.org"])   // unsubscribed left-out@ is kept
+        #expect(plan.skipped.map(\.email.description) == ["left@example.org"])
+        #expect(plan.unchanged == 1)
+        // Planning changed nothing.
+        #expect(try store.subscribers().count == 5)
+
+        try store.importSubscribers(file, prune: true, resubscribe: false, at: t0.addingTimeInterval(5))
+        let emails = try store.subscribers().map(\.email.description)
+        #expect(emails == ["changes@example.org", "left-out@example.org", "left@example.org", "new@example.org", "same@example.org"])
+        #expect(try store.subscriber(try EmailAddress(parsing: "left@example.org"))?.unsubscribedAt != nil)
+        #expect(try store.subscriber(try EmailAddress(parsing: "changes@example.org"))?.preferences.maxPapers == 5)
+
+        let again = try store.importSubscribers(file, prune: true, resubscribe: true, at: t0.addingTimeInterval(9))
+        #expect(again.changes.map(\.email.description) == ["left@example.org"])
+        #expect(again.changes.first?.fields.first == "resubscribed")
+        #expect(try store.subscriber(try EmailAddress(parsing: "left@example.org"))?.unsubscribedAt == nil)
+    }
+
+    @Test func tenThousandSubscribersRoundTripThroughExportAndImport() throws {
+        let schedules = try ["daily 08:00 UTC", "weekdays 07:15 Europe/Berlin", "weekly mon,thu 18:00 America/New_York"].map { try Schedule.parse($0) }
+        let queries = try ["\"knowledge distillation\" OR continual", "adapter -diffusion", "title:transformer*", "author:\"Geoffrey Hinton\""].map { try Query.parse($0) }
+        var entries: [SubscriberPreferences] = []
+        for i in 0..<10_000 {
+            entries.append(try prefs("reader\(i)@lab\(i % 97).example.org") {
+                $0.name = i % 3 == 0 ? nil : "Reader Nº\(i), O'Neil"
+                $0.query = i % 5 == 0 ? nil : queries[i % queries.count]
+                $0.categories = i % 2 == 0 ? ["cs.LG", "cs.CL"] : []
+                $0.authors = i % 7 == 0 ? ["Müller, J."] : []
+                $0.minUpvotes = i % 11
+                $0.maxPapers = i % 4 == 0 ? nil : 1 + i % 100
+                $0.schedule = i % 6 == 0 ? nil : schedules[i % schedules.count]
+                $0.format = i % 9 == 0 ? .text : .both
+                $0.paused = i % 13 == 0
+            })
+        }
+        let store = Store.inMemory()
+        let first = try store.importSubscribers(entries, prune: false, resubscribe: false, at: t0)
+        #expect(first.adds.count == 10_000)
+        let exported = SubscriberFile.render(try store.subscribers().map(\.preferences))
+        let reread = try SubscriberFile.parse(exported, file: "export.yaml")
+        #expect(reread.count == 10_000)
+        let second = try store.importSubscribers(reread, prune: true, resubscribe: false, at: t0.addingTimeInterval(60))
+        #expect(second.adds.isEmpty && second.changes.isEmpty && second.removes.isEmpty)
+        #expect(second.unchanged == 10_000)
+        #expect(SubscriberFile.render(try store.subscribers().map(\.preferences)) == exported)
+        #expect(Set(reread.map(\.email)) == Set(entries.map(\.email)))
+    }
+}
