@@ -418,7 +418,7 @@ struct DocsTests {
                     if target.hasPrefix("http") || target.hasPrefix("mailto:") { continue }
                     let parts = target.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
                     let file = parts[0].isEmpty ? page : (folder.isEmpty ? parts[0] : folder + "/" + parts[0])
-                    let resolved = URL(fileURLWithPath: file, relativeTo: Self.root).standardized
+                    let resolved = Self.root.appendingPathComponent(file).standardized
                     guard FileManager.default.fileExists(atPath: resolved.path) else {
                         Issue.record("\(page): the link \(target) leads to no file")
                         continue
