@@ -378,6 +378,36 @@ struct DocsTests {
         #expect(found >= 10, "the commented-out keys (unsubscribe_mailto, dkim, ...) were not found")
     }
 
+    // MARK: - ARCHITECTURE.md
+
+    /// The files and folders a page names in backticks (`Store+Outbox.swift`,
+    /// `PaperboyCore/Config/`) that exist nowhere under Sources/.
+    static func missingSourceNames(_ markdown: String) throws -> [String] {
+        let sources = root.appendingPathComponent("Sources")
+        var paths: [String] = []
+        let walker = FileManager.default.enumerator(atPath: sources.path)
+        while let path = walker?.nextObject() as? String { paths.append("/" + path) }
+        let named = /`([A-Za-z0-9_+\/-]+(?:\.swift|\/))`/
+        var missing: [String] = []
+        for match in markdown.matches(of: named) {
+            var name = String(match.output.1)
+            if name.hasPrefix("Sources/") { name.removeFirst("Sources".count) }
+            let wanted = name.hasSuffix("/") ? String(name.dropLast()) : name
+            let suffix = wanted.hasPrefix("/") ? wanted : "/" + wanted
+            if !paths.contains(where: { $0.hasSuffix(suffix) }) { missing.append(name) }
+        }
+        return missing
+    }
+
+    @Test func everySourceFileArchitectureMdNamesExists() throws {
+        let architecture = try Self.text("ARCHITECTURE.md")
+        #expect(try Self.missingSourceNames(architecture) == [], "rename these in ARCHITECTURE.md too")
+        #expect(architecture.components(separatedBy: "\n").count <= 150)
+        #expect(!architecture.contains("DESIGN.md") && !architecture.contains("../shared"), "the project stands alone")
+        // The check can fail: a file that does not exist is reported.
+        #expect(try Self.missingSourceNames("`Store+Outbox.swift`, `PaperboyCore/Config/`, `Store+Nothing.swift`") == ["Store+Nothing.swift"])
+    }
+
     // MARK: - README.md and links
 
     @Test func theReadmeIsShortAndStartsWithTheTwoCommandQuickStart() throws {
@@ -393,7 +423,6 @@ struct DocsTests {
                      "docs/delivery.md", "docs/benchmarks.md", "ARCHITECTURE.md"] {
             #expect(readme.contains("](\(page)"), "README.md does not link \(page)")
         }
-        #expect(try Self.text("ARCHITECTURE.md").components(separatedBy: "\n").count <= 150)
     }
 
     /// GitHub's anchor for a heading.
