@@ -140,6 +140,7 @@ let package = Package(
             name: "PaperboyCLITests",
             dependencies: [
                 "PaperboyCore", "PaperboyStore", "PaperboyPipeline", "PaperboyCLI", "PaperboyTestSupport", "paperboy",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -11,7 +11,7 @@ struct PapersSearchCommand: ParsableCommand {
 
     @OptionGroup var source: PaperSourceOptions
 
-    @Argument(help: "A query such as '\"knowledge distillation\" OR continual' (see README).")
+    @Argument(help: "A query such as '\"knowledge distillation\" OR continual' (see docs/query-language.md).")
     var query: String
 
     @Option(help: "At most this many papers.")

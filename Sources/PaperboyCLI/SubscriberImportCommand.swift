@@ -19,7 +19,7 @@ struct SubscriberImportCommand: ParsableCommand {
 
     @OptionGroup var config: ConfigOptions
 
-    @Argument(help: "The subscriber file (YAML; see README).")
+    @Argument(help: "The subscriber file (YAML; see docs/commands.md, subscriber import).")
     var file: String
 
     @Flag(help: "Print what would be added, changed and removed, and change nothing.")

@@ -6,7 +6,7 @@ struct SubscriberPreferenceOptions: ParsableArguments {
     @Option(help: "The subscriber's name, used in the greeting and the To header.")
     var name: String?
 
-    @Option(help: "What to read, in the query language (see README); none means the top trending papers.")
+    @Option(help: "What to read, in the query language (see docs/query-language.md); none means the top trending papers.")
     var query: String?
 
     @Option(name: .customLong("category"), help: ArgumentHelp("An arXiv category or archive (cs.LG, cs); repeat for more (any of them).", valueName: "CATEGORY"))

@@ -114,7 +114,8 @@ import Testing
         func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
         for file in ["usr/local/bin/paperboy", "etc/systemd/system/paperboy.service", "etc/systemd/system/paperboy-send.timer",
                      "usr/lib/sysusers.d/paperboy.conf", "usr/lib/tmpfiles.d/paperboy.conf", "etc/paperboy/paperboy.yaml",
-                     "usr/local/share/paperboy/templates/digest.html.mustache", "usr/local/share/doc/paperboy/README.md"] {
+                     "usr/local/share/paperboy/templates/digest.html.mustache", "usr/local/share/doc/paperboy/README.md",
+                     "usr/local/share/doc/paperboy/ARCHITECTURE.md", "usr/local/share/doc/paperboy/docs/operations.md"] {
             #expect(FileManager.default.fileExists(atPath: path(file)), "\(file) was not installed")
         }
         #expect(FileManager.default.isExecutableFile(atPath: path("usr/local/bin/paperboy")))

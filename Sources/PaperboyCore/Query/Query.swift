@@ -1,6 +1,6 @@
 /// A subscriber's query, parsed: what they wrote and the tree it means.
 ///
-/// See "The query language" in README.md. Matching is done by `PaperIndex`.
+/// See docs/query-language.md. Matching is done by `PaperIndex`.
 public struct Query: Equatable, Sendable, CustomStringConvertible {
     /// The original text.
     public let text: String
