@@ -104,7 +104,7 @@ public final class DeliveryRunner {
             var recordError: Error?
             // After a failed write, no new transaction starts: an outcome that
             // cannot be recorded would be sent again.
-            let recordFailed = Flag()
+            let recordFailed = StopFlag()
             let plannedFor = byID.mapValues { ($0.subscriberID, $0.plannedAt) }
             let skip: @Sendable (Int64) -> Bool = { id in plannedFor[id].map { hooks.skipRow($0.0, $0.1) } ?? false }
             let control = SMTPSendControl(shouldStop: { hooks.shouldStop() || recordFailed.isSet }, shouldSkip: skip)

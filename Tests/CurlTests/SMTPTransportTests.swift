@@ -480,7 +480,7 @@ extension SMTPTransportTests {
         var settings = Self.plainSettings(sink.url, connections: 2)
         settings.maxPerSecond = 2
         let transport = try SMTPTransport(settings: settings)
-        let stop = Flag()
+        let stop = StopFlag()
         var outcomes: [Int64] = []
         let notStarted = transport.send(Self.envelopes(8), control: SMTPSendControl(shouldStop: { stop.isSet })) { result in
             outcomes.append(result.tag)

@@ -2,7 +2,7 @@ import Synchronization
 
 /// A flag set once and read from any thread: what a transfer's
 /// `SMTPSendControl.shouldStop` reads while another thread decides to stop.
-public final class Flag: Sendable {
+public final class StopFlag: Sendable {
     private let value = Atomic<Bool>(false)
 
     public init() {}
