@@ -87,8 +87,8 @@ public final class SMTPTransport {
             // Only now may those connections take their next envelope: a
             // message is never sent while the outcome of the one before it on
             // its connection is unrecorded, so a crash can leave at most one
-            // sent-but-unrecorded message per connection (DESIGN.md's
-            // delivery guarantee).
+            // sent-but-unrecorded message per connection (the delivery
+            // guarantee in ARCHITECTURE.md).
             batch.acknowledge(results.count)
         }
         // No thread touches a connection once `send` returns.

@@ -169,7 +169,7 @@ import Testing
     @Test(.enabled(if: SMTPSink.isInstalled))
     func aConnectionLostAfterTheFinalDotIsTemporary() throws {
         // -q .: the server reads the message and hangs up without a reply. It may have
-        // been delivered; the caller retries (at least once, see DESIGN.md).
+        // been delivered; the caller retries (at least once: the delivery guarantee in ARCHITECTURE.md).
         let sink = try SMTPSink(["-q", "."])
         let outcomes = Self.send(try SMTPTransport(settings: Self.plainSettings(sink.url, connections: 2)), Self.envelopes(3))
         for outcome in outcomes.values {

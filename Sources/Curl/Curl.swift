@@ -1,0 +1,10 @@
+// Curl: the one Swift module that talks to libcurl (through CCurl and the
+// non-variadic shims in CCurlShims).
+//
+// Owns: easy handles and their errors (CurlError), HTTP fetching with its
+// limits and the redirect guard (AddressClass, URLOrigin), and the SMTP
+// transport: connections kept open across messages, settings, envelopes,
+// the classification of SMTP failures (permanent, temporary), and the
+// connection check `paperboy check` runs.
+//
+// Knows nothing of papers, subscribers or the store.

@@ -1,0 +1,12 @@
+// PaperboyPipeline: the one-shot job, from config file to sent mail, used by
+// the CLI commands and by the daemon's services alike.
+//
+// Owns: reading the config file (ConfigFile) and everything it names
+// (MailSetup: templates, DKIM key, link secrets and their warnings),
+// credentials, feed ingestion (FeedIngestor), planning digests into the
+// outbox (SelectionLoader, DigestPlanner), composing them (DigestComposer),
+// delivering the outbox over SMTP (DeliveryRunner), the demo corpus, the
+// version, and the process clock (ProcessClock, `PAPERBOY_NOW`).
+//
+// Does not run forever: scheduling, HTTP endpoints, signals and metrics are
+// PaperboyDaemon's.
