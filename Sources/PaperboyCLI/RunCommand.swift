@@ -25,9 +25,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The config file (default: $PAPERBOY_CONFIG, else /etc/paperboy/paperboy.yaml).", valueName: "PATH"))
     var config: String?
 
-    @Option(help: ArgumentHelp("Least important events logged: trace, debug, info, notice, warning, error, critical.", valueName: "LEVEL"),
-            transform: LogLevel.parse)
-    var logLevel: LogLevel = .info
+    @Option(help: ArgumentHelp(LogLevel.help, valueName: "LEVEL"), transform: LogLevel.parse)
+    var logLevel: LogLevel = .standard
 
     func run() async throws {
         let path = ConfigOptions.resolve(config)

@@ -12,6 +12,9 @@ import Testing
     @Test func infoIsTheDefaultAndAnUnknownLevelIsRefusedNamingTheLevels() throws {
         #expect(try RunCommand.parse([]).logLevel == .info)
         #expect(LogLevel.allCases.map(\.rawValue) == ["trace", "debug", "info", "notice", "warning", "error", "critical"])
+        // The help names every level and the default, as it did when the option was a string.
+        #expect(RunCommand.helpMessage(columns: 1000).contains(
+            "Least important events logged: trace, debug, info, notice, warning, error, critical. (default: info)"))
         do {
             _ = try RunCommand.parse(["--log-level", "loud"])
             Issue.record("--log-level loud was accepted")
