@@ -82,7 +82,7 @@ struct ExplanationJSON: Encodable {
 
     init(subscriber: Subscriber, selector: DigestSelector, maxPapers: Int, explanation: DigestExplanation) {
         email = subscriber.email.description
-        status = subscriber.status
+        status = subscriber.status.rawValue
         at = selector.at
         window_start = selector.windowStart
         max_papers = maxPapers

@@ -38,13 +38,13 @@ struct SubscriberJSON: Encodable {
         format = p.format.rawValue
         paused = p.paused
         paused_reason = subscriber.pausedReason
-        status = subscriber.status
+        status = subscriber.status.rawValue
         unsubscribed_at = subscriber.unsubscribedAt
         created_at = subscriber.createdAt
         updated_at = subscriber.updatedAt
         effective_max_papers = p.maxPapers ?? defaults.maxPapers
         let schedule = p.schedule ?? defaults.schedule
         effective_schedule = schedule.description
-        next_digest_at = subscriber.status == "active" ? schedule.nextDue(after: now) : nil
+        next_digest_at = subscriber.status == .active ? schedule.nextDue(after: now) : nil
     }
 }

@@ -30,10 +30,10 @@ struct SubscriberListCommand: ParsableCommand {
                 let p = subscriber.preferences
                 let schedule = p.schedule ?? settings.digest.schedule
                 let scheduleText = p.schedule == nil ? "(default) \(schedule)" : schedule.description
-                let next = subscriber.status == "active" ? DisplayDate.minute(schedule.nextDue(after: now)) : "-"
-                say("\(p.email.description.padding(width))  \(subscriber.status.padding(12))  \(scheduleText.padding(30))  \(next.padding(17))  \(p.query?.text ?? "(top trending)")")
+                let next = subscriber.status == .active ? DisplayDate.minute(schedule.nextDue(after: now)) : "-"
+                say("\(p.email.description.padding(width))  \(subscriber.status.rawValue.padding(12))  \(scheduleText.padding(30))  \(next.padding(17))  \(p.query?.text ?? "(top trending)")")
             }
-            let active = subscribers.filter { $0.status == "active" }.count
+            let active = subscribers.filter { $0.status == .active }.count
             say("\(subscribers.count) subscriber\(subscribers.count == 1 ? "" : "s"), \(active) active")
         }
     }

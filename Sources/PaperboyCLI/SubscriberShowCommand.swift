@@ -25,7 +25,7 @@ struct SubscriberShowCommand: ParsableCommand {
                 return
             }
             var lines = SubscriberFile.renderEntry(subscriber.preferences).split(separator: "\n").map(String.init)
-            lines.append("status: \(subscriber.status)\(subscriber.pausedReason.map { " (\($0))" } ?? "")")
+            lines.append("status: \(subscriber.status.rawValue)\(subscriber.pausedReason.map { " (\($0))" } ?? "")")
             if subscriber.preferences.maxPapers == nil { lines.append("max_papers in effect: \(view.effective_max_papers) (digest.max_papers)") }
             if subscriber.preferences.schedule == nil { lines.append("schedule in effect: \(view.effective_schedule) (digest.schedule)") }
             if let next = view.next_digest_at { lines.append("next digest: \(DisplayDate.minute(next))") }

@@ -68,7 +68,7 @@ public struct DigestPlanner: Sendable {
     /// whose digest for the current period had nothing in it: they are not
     /// selected again each minute; the caller clears it when new papers arrive.
     public func planDue(at: Date, foundEmpty: inout [Int64: PeriodKey]) throws -> TickSummary {
-        let active = try store.subscribers().filter { $0.status == "active" }
+        let active = try store.subscribers().filter { $0.status == .active }
         let known = foundEmpty
         let subscribers = active.filter { subscriber in
             guard let key = known[subscriber.id] else { return true }
@@ -103,7 +103,7 @@ public struct DigestPlanner: Sendable {
     /// Calls `each` with the decision for every active subscriber (of
     /// `subscribers` when given, else from the store; only `only` when set).
     func decide(at: Date, all: Bool, only: Set<EmailAddress>?, subscribers given: [Subscriber]?, each: (PlanDecision) throws -> Void) throws {
-        var subscribers = try given ?? store.subscribers().filter { $0.status == "active" }
+        var subscribers = try given ?? store.subscribers().filter { $0.status == .active }
         if let only { subscribers = subscribers.filter { only.contains($0.email) } }
         var keys: [Int64: PeriodKey] = [:]
         for subscriber in subscribers {

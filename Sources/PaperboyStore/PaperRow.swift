@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 import PaperboyCore
 
 /// How a `Paper` is laid out in the `paper` table.

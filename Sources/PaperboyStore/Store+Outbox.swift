@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// A digest planned for one subscriber and one schedule period.
 public struct PlannedDigest: Sendable {
@@ -35,35 +35,29 @@ public struct OutboxMessage: Sendable {
     public var plannedAt: Date
 }
 
-/// Delivery state of an outbox row.
-public enum OutboxState: String, Sendable, CaseIterable {
-    case queued, sending, sent, deferred, failed, cancelled
-}
-
-/// What happened to one attempt, as the sender saw it.
-public enum DeliveryResult: Sendable {
+/// What to write for one delivery attempt. The store decides nothing here:
+/// when to give up and when (and with what words) to pause a subscriber is
+/// the caller's delivery policy.
+public enum OutboxOutcome: Sendable {
+    /// Accepted by the server: the row is sent, and the subscriber's run of
+    /// hard failures ends.
     case sent(reply: String)
-    /// Retry at `retryAt`, unless the row is older than the give-up age.
+    /// Try again at `retryAt`.
     case deferred(reply: String, retryAt: Date)
-    case failed(reply: String)
-}
-
-/// Retry and pause rules (`smtp.retry`, `smtp.pause_after_failures`).
-public struct DeliveryPolicy: Sendable {
-    public var giveUpAfter: Double
-    public var pauseAfterFailures: Int
-
-    public init(giveUpAfter: Double = 3 * 86400, pauseAfterFailures: Int = 3) {
-        self.giveUpAfter = giveUpAfter
-        self.pauseAfterFailures = pauseAfterFailures
-    }
+    /// The row failed for good without counting against the subscriber
+    /// (a temporary failure that lasted too long).
+    case gaveUp(reply: String)
+    /// Refused for good: the row failed and the subscriber's count of hard
+    /// failures in a row grows; when it reaches `pauseAfter`, they are paused
+    /// with `pauseReason`.
+    case failed(reply: String, pauseAfter: Int, pauseReason: String)
 }
 
 extension Store {
     /// Which of these subscribers already have a digest for the period given
     /// for them (subscriber id → period key), in one query per distinct key.
-    public func plannedSubscribers(periodKeys: [Int64: String]) throws -> Set<Int64> {
-        try writer.read { db in
+    public func plannedSubscribers(periodKeys: [Int64: String]) throws(StoreError) -> Set<Int64> {
+        try read { db in
             var planned = Set<Int64>()
             for key in Set(periodKeys.values) {
                 let rows = try Int64.fetchCursor(db, sql: "SELECT subscriber_id FROM outbox WHERE period_key = ?", arguments: [key])
@@ -80,19 +74,20 @@ extension Store {
     /// (another process planned it first) is skipped, papers and all.
     /// Returns how many were written.
     @discardableResult
-    public func plan(_ digests: [PlannedDigest], at time: Date) throws -> Int {
-        try writer.write { db in
+    public func plan(_ digests: [PlannedDigest], at time: Date) throws(StoreError) -> Int {
+        try write { db in
             var written = 0
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO outbox (subscriber_id, period_key, recipient, sender, subject, message_id, message, paper_ids,
                                     state, attempts, planned_at, next_attempt_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
                 ON CONFLICT(subscriber_id, period_key) DO NOTHING
                 """)
             for digest in digests {
                 try insert.execute(arguments: [
                     digest.subscriberID, digest.periodKey, digest.recipient, digest.sender, digest.subject, digest.messageID,
-                    Data(digest.message), PaperRow.encode(digest.paperIDs), time.timeIntervalSince1970, time.timeIntervalSince1970,
+                    Data(digest.message), PaperRow.encode(digest.paperIDs), OutboxState.queued.stored,
+                    time.timeIntervalSince1970, time.timeIntervalSince1970,
                 ])
                 guard db.changesCount == 1 else { continue }
                 try Self.recordSentPapers(db, subscriberID: digest.subscriberID, paperIDs: digest.paperIDs, at: time)
@@ -106,34 +101,36 @@ extension Store {
     /// their retry time, or held by a sender that died or whose lease ran out)
     /// for `claimer` until `leaseUntil`. Rows of subscribers who unsubscribed
     /// or were paused since planning are cancelled instead.
-    public func claimDue(limit: Int, claimer: String, at time: Date, leaseUntil: Date, isDead: (String) -> Bool) throws -> [OutboxMessage] {
-        try writer.write { db in
+    public func claimDue(limit: Int, claimer: String, at time: Date, leaseUntil: Date, isDead: (String) -> Bool) throws(StoreError) -> [OutboxMessage] {
+        try write { db in
             let now = time.timeIntervalSince1970
+            let unfinished = OutboxState.list(OutboxState.unfinished)
             try db.execute(sql: """
-                UPDATE outbox SET state = 'cancelled', finished_at = ?, last_reply = 'not sent: the subscriber unsubscribed or was paused before it went out',
-                    claimed_by = NULL, lease_until = NULL
-                WHERE state IN ('queued', 'deferred', 'sending') AND subscriber_id IN
+                UPDATE outbox SET state = ?, finished_at = ?, last_reply = ?, claimed_by = NULL, lease_until = NULL
+                WHERE state IN (\(unfinished.sql)) AND subscriber_id IN
                     (SELECT id FROM subscriber WHERE unsubscribed_at IS NOT NULL OR paused)
-                """, arguments: [now])
+                """, arguments: [OutboxState.cancelled.stored, now, "not sent: the subscriber unsubscribed or was paused before it went out"] + unfinished.arguments)
             // Rows held by a sender that is gone are due again.
-            let held = try Row.fetchAll(db, sql: "SELECT id, claimed_by, lease_until FROM outbox WHERE state = 'sending'")
+            let held = try Row.fetchAll(db, sql: "SELECT id, claimed_by, lease_until FROM outbox WHERE state = ?", arguments: [OutboxState.sending.stored])
             for row in held {
                 let claimedBy: String? = row["claimed_by"]
                 let lease: Double? = row["lease_until"]
                 if (lease ?? 0) < now || claimedBy.map(isDead) == true {
-                    try db.execute(sql: "UPDATE outbox SET state = 'deferred', claimed_by = NULL, lease_until = NULL WHERE id = ?", arguments: [row["id"] as Int64])
+                    try db.execute(sql: "UPDATE outbox SET state = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?",
+                                   arguments: [OutboxState.deferred.stored, row["id"] as Int64])
                 }
             }
+            let waiting = OutboxState.list(OutboxState.waiting)
             let rows = try Row.fetchAll(db, sql: """
                 SELECT id, subscriber_id, recipient, sender, message, attempts, planned_at FROM outbox
-                WHERE state IN ('queued', 'deferred') AND next_attempt_at <= ?
+                WHERE state IN (\(waiting.sql)) AND next_attempt_at <= ?
                 ORDER BY next_attempt_at, id LIMIT ?
-                """, arguments: [now, limit])
+                """, arguments: waiting.arguments + [now, limit])
             var claimed: [OutboxMessage] = []
             for row in rows {
                 let id: Int64 = row["id"]
-                try db.execute(sql: "UPDATE outbox SET state = 'sending', claimed_by = ?, lease_until = ? WHERE id = ?",
-                               arguments: [claimer, leaseUntil.timeIntervalSince1970, id])
+                try db.execute(sql: "UPDATE outbox SET state = ?, claimed_by = ?, lease_until = ? WHERE id = ?",
+                               arguments: [OutboxState.sending.stored, claimer, leaseUntil.timeIntervalSince1970, id])
                 let data: Data = row["message"]
                 claimed.append(OutboxMessage(
                     id: id, subscriberID: row["subscriber_id"], recipient: row["recipient"], sender: row["sender"],
@@ -144,88 +141,90 @@ extension Store {
         }
     }
 
-    /// Records the outcome of one attempt. A database that stays busy (another
-    /// process holds the write lock past the busy timeout) throws a
-    /// `StoreError` whose `isTemporary` is true: try again.
-    public func record(_ result: DeliveryResult, for message: OutboxMessage, at time: Date, policy: DeliveryPolicy) throws -> OutboxState {
-        try busyIsTemporary { try recordWrite(result, for: message, at: time, policy: policy) }
-    }
-
-    private func recordWrite(_ result: DeliveryResult, for message: OutboxMessage, at time: Date, policy: DeliveryPolicy) throws -> OutboxState {
-        try writer.write { db in
+    /// Records the outcome of one attempt as told, and returns the row's new
+    /// state. A database that stays busy (another process holds the write
+    /// lock past the busy timeout) throws a `StoreError` whose `isTemporary`
+    /// is true: try again.
+    public func record(_ outcome: OutboxOutcome, for message: OutboxMessage, at time: Date) throws(StoreError) -> OutboxState {
+        try write { db in
             let now = time.timeIntervalSince1970
-            switch result {
+            func finish(_ state: OutboxState, _ reply: String) throws {
+                try db.execute(sql: "UPDATE outbox SET state = ?, attempts = attempts + 1, last_reply = ?, finished_at = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?",
+                               arguments: [state.stored, reply, now, message.id])
+            }
+            switch outcome {
             case .sent(let reply):
-                try db.execute(sql: "UPDATE outbox SET state = 'sent', attempts = attempts + 1, last_reply = ?, finished_at = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?",
-                               arguments: [reply, now, message.id])
+                try finish(.sent, reply)
                 try db.execute(sql: "UPDATE subscriber SET hard_failures = 0 WHERE id = ? AND hard_failures > 0", arguments: [message.subscriberID])
                 return .sent
             case .deferred(let reply, let retryAt):
-                if time.timeIntervalSince(message.plannedAt) >= policy.giveUpAfter {
-                    try db.execute(sql: "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_reply = ?, finished_at = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?",
-                                   arguments: ["gave up after \(Int(policy.giveUpAfter / 3600)) hours; last reply: \(reply)", now, message.id])
-                    return .failed
-                }
-                try db.execute(sql: "UPDATE outbox SET state = 'deferred', attempts = attempts + 1, last_reply = ?, next_attempt_at = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?",
-                               arguments: [reply, retryAt.timeIntervalSince1970, message.id])
+                try db.execute(sql: "UPDATE outbox SET state = ?, attempts = attempts + 1, last_reply = ?, next_attempt_at = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?",
+                               arguments: [OutboxState.deferred.stored, reply, retryAt.timeIntervalSince1970, message.id])
                 return .deferred
-            case .failed(let reply):
-                try db.execute(sql: "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_reply = ?, finished_at = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?",
-                               arguments: [reply, now, message.id])
+            case .gaveUp(let reply):
+                try finish(.failed, reply)
+                return .failed
+            case .failed(let reply, let pauseAfter, let pauseReason):
+                try finish(.failed, reply)
                 try db.execute(sql: "UPDATE subscriber SET hard_failures = hard_failures + 1 WHERE id = ?", arguments: [message.subscriberID])
                 try db.execute(sql: """
                     UPDATE subscriber SET paused = 1, paused_reason = ?, updated_at = ?
                     WHERE id = ? AND hard_failures >= ? AND NOT paused
-                    """, arguments: ["\(policy.pauseAfterFailures) digests in a row failed for good; last reply: \(reply)", now, message.subscriberID, policy.pauseAfterFailures])
+                    """, arguments: [pauseReason, now, message.subscriberID, pauseAfter])
                 return .failed
             }
         }
     }
 
     /// Hands these claimed rows back, due at their retry time as before.
-    public func release(ids: [Int64]) throws {
+    public func release(ids: [Int64]) throws(StoreError) {
         guard !ids.isEmpty else { return }
-        try writer.write { db in
-            let statement = try db.cachedStatement(sql: "UPDATE outbox SET state = 'deferred', claimed_by = NULL, lease_until = NULL WHERE state = 'sending' AND id = ?")
-            for id in ids { try statement.execute(arguments: [id]) }
+        try write { db in
+            let statement = try db.cachedStatement(sql: "UPDATE outbox SET state = ?, claimed_by = NULL, lease_until = NULL WHERE state = ? AND id = ?")
+            for id in ids { try statement.execute(arguments: [OutboxState.deferred.stored, OutboxState.sending.stored, id]) }
         }
     }
 
     /// Cancels these rows (claimed, queued or deferred), with `reason` as their last reply.
-    public func cancel(ids: [Int64], reason: String, at time: Date) throws {
+    public func cancel(ids: [Int64], reason: String, at time: Date) throws(StoreError) {
         guard !ids.isEmpty else { return }
-        try writer.write { db in
+        try write { db in
+            let unfinished = OutboxState.list(OutboxState.unfinished)
             let statement = try db.cachedStatement(sql: """
-                UPDATE outbox SET state = 'cancelled', finished_at = ?, last_reply = ?, claimed_by = NULL, lease_until = NULL
-                WHERE id = ? AND state IN ('queued', 'deferred', 'sending')
+                UPDATE outbox SET state = ?, finished_at = ?, last_reply = ?, claimed_by = NULL, lease_until = NULL
+                WHERE id = ? AND state IN (\(unfinished.sql))
                 """)
-            for id in ids { try statement.execute(arguments: [time.timeIntervalSince1970, reason, id]) }
+            for id in ids {
+                try statement.execute(arguments: [OutboxState.cancelled.stored, time.timeIntervalSince1970, reason, id] + unfinished.arguments)
+            }
         }
     }
 
     /// The earliest moment a queued or deferred row comes due, or nil when none waits.
-    public func nextDueTime() throws -> Date? {
-        try writer.read { db in
-            try Double.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM outbox WHERE state IN ('queued', 'deferred')")
+    public func nextDueTime() throws(StoreError) -> Date? {
+        try read { db in
+            let waiting = OutboxState.list(OutboxState.waiting)
+            return try Double.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM outbox WHERE state IN (\(waiting.sql))", arguments: waiting.arguments)
                 .map { Date(timeIntervalSince1970: $0) }
         }
     }
 
     /// How many rows are due to be sent at `time`.
-    public func dueCount(at time: Date) throws -> Int {
-        try writer.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE state IN ('queued', 'deferred') AND next_attempt_at <= ?",
-                             arguments: [time.timeIntervalSince1970]) ?? 0
+    public func dueCount(at time: Date) throws(StoreError) -> Int {
+        try read { db in
+            let waiting = OutboxState.list(OutboxState.waiting)
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE state IN (\(waiting.sql)) AND next_attempt_at <= ?",
+                                    arguments: waiting.arguments + [time.timeIntervalSince1970]) ?? 0
         }
     }
 
     /// How many rows are in each state (states with none are left out). Reads
     /// the counts the v8 triggers keep: six rows, however large the outbox.
-    public func outboxCounts() throws -> [OutboxState: Int] {
-        try writer.read { db in
+    public func outboxCounts() throws(StoreError) -> [OutboxState: Int] {
+        try read { db in
             var counts: [OutboxState: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT state, count FROM outbox_state_count WHERE count > 0") {
-                if let state = OutboxState(rawValue: row[0]) { counts[state] = row[1] }
+                if let state = OutboxState(stored: row[0]) { counts[state] = row[1] }
             }
             return counts
         }
@@ -233,29 +232,29 @@ extension Store {
 
     /// The same counts, counted from the rows themselves (what `outboxCounts`
     /// did before v8; for benchmarks and checks).
-    public func outboxCountsByScan() throws -> [OutboxState: Int] {
-        try writer.read { db in
+    public func outboxCountsByScan() throws(StoreError) -> [OutboxState: Int] {
+        try read { db in
             var counts: [OutboxState: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT state, count(*) FROM outbox GROUP BY state") {
-                if let state = OutboxState(rawValue: row[0]) { counts[state] = row[1] }
+                if let state = OutboxState(stored: row[0]) { counts[state] = row[1] }
             }
             return counts
         }
     }
 
     /// When each of a subscriber's digests was planned, oldest first.
-    public func plannedTimes(subscriberID: Int64) throws -> [Date] {
-        try writer.read { db in
+    public func plannedTimes(subscriberID: Int64) throws(StoreError) -> [Date] {
+        try read { db in
             try Double.fetchAll(db, sql: "SELECT planned_at FROM outbox WHERE subscriber_id = ? ORDER BY planned_at", arguments: [subscriberID])
                 .map { Date(timeIntervalSince1970: $0) }
         }
     }
 
     /// One subscriber's outbox rows, newest first: (period, state, attempts, last reply).
-    public func outboxRows(subscriberID: Int64) throws -> [(periodKey: String, state: OutboxState, attempts: Int, lastReply: String?)] {
-        try writer.read { db in
+    public func outboxRows(subscriberID: Int64) throws(StoreError) -> [(periodKey: String, state: OutboxState, attempts: Int, lastReply: String?)] {
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT period_key, state, attempts, last_reply FROM outbox WHERE subscriber_id = ? ORDER BY id DESC", arguments: [subscriberID])
-                .map { ($0[0], OutboxState(rawValue: $0[1]) ?? .queued, $0[2], $0[3]) }
+                .map { ($0[0], OutboxState(stored: $0[1]) ?? .queued, $0[2], $0[3]) }
         }
     }
 }

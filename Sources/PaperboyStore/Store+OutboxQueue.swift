@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// One outbox row as the operator sees it (`paperboy outbox list`).
 public struct OutboxEntry: Sendable, Equatable {
@@ -36,20 +36,20 @@ extension Store {
     static func entry(_ row: Row) -> OutboxEntry {
         OutboxEntry(
             id: row["id"], subscriberID: row["subscriber_id"], recipient: row["recipient"],
-            state: OutboxState(rawValue: row["state"]) ?? .queued, attempts: row["attempts"],
+            state: OutboxState(stored: row["state"]) ?? .queued, attempts: row["attempts"],
             plannedAt: Date(timeIntervalSince1970: row["planned_at"]), nextAttemptAt: Date(timeIntervalSince1970: row["next_attempt_at"]),
             lastReply: row["last_reply"]
         )
     }
 
     /// Outbox rows, newest first, optionally only those in `states` and of one subscriber; at most `limit`.
-    public func outboxEntries(states: [OutboxState] = [], subscriberID: Int64? = nil, limit: Int? = nil) throws -> [OutboxEntry] {
-        try writer.read { db in
+    public func outboxEntries(states: [OutboxState] = [], subscriberID: Int64? = nil, limit: Int? = nil) throws(StoreError) -> [OutboxEntry] {
+        try read { db in
             var conditions: [String] = []
             var arguments: [any DatabaseValueConvertible] = []
             if !states.isEmpty {
                 conditions.append("state IN (\(states.map { _ in "?" }.joined(separator: ", ")))")
-                arguments += states.map(\.rawValue)
+                arguments += states.map(\.stored)
             }
             if let subscriberID {
                 conditions.append("subscriber_id = ?")
@@ -64,14 +64,14 @@ extension Store {
     }
 
     /// The deferred rows not yet due at `time`, or nil when none waits.
-    public func deferredWaiting(at time: Date) throws -> DeferredSummary? {
-        try writer.read { db in
+    public func deferredWaiting(at time: Date) throws(StoreError) -> DeferredSummary? {
+        try read { db in
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE state = ? AND next_attempt_at > ?",
-                                         arguments: [OutboxState.deferred.rawValue, time.timeIntervalSince1970]) ?? 0
+                                         arguments: [OutboxState.deferred.stored, time.timeIntervalSince1970]) ?? 0
             guard count > 0, let first = try Row.fetchOne(db, sql: """
                 SELECT next_attempt_at, last_reply FROM outbox WHERE state = ? AND next_attempt_at > ?
                 ORDER BY next_attempt_at, id LIMIT 1
-                """, arguments: [OutboxState.deferred.rawValue, time.timeIntervalSince1970]) else { return nil }
+                """, arguments: [OutboxState.deferred.stored, time.timeIntervalSince1970]) else { return nil }
             return DeferredSummary(count: count, nextAttemptAt: Date(timeIntervalSince1970: first["next_attempt_at"]), nextReply: first["last_reply"])
         }
     }
@@ -80,16 +80,16 @@ extension Store {
     /// the rows named, which may be queued, deferred or failed (a failed row
     /// is tried again as a deferred one, keeping its attempts; its hard-failure
     /// count stays). Sending, sent and cancelled rows are refused. One transaction.
-    public func retryNow(ids: [Int64]?, at time: Date) throws -> [OutboxChange] {
-        try writer.write { db in
+    public func retryNow(ids: [Int64]?, at time: Date) throws(StoreError) -> [OutboxChange] {
+        try write { db in
             let now = time.timeIntervalSince1970
             let targets: [(Int64, OutboxState?)]
             if let ids {
                 targets = try ids.map { id in
-                    (id, try String.fetchOne(db, sql: "SELECT state FROM outbox WHERE id = ?", arguments: [id]).flatMap(OutboxState.init(rawValue:)))
+                    (id, try DatabaseValue.fetchOne(db, sql: "SELECT state FROM outbox WHERE id = ?", arguments: [id]).flatMap(OutboxState.init(stored:)))
                 }
             } else {
-                targets = try Int64.fetchAll(db, sql: "SELECT id FROM outbox WHERE state = ? ORDER BY id", arguments: [OutboxState.deferred.rawValue])
+                targets = try Int64.fetchAll(db, sql: "SELECT id FROM outbox WHERE state = ? ORDER BY id", arguments: [OutboxState.deferred.stored])
                     .map { ($0, OutboxState.deferred) }
             }
             var changes: [OutboxChange] = []
@@ -99,7 +99,7 @@ extension Store {
                 case .queued, .deferred, .failed:
                     try db.execute(sql: """
                         UPDATE outbox SET state = ?, next_attempt_at = ?, finished_at = NULL, claimed_by = NULL, lease_until = NULL WHERE id = ?
-                        """, arguments: [state == .failed ? OutboxState.deferred.rawValue : state.rawValue, now, id])
+                        """, arguments: [(state == .failed ? OutboxState.deferred : state).stored, now, id])
                     changes.append(.changed(id: id, from: state))
                 case .sending, .sent, .cancelled:
                     changes.append(.refused(id: id, state: state))
@@ -112,11 +112,11 @@ extension Store {
     /// Cancels the queued or deferred rows named, with `reason` as their last
     /// reply. When any row is unknown or in another state, nothing changes
     /// and the answer says which: all or none, in one transaction.
-    public func cancelQueued(ids: [Int64], reason: String, at time: Date) throws -> [OutboxChange] {
-        try writer.write { db in
+    public func cancelQueued(ids: [Int64], reason: String, at time: Date) throws(StoreError) -> [OutboxChange] {
+        try write { db in
             var changes: [OutboxChange] = []
             for id in ids {
-                guard let state = try String.fetchOne(db, sql: "SELECT state FROM outbox WHERE id = ?", arguments: [id]).flatMap(OutboxState.init(rawValue:)) else {
+                guard let state = try DatabaseValue.fetchOne(db, sql: "SELECT state FROM outbox WHERE id = ?", arguments: [id]).flatMap(OutboxState.init(stored:)) else {
                     changes.append(.unknown(id: id)); continue
                 }
                 changes.append(state == .queued || state == .deferred ? .changed(id: id, from: state) : .refused(id: id, state: state))
@@ -125,7 +125,7 @@ extension Store {
             for id in ids {
                 try db.execute(sql: """
                     UPDATE outbox SET state = ?, finished_at = ?, last_reply = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?
-                    """, arguments: [OutboxState.cancelled.rawValue, time.timeIntervalSince1970, reason, id])
+                    """, arguments: [OutboxState.cancelled.stored, time.timeIntervalSince1970, reason, id])
             }
             return changes
         }

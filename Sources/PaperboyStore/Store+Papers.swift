@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 import PaperboyCore
 
 /// What storing one batch of papers did.
@@ -26,7 +26,7 @@ extension Store {
     /// the same paper from Hugging Face and arXiv, become one row whose
     /// fields are merged (`Paper.merged(with:)`).
     @discardableResult
-    public func ingest(_ papers: [Paper], source: SourceState, at time: Date) throws -> IngestCounts {
+    public func ingest(_ papers: [Paper], source: SourceState, at time: Date) throws(StoreError) -> IngestCounts {
         // Fold duplicates within the batch first.
         var batch: [String: Paper] = [:]
         var order: [String] = []
@@ -38,7 +38,7 @@ extension Store {
                 order.append(paper.id)
             }
         }
-        return try writer.write { db in
+        return try write { db in
             var counts = IngestCounts()
             var existing: [String: Paper] = [:]
             for chunk in stride(from: 0, to: order.count, by: 500).map({ Array(order[$0..<min($0 + 500, order.count)]) }) {
@@ -76,14 +76,14 @@ extension Store {
     }
 
     /// One paper by id; a versioned arXiv id (`2312.02896v2`) or an arXiv URL finds the paper too.
-    public func paper(id: String) throws -> Paper? {
+    public func paper(id: String) throws(StoreError) -> Paper? {
         let key = ArxivID(parsing: id)?.id ?? id
-        return try writer.read { db in try PaperRow.fetchOne(db, key: key)?.paper }
+        return try read { db in try PaperRow.fetchOne(db, key: key)?.paper }
     }
 
     /// Papers first seen at or after `since`, newest first (then most upvoted, then id).
-    public func papers(since: Date? = nil, limit: Int? = nil) throws -> [Paper] {
-        try writer.read { db in
+    public func papers(since: Date? = nil, limit: Int? = nil) throws(StoreError) -> [Paper] {
+        try read { db in
             var request = PaperRow.all()
             if let since {
                 request = request.filter(Column("first_seen_at") >= since.timeIntervalSince1970)
@@ -95,8 +95,8 @@ extension Store {
     }
 
     /// Papers first seen after `start` and at or before `end`: a digest's look-back window.
-    public func papers(firstSeenAfter start: Date, notAfter end: Date) throws -> [Paper] {
-        try writer.read { db in
+    public func papers(firstSeenAfter start: Date, notAfter end: Date) throws(StoreError) -> [Paper] {
+        try read { db in
             try PaperRow
                 .filter(Column("first_seen_at") > start.timeIntervalSince1970 && Column("first_seen_at") <= end.timeIntervalSince1970)
                 .order(Column("id"))
@@ -105,22 +105,22 @@ extension Store {
     }
 
     /// The stored papers among `ids` (canonical ids), in no particular order.
-    public func papers(ids: [String]) throws -> [Paper] {
-        try writer.read { db in
+    public func papers(ids: [String]) throws(StoreError) -> [Paper] {
+        try read { db in
             try PaperRow.filter(keys: ids).fetchAll(db).map(\.paper)
         }
     }
 
     /// The newest first-seen time in the store, if any paper is stored.
-    public func latestFirstSeen() throws -> Date? {
-        try writer.read { db in
+    public func latestFirstSeen() throws(StoreError) -> Date? {
+        try read { db in
             try Double.fetchOne(db, sql: "SELECT max(first_seen_at) FROM paper").map(Date.init(timeIntervalSince1970:))
         }
     }
 
     /// How many papers are stored.
-    public func paperCount(since: Date? = nil) throws -> Int {
-        try writer.read { db in
+    public func paperCount(since: Date? = nil) throws(StoreError) -> Int {
+        try read { db in
             var request = PaperRow.all()
             if let since {
                 request = request.filter(Column("first_seen_at") >= since.timeIntervalSince1970)
@@ -132,8 +132,8 @@ extension Store {
     /// Ids of papers whose title, abstract or authors match an FTS5 MATCH
     /// expression. The expression must come from a parsed query, never from
     /// user text directly.
-    public func fullTextMatches(_ ftsExpression: String) throws -> [String] {
-        try writer.read { db in
+    public func fullTextMatches(_ ftsExpression: String) throws(StoreError) -> [String] {
+        try read { db in
             try String.fetchAll(db, sql: """
                 SELECT paper.id FROM paper JOIN paper_fts ON paper_fts.rowid = paper.rowid
                 WHERE paper_fts MATCH ? ORDER BY bm25(paper_fts, 2.0, 1.0, 0.5)

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 import PaperboyCore
 
 /// What a prune removed, or would remove.
@@ -41,28 +41,27 @@ public struct PruneCutoffs: Sendable, Equatable {
 }
 
 extension Store {
-    /// The outbox states that are over: nothing is sent for these rows any more.
-    static let finishedStates = "('sent', 'failed', 'cancelled')"
-
     /// Removes what `cutoffs` say is old: empties the message bodies of
     /// finished outbox rows, deletes finished rows, deletes sent-log entries.
     /// Queued, deferred and sending rows are never touched. Works in
     /// transactions of `batch` rows so that other writers (the sender) wait
     /// at most one batch. With `dryRun`, only counts: nothing is written.
-    public func prune(_ cutoffs: PruneCutoffs, dryRun: Bool, batch: Int = 5000) throws -> PruneReport {
+    public func prune(_ cutoffs: PruneCutoffs, dryRun: Bool, batch: Int = 5000) throws(StoreError) -> PruneReport {
         let bodies = cutoffs.messageBodies.timeIntervalSince1970
         let rows = cutoffs.outboxRows.timeIntervalSince1970
         let sent = cutoffs.sentLog.timeIntervalSince1970
-        let finished = "state IN \(Self.finishedStates) AND finished_at IS NOT NULL"
+        // Only rows that are over (sent, failed, cancelled), the states given as arguments.
+        let states = OutboxState.list(OutboxState.finished)
+        let finished = "state IN (\(states.sql)) AND finished_at IS NOT NULL"
         var report = PruneReport()
-        let counted = try writer.read { db in
+        let counted = try read { db in
             let bodyRow = try Row.fetchOne(db, sql: """
                 SELECT count(*), coalesce(sum(length(message)), 0) FROM outbox
                 WHERE \(finished) AND finished_at < ? AND finished_at >= ? AND length(message) > 0
-                """, arguments: [bodies, rows])
+                """, arguments: states.arguments + [bodies, rows])
             return (
                 bodies: (bodyRow?[0] as Int?) ?? 0, bytes: (bodyRow?[1] as Int?) ?? 0,
-                rows: try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE \(finished) AND finished_at < ?", arguments: [rows]) ?? 0,
+                rows: try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE \(finished) AND finished_at < ?", arguments: states.arguments + [rows]) ?? 0,
                 sent: try Int.fetchOne(db, sql: "SELECT count(*) FROM sent_paper WHERE sent_at < ?", arguments: [sent]) ?? 0
             )
         }
@@ -74,33 +73,33 @@ extension Store {
         // The sent log's horizon first: a crash between the two leaves a
         // horizon with its entries still there, never forgotten sends
         // without a horizon.
-        try busyIsTemporary { try writer.write { db in
+        try write { db in
             try db.execute(sql: """
                 INSERT INTO prune_horizon (log, pruned_before) VALUES ('sent_paper', ?)
                 ON CONFLICT (log) DO UPDATE SET pruned_before = max(pruned_before, excluded.pruned_before)
                 """, arguments: [sent])
-        } }
+        }
         guard !report.isEmpty else { return report }
-        func repeatBatches(_ sql: String, _ arguments: StatementArguments) throws {
-            while try busyIsTemporary({ try writer.write { db in try db.execute(sql: sql, arguments: arguments); return db.changesCount } }) >= batch {}
+        func repeatBatches(_ sql: String, _ arguments: StatementArguments) throws(StoreError) {
+            while try write({ db in try db.execute(sql: sql, arguments: arguments); return db.changesCount }) >= batch {}
         }
         try repeatBatches("""
             DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE \(finished) AND finished_at < ? LIMIT ?)
-            """, [rows, batch])
+            """, states.arguments + [rows, batch])
         // Bodies by ascending id from where the last batch ended: emptied rows
         // still match the age filter, and skipping them again in every batch
         // made emptying 2.9 million bodies take minutes (NOT INDEXED: walk the
         // rows in id order, not the finished_at index).
         var after: Int64 = 0
-        while let last = try busyIsTemporary({ try writer.write { db -> Int64? in
+        while let last = try write({ db -> Int64? in
             let ids = try Int64.fetchAll(db, sql: """
                 SELECT id FROM outbox NOT INDEXED
-                WHERE id > ? AND state IN \(Self.finishedStates) AND finished_at < ? AND length(message) > 0 ORDER BY id LIMIT ?
-                """, arguments: [after, bodies, batch])
+                WHERE id > ? AND state IN (\(states.sql)) AND finished_at < ? AND length(message) > 0 ORDER BY id LIMIT ?
+                """, arguments: [after] + states.arguments + [bodies, batch])
             let statement = try db.cachedStatement(sql: "UPDATE outbox SET message = x'' WHERE id = ?")
             for id in ids { try statement.execute(arguments: [id]) }
             return ids.last
-        } }) {
+        }) {
             after = last
         }
         try repeatBatches("""
@@ -112,8 +111,8 @@ extension Store {
     /// Sends before this moment may have been pruned from the sent log: a
     /// paper first seen before it is no candidate any more (it may have been
     /// mailed). Nil when the sent log was never pruned.
-    public func sentLogHorizon() throws -> Date? {
-        try writer.read { db in
+    public func sentLogHorizon() throws(StoreError) -> Date? {
+        try read { db in
             try Double.fetchOne(db, sql: "SELECT pruned_before FROM prune_horizon WHERE log = 'sent_paper'")
         }.map(Date.init(timeIntervalSince1970:))
     }

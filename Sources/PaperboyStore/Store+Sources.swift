@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// What one source last told us, for conditional GETs and status.
 public struct SourceState: Sendable, Equatable {
@@ -31,15 +31,15 @@ public struct SourceState: Sendable, Equatable {
 
 extension Store {
     /// What the store knows about a source, or nil if it was never fetched.
-    public func sourceState(_ name: String) throws -> SourceState? {
-        try writer.read { db in
+    public func sourceState(_ name: String) throws(StoreError) -> SourceState? {
+        try read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM source_state WHERE name = ?", arguments: [name]).map(Self.sourceState(from:))
         }
     }
 
     /// Every source's state, by name.
-    public func sourceStates() throws -> [SourceState] {
-        try writer.read { db in
+    public func sourceStates() throws(StoreError) -> [SourceState] {
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM source_state ORDER BY name").map(Self.sourceState(from:))
         }
     }
@@ -55,8 +55,8 @@ extension Store {
     }
 
     /// Records a 304: the source answered and nothing changed.
-    public func recordNotModified(source: String, at time: Date) throws {
-        try writer.write { db in
+    public func recordNotModified(source: String, at time: Date) throws(StoreError) {
+        try write { db in
             try db.execute(
                 sql: """
                 INSERT INTO source_state (name, last_fetched_at) VALUES (?, ?)
@@ -71,8 +71,8 @@ extension Store {
     /// It counts as a failure until the fetch succeeds (`ingest` or
     /// `recordNotModified` reset the count), so a fetch that crashes the
     /// process still counts, and a restart keeps backing off.
-    public func recordFetchAttempt(source: String, at time: Date) throws {
-        try writer.write { db in
+    public func recordFetchAttempt(source: String, at time: Date) throws(StoreError) {
+        try write { db in
             try db.execute(
                 sql: """
                 INSERT INTO source_state (name, last_attempt_at, consecutive_failures) VALUES (?, ?, 1)

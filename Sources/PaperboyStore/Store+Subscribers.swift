@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 import PaperboyCore
 
 /// A subscriber change the store refused.
@@ -46,12 +46,12 @@ public struct SubscriberImportPlan: Sendable {
 extension Store {
     /// The subscriber with this address, if any (the domain is compared case-insensitively).
     public func subscriber(_ email: EmailAddress) throws -> Subscriber? {
-        try writer.read { db in try Self.fetchSubscriber(db, email) }
+        try readPassing { db in try Self.fetchSubscriber(db, email) }
     }
 
     /// Every subscriber, unsubscribed ones too, by address.
     public func subscribers() throws -> [Subscriber] {
-        try writer.read { db in
+        try readPassing { db in
             let cache = PreferenceParseCache()
             return try SubscriberRow.order(Column("email")).fetchAll(db).map { try $0.subscriber(cache: cache) }
         }
@@ -63,7 +63,7 @@ extension Store {
     /// An address that differs only in case from a stored one is refused
     /// unless `allowCaseVariant`.
     public func addSubscriber(_ preferences: SubscriberPreferences, resubscribe: Bool = false, allowCaseVariant: Bool = false, at time: Date) throws -> Subscriber {
-        try writer.write { db in
+        try writePassing { db in
             if let existing = try Self.fetchSubscriber(db, preferences.email) {
                 if let left = existing.unsubscribedAt {
                     guard resubscribe else {
@@ -99,7 +99,7 @@ extension Store {
     /// subscriber and edits it; throwing from it changes nothing.
     @discardableResult
     public func updateSubscriber(_ email: EmailAddress, at time: Date, _ change: (inout Subscriber) throws -> Void) throws -> Subscriber {
-        try writer.write { db in
+        try writePassing { db in
             guard var subscriber = try Self.fetchSubscriber(db, email) else { throw SubscriberStoreError.notFound(email) }
             let before = subscriber
             try change(&subscriber)
@@ -118,7 +118,7 @@ extension Store {
 
     /// Deletes a subscriber for good.
     public func removeSubscriber(_ email: EmailAddress) throws {
-        try writer.write { db in
+        try writePassing { db in
             guard try SubscriberRow.filter(Column("email") == email.description).deleteAll(db) > 0 else {
                 throw SubscriberStoreError.notFound(email)
             }
@@ -127,7 +127,7 @@ extension Store {
 
     /// What importing `entries` would do, changing nothing.
     public func planSubscriberImport(_ entries: [SubscriberPreferences], prune: Bool, resubscribe: Bool, allowCaseVariants: Bool = false) throws -> SubscriberImportPlan {
-        try writer.read { db in
+        try readPassing { db in
             try Self.importPlan(db, entries, prune: prune, resubscribe: resubscribe, allowCaseVariants: allowCaseVariants).plan
         }
     }
@@ -140,7 +140,7 @@ extension Store {
     /// checked in the same transaction as the change.
     public func importSubscribers(_ entries: [SubscriberPreferences], prune: Bool, resubscribe: Bool, allowCaseVariants: Bool = false,
                                   maxRemovals: Int? = nil, at time: Date) throws -> SubscriberImportPlan {
-        try writer.write { db in
+        try writePassing { db in
             let (plan, existing) = try Self.importPlan(db, entries, prune: prune, resubscribe: resubscribe, allowCaseVariants: allowCaseVariants)
             if let maxRemovals, plan.removes.count > maxRemovals {
                 throw PruneRefused(removes: plan.removes, allowed: maxRemovals)
@@ -248,14 +248,14 @@ public enum UnsubscribeOutcome: Sendable, Equatable {
 extension Store {
     /// The subscriber with this row id, if any.
     public func subscriber(id: Int64) throws -> Subscriber? {
-        try writer.read { db in try SubscriberRow.fetchOne(db, key: id)?.subscriber() }
+        try readPassing { db in try SubscriberRow.fetchOne(db, key: id)?.subscriber() }
     }
 
     /// Unsubscribes the subscriber with row id `id`, but only when `accepts`
     /// takes the address stored for them now (a link token bound to the
     /// address it was mailed to), checked in the same transaction as the change.
     public func unsubscribe(id: Int64, at time: Date, ifAddress accepts: (EmailAddress) -> Bool) throws -> UnsubscribeOutcome {
-        try writer.write { db in
+        try writePassing { db in
             guard let subscriber = try SubscriberRow.fetchOne(db, key: id)?.subscriber(), accepts(subscriber.email) else {
                 return .notSubscribedHere
             }
@@ -270,7 +270,7 @@ extension Store {
     /// subscriber or they had unsubscribed already (the first time is kept).
     @discardableResult
     public func unsubscribe(id: Int64, at time: Date) throws -> Bool {
-        try writer.write { db in try Self.recordUnsubscribe(db, id: id, at: time) }
+        try writePassing { db in try Self.recordUnsubscribe(db, id: id, at: time) }
     }
 
     /// Sets unsubscribed_at (the first time is kept) and cancels queued digests; false when nothing changed.
@@ -282,10 +282,12 @@ extension Store {
         )
         guard db.changesCount > 0 else { return false }
         // Queued digests are cancelled now (rows being sent, at their next claim).
+        let waiting = OutboxState.list(OutboxState.waiting)
         try db.execute(sql: """
-            UPDATE outbox SET state = 'cancelled', finished_at = ?, last_reply = 'not sent: the subscriber unsubscribed before it went out'
-            WHERE subscriber_id = ? AND state IN ('queued', 'deferred')
-            """, arguments: [time.timeIntervalSince1970, id])
+            UPDATE outbox SET state = ?, finished_at = ?, last_reply = ?
+            WHERE subscriber_id = ? AND state IN (\(waiting.sql))
+            """, arguments: [OutboxState.cancelled.stored, time.timeIntervalSince1970, "not sent: the subscriber unsubscribed before it went out", id]
+                + waiting.arguments)
         return true
     }
 }
@@ -294,8 +296,8 @@ extension Store {
     /// Numbers that change whenever any subscriber (other than its failure
     /// count), or any paper, is added, changed or removed (kept by triggers),
     /// for callers that cache what they read.
-    public func changeVersions() throws -> (subscribers: Int64, papers: Int64) {
-        try writer.read { db in
+    public func changeVersions() throws(StoreError) -> (subscribers: Int64, papers: Int64) {
+        try read { db in
             var versions: (subscribers: Int64, papers: Int64) = (0, 0)
             for row in try Row.fetchAll(db, sql: "SELECT name, value FROM change_counter") {
                 switch row["name"] as String {

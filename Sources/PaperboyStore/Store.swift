@@ -1,12 +1,15 @@
 import Foundation
-import GRDB
+internal import GRDB
 import PaperboyCore
 
 /// The SQLite store: papers with their full-text index, source state and
 /// subscribers, one file per concern (`Store+Papers.swift`, ...).
 ///
 /// A file database runs in WAL mode (GRDB's DatabasePool) so readers never
-/// block the writer; every write is one transaction.
+/// block the writer; every write is one transaction. Every method reaches
+/// the database through `Store+Access.swift`, so a database problem comes
+/// out as a `StoreError` (a busy database as a temporary one), never as
+/// GRDB's own error type.
 public final class Store: Sendable {
     let writer: any DatabaseWriter
     /// The database file, or ":memory:".
@@ -33,11 +36,13 @@ public final class Store: Sendable {
         } catch let error as StoreError {
             throw error
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
-            throw StoreError(path: path, message: "the database is busy (another process holds its write lock)", hint: "Try again in a moment", isTemporary: true)
+            throw StoreError(path: path, kind: .busy, message: "the database is busy (another process holds its write lock)", hint: "Try again in a moment")
         } catch let error as DatabaseError {
-            throw StoreError(path: path, message: "cannot open: \(error.message ?? "\(error)")", hint: "Check that the file is a Paperboy database and that this user may read and write it and its folder")
+            throw StoreError(path: path, kind: StoreError.wrapping(error, path: path)?.kind ?? .other, message: "cannot open: \(error.message ?? "\(error)")",
+                             hint: "Check that the file is a Paperboy database and that this user may read and write it and its folder")
         } catch {
-            throw StoreError(path: path, message: "cannot open: \(error)", hint: "Check the path and its permissions")
+            throw StoreError(path: path, kind: StoreError.wrapping(error, path: path)?.kind ?? .other, message: "cannot open: \(error)",
+                             hint: "Check the path and its permissions")
         }
     }
 
@@ -51,20 +56,20 @@ public final class Store: Sendable {
         let folder = directory.isEmpty ? "." : directory
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else {
-            throw StoreError(path: path, message: "the folder \(folder) does not exist", hint: "Create it (systemd's StateDirectory= does this) or change database in the config")
+            throw StoreError(path: path, kind: .missing, message: "the folder \(folder) does not exist", hint: "Create it (systemd's StateDirectory= does this) or change database in the config")
         }
         guard isFolder.boolValue else {
-            throw StoreError(path: path, message: "\(folder) is not a folder", hint: "Change database in the config to a file inside a folder")
+            throw StoreError(path: path, kind: .missing, message: "\(folder) is not a folder", hint: "Change database in the config to a file inside a folder")
         }
         if FileManager.default.fileExists(atPath: path) {
             guard access(path, R_OK | W_OK) == 0 else {
-                throw StoreError(path: path, message: "this user (uid \(getuid())) may not read and write the database file",
+                throw StoreError(path: path, kind: .access, message: "this user (uid \(getuid())) may not read and write the database file",
                                  hint: "Run as the user that owns it (the paperboy user under systemd: systemd-run -p User=paperboy …), or fix its owner")
             }
         }
         // SQLite writes the -wal and -shm files (and a new database) beside the file.
         guard access(folder, W_OK | X_OK) == 0 else {
-            throw StoreError(path: path, message: "this user (uid \(getuid())) may not create files in \(folder) (SQLite keeps its -wal and -shm files there)",
+            throw StoreError(path: path, kind: .access, message: "this user (uid \(getuid())) may not create files in \(folder) (SQLite keeps its -wal and -shm files there)",
                              hint: "Run as the user that owns the folder (the paperboy user under systemd), or fix its owner")
         }
     }
@@ -81,7 +86,7 @@ public final class Store: Sendable {
         if descriptor >= 0 {
             close(descriptor)
         } else if errno != EEXIST {
-            throw StoreError(path: path, message: "cannot create the database: \(String(cString: strerror(errno)))",
+            throw StoreError(path: path, kind: .access, message: "cannot create the database: \(String(cString: strerror(errno)))",
                              hint: "Check that this user may write to the folder, or change database in the config")
         }
     }
@@ -95,20 +100,22 @@ public final class Store: Sendable {
         configuration.readonly = true
         configuration.busyMode = .timeout(10)
         guard FileManager.default.fileExists(atPath: path) else {
-            throw StoreError(path: path, message: "the database does not exist", hint: "Run a command that writes (paperboy fetch) first, or check database in the config")
+            throw StoreError(path: path, kind: .missing, message: "the database does not exist", hint: "Run a command that writes (paperboy fetch) first, or check database in the config")
         }
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             guard try queue.read({ try StoreMigrations.migrator.hasCompletedMigrations($0) }) else {
-                throw StoreError(path: path, message: "the database was made by an older Paperboy", hint: "Run a command that writes (paperboy fetch) once to bring it up to date")
+                throw StoreError(path: path, kind: .schema, message: "the database was made by an older Paperboy", hint: "Run a command that writes (paperboy fetch) once to bring it up to date")
             }
             writer = queue
         } catch let error as StoreError {
             throw error
         } catch let error as DatabaseError {
-            throw StoreError(path: path, message: "cannot open read-only: \(error.message ?? "\(error)")", hint: "Check that the file is a Paperboy database and that this user may read it")
+            throw StoreError(path: path, kind: StoreError.wrapping(error, path: path)?.kind ?? .other, message: "cannot open read-only: \(error.message ?? "\(error)")",
+                             hint: "Check that the file is a Paperboy database and that this user may read it")
         } catch {
-            throw StoreError(path: path, message: "cannot open read-only: \(error)", hint: "Check the path and its permissions")
+            throw StoreError(path: path, kind: StoreError.wrapping(error, path: path)?.kind ?? .other, message: "cannot open read-only: \(error)",
+                             hint: "Check the path and its permissions")
         }
     }
 

@@ -1,4 +1,4 @@
-import GRDB
+internal import GRDB
 
 /// The schema, one migration per version. Never edit a shipped migration:
 /// add a new one.

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 import PaperboyCore
 
 /// How a `Subscriber` is laid out in the `subscriber` table.

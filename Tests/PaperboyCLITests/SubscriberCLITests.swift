@@ -44,9 +44,9 @@ import Testing
         #expect(text.stdout.contains("schedule in effect: weekdays 07:00 Europe/Berlin (digest.schedule)"))
 
         #expect(try s.run(["subscriber", "pause", "ada@example.org"]).stdout == "paused ada@example.org\n")
-        #expect(try s.subscribers().first?.status == "paused")
+        #expect(try s.subscribers().first?.status == .paused)
         #expect(try s.run(["subscriber", "resume", "ada@example.org"]).stdout == "resumed ada@example.org\n")
-        #expect(try s.subscribers().first?.status == "active")
+        #expect(try s.subscribers().first?.status == .active)
 
         try s.run(["subscriber", "add", "bob@example.org"]).expectSuccess()
         let list = try s.run(["subscriber", "list", "--json"])

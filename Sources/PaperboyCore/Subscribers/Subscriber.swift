@@ -92,10 +92,11 @@ public struct Subscriber: Equatable, Sendable {
 
     public var email: EmailAddress { preferences.email }
 
-    /// active, paused or unsubscribed, for listings.
-    public var status: String {
-        if unsubscribedAt != nil { return "unsubscribed" }
-        if preferences.paused { return "paused" }
-        return "active"
+    /// Whether digests go to them: unsubscribed wins over paused.
+    public var status: SubscriberStatus {
+        if unsubscribedAt != nil { return .unsubscribed }
+        if preferences.paused { return .paused }
+        return .active
     }
 }
+
