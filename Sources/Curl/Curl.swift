@@ -4,7 +4,8 @@
 // Owns: easy handles and their errors (CurlError), HTTP fetching with its
 // limits and the redirect guard (AddressClass, URLOrigin), and the SMTP
 // transport: connections kept open across messages, settings, envelopes,
-// the classification of SMTP failures (permanent, temporary), and the
-// connection check `paperboy check` runs.
+// the classification of SMTP failures (permanent, temporary), the
+// connection check `paperboy check` runs, and StopFlag (what a transfer's
+// shouldStop reads).
 //
 // Knows nothing of papers, subscribers or the store.

@@ -41,7 +41,7 @@ final class SMTPConnection {
             easy.set(CURLOPT_PASSWORD, password)
         }
         easy.set(CURLOPT_CONNECTTIMEOUT_MS, Int(settings.connectTimeout * 1000))
-        easy.set(CURLOPT_TIMEOUT_MS, Int(settings.totalTimeout * 1000))
+        easy.set(CURLOPT_TIMEOUT_MS, Int(settings.timeout * 1000))
         // Whole seconds only in libcurl 7.88 (the _MS variant came in 8.6).
         easy.set(CURLOPT_SERVER_RESPONSE_TIMEOUT, max(1, Int(settings.commandTimeout.rounded(.up))))
         easy.set(CURLOPT_UPLOAD, 1)

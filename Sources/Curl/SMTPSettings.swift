@@ -9,6 +9,9 @@ public enum SMTPTLSMode: String, Sendable {
 }
 
 /// Where and how to send mail over SMTP (the `smtp:` section of the config).
+///
+/// Each field has the name of its `SMTPConfig` field, so the pipeline's one
+/// mapping (`SMTPSettings(_:password:ehloName:)`) copies them one to one.
 public struct SMTPSettings: Sendable {
     /// `smtp://host:port` or `smtps://host:port`, with no path and no credentials.
     public var url: String
@@ -28,7 +31,7 @@ public struct SMTPSettings: Sendable {
     /// Seconds allowed for each server reply.
     public var commandTimeout: Double
     /// Seconds allowed for one message, connecting included.
-    public var totalTimeout: Double
+    public var timeout: Double
     /// SMTP connections used in parallel, 1 to 64.
     public var connections: Int
     /// At most this many messages started per second, across all connections; nil for no limit.
@@ -44,7 +47,7 @@ public struct SMTPSettings: Sendable {
         ehloName: String? = nil,
         connectTimeout: Double = 15,
         commandTimeout: Double = 60,
-        totalTimeout: Double = 300,
+        timeout: Double = 300,
         connections: Int = 4,
         maxPerSecond: Double? = nil
     ) {
@@ -57,7 +60,7 @@ public struct SMTPSettings: Sendable {
         self.ehloName = ehloName
         self.connectTimeout = connectTimeout
         self.commandTimeout = commandTimeout
-        self.totalTimeout = totalTimeout
+        self.timeout = timeout
         self.connections = connections
         self.maxPerSecond = maxPerSecond
     }
@@ -83,7 +86,7 @@ public struct SMTPSettings: Sendable {
         guard (1...64).contains(connections) else {
             throw SMTPConfigError("smtp.connections is \(connections): use 1 to 64 (4 is a good start)")
         }
-        for (key, value) in [("smtp.connect_timeout", connectTimeout), ("smtp.command_timeout", commandTimeout), ("smtp.timeout", totalTimeout)] {
+        for (key, value) in [("smtp.connect_timeout", connectTimeout), ("smtp.command_timeout", commandTimeout), ("smtp.timeout", timeout)] {
             guard value.isFinite, value > 0, value <= 86_400 else {
                 throw SMTPConfigError("\(key) must be a number of seconds above 0 (and at most a day)")
             }

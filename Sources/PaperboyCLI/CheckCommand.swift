@@ -65,7 +65,7 @@ struct CheckCommand: ParsableCommand {
                 say("smtp: \(server.url): \(failure)")
                 failed = true
             } else {
-                say("smtp: \(server.url): EHLO, \(server.tls == "starttls" ? "STARTTLS, " : "")\(server.username == nil ? "" : "AUTH, ")QUIT all worked")
+                say("smtp: \(server.url): EHLO, \(server.tls == .starttls ? "STARTTLS, " : "")\(server.username == nil ? "" : "AUTH, ")QUIT all worked")
             }
         }
         if sources {

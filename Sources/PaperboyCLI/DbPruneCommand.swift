@@ -39,7 +39,7 @@ struct DbPruneCommand: ParsableCommand {
     }
 
     static func day(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day())
+        DateFormats.day(date)
     }
 
     static func size(_ bytes: Int) -> String {

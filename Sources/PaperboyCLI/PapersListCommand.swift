@@ -68,11 +68,7 @@ enum SinceParser {
 /// Dates as the terminal shows them: UTC, to the minute.
 enum DisplayDate {
     static func minute(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(secondsFromGMT: 0)
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        return formatter.string(from: date) + "Z"
+        DateFormats.minute(date)
     }
 }
 

@@ -25,21 +25,14 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The config file (default: $PAPERBOY_CONFIG, else /etc/paperboy/paperboy.yaml).", valueName: "PATH"))
     var config: String?
 
-    @Option(help: ArgumentHelp("Least important events logged: trace, debug, info, notice, warning, error, critical.", valueName: "LEVEL"))
-    var logLevel: String = "info"
-
-    func validate() throws {
-        if Logger.Level(rawValue: logLevel) == nil {
-            throw ValidationError("--log-level \"\(logLevel)\" is not a level; use one of trace, debug, info, notice, warning, error, critical")
-        }
-    }
+    @Option(help: ArgumentHelp(LogLevel.help, valueName: "LEVEL"), transform: LogLevel.parse)
+    var logLevel: LogLevel = .standard
 
     func run() async throws {
         let path = ConfigOptions.resolve(config)
         let journal = JournalLogHandler.stderrIsJournal()
-        let level = Logger.Level(rawValue: logLevel) ?? .info
         var logger = Logger(label: "paperboy") { JournalLogHandler(label: $0, journal: journal) }
-        logger.logLevel = level
+        logger.logLevel = logLevel.level
         let daemon: Daemon
         do {
             let clock = try CommandClock.daemonClock()

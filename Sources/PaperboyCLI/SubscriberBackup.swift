@@ -61,14 +61,6 @@ enum SubscriberBackup {
         }
     }
 
-    private static func formatter() -> DateFormatter {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return formatter
-    }
-
-    static func stamp(_ moment: Date) -> String { formatter().string(from: moment) }
-    static func parse(_ text: String) -> Date? { formatter().date(from: text) }
+    static func stamp(_ moment: Date) -> String { DateFormats.stamp(moment) }
+    static func parse(_ text: String) -> Date? { DateFormats.parseStamp(text) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PaperboyCore
 import PaperboyPipeline
 import Logging
 import Synchronization
@@ -47,7 +48,7 @@ public struct JournalLogHandler: LogHandler {
 
     /// The line written for one event (with its newline).
     public static func line(level: Logger.Level, label: String, message: String, metadata: Logger.Metadata, journal: Bool, time: Date) -> String {
-        var line = journal ? "<\(priority(level))>" : time.formatted(.iso8601) + " "
+        var line = journal ? "<\(priority(level))>" : DateFormats.iso8601(time) + " "
         line += "\(level) \(label): \(oneLine(message))"
         for key in metadata.keys.sorted() {
             let value = oneLine("\(metadata[key]!)")

@@ -28,7 +28,7 @@ public final class SchedulerService: Service, Sendable {
         /// (a new paper, more upvotes, a broader query, a reload), they are
         /// selected again.
         var emptyBasis: (paperVersion: Int64, subscriberVersion: Int64, generation: Int)?
-        var foundEmpty: [Int64: String] = [:]
+        var foundEmpty: [Int64: PeriodKey] = [:]
         /// After a full tick: nobody is due before `nextDue` unless a subscriber,
         /// the papers, or the config changes (then the next tick is a full one).
         var quiet: (subscriberVersion: Int64, paperVersion: Int64, generation: Int, nextDue: Date)?
@@ -116,6 +116,6 @@ public final class SchedulerService: Service, Sendable {
 extension SchedulerService {
     /// `2026-11-29T08:00:00Z`, for logs and status lines.
     public static func iso(_ date: Date) -> String {
-        date.formatted(.iso8601)
+        DateFormats.iso8601(date)
     }
 }

@@ -60,12 +60,7 @@ public final class DeliveryRunner {
         self.smtp = smtp
         self.logger = logger
         self.now = now
-        let settings = SMTPSettings(
-            url: smtp.url, tls: SMTPTLSMode(rawValue: smtp.tls) ?? .starttls, allowPlaintext: smtp.allowPlaintext,
-            caFile: smtp.caFile, username: smtp.username, password: password, ehloName: smtp.ehloName ?? fromDomain,
-            connectTimeout: smtp.connectTimeout, commandTimeout: smtp.commandTimeout, totalTimeout: smtp.timeout,
-            connections: smtp.connections, maxPerSecond: smtp.maxPerSecond
-        )
+        let settings = SMTPSettings(smtp, password: password, ehloName: fromDomain)
         do {
             transport = try SMTPTransport(settings: settings)
         } catch {
@@ -109,7 +104,7 @@ public final class DeliveryRunner {
             var recordError: Error?
             // After a failed write, no new transaction starts: an outcome that
             // cannot be recorded would be sent again.
-            let recordFailed = Flag()
+            let recordFailed = StopFlag()
             let plannedFor = byID.mapValues { ($0.subscriberID, $0.plannedAt) }
             let skip: @Sendable (Int64) -> Bool = { id in plannedFor[id].map { hooks.skipRow($0.0, $0.1) } ?? false }
             let control = SMTPSendControl(shouldStop: { hooks.shouldStop() || recordFailed.isSet }, shouldSkip: skip)
@@ -197,21 +192,12 @@ public final class DeliveryRunner {
         return text
     }
 
-    /// The SMTP password: `smtp.password_file`, else `PAPERBOY_SMTP_PASSWORD`,
-    /// else `$CREDENTIALS_DIRECTORY/smtp-password`; nil when none is set.
+    /// The SMTP password, found by `Credential.Lookup`: `smtp.password_file`,
+    /// else `PAPERBOY_SMTP_PASSWORD`, else `$CREDENTIALS_DIRECTORY/smtp-password`;
+    /// nil when none is set.
     public static func password(_ smtp: SMTPConfig, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String? {
-        if let file = smtp.passwordFile {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw MailSetupError(message: "smtp.password_file: cannot read \(file); check the path and that the paperboy user may read it")
-            }
-            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
-        }
-        if let value = environment["PAPERBOY_SMTP_PASSWORD"], !value.isEmpty { return value }
-        // An empty credential file means no password (scripts/install-systemd makes one, since LoadCredential= needs the file).
-        if let directory = environment["CREDENTIALS_DIRECTORY"], let data = FileManager.default.contents(atPath: directory + "/smtp-password"),
-           case let password = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines), !password.isEmpty {
-            return password
-        }
+        let lookup = Credential.Lookup(file: smtp.passwordFile, fileKey: "smtp.password_file", variable: "PAPERBOY_SMTP_PASSWORD", credential: "smtp-password")
+        if let password = try lookup.find(environment: environment) { return password.text }
         if smtp.username != nil {
             throw MailSetupError(message: "smtp.username is set but there is no password: set smtp.password_file, PAPERBOY_SMTP_PASSWORD, or a systemd credential named smtp-password")
         }
@@ -238,11 +224,4 @@ extension DeliveryResult {
         case .sent(let reply), .deferred(let reply, _), .failed(let reply): reply
         }
     }
-}
-
-/// A flag set once, read from any thread.
-final class Flag: Sendable {
-    private let value = Atomic<Bool>(false)
-    var isSet: Bool { value.load(ordering: .relaxed) }
-    func set() { value.store(true, ordering: .relaxed) }
 }

@@ -43,6 +43,7 @@ public struct DigestComposer: Sendable {
         "\(baseURL)/unsubscribe?t=\(unsubscribeToken(subscriber))"
     }
 
+    /// `messageID` is the planned digest's (`MessageID.make`), a new one when nil.
     /// With `testRecipient`, the message goes to that address instead, its
     /// subject marked "[test]" (`preview --send-to`); its links stay bound to
     /// the subscriber, so they unsubscribe nobody from the test address.
@@ -60,7 +61,7 @@ public struct DigestComposer: Sendable {
         if let mailto = unsubscribeMailto {
             unsubscribeLinks.append("mailto:\(mailto)?subject=unsubscribe%20\(token)")
         }
-        let id = messageID ?? Self.messageID(subscriberID: subscriber.id, domain: from.email.domain)
+        let id = messageID ?? MessageID.make(subscriberID: subscriber.id, period: nil, domain: from.email.domain)
         var message = MIMEComposer.compose(MailMessage(
             from: from,
             to: testRecipient.map { MailAddress(email: $0, displayName: nil) } ?? MailAddress(email: preferences.email, displayName: preferences.name),
@@ -75,12 +76,5 @@ public struct DigestComposer: Sendable {
         ))
         if let signer { message = signer.sign(message, at: date) }
         return Composed(rendered: rendered, message: message, messageID: id)
-    }
-
-    /// A new Message-ID: random, with the subscriber id, at the From domain.
-    public static func messageID(subscriberID: Int64, domain: String) -> String {
-        var random = SystemRandomNumberGenerator()
-        let hex = (0..<2).map { _ in String(random.next() as UInt64, radix: 16) }.joined()
-        return "\(hex).\(subscriberID)@\(domain)"
     }
 }

@@ -16,7 +16,7 @@ public struct PlanDecision: Sendable {
     }
 
     public var subscriber: Subscriber
-    public var periodKey: String
+    public var periodKey: PeriodKey
     public var outcome: Outcome
 }
 
@@ -26,7 +26,8 @@ public struct PlanDecision: Sendable {
 /// schedule, else `digest.schedule`) has no digest yet; after downtime that
 /// is one digest for the current period, never one per missed period. A new
 /// subscriber's first digest is at their first scheduled time after they
-/// subscribed, not at once. `all` plans for everyone under a period of its own ("all:" and the minute).
+/// subscribed, not at once. `all` plans for everyone under a period of its own
+/// (`PeriodKey.all`: "all:" and the minute).
 public struct DigestPlanner: Sendable {
     public let store: Store
     public let settings: PaperboyConfig
@@ -66,7 +67,7 @@ public struct DigestPlanner: Sendable {
     /// `foundEmpty` (subscriber id → period key) carries, from tick to tick,
     /// whose digest for the current period had nothing in it: they are not
     /// selected again each minute; the caller clears it when new papers arrive.
-    public func planDue(at: Date, foundEmpty: inout [Int64: String]) throws -> TickSummary {
+    public func planDue(at: Date, foundEmpty: inout [Int64: PeriodKey]) throws -> TickSummary {
         let active = try store.subscribers().filter { $0.status == .active }
         let known = foundEmpty
         let subscribers = active.filter { subscriber in
@@ -75,7 +76,7 @@ public struct DigestPlanner: Sendable {
         }
         var summary = TickSummary()
         var pending: [PlanDecision] = []
-        var empties: [Int64: String] = [:]
+        var empties: [Int64: PeriodKey] = [:]
         try decide(at: at, all: false, only: nil, subscribers: subscribers) { decision in
             switch decision.outcome {
             case .digest:
@@ -104,11 +105,11 @@ public struct DigestPlanner: Sendable {
     func decide(at: Date, all: Bool, only: Set<EmailAddress>?, subscribers given: [Subscriber]?, each: (PlanDecision) throws -> Void) throws {
         var subscribers = try given ?? store.subscribers().filter { $0.status == .active }
         if let only { subscribers = subscribers.filter { only.contains($0.email) } }
-        var keys: [Int64: String] = [:]
+        var keys: [Int64: PeriodKey] = [:]
         for subscriber in subscribers {
             keys[subscriber.id] = periodKey(subscriber, at: at, all: all)
         }
-        let planned = try store.plannedSubscribers(periodKeys: keys)
+        let planned = try store.plannedSubscribers(periodKeys: keys.mapValues(\.rawValue))
         var notYet: [Int64: Date] = [:]
         if !all {
             for subscriber in subscribers where !planned.contains(subscriber.id) {
@@ -142,7 +143,7 @@ public struct DigestPlanner: Sendable {
                 try each(PlanDecision(subscriber: subscriber, periodKey: key, outcome: .empty(why ?? "nothing to send")))
                 continue
             }
-            let messageID = "\(key.replacingOccurrences(of: ":", with: "-")).\(subscriber.id).\(DigestComposer.messageID(subscriberID: subscriber.id, domain: composer.from.email.domain))"
+            let messageID = MessageID.make(subscriberID: subscriber.id, period: key.rawValue, domain: composer.from.email.domain)
             let composed = composer.compose(subscriber, papers: papers, at: at, messageID: messageID)
             try each(PlanDecision(subscriber: subscriber, periodKey: key, outcome: .digest(papers: papers, composed: composed)))
         }
@@ -155,7 +156,7 @@ public struct DigestPlanner: Sendable {
         for decision in decisions {
             guard case .digest(let papers, let composed) = decision.outcome else { continue }
             digests.append(PlannedDigest(
-                subscriberID: decision.subscriber.id, periodKey: decision.periodKey,
+                subscriberID: decision.subscriber.id, periodKey: decision.periodKey.rawValue,
                 recipient: decision.subscriber.email.description, sender: composer.from.email.description,
                 subject: composed.rendered.subject, messageID: composed.messageID, message: composed.message,
                 paperIDs: papers.map(\.paper.id)
@@ -168,11 +169,9 @@ public struct DigestPlanner: Sendable {
         return written
     }
 
-    func periodKey(_ subscriber: Subscriber, at: Date, all: Bool) -> String {
-        if all {
-            return "all:" + DigestSelector.describe(at)
-        }
-        let schedule = subscriber.preferences.schedule ?? settings.digest.schedule
-        return "\(schedule.description)|\(schedule.period(containing: at).key)"
+    /// The period a digest for `subscriber` planned at `at` belongs to.
+    func periodKey(_ subscriber: Subscriber, at: Date, all: Bool) -> PeriodKey {
+        if all { return .all(at: at) }
+        return .scheduled(subscriber.preferences.schedule ?? settings.digest.schedule, at: at)
     }
 }

@@ -4,9 +4,9 @@ import PaperboyCore
 /// The secrets that key unsubscribe tokens, and the one place that knows
 /// where they come from and whether they are good enough.
 ///
-/// The current secret (new mail is always signed with it) is the first of:
-/// `secret_file`, the `PAPERBOY_SECRET` environment variable,
-/// `$CREDENTIALS_DIRECTORY/secret` (systemd `LoadCredential=secret:…`).
+/// The current secret (new mail is always signed with it) is found by
+/// `Credential.Lookup`: `secret_file`, else the `PAPERBOY_SECRET` environment
+/// variable, else `$CREDENTIALS_DIRECTORY/secret` (systemd `LoadCredential=secret:…`).
 ///
 /// Previous secrets, whose tokens are still accepted after a rotation: every
 /// file in `previous_secret_files`, and every systemd credential whose name
@@ -35,76 +35,46 @@ public struct LinkSecrets: Sendable {
     /// `MailSetupError` saying what is missing or weak and how to make a good one.
     public static func load(mail: MailSettings, configPath: String, environment: [String: String]) throws -> LinkSecrets {
         var warnings: [String] = []
-        let credentials = environment["CREDENTIALS_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 }
-        let current: Secret
-        if let file = mail.secretFile {
-            current = try Secret.file(file, key: "\(configPath): secret_file")
-        } else if let value = environment["PAPERBOY_SECRET"], !value.isEmpty {
-            current = Secret(bytes: Array(value.utf8), origin: "PAPERBOY_SECRET", path: nil)
-        } else if let credentials, FileManager.default.fileExists(atPath: credentials + "/secret") {
-            current = try Secret.file(credentials + "/secret", key: "the systemd credential secret")
-        } else {
+        let lookup = Credential.Lookup(file: mail.secretFile, fileKey: "\(configPath): secret_file", variable: "PAPERBOY_SECRET", credential: "secret")
+        guard let current = try lookup.find(environment: environment) else {
             throw MailSetupError(message: "no secret for unsubscribe links: set secret_file in \(configPath), or the PAPERBOY_SECRET environment variable, "
                                  + "or a systemd credential named secret (make one with: \(howToMakeOne))")
         }
-        try current.check(warnings: &warnings)
+        try check(current, warnings: &warnings)
 
-        var previous: [Secret] = []
+        var previous: [Credential] = []
         for file in mail.previousSecretFiles {
-            previous.append(try Secret.file(file, key: "\(configPath): previous_secret_files"))
+            previous.append(try Credential.read(file, key: "\(configPath): previous_secret_files"))
         }
-        if let credentials {
+        if let credentials = Credential.directory(environment) {
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: credentials)) ?? [])
                 .filter { $0.hasPrefix("secret.previous") }.sorted()
             for name in names {
-                previous.append(try Secret.file(credentials + "/" + name, key: "the systemd credential \(name)"))
+                let path = credentials + "/" + name
+                previous.append(try Credential.read(path, key: "the systemd credential \(name)", source: .systemd(path)))
             }
         }
         var kept: [[UInt8]] = []
         for secret in previous {
-            try secret.check(warnings: &warnings)
+            try check(secret, warnings: &warnings)
             if secret.bytes != current.bytes && !kept.contains(secret.bytes) { kept.append(secret.bytes) }
         }
         return LinkSecrets(current: current.bytes, previous: kept, warnings: warnings)
     }
 
-    /// One secret, trimmed of trailing line breaks and spaces, and where it came from.
-    struct Secret {
-        var bytes: [UInt8]
-        /// For messages: the file, or the variable.
-        var origin: String
-        /// The file it was read from, for the mode check.
-        var path: String?
-
-        static func file(_ path: String, key: String) throws -> Secret {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw MailSetupError(message: "\(key): cannot read \(path); check the path and that the paperboy user may read it")
-            }
-            return Secret(bytes: Array(data), origin: path, path: path)
+    /// Throws for a weak secret; appends a warning for a short one or a loose file mode.
+    static func check(_ secret: Credential, warnings: inout [String]) throws {
+        let remake = secret.path.map { "make a new one with: \(howToMakeOne) > \($0)" }
+            ?? "make a new one with: \(howToMakeOne)"
+        if let weakness = weakness(secret.bytes) {
+            throw MailSetupError(message: "the secret in \(secret.origin) is \(weakness), which anyone could guess; \(remake)")
         }
-
-        init(bytes: [UInt8], origin: String, path: String?) {
-            var bytes = bytes
-            while let last = bytes.last, last == 0x0A || last == 0x0D || last == 0x20 { bytes.removeLast() }
-            self.bytes = bytes
-            self.origin = origin
-            self.path = path
+        if secret.bytes.count < recommendedBytes {
+            warnings.append("the secret in \(secret.origin) is \(secret.bytes.count) bytes; use at least \(recommendedBytes) (\(remake))")
         }
-
-        /// Throws for a weak secret; appends a warning for a short one or a loose file mode.
-        func check(warnings: inout [String]) throws {
-            let remake = path.map { "make a new one with: \(LinkSecrets.howToMakeOne) > \($0)" }
-                ?? "make a new one with: \(LinkSecrets.howToMakeOne)"
-            if let weakness = LinkSecrets.weakness(bytes) {
-                throw MailSetupError(message: "the secret in \(origin) is \(weakness), which anyone could guess; \(remake)")
-            }
-            if bytes.count < LinkSecrets.recommendedBytes {
-                warnings.append("the secret in \(origin) is \(bytes.count) bytes; use at least \(LinkSecrets.recommendedBytes) (\(remake))")
-            }
-            if let path, let mode = LinkSecrets.groupOrOtherReadable(path) {
-                warnings.append("the secret file \(path) may be read by group or others (mode \(String(format: "%04o", mode))); "
-                                + "make it readable by the paperboy user only: chmod 600 \(path)")
-            }
+        if let path = secret.path, let mode = groupOrOtherReadable(path) {
+            warnings.append("the secret file \(path) may be read by group or others (mode \(String(format: "%04o", mode))); "
+                            + "make it readable by the paperboy user only: chmod 600 \(path)")
         }
     }
 

@@ -3,7 +3,9 @@
 //
 // Owns: reading the config file (ConfigFile) and everything it names
 // (MailSetup: templates, DKIM key, link secrets and their warnings),
-// credentials, feed ingestion (FeedIngestor), planning digests into the
+// credentials (Credential: the one lookup, file → environment →
+// $CREDENTIALS_DIRECTORY, and its trimming), the one mapping of the smtp:
+// section onto the transport (SMTPSettings+Config), feed ingestion (FeedIngestor), planning digests into the
 // outbox (SelectionLoader, DigestPlanner), composing them (DigestComposer),
 // delivering the outbox over SMTP (DeliveryRunner), the demo corpus, the
 // version, the process clock (ProcessClock, `PAPERBOY_NOW`), and the one

@@ -229,9 +229,7 @@ extension Store {
     }
 
     static func day(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        return formatter.string(from: date)
+        DateFormats.day(date)
     }
 }
 

@@ -37,7 +37,7 @@ struct TickBenchmark {
         let composer = try MailSetup.composer(config: config, configPath: "(bench)", environment: DemoCorpus.demoEnvironment)
         let planner = DigestPlanner(store: store, settings: config, composer: composer)
 
-        var foundEmpty: [Int64: String] = [:]
+        var foundEmpty: [Int64: PeriodKey] = [:]
         func timed(_ at: Date) throws -> (DigestPlanner.TickSummary, Double) {
             let started = Date()
             let summary = try planner.planDue(at: at, foundEmpty: &foundEmpty)

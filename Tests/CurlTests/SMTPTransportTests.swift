@@ -53,14 +53,14 @@ import Testing
     }
 
     static func plainSettings(_ url: String, connections: Int = 4) -> SMTPSettings {
-        SMTPSettings(url: url, tls: .none, connectTimeout: 5, commandTimeout: 5, totalTimeout: 20, connections: connections)
+        SMTPSettings(url: url, tls: .none, connectTimeout: 5, commandTimeout: 5, timeout: 20, connections: connections)
     }
 
     static func tlsSettings(_ server: AioSMTPServer, password: String = SMTPTransportTests.password, caFile: Bool = true) throws -> SMTPSettings {
         SMTPSettings(url: server.url, tls: server.mode == .implicit ? .implicit : .starttls,
                      caFile: caFile ? try TestCertificate.shared().certificate.path : nil,
                      username: user, password: password, ehloName: "paperboy.test",
-                     connectTimeout: 5, commandTimeout: 5, totalTimeout: 20, connections: 2)
+                     connectTimeout: 5, commandTimeout: 5, timeout: 20, connections: 2)
     }
 
     // MARK: - smtp-sink: volume, reuse, injected failures
@@ -480,7 +480,7 @@ extension SMTPTransportTests {
         var settings = Self.plainSettings(sink.url, connections: 2)
         settings.maxPerSecond = 2
         let transport = try SMTPTransport(settings: settings)
-        let stop = Flag()
+        let stop = StopFlag()
         var outcomes: [Int64] = []
         let notStarted = transport.send(Self.envelopes(8), control: SMTPSendControl(shouldStop: { stop.isSet })) { result in
             outcomes.append(result.tag)
@@ -507,12 +507,3 @@ extension SMTPTransportTests {
         #expect(Set(Self.tagCounts(sink.dump(expecting: 3)).keys) == [1, 3, 5])
     }
 }
-
-/// A flag for test closures.
-final class Flag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
-    func set() { lock.lock(); value = true; lock.unlock() }
-}
-

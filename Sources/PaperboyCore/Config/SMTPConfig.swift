@@ -11,9 +11,18 @@
 ///   pause_after_failures: 3
 /// ```
 public struct SMTPConfig: Sendable, Equatable {
+    /// How the connection is protected: the `tls` key.
+    public enum TLSMode: String, Sendable, Equatable, CaseIterable {
+        /// A plain connection upgraded with STARTTLS, which must succeed (port 587 or 25).
+        case starttls
+        /// TLS from the first byte: `smtps://`, port 465.
+        case implicit
+        /// No TLS: only to a loopback address, or with `allow_plaintext`.
+        case none
+    }
+
     public var url: String
-    /// starttls, implicit or none.
-    public var tls: String
+    public var tls: TLSMode
     public var allowPlaintext = false
     public var caFile: String?
     public var username: String?
@@ -29,7 +38,7 @@ public struct SMTPConfig: Sendable, Equatable {
     public var giveUpAfter: Double = 3 * 86400
     public var pauseAfterFailures = 3
 
-    public init(url: String, tls: String) {
+    public init(url: String, tls: TLSMode) {
         self.url = url
         self.tls = tls
     }
@@ -44,9 +53,14 @@ public struct SMTPConfig: Sendable, Equatable {
         guard lower.hasPrefix("smtp://") || lower.hasPrefix("smtps://") else {
             throw reader.error("url", "\"\(url)\" is not an smtp:// or smtps:// URL")
         }
-        let tls = try reader.string("tls") ?? (lower.hasPrefix("smtps://") ? "implicit" : "starttls")
-        guard ["starttls", "implicit", "none"].contains(tls) else {
-            throw reader.error("tls", "\"\(tls)\" is not allowed; use starttls, implicit (for smtps://) or none (loopback only)")
+        let tls: TLSMode
+        if let text = try reader.string("tls") {
+            guard let mode = TLSMode(rawValue: text) else {
+                throw reader.error("tls", "\"\(text)\" is not allowed; use starttls, implicit (for smtps://) or none (loopback only)")
+            }
+            tls = mode
+        } else {
+            tls = lower.hasPrefix("smtps://") ? .implicit : .starttls
         }
         var config = SMTPConfig(url: url, tls: tls)
         if let text = try reader.string("allow_plaintext") {

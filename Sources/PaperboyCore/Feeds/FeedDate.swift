@@ -6,7 +6,7 @@ public enum FeedDate {
     public static func parse(_ text: String) -> Date? {
         let trimmed = TextNormalizer.trimmed(text)
         if trimmed.isEmpty { return nil }
-        return parseISO8601(trimmed) ?? parseRFC822(trimmed)
+        return parseISO8601(trimmed) ?? DateFormats.parseRFC822(trimmed)
     }
 
     static func parseISO8601(_ text: String) -> Date? {
@@ -74,16 +74,5 @@ public enum FeedDate {
         calendar.timeZone = TimeZone(secondsFromGMT: 0)!
         guard let base = calendar.date(from: components) else { return nil }
         return base.addingTimeInterval(fraction - Double(offsetSeconds))
-    }
-
-    static func parseRFC822(_ text: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(secondsFromGMT: 0)
-        for format in ["EEE, dd MMM yyyy HH:mm:ss Z", "dd MMM yyyy HH:mm:ss Z", "EEE, dd MMM yyyy HH:mm:ss zzz", "EEE, dd MMM yyyy HH:mm Z"] {
-            formatter.dateFormat = format
-            if let date = formatter.date(from: text) { return date }
-        }
-        return nil
     }
 }

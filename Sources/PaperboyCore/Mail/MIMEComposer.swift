@@ -32,7 +32,7 @@ public enum MIMEComposer {
     }
 
     static func writeHeaders(_ message: MailMessage, into writer: inout HeaderWriter) {
-        writer.field("Date", MailDate.format(message.date))
+        writer.field("Date", DateFormats.mailDate(message.date))
         writeAddress("From", message.from, into: &writer)
         writeAddress("To", message.to, into: &writer)
         writer.begin("Subject")

@@ -253,16 +253,7 @@ public final class DigestRenderer: @unchecked Sendable {
         if let known = dateFormatters[zone] {
             formatters = known
         } else {
-            let timeZone = TimeZone(identifier: zone) ?? TimeZone(identifier: "UTC")!
-            let long = DateFormatter()
-            long.locale = Locale(identifier: "en_US_POSIX")
-            long.timeZone = timeZone
-            long.dateFormat = "EEEE, d MMMM yyyy"
-            let short = DateFormatter()
-            short.locale = Locale(identifier: "en_US_POSIX")
-            short.timeZone = timeZone
-            short.dateFormat = "d MMM"
-            formatters = (long, short)
+            formatters = DateFormats.digestDates(in: TimeZone(identifier: zone) ?? TimeZone(identifier: "UTC")!)
             dateFormatters[zone] = formatters
         }
         return (formatters.long.string(from: date), formatters.short.string(from: date))

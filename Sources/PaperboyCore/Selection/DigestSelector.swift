@@ -286,11 +286,8 @@ public final class DigestSelector: Sendable {
         return hours == hours.rounded() ? "\(Int(hours)) hours" : "\(Int(duration)) seconds"
     }
 
-    /// A moment as `2026-11-30 08:01Z`, for messages.
+    /// A moment as `2026-11-30 08:01Z`, for messages (`DateFormats.minute`).
     public static func describe(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        return String(format: "%04d-%02d-%02d %02d:%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!)
+        DateFormats.minute(date)
     }
 }
