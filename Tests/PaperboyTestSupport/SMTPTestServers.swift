@@ -139,13 +139,7 @@ public final class AioSMTPServer {
         process.standardInput = stdin
         process.standardError = FileHandle.nullDevice
         try process.run()
-        var line = Data()
-        while true {
-            let byte = stdout.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line.append(byte)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
+        guard let port = readPort(from: stdout) else {
             kill(process.processIdentifier, SIGKILL)
             throw ServerStartError(message: "smtp_server.py printed no port")
         }

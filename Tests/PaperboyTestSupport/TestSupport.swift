@@ -96,13 +96,7 @@ public final class PythonHelper: @unchecked Sendable {
         process.standardOutput = stdout
         process.standardInput = stdin
         try process.run()
-        var line = Data()
-        while true {
-            let byte = stdout.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line.append(byte)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
+        guard let port = readPort(from: stdout) else {
             process.terminate()
             throw ServerStartError(message: "\(script) printed no port")
         }
@@ -119,6 +113,18 @@ public final class PythonHelper: @unchecked Sendable {
 public struct ServerStartError: Error {
     public var message: String
     public init(message: String) { self.message = message }
+}
+
+/// The port a helper server prints as its first line once it listens, or
+/// nil when it printed something else or exited first.
+public func readPort(from stdout: Pipe) -> Int? {
+    var line = Data()
+    while true {
+        let byte = stdout.fileHandleForReading.readData(ofLength: 1)
+        if byte.isEmpty || byte == Data("\n".utf8) { break }
+        line.append(byte)
+    }
+    return Int(String(decoding: line, as: UTF8.self))
 }
 
 /// What running the `paperboy` binary produced.
