@@ -32,15 +32,19 @@ public struct DigestComposer: Sendable {
         public var messageID: String
     }
 
+    /// Every link a reader gets (unsubscribe, preferences, confirm,
+    /// feedback, view in browser), made with the current secret.
+    public var links: ReaderLinks { ReaderLinks(tokens: tokens, baseURL: baseURL) }
+
     /// The one-click unsubscribe token of a subscriber: bound to their row
     /// id and their address, made with the current secret.
     public func unsubscribeToken(_ subscriber: Subscriber) -> String {
-        tokens.make(subscriberID: subscriber.id, email: subscriber.email, purpose: .unsubscribe)
+        links.unsubscribeToken(subscriber)
     }
 
     /// The one-click unsubscribe URL of a subscriber.
     public func unsubscribeURL(_ subscriber: Subscriber) -> String {
-        "\(baseURL)/unsubscribe?t=\(unsubscribeToken(subscriber))"
+        links.unsubscribe(subscriber)
     }
 
     /// `messageID` is the planned digest's (`MessageID.make`), a new one when nil.
@@ -51,7 +55,7 @@ public struct DigestComposer: Sendable {
                         testRecipient: EmailAddress? = nil) -> Composed {
         let preferences = subscriber.preferences
         let token = unsubscribeToken(subscriber)
-        let unsubscribe = "\(baseURL)/unsubscribe?t=\(token)"
+        let unsubscribe = links.unsubscribe(subscriber)
         let rendered = renderer.render(DigestContent(
             email: preferences.email, name: preferences.name, query: preferences.query, categories: preferences.categories,
             papers: papers, date: date, zone: preferences.schedule?.zone ?? defaultZone,

@@ -14,6 +14,19 @@ public enum OutboxState: String, Sendable, CaseIterable {
     public static let finished: [OutboxState] = [.sent, .failed, .cancelled]
 }
 
+/// What an outbox row carries (the `kind` column). Only digests go to
+/// subscribers by schedule and are cancelled when their subscriber
+/// unsubscribes or pauses; the reader's own mails (a confirmation, a
+/// "manage your subscription" mail) go to pending and unsubscribed
+/// addresses too, since the reader just asked for them.
+public enum OutboxKind: String, Sendable, CaseIterable {
+    case digest
+    /// Double opt-in: "confirm your subscription".
+    case confirmation
+    /// An active address subscribed again: "manage your subscription".
+    case manage
+}
+
 /// An enum stored as its raw text. GRDB's `DatabaseValueConvertible` stays
 /// inside the store (a public conformance would put a GRDB type in the
 /// store's API), so statements take `value.stored` and rows are read back
@@ -37,3 +50,4 @@ extension StoredAsText {
 }
 
 extension OutboxState: StoredAsText {}
+extension OutboxKind: StoredAsText {}

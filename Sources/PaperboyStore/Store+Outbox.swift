@@ -99,17 +99,19 @@ extension Store {
 
     /// Claims up to `limit` rows that are due (queued, or deferred and past
     /// their retry time, or held by a sender that died or whose lease ran out)
-    /// for `claimer` until `leaseUntil`. Rows of subscribers who unsubscribed
-    /// or were paused since planning are cancelled instead.
+    /// for `claimer` until `leaseUntil`. Digests of subscribers who
+    /// unsubscribed or were paused since planning are cancelled instead (a
+    /// confirmation or "manage" mail is not: see `OutboxKind`).
     public func claimDue(limit: Int, claimer: String, at time: Date, leaseUntil: Date, isDead: (String) -> Bool) throws(StoreError) -> [OutboxMessage] {
         try write { db in
             let now = time.timeIntervalSince1970
             let unfinished = OutboxState.list(OutboxState.unfinished)
             try db.execute(sql: """
                 UPDATE outbox SET state = ?, finished_at = ?, last_reply = ?, claimed_by = NULL, lease_until = NULL
-                WHERE state IN (\(unfinished.sql)) AND subscriber_id IN
+                WHERE state IN (\(unfinished.sql)) AND kind = ? AND subscriber_id IN
                     (SELECT id FROM subscriber WHERE unsubscribed_at IS NOT NULL OR paused)
-                """, arguments: [OutboxState.cancelled.stored, now, "not sent: the subscriber unsubscribed or was paused before it went out"] + unfinished.arguments)
+                """, arguments: [OutboxState.cancelled.stored, now, "not sent: the subscriber unsubscribed or was paused before it went out"] + unfinished.arguments
+                    + [OutboxKind.digest.stored])
             // Rows held by a sender that is gone are due again.
             let held = try Row.fetchAll(db, sql: "SELECT id, claimed_by, lease_until FROM outbox WHERE state = ?", arguments: [OutboxState.sending.stored])
             for row in held {

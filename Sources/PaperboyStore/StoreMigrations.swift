@@ -182,6 +182,31 @@ enum StoreMigrations {
         migrator.registerMigration("v9-sent-log-horizon") { db in
             try db.execute(sql: "CREATE TABLE prune_horizon (log TEXT PRIMARY KEY NOT NULL, pruned_before REAL NOT NULL)")
         }
+        // v10: the reader's side. A subscriber's origin (operator, import,
+        // web), their pending subscribe-page request (double opt-in) and its
+        // confirmation, and their "Not for me" papers; an outbox row's kind
+        // (a digest, or a confirmation or "manage your subscription" mail,
+        // which go out to pending and unsubscribed addresses too). The change
+        // trigger is remade to cover the new columns.
+        migrator.registerMigration("v10-reader-side") { db in
+            try db.alter(table: "subscriber") { t in
+                t.add(column: "origin", .text).notNull().defaults(to: "operator")    // operator, import, web (SubscriptionOrigin)
+                t.add(column: "pending_since", .double)
+                t.add(column: "confirmed_at", .double)
+                t.add(column: "dislikes", .text).notNull().defaults(to: "[]")
+            }
+            try db.alter(table: "outbox") { t in
+                t.add(column: "kind", .text).notNull().defaults(to: "digest")
+            }
+            let subscriberColumns = "email, name, query, categories, authors, min_upvotes, max_papers, schedule, format, paused, "
+                + "paused_reason, unsubscribed_at, created_at, updated_at, likes, origin, pending_since, confirmed_at, dislikes"
+            try db.execute(sql: """
+                DROP TRIGGER subscriber_updated;
+                CREATE TRIGGER subscriber_updated AFTER UPDATE OF \(subscriberColumns) ON subscriber
+                    BEGIN UPDATE change_counter SET value = value + 1 WHERE name = 'subscriber'; END;
+                CREATE INDEX subscriber_pending ON subscriber (pending_since) WHERE pending_since IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

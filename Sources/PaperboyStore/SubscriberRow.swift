@@ -22,8 +22,13 @@ struct SubscriberRow: Codable, FetchableRecord, PersistableRecord {
     var created_at: Double
     var updated_at: Double
     var likes: String
+    var dislikes: String
+    var origin: String
+    var pending_since: Double?
+    var confirmed_at: Double?
 
-    init(_ preferences: SubscriberPreferences, id: Int64?, pausedReason: String?, unsubscribedAt: Date?, createdAt: Date, updatedAt: Date) {
+    init(_ preferences: SubscriberPreferences, id: Int64?, pausedReason: String?, unsubscribedAt: Date?, createdAt: Date, updatedAt: Date,
+         origin: SubscriptionOrigin = .operator, pendingSince: Date? = nil, confirmedAt: Date? = nil) {
         self.id = id
         email = preferences.email.description
         name = preferences.name
@@ -40,11 +45,16 @@ struct SubscriberRow: Codable, FetchableRecord, PersistableRecord {
         created_at = createdAt.timeIntervalSince1970
         updated_at = updatedAt.timeIntervalSince1970
         likes = PaperRow.encode(preferences.likes)
+        dislikes = PaperRow.encode(preferences.dislikes)
+        self.origin = origin.rawValue
+        pending_since = pendingSince?.timeIntervalSince1970
+        confirmed_at = confirmedAt?.timeIntervalSince1970
     }
 
     init(_ subscriber: Subscriber) {
         self.init(subscriber.preferences, id: subscriber.id, pausedReason: subscriber.pausedReason,
-                  unsubscribedAt: subscriber.unsubscribedAt, createdAt: subscriber.createdAt, updatedAt: subscriber.updatedAt)
+                  unsubscribedAt: subscriber.unsubscribedAt, createdAt: subscriber.createdAt, updatedAt: subscriber.updatedAt,
+                  origin: subscriber.origin, pendingSince: subscriber.pendingSince, confirmedAt: subscriber.confirmedAt)
     }
 
     /// The stored subscriber. Fields were validated on the way in; one that no
@@ -61,12 +71,16 @@ struct SubscriberRow: Codable, FetchableRecord, PersistableRecord {
             schedule: try schedule.map { try cache.schedule($0) },
             format: DigestFormat(rawValue: format) ?? .both,
             paused: paused,
-            likes: PaperRow.decode(likes)
+            likes: PaperRow.decode(likes),
+            dislikes: PaperRow.decode(dislikes)
         )
         return Subscriber(
             id: id ?? 0, preferences: preferences, pausedReason: paused_reason,
             unsubscribedAt: unsubscribed_at.map(Date.init(timeIntervalSince1970:)),
-            createdAt: Date(timeIntervalSince1970: created_at), updatedAt: Date(timeIntervalSince1970: updated_at)
+            createdAt: Date(timeIntervalSince1970: created_at), updatedAt: Date(timeIntervalSince1970: updated_at),
+            origin: SubscriptionOrigin(rawValue: origin) ?? .operator,
+            pendingSince: pending_since.map(Date.init(timeIntervalSince1970:)),
+            confirmedAt: confirmed_at.map(Date.init(timeIntervalSince1970:))
         )
     }
 }

@@ -7,6 +7,7 @@
 ///   admin_listen: 127.0.0.1:9090  # /healthz and /metrics, for monitoring only
 ///   idle_timeout: 30s             # idle or slow connections are closed after this
 ///   max_connections: 1000         # per listener; more wait in the kernel's queue until one closes
+///   trusted_proxies: [127.0.0.1, ::1]  # peers whose X-Forwarded-For names the client (rate limits)
 /// shutdown_timeout: 30s
 /// ```
 public struct DaemonSettings: Sendable, Equatable {
@@ -29,6 +30,10 @@ public struct DaemonSettings: Sendable, Equatable {
     /// The most HTTP connections open at once; more wait, unaccepted, until
     /// one closes (`http.max_connections`, default 1000).
     public var maxConnections = 1000
+    /// Peers (IP addresses) whose `X-Forwarded-For` names the client, for the
+    /// public pages' rate limits (`http.trusted_proxies`, default none: the
+    /// peer address is the client). Usually the reverse proxy: 127.0.0.1, ::1.
+    public var trustedProxies: [String] = []
 
     public init() {}
 
@@ -43,7 +48,7 @@ public struct DaemonSettings: Sendable, Equatable {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
-    static let httpKeys = ["listen", "admin_listen", "idle_timeout", "max_connections"]
+    static let httpKeys = ["listen", "admin_listen", "idle_timeout", "max_connections", "trusted_proxies"]
 
     static func read(_ top: inout ConfigReader) throws(ConfigError) -> DaemonSettings {
         var settings = DaemonSettings()
@@ -60,6 +65,7 @@ public struct DaemonSettings: Sendable, Equatable {
                 throw http.error("admin_listen", "\(settings.adminListen) is also http.listen; give /healthz and /metrics their own port, such as 127.0.0.1:9090")
             }
             try readLimits(&http, into: &settings)
+            settings.trustedProxies = try readTrustedProxies(&http)
             try http.finish(allowed: httpKeys)
         }
         if let value = try top.duration("shutdown_timeout", in: 1...3600) { settings.shutdownTimeout = value }
@@ -75,6 +81,20 @@ public struct DaemonSettings: Sendable, Equatable {
             }
             settings.maxConnections = value
         }
+    }
+
+    /// `http.trusted_proxies`: a list of IPv4 or IPv6 addresses, kept in
+    /// their normal written form (IPv6 lower-cased, without brackets).
+    static func readTrustedProxies(_ http: inout ConfigReader) throws(ConfigError) -> [String] {
+        guard let nodes = try http.sequence("trusted_proxies") else { return [] }
+        var addresses: [String] = []
+        for (index, node) in nodes.enumerated() {
+            guard case .scalar(let scalar) = node, let address = IPAddressText.normalized(scalar.string) else {
+                throw http.error("trusted_proxies[\(index)]", "\(ConfigReader.describe(node)) is not an IP address; list the reverse proxy's addresses, such as 127.0.0.1 and ::1")
+            }
+            addresses.append(address)
+        }
+        return addresses
     }
 
     private static func readListen(_ http: inout ConfigReader, _ key: String, example: String) throws(ConfigError) -> (String, Int)? {

@@ -32,6 +32,8 @@ public struct PaperboyConfig: Sendable, Equatable {
     public var daemon = DaemonSettings()
     /// What the store keeps and for how long (`retention:`).
     public var retention = RetentionSettings()
+    /// The reader's pages (`web:`).
+    public var web = WebSettings()
 
     public init(database: String, fetch: FetchSettings = FetchSettings(), sources: [SourceConfig], digest: DigestSettings = DigestSettings(), mail: MailSettings = MailSettings(), smtp: SMTPConfig? = nil) {
         self.database = database
@@ -81,14 +83,16 @@ public struct PaperboyConfig: Sendable, Equatable {
         let smtp = try SMTPConfig.read(try top.mapping("smtp", allowed: SMTPConfig.keys), baseDirectory: baseDirectory)
         let daemon = try DaemonSettings.read(&top)
         let retention = try RetentionSettings.read(try top.mapping("retention", allowed: RetentionSettings.keys))
+        let web = try WebSettings.read(try top.mapping("web", allowed: WebSettings.keys))
         try top.finish(allowed: Self.topLevelKeys)
         var config = PaperboyConfig(database: database, fetch: fetch, sources: sources, digest: digest, mail: mail, smtp: smtp)
         config.daemon = daemon
         config.retention = retention
+        config.web = web
         return config
     }
 
-    static let topLevelKeys = ["database", "fetch", "sources", "digest"] + MailSettings.keys + ["smtp", "http", "shutdown_timeout"] + ["retention"]
+    static let topLevelKeys = ["database", "fetch", "sources", "digest"] + MailSettings.keys + ["smtp", "http", "shutdown_timeout"] + ["retention", "web"]
 
     static func describe(_ error: YamlError) -> String {
         switch error {

@@ -1,12 +1,18 @@
 import Crypto
 import Foundation
 
-/// Tokens for links in a digest (one-click unsubscribe), so a link works
-/// for exactly one subscriber, at one address, for one purpose.
+/// Tokens for links in mail (one-click unsubscribe, the preference centre,
+/// confirming a subscription, feedback on a paper, view in browser), so a
+/// link works for exactly one subscriber, at one address, for one purpose
+/// (and, where the purpose needs one, one subject: the paper, the digest's
+/// period, the pending request).
 ///
 /// A token is base64url (34 characters) of a version byte (1), the
 /// subscriber's row id (8 bytes, big-endian) and the first 16 bytes of
-/// HMAC-SHA256(secret, "paperboy-link-v1" ‖ 0 ‖ purpose ‖ 0 ‖ id ‖ address).
+/// HMAC-SHA256(secret, "paperboy-link-v1" ‖ 0 ‖ purpose ‖ 0 ‖ id ‖ address
+/// [‖ 0 ‖ subject]); the subject part is there only when the subject is not
+/// empty, so unsubscribe tokens are what they always were. The subject
+/// itself travels in the link's other parameters, never in the token.
 /// It says nothing about the address, and without the secret no token can
 /// be made for another subscriber or purpose.
 ///
@@ -24,8 +30,21 @@ import Foundation
 /// Secret rotation: tokens made with any of `previousSecrets` are still
 /// accepted; new tokens are always made with `secret`.
 public struct LinkToken: Sendable {
-    public enum Purpose: String, Sendable {
+    public enum Purpose: String, Sendable, CaseIterable {
+        /// The one-click unsubscribe link (`/unsubscribe`); no subject.
         case unsubscribe
+        /// The preference centre (`/preferences`); no subject.
+        case preferences
+        /// Confirming a subscribe-page request (`/confirm`); the subject is
+        /// the request's moment (`Subscriber.pendingSince`), so the link
+        /// stops working once confirmed or expired.
+        case confirm
+        /// "More like this" on one paper; the subject is the paper's id.
+        case moreLikeThis = "more-like-this"
+        /// "Not for me" on one paper; the subject is the paper's id.
+        case notForMe = "not-for-me"
+        /// "View in browser" (`/d`); the subject is the digest's period key.
+        case view
     }
 
     /// What a well-formed token says before it is checked: the subscriber id
@@ -54,10 +73,11 @@ public struct LinkToken: Sendable {
     /// How many secrets verify a token (the current one and the previous ones).
     public var secretCount: Int { 1 + previousKeys.count }
 
-    /// The token for `subscriberID` at `email`, made with the current secret.
-    public func make(subscriberID: Int64, email: EmailAddress, purpose: Purpose) -> String {
+    /// The token for `subscriberID` at `email`, for `purpose` and `subject`
+    /// (see `Purpose`), made with the current secret.
+    public func make(subscriberID: Int64, email: EmailAddress, purpose: Purpose, subject: String = "") -> String {
         let id = Self.idBytes(subscriberID)
-        return Self.base64url([Self.version] + id + Self.mac(key: key, id: id, email: email, purpose: purpose))
+        return Self.base64url([Self.version] + id + Self.mac(key: key, id: id, email: email, purpose: purpose, subject: subject))
     }
 
     /// The id a well-formed token names, or nil when it is malformed (wrong
@@ -72,12 +92,12 @@ public struct LinkToken: Sendable {
 
     /// Whether `claim` was made, with the current or a previous secret, for
     /// its subscriber at `email` (the address the store has for that id
-    /// now) and `purpose`. Compares in constant time, with every secret.
-    public func verify(_ claim: Claim, purpose: Purpose, email: EmailAddress) -> Bool {
+    /// now), `purpose` and `subject`. Compares in constant time, with every secret.
+    public func verify(_ claim: Claim, purpose: Purpose, email: EmailAddress, subject: String = "") -> Bool {
         let id = Self.idBytes(claim.subscriberID)
         var matched = false
         for key in [key] + previousKeys {
-            let expected = Self.mac(key: key, id: id, email: email, purpose: purpose)
+            let expected = Self.mac(key: key, id: id, email: email, purpose: purpose, subject: subject)
             var difference = UInt8(claim.mac.count == expected.count ? 0 : 1)
             for (a, b) in zip(expected, claim.mac) { difference |= a ^ b }
             matched = matched || difference == 0
@@ -85,13 +105,17 @@ public struct LinkToken: Sendable {
         return matched
     }
 
-    private static func mac(key: SymmetricKey, id: [UInt8], email: EmailAddress, purpose: Purpose) -> [UInt8] {
+    private static func mac(key: SymmetricKey, id: [UInt8], email: EmailAddress, purpose: Purpose, subject: String) -> [UInt8] {
         var message = Array("paperboy-link-v1".utf8)
         message.append(0)
         message += Array(purpose.rawValue.utf8)
         message.append(0)
         message += id
         message += Array(email.description.utf8)
+        if !subject.isEmpty {
+            message.append(0)
+            message += Array(subject.utf8)
+        }
         return Array(HMAC<SHA256>.authenticationCode(for: message, using: key).prefix(macLength))
     }
 

@@ -32,11 +32,14 @@ public struct SubscriberPreferences: Equatable, Sendable {
     public var paused: Bool
     /// Canonical ids of papers the subscriber liked: similar papers rank higher.
     public var likes: [String]
+    /// Canonical ids of papers the subscriber marked "Not for me": never
+    /// shown again, and similar papers rank lower.
+    public var dislikes: [String]
 
     public init(
         email: EmailAddress, name: String? = nil, query: Query? = nil, categories: [String] = [],
         authors: [String] = [], minUpvotes: Int = 0, maxPapers: Int? = nil, schedule: Schedule? = nil,
-        format: DigestFormat = .both, paused: Bool = false, likes: [String] = []
+        format: DigestFormat = .both, paused: Bool = false, likes: [String] = [], dislikes: [String] = []
     ) {
         self.email = email
         self.name = name
@@ -49,6 +52,7 @@ public struct SubscriberPreferences: Equatable, Sendable {
         self.format = format
         self.paused = paused
         self.likes = likes
+        self.dislikes = dislikes
     }
 
     /// Names of the fields (as in the subscriber file) that differ from `other`.
@@ -65,6 +69,7 @@ public struct SubscriberPreferences: Equatable, Sendable {
         if format != other.format { fields.append("format") }
         if paused != other.paused { fields.append("paused") }
         if likes != other.likes { fields.append("like") }
+        if dislikes != other.dislikes { fields.append("dislike") }
         return fields
     }
 }
@@ -80,21 +85,37 @@ public struct Subscriber: Equatable, Sendable {
     public var unsubscribedAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
+    /// How they came to be subscribed (operator, import, web).
+    public var origin: SubscriptionOrigin
+    /// When a subscribe-page request that is not confirmed yet was made
+    /// (double opt-in); nil once confirmed, or for operator and import adds.
+    /// Confirmation tokens are bound to it, so a confirmed or expired
+    /// request's link confirms nothing.
+    public var pendingSince: Date?
+    /// When the reader confirmed their subscribe-page request.
+    public var confirmedAt: Date?
 
-    public init(id: Int64, preferences: SubscriberPreferences, pausedReason: String? = nil, unsubscribedAt: Date? = nil, createdAt: Date, updatedAt: Date) {
+    public init(id: Int64, preferences: SubscriberPreferences, pausedReason: String? = nil, unsubscribedAt: Date? = nil, createdAt: Date, updatedAt: Date,
+                origin: SubscriptionOrigin = .operator, pendingSince: Date? = nil, confirmedAt: Date? = nil) {
         self.id = id
         self.preferences = preferences
         self.pausedReason = pausedReason
         self.unsubscribedAt = unsubscribedAt
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.origin = origin
+        self.pendingSince = pendingSince
+        self.confirmedAt = confirmedAt
     }
 
     public var email: EmailAddress { preferences.email }
 
-    /// Whether digests go to them: unsubscribed wins over paused.
+    /// Whether digests go to them: unsubscribed wins over pending (an
+    /// unsubscribed reader who asks again stays unsubscribed until they
+    /// confirm), pending over paused.
     public var status: SubscriberStatus {
         if unsubscribedAt != nil { return .unsubscribed }
+        if pendingSince != nil { return .pending }
         if preferences.paused { return .paused }
         return .active
     }

@@ -15,12 +15,13 @@ import Yams
 ///     format: both
 ///     paused: false
 ///     like: [2410.18533]      # optional: papers liked, "more like these"
+///     dislike: [2410.00001]   # optional: papers marked "Not for me": never again, similar ones lower
 /// ```
 ///
 /// Only `email` is required; a field left out takes its default.
 public enum SubscriberFile {
     /// The keys an entry may have, in the order `render` writes them.
-    public static let keys = ["email", "name", "query", "categories", "authors", "min_upvotes", "max_papers", "schedule", "format", "paused", "like"]
+    public static let keys = ["email", "name", "query", "categories", "authors", "min_upvotes", "max_papers", "schedule", "format", "paused", "like", "dislike"]
 
     /// Parses a whole file. Every bad entry is reported (position, address,
     /// reasons), so one run shows everything to fix.
@@ -124,6 +125,7 @@ public enum SubscriberFile {
         lines.append("format: \(s.format.rawValue)")
         lines.append("paused: \(s.paused)")
         if !s.likes.isEmpty { lines.append("like: \(YAMLText.flowList(s.likes))") }
+        if !s.dislikes.isEmpty { lines.append("dislike: \(YAMLText.flowList(s.dislikes))") }
         return lines
     }
 
@@ -172,6 +174,7 @@ public enum SubscriberFile {
         prefs.format = field("format") { node throws(SubscriberFieldError) in try SubscriberValidation.format(try text(node, key: "format")) } ?? .both
         prefs.paused = field("paused") { node throws(SubscriberFieldError) in try boolean(node, key: "paused") } ?? false
         prefs.likes = field("like") { node throws(SubscriberFieldError) in try SubscriberValidation.likes(try list(node, key: "like")) } ?? []
+        prefs.dislikes = field("dislike") { node throws(SubscriberFieldError) in try SubscriberValidation.likes(try list(node, key: "dislike"), field: "dislike") } ?? []
 
         if !reasons.isEmpty { throw EntryFailure(email: emailText, reasons: reasons) }
         return prefs

@@ -81,8 +81,9 @@ public enum SubscriberValidation {
     }
 
     /// Paper ids: arXiv ids (any version or URL form, stored without the
-    /// version) or `title-…` ids; de-duplicated, order kept.
-    public static func likes(_ values: [String]) throws(SubscriberFieldError) -> [String] {
+    /// version) or `title-…` ids; de-duplicated, order kept. `field` names
+    /// the key in errors (`like` or `dislike`).
+    public static func likes(_ values: [String], field: String = "like") throws(SubscriberFieldError) -> [String] {
         var result: [String] = []
         for value in values {
             let text = TextNormalizer.trimmed(value)
@@ -92,7 +93,7 @@ public enum SubscriberValidation {
             } else if text.hasPrefix("title-"), text.count == 22, text.dropFirst(6).allSatisfy(\.isHexDigit) {
                 id = text
             } else {
-                throw SubscriberFieldError(field: "like", message: "\"\(text.debugEscaped)\" is not a paper id; use an arXiv id such as 2410.18533 or a title-… id from `paperboy papers list`")
+                throw SubscriberFieldError(field: field, message: "\"\(text.debugEscaped)\" is not a paper id; use an arXiv id such as 2410.18533 or a title-… id from `paperboy papers list`")
             }
             if !result.contains(id) { result.append(id) }
         }

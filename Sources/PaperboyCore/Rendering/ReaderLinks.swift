@@ -1,0 +1,109 @@
+import Foundation
+
+/// Every link a reader gets in mail, and the one place their paths and
+/// parameters are spelt: each carries a `LinkToken` bound to the
+/// subscriber, their address, its purpose and (where it needs one) its
+/// subject. The public endpoint reads the same names back
+/// (`ReaderLinks.Path`, `ReaderLinks.Parameter`).
+public struct ReaderLinks: Sendable {
+    /// The paths under `base_url` the public endpoint serves.
+    public enum Path: String, Sendable, CaseIterable {
+        case unsubscribe = "/unsubscribe"
+        case subscribe = "/subscribe"
+        case confirm = "/confirm"
+        case preferences = "/preferences"
+        case feedback = "/feedback"
+        case view = "/d"
+    }
+
+    /// Query parameter names.
+    public enum Parameter {
+        /// The token (every link).
+        public static let token = "t"
+        /// The paper's id (feedback links).
+        public static let paper = "p"
+        /// The feedback: `more-like-this` or `not-for-me` (`LinkToken.Purpose`'s raw value).
+        public static let action = "a"
+        /// The digest's period key (view in browser).
+        public static let period = "k"
+    }
+
+    /// What a reader can say about one paper.
+    public enum Feedback: String, Sendable, CaseIterable {
+        /// "More like this": a like.
+        case moreLikeThis = "more-like-this"
+        /// "Not for me": a dislike; the paper never comes back, similar ones rank lower.
+        case notForMe = "not-for-me"
+
+        public var purpose: LinkToken.Purpose {
+            switch self {
+            case .moreLikeThis: .moreLikeThis
+            case .notForMe: .notForMe
+            }
+        }
+    }
+
+    public let tokens: LinkToken
+    /// Without a trailing slash.
+    public let baseURL: String
+
+    public init(tokens: LinkToken, baseURL: String) {
+        self.tokens = tokens
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+    }
+
+    /// The subject a confirmation token is bound to: the pending request's
+    /// moment in whole milliseconds (nil when nothing is pending).
+    public static func confirmSubject(_ subscriber: Subscriber) -> String? {
+        subscriber.pendingSince.map { String(Int64(($0.timeIntervalSince1970 * 1000).rounded())) }
+    }
+
+    public func unsubscribeToken(_ subscriber: Subscriber) -> String {
+        tokens.make(subscriberID: subscriber.id, email: subscriber.email, purpose: .unsubscribe)
+    }
+
+    /// The one-click unsubscribe URL.
+    public func unsubscribe(_ subscriber: Subscriber) -> String {
+        url(.unsubscribe, [(Parameter.token, unsubscribeToken(subscriber))])
+    }
+
+    /// The preference centre.
+    public func preferences(_ subscriber: Subscriber) -> String {
+        url(.preferences, [(Parameter.token, tokens.make(subscriberID: subscriber.id, email: subscriber.email, purpose: .preferences))])
+    }
+
+    /// The confirmation link of a pending request; nil when nothing is pending.
+    public func confirm(_ subscriber: Subscriber) -> String? {
+        guard let subject = Self.confirmSubject(subscriber) else { return nil }
+        return url(.confirm, [(Parameter.token, tokens.make(subscriberID: subscriber.id, email: subscriber.email, purpose: .confirm, subject: subject))])
+    }
+
+    /// "More like this" or "Not for me" on `paperID`.
+    public func feedback(_ subscriber: Subscriber, paperID: String, _ feedback: Feedback) -> String {
+        let token = tokens.make(subscriberID: subscriber.id, email: subscriber.email, purpose: feedback.purpose, subject: paperID)
+        return url(.feedback, [(Parameter.token, token), (Parameter.paper, paperID), (Parameter.action, feedback.rawValue)])
+    }
+
+    /// "View in browser" of the digest planned for `periodKey`.
+    public func view(_ subscriber: Subscriber, periodKey: String) -> String {
+        let token = tokens.make(subscriberID: subscriber.id, email: subscriber.email, purpose: .view, subject: periodKey)
+        return url(.view, [(Parameter.token, token), (Parameter.period, periodKey)])
+    }
+
+    /// The subscribe page.
+    public var subscribe: String { baseURL + Path.subscribe.rawValue }
+
+    /// `base_url` + path + the parameters, each value percent-encoded (only
+    /// unreserved characters are left as they are).
+    public func url(_ path: Path, _ parameters: [(String, String)]) -> String {
+        let query = parameters.map { "\($0.0)=\(Self.encode($0.1))" }.joined(separator: "&")
+        return baseURL + path.rawValue + (query.isEmpty ? "" : "?" + query)
+    }
+
+    static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+    /// Percent-encodes everything but RFC 3986's unreserved characters.
+    public static func encode(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+    }
+}
