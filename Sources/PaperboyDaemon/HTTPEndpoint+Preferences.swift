@@ -30,9 +30,9 @@ extension HTTPEndpoint {
         switch body["action"] {
         case "preview":
             switch ReaderFormCheck.preferences(form, config: runtime.config) {
-            case .failure(let errors):
+            case .invalid(let errors):
                 return try await preferencesForm(.unprocessableContent, token: token, subscriber: subscriber, form: form, errors: errors)
-            case .success(var preferences):
+            case .valid(var preferences):
                 preferences.authors = subscriber.preferences.authors
                 preferences.likes = subscriber.preferences.likes
                 preferences.dislikes = subscriber.preferences.dislikes

@@ -32,8 +32,8 @@ extension HTTPEndpoint {
         }
         let preferences: SubscriberPreferences
         switch ReaderFormCheck.preferences(form, config: runtime.config) {
-        case .failure(let errors): return subscribeForm(.unprocessableContent, form, errors: errors, prefillZone: false)
-        case .success(let valid): preferences = valid
+        case .invalid(let errors): return subscribeForm(.unprocessableContent, form, errors: errors, prefillZone: false)
+        case .valid(let valid): preferences = valid
         }
         let time = context.clock.now()
         if body["action"] == "preview" {

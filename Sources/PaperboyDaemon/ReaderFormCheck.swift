@@ -6,7 +6,13 @@ import PaperboyPipeline
 /// mapping (issue14-desk), so the pages can be built and tested before it
 /// lands; replaced by a call to it on merge.
 enum ReaderFormCheck {
-    static func preferences(_ form: ReaderForm, config: PaperboyConfig) -> Result<SubscriberPreferences, ReaderFormErrors> {
+    /// A form checked: the preferences, or each field's problem.
+    enum Checked {
+        case valid(SubscriberPreferences)
+        case invalid(ReaderFormErrors)
+    }
+
+    static func preferences(_ form: ReaderForm, config: PaperboyConfig) -> Checked {
         var errors: [String: String] = [:]
         var email: EmailAddress?
         do { email = try SubscriberValidation.email(form.email) } catch { errors["email"] = error.message }
@@ -27,8 +33,8 @@ enum ReaderFormCheck {
         do { schedule = try SubscriberValidation.schedule("\(days) \(form.time) \(form.timeZone)") } catch { errors["time"] = error.message }
         var format = DigestFormat.both
         do { format = try SubscriberValidation.format(form.format) } catch { errors["format"] = error.message }
-        guard errors.isEmpty, let email else { return .failure(ReaderFormErrors(byField: errors)) }
-        return .success(SubscriberPreferences(email: email, query: query, categories: categories, maxPapers: maxPapers,
+        guard errors.isEmpty, let email else { return .invalid(ReaderFormErrors(byField: errors)) }
+        return .valid(SubscriberPreferences(email: email, query: query, categories: categories, maxPapers: maxPapers,
                                               schedule: schedule, format: format))
     }
 

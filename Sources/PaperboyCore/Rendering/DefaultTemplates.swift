@@ -146,7 +146,7 @@ Unsubscribe with one click: {{unsubscribe_url}}
 </div>
 <div class="field">
 <label for="minUpvotes">Minimum upvotes</label>
-<input type="number" id="minUpvotes" name="minUpvotes" value="{{min_upvotes}}" min="0" inputmode="numeric"{{#min_upvotes_error}} aria-invalid="true" aria-describedby="minUpvotes-error"{{/min_upvotes_error}}>
+<input type="number" id="minUpvotes" name="minUpvotes" value="{{min_upvotes}}" min="0"{{#min_upvotes_error}} aria-invalid="true" aria-describedby="minUpvotes-error"{{/min_upvotes_error}}>
 {{#min_upvotes_error}}<p class="error" id="minUpvotes-error">{{min_upvotes_error}}</p>{{/min_upvotes_error}}
 </div>
 {{/with_more}}
@@ -192,7 +192,7 @@ Unsubscribe with one click: {{unsubscribe_url}}
 </div>
 <div class="field">
 <label for="maxPapers">Papers per digest</label>
-<input type="number" id="maxPapers" name="maxPapers" value="{{max_papers}}" min="1" max="{{max_papers_limit}}" placeholder="{{max_papers_default}}" inputmode="numeric"{{#max_papers_error}} aria-invalid="true" aria-describedby="maxPapers-error"{{/max_papers_error}}>
+<input type="number" id="maxPapers" name="maxPapers" value="{{max_papers}}" min="1" max="{{max_papers_limit}}" placeholder="{{max_papers_default}}"{{#max_papers_error}} aria-invalid="true" aria-describedby="maxPapers-error"{{/max_papers_error}}>
 {{#max_papers_error}}<p class="error" id="maxPapers-error">{{max_papers_error}}</p>{{/max_papers_error}}
 </div>
 """## + "\n",
