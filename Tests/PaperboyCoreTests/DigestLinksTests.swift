@@ -52,7 +52,7 @@ import Testing
         #expect(html.contains("href=\"https://papers.example.org/preferences?t=ada\""))
         #expect(html.contains("Change what you get"))
         #expect(!html.contains("reply to this email"))
-        #expect(html.contains("href=\"https://papers.example.org/d?t=ada&amp;k=daily%2008%3A00\">View in browser</a>"))
+        #expect(html.contains("href=\"https://papers.example.org/d?t=ada&amp;k=daily%2008%3A00\" class=\"pb-link\" style=\"color:#0969da;\">View in browser</a>"))
         #expect(html.contains("href=\"https://papers.example.org/feedback?t=ada&amp;p=2611.00001&amp;a=more-like-this\" class=\"pb-link\" style=\"color:#0969da;\">More like this</a>"))
         #expect(html.contains("href=\"https://papers.example.org/feedback?t=ada&amp;p=2611.00002&amp;a=not-for-me\" class=\"pb-link\" style=\"color:#0969da;\">Not for me</a>"))
         #expect(!html.contains("&a=not-for-me"), "an & in a link went into the HTML unescaped")

@@ -32,20 +32,23 @@ import Testing
             digests += 1
             let subscriber = decision.subscriber
             let links = composer.links
-            let text = composed.rendered.text
-            let html = try #require(composed.rendered.html)
+            // The frame's lines are wrapped at 78 (a long URL goes on a line of its own).
+            let text = TextNormalizer.collapsed(composed.rendered.text)
+            // A text-only subscriber has no HTML part.
+            let html = composed.rendered.html ?? ""
+            #expect(composed.rendered.html != nil || subscriber.preferences.format == .text)
             let view = links.view(subscriber, periodKey: decision.periodKey.rawValue)
             #expect(text.contains("View in browser: \(view)"))
-            #expect(html.contains("href=\"\(HTMLText.escape(view))\""))
+            #expect(html.isEmpty || html.contains("href=\"\(HTMLText.escape(view))\""))
             #expect(text.contains("Change what you get: \(links.preferences(subscriber))"))
-            #expect(html.contains("href=\"\(HTMLText.escape(links.preferences(subscriber)))\""))
+            #expect(html.isEmpty || html.contains("href=\"\(HTMLText.escape(links.preferences(subscriber)))\""))
             #expect(!text.contains("reply to this email"))
             for ranked in papers {
                 let notForMe = links.feedback(subscriber, paperID: ranked.paper.id, .notForMe)
                 let more = links.feedback(subscriber, paperID: ranked.paper.id, .moreLikeThis)
                 #expect(text.contains("Not for me: \(notForMe)"))
                 #expect(text.contains("More like this: \(more)"))
-                #expect(html.contains("href=\"\(HTMLText.escape(notForMe))\""))
+                #expect(html.isEmpty || html.contains("href=\"\(HTMLText.escape(notForMe))\""))
                 // The token is bound to this subscriber, this paper and this action.
                 let claim = try #require(LinkToken.claim(try Self.token(in: notForMe)))
                 #expect(claim.subscriberID == subscriber.id)
@@ -67,10 +70,10 @@ import Testing
                          composer.compose(subscriber, papers: ranked, at: Self.at, testRecipient: try EmailAddress(parsing: "me@example.org"))] {
             #expect(!composed.rendered.text.contains("View in browser"))
             #expect(composed.rendered.html?.contains("View in browser") == false)
-            #expect(composed.rendered.text.contains("Change what you get: \(composer.links.preferences(subscriber))"))
+            #expect(TextNormalizer.collapsed(composed.rendered.text).contains("Change what you get: \(composer.links.preferences(subscriber))"))
             #expect(composed.rendered.text.contains("Not for me: \(composer.links.feedback(subscriber, paperID: ranked[0].paper.id, .notForMe))"))
         }
         let planned = composer.compose(subscriber, papers: ranked, at: Self.at, periodKey: "all:2026-11-18 08:00Z")
-        #expect(planned.rendered.text.contains("View in browser: \(composer.links.view(subscriber, periodKey: "all:2026-11-18 08:00Z"))"))
+        #expect(TextNormalizer.collapsed(planned.rendered.text).contains("View in browser: \(composer.links.view(subscriber, periodKey: "all:2026-11-18 08:00Z"))"))
     }
 }
