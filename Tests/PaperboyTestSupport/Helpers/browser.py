@@ -43,7 +43,7 @@ import sys
 import time
 
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import NoSuchElementException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -174,7 +174,12 @@ class Session:
             tag = element.tag_name.lower()
             kind = (element.get_attribute("type") or "").lower()
             if tag == "select":
-                Select(element).select_by_value(str(value))
+                # An <option> without a value attribute has its text as its value.
+                choice = Select(element)
+                try:
+                    choice.select_by_value(str(value))
+                except NoSuchElementException:
+                    choice.select_by_visible_text(str(value))
             elif kind == "radio":
                 matching = [e for e in elements if e.get_attribute("value") == str(value)]
                 if not matching:
