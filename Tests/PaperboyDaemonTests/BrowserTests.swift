@@ -36,23 +36,31 @@ struct BrowserTests {
         #expect(BrowserSession.livingProcesses(inGroup: group) == [], "chromedriver or Chromium outlived its session (process group \(group))")
     }
 
-    @Test func theChecksCatchAFieldWithoutALabelTwoHeadingsNoLangAndBrokenHTML() throws {
-        let browser = try BrowserSession(javascript: false)
+    @Test func theChecksCatchMissingLabelsTwoHeadingsNoLangBrokenHTMLAnotherOriginABlockedScriptAndNoPolicy() throws {
+        let browser = try BrowserSession(javascript: true)
         defer { browser.stop() }
-        let bad = "<html><head><title>Bad</title></head><body><h1>One</h1><h1>Two</h1><form><input name=\"q\"><select id=\"s\"></select>"
-            + "<input type=\"hidden\" name=\"h\"><label for=\"ok\">Fine</label><input id=\"ok\"></form><foo>unknown</foo></body></html>"
+        let bad = "<html><head><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'\"><title>Bad</title></head>"
+            + "<body><h1>One</h1><h1>Two</h1><form><input name=\"q\"><select id=\"s\"></select><input type=\"hidden\" name=\"h\">"
+            + "<label for=\"ok\">Fine</label><input id=\"ok\"></form><foo>unknown</foo><script>document.title = 'ran'</script>"
+            + "<img alt=\"\" src=\"http://127.0.0.2:9/elsewhere.png\"></body></html>"
         let file = try TestPaths.temporaryDirectory().appendingPathComponent("bad.html")
         try bad.write(to: file, atomically: true, encoding: .utf8)
-        try browser.open(file.absoluteString)
-        let problems = try browser.audit()
-        #expect(problems.contains("<html> has no lang attribute"), "\(problems)")
-        #expect(problems.contains("2 h1 elements (want exactly one)"), "\(problems)")
-        #expect(problems.contains { $0.hasPrefix("input[name=q]") }, "\(problems)")
-        #expect(problems.contains { $0.hasPrefix("select#s") }, "\(problems)")
-        #expect(problems.count == 4, "only the four problems: \(problems)")
+        let page = try browser.open(file.absoluteString)
+        let audit = try browser.audit()
+        #expect(audit.contains("<html> has no lang attribute"), "\(audit)")
+        #expect(audit.contains("2 h1 elements (want exactly one)"), "\(audit)")
+        #expect(audit.contains { $0.hasPrefix("input[name=q]") }, "\(audit)")
+        #expect(audit.contains { $0.hasPrefix("select#s") }, "\(audit)")
+        #expect(audit.count == 4, "only the four problems: \(audit)")
         #expect(try PageChecks.tidyErrors(bad).status == 2, "tidy found no error in broken HTML")
         let good = "<!DOCTYPE html><html lang=\"en\"><head><title>Good</title></head><body><h1>One</h1></body></html>"
         #expect(try PageChecks.tidyErrors(good).status == 0)
+
+        let problems = try PageChecks.problems(page, in: browser, status: 299).joined(separator: "\n")
+        for expected in ["want 299", "loads from another origin: [\"http://127.0.0.2:9/elsewhere.png\"]", "Content Security Policy",
+                         "no Content-Security-Policy", "fails the accessibility check", "tidy -errors found errors"] {
+            #expect(problems.contains(expected), "the checks missed \(expected): \(problems)")
+        }
     }
 
     @Test func aReaderUnsubscribesFromTheLinkInTheirDigest() throws {

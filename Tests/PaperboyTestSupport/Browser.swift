@@ -42,6 +42,10 @@ public final class BrowserSession: @unchecked Sendable {
         public var text: String
         /// The page's links: (text, absolute href).
         public var links: [(text: String, href: String)]
+        /// Every URL the browser requested since the previous page (this page and what it loaded).
+        public var requests: [String]
+        /// Errors and warnings the browser logged (a Content-Security-Policy violation, a failed load).
+        public var console: [String]
 
         /// The first link whose text contains `text` (case-insensitive).
         public func link(_ text: String) -> String? {
@@ -207,6 +211,7 @@ public final class BrowserSession: @unchecked Sendable {
         }
         return Page(url: answer["url"] as? String ?? "", title: answer["title"] as? String ?? "", status: answer["status"] as? Int,
                     headers: answer["headers"] as? [String: String] ?? [:],
-                    html: answer["html"] as? String ?? "", text: answer["text"] as? String ?? "", links: links)
+                    html: answer["html"] as? String ?? "", text: answer["text"] as? String ?? "", links: links,
+                    requests: answer["requests"] as? [String] ?? [], console: answer["console"] as? [String] ?? [])
     }
 }

@@ -103,7 +103,7 @@ class Session:
         if not javascript:
             options.add_argument("--blink-settings=scriptEnabled=false")
         # The network log gives each document's status and body as sent.
-        options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
         environment = dict(os.environ)
         if timezone:
             environment["TZ"] = timezone
@@ -111,6 +111,7 @@ class Session:
         self.driver = webdriver.Chrome(service=service, options=options)
         self.driver.set_page_load_timeout(PAGE_TIMEOUT)
         self.documents = []
+        self.requests = []
 
     def quit(self):
         try:
@@ -122,6 +123,9 @@ class Session:
         """Records the documents Chromium received since the last call: (requestId, url, status)."""
         for entry in self.driver.get_log("performance"):
             message = json.loads(entry["message"])["message"]
+            if message.get("method") == "Network.requestWillBeSent":
+                self.requests.append(message["params"]["request"]["url"])
+                continue
             if message.get("method") != "Network.responseReceived":
                 continue
             params = message["params"]
@@ -154,7 +158,11 @@ class Session:
             text = driver.find_element(By.TAG_NAME, "body").text
         except WebDriverException:
             text = ""
-        return {"url": current, "title": driver.title, "status": status, "headers": headers, "html": html, "text": text, "links": links}
+        requests, self.requests = self.requests, []
+        console = [entry.get("message", "") for entry in driver.get_log("browser")
+                   if entry.get("level") in ("SEVERE", "WARNING")]
+        return {"url": current, "title": driver.title, "status": status, "headers": headers, "html": html, "text": text,
+                "links": links, "requests": requests, "console": console}
 
     def wait_loaded(self):
         WebDriverWait(self.driver, PAGE_TIMEOUT).until(
