@@ -229,6 +229,11 @@ struct BrowserTests {
         let recorded = try scripted.wait(for: "input[name=undo]")
         #expect(recorded.status == 200)
         #expect(try site.subscriber(email)?.preferences.likes.contains(likedID) == true, "the script did not record More like this")
+        // Undo is one more button press (and the page that answers does not submit itself again).
+        let undone = try scripted.click("form button[type=submit]")
+        #expect(undone.status == 200)
+        #expect(try scripted.text("input[name=undo]").isEmpty && !undone.html.contains("name=\"undo\""), "the undone page offers undo again")
+        #expect(try site.subscriber(email)?.preferences.likes.contains(likedID) == false, "undo did not remove the like")
     }
 
     // MARK: View in browser

@@ -47,7 +47,6 @@ from selenium.common.exceptions import NoSuchElementException, WebDriverExceptio
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
-from selenium.webdriver.support import expected_conditions
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -206,10 +205,20 @@ class Session:
                 element.clear()
                 element.send_keys(str(value))
 
+    @staticmethod
+    def gone(element):
+        """Whether `element` belongs to a document that was replaced (chromedriver
+        says so with a stale reference, or with "Node ... does not belong to the document")."""
+        try:
+            element.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+
     def click(self, selector):
         old = self.driver.find_element(By.TAG_NAME, "html")
         self.driver.find_element(By.CSS_SELECTOR, selector).click()
-        WebDriverWait(self.driver, PAGE_TIMEOUT).until(expected_conditions.staleness_of(old))
+        WebDriverWait(self.driver, PAGE_TIMEOUT).until(lambda d: self.gone(old))
         self.wait_loaded()
         return self.page()
 
