@@ -274,6 +274,23 @@ import Testing
         #expect(try f.desk.expirePending(at: late) == 0)
     }
 
+    @Test func askingAgainAfterTheDeadlineBeforeTheSweepStartsANewRequestWhoseLinkWorks() throws {
+        let f = try fixture { $0.web.pendingDays = 7 }
+        _ = try f.desk.requestSubscription(try request("slow@example.org"), at: Self.at)
+        let oldLink = token(try #require(f.desk.links.confirm(try subscriber(f.store, "slow@example.org"))))
+        let late = Self.at.addingTimeInterval(8 * 86400)
+        #expect(try f.desk.requestSubscription(try request("slow@example.org", query: "adapter"), at: late) == .confirmationQueued)
+        let renewed = try subscriber(f.store, "slow@example.org")
+        #expect(renewed.pendingSince == late)
+        #expect(try f.desk.pendingRequest(token: oldLink) == nil)
+        let newLink = token(try #require(f.desk.links.confirm(renewed)))
+        guard case .confirmed(let confirmed, _, _) = try f.desk.confirm(token: newLink, at: late) else {
+            Issue.record("the newest mail's link did not confirm")
+            return
+        }
+        #expect(confirmed.preferences.query?.text == "adapter")
+    }
+
     @Test func aHardBounceOfAReaderMailPausesNobody() throws {
         let f = try fixture()
         let active = try f.store.addSubscriber(try request("bounce@example.org"), at: Self.at.addingTimeInterval(-86400))

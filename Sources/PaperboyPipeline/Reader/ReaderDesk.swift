@@ -61,7 +61,7 @@ public struct ReaderDesk: Sendable {
     /// mail and nothing changes. The page shown is the same whatever this returns.
     public func requestSubscription(_ preferences: SubscriberPreferences, at time: Date) throws -> SubscribeResult {
         let limits = ReaderMailLimits(interval: WebSettings.mailInterval, perDay: WebSettings.mailsPerDay)
-        let outcome = try store.fileSubscribeRequest(preferences, at: time, limits: limits) { subscriber, kind, key in
+        let outcome = try store.fileSubscribeRequest(preferences, at: time, limits: limits, expiredBefore: pendingCutoff(at: time)) { subscriber, kind, key in
             mail.compose(subscriber, kind: kind, periodKey: key, at: time)
         }
         switch outcome {
