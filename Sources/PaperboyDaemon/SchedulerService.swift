@@ -64,12 +64,21 @@ public final class SchedulerService: Service, Sendable {
         }
     }
 
-    /// One tick at `time`: plans what is due, records it, wakes the sender.
+    /// One tick at `time`: forgets expired subscribe requests, plans what is due, records it, wakes the sender.
     @discardableResult
     public func tick(at time: Date) throws -> DigestPlanner.TickSummary {
         context.status.update { $0.tickStartedAt = time }
         defer { context.status.update { $0.tickStartedAt = nil } }
         let (current, generation) = context.runtime.versioned
+        // Subscribe-page requests older than web.pending_days are forgotten first.
+        let desk = ReaderDesk(store: context.store, config: current.config, composer: current.composer)
+        let expired = try desk.expirePending(at: time)
+        context.metrics.recordSubscriptionsExpired(expired)
+        if expired > 0 {
+            logger.info("unconfirmed subscribe requests expired", metadata: [
+                "subscribers.expired": "\(expired)", "web.pending_days": "\(current.config.web.pendingDays)",
+            ])
+        }
         let planner = DigestPlanner(store: context.store, settings: current.config, composer: current.composer)
         let versions = try context.store.changeVersions()
         // Nothing changed since a full tick and nobody's time has come: one read, not 100,000 rows.

@@ -13,9 +13,12 @@ public struct DigestComposer: Sendable {
     public let signer: DKIMSigner?
     /// Used when a subscriber has no schedule of their own.
     public let defaultZone: String
+    /// The reader's own mails (confirmation, manage), composed by `ReaderMailComposer`.
+    public let readerMail: ReaderMailTemplates
 
     public init(renderer: DigestRenderer, tokens: LinkToken, from: MailAddress, baseURL: String,
-                unsubscribeMailto: EmailAddress?, signer: DKIMSigner?, defaultZone: String) {
+                unsubscribeMailto: EmailAddress?, signer: DKIMSigner?, defaultZone: String,
+                readerMail: ReaderMailTemplates = .defaults) {
         self.renderer = renderer
         self.tokens = tokens
         self.from = from
@@ -23,6 +26,7 @@ public struct DigestComposer: Sendable {
         self.unsubscribeMailto = unsubscribeMailto
         self.signer = signer
         self.defaultZone = defaultZone
+        self.readerMail = readerMail
     }
 
     /// A composed digest: what was rendered and the message ready for SMTP.

@@ -26,7 +26,7 @@ public struct PlanDecision: Sendable {
 /// schedule, else `digest.schedule`) has no digest yet; after downtime that
 /// is one digest for the current period, never one per missed period. A new
 /// subscriber's first digest is at their first scheduled time after they
-/// subscribed, not at once. `all` plans for everyone under a period of its own
+/// subscribed (or confirmed, `activeSince`), not at once. `all` plans for everyone under a period of its own
 /// (`PeriodKey.all`: "all:" and the minute).
 public struct DigestPlanner: Sendable {
     public let store: Store
@@ -114,8 +114,9 @@ public struct DigestPlanner: Sendable {
         if !all {
             for subscriber in subscribers where !planned.contains(subscriber.id) {
                 let schedule = subscriber.preferences.schedule ?? settings.digest.schedule
-                if schedule.period(containing: at).start < subscriber.createdAt {
-                    notYet[subscriber.id] = schedule.nextDue(after: subscriber.createdAt)
+                let since = Self.activeSince(subscriber)
+                if schedule.period(containing: at).start < since {
+                    notYet[subscriber.id] = schedule.nextDue(after: since)
                 }
             }
         }
@@ -167,6 +168,13 @@ public struct DigestPlanner: Sendable {
             written += try store.plan(Array(digests[start..<min(start + 500, digests.count)]), at: at)
         }
         return written
+    }
+
+    /// When a subscriber's digests began: when they were added, or when they
+    /// confirmed a subscribe-page request (a returning reader's row is older
+    /// than their consent). Their first digest is at the first scheduled time after it.
+    public static func activeSince(_ subscriber: Subscriber) -> Date {
+        max(subscriber.createdAt, subscriber.confirmedAt ?? subscriber.createdAt)
     }
 
     /// The period a digest for `subscriber` planned at `at` belongs to.

@@ -29,7 +29,7 @@ public enum MailSetup {
             throw MailSetupError(message: "\(configPath): base_url: missing; set it to the public address of Paperboy's HTTP endpoint (one-click unsubscribe links), such as https://papers.example.org")
         }
         let secrets = try LinkSecrets.load(mail: mail, configPath: configPath, environment: environment)
-        let (templates, templateWarnings) = try loadTemplatesChecked(directory: mail.templatesDirectory)
+        let (templates, readerMail, templateWarnings) = try loadTemplatesChecked(directory: mail.templatesDirectory)
         var signer: DKIMSigner?
         if let dkim = mail.dkim {
             let pem: String
@@ -51,7 +51,8 @@ public enum MailSetup {
             baseURL: baseURL,
             unsubscribeMailto: mail.unsubscribeMailto,
             signer: signer,
-            defaultZone: config.digest.schedule.zone
+            defaultZone: config.digest.schedule.zone,
+            readerMail: readerMail
         )
         return (composer, mail.warnings + templateWarnings + secrets.warnings)
     }
@@ -61,17 +62,23 @@ public enum MailSetup {
         try loadTemplatesChecked(directory: directory).templates
     }
 
-    /// The templates, and what in the override folder will not work as meant
-    /// (a file name Paperboy does not read, a variable nothing fills in).
-    static func loadTemplatesChecked(directory: String?) throws -> (templates: DigestTemplates, warnings: [String]) {
-        guard let directory else { return (.defaults, []) }
+    /// The built-in reader mail templates (confirmation, manage), with any file present in `directory` instead.
+    public static func loadReaderMailTemplates(directory: String?) throws -> ReaderMailTemplates {
+        try loadTemplatesChecked(directory: directory).readerMail
+    }
+
+    /// The digest's and the reader mails' templates, and what in the override
+    /// folder will not work as meant (a file name Paperboy does not read, a
+    /// variable nothing fills in).
+    static func loadTemplatesChecked(directory: String?) throws -> (templates: DigestTemplates, readerMail: ReaderMailTemplates, warnings: [String]) {
+        guard let directory else { return (.defaults, .defaults, []) }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw MailSetupError(message: "templates: \(directory) is not a folder; create it or remove the templates key to use the built-in templates")
         }
         var sources: [String: String] = [:]
         var origins: [String: String] = [:]
-        for name in DigestTemplates.fileNames {
+        for name in DigestTemplates.fileNames + ReaderMailTemplates.fileNames {
             let path = directory + "/" + name
             guard FileManager.default.fileExists(atPath: path) else { continue }
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -83,6 +90,7 @@ public enum MailSetup {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         do {
             return (try DigestTemplates(sources: sources, origins: origins),
+                    try ReaderMailTemplates(sources: sources, origins: origins),
                     TemplateCheck.warnings(files: files, sources: sources, origins: origins))
         } catch {
             throw MailSetupError(message: error.description)

@@ -168,6 +168,11 @@ extension Store {
                 return .failed
             case .failed(let reply, let pauseAfter, let pauseReason):
                 try finish(.failed, reply)
+                // Only digests count against a subscriber: a confirmation or
+                // "manage" mail someone asked for on the subscribe page (perhaps
+                // for an address that does not exist) pauses nobody.
+                let kind = try DatabaseValue.fetchOne(db, sql: "SELECT kind FROM outbox WHERE id = ?", arguments: [message.id])
+                guard kind.flatMap({ OutboxKind(stored: $0) }) ?? .digest == .digest else { return .failed }
                 try db.execute(sql: "UPDATE subscriber SET hard_failures = hard_failures + 1 WHERE id = ?", arguments: [message.subscriberID])
                 try db.execute(sql: """
                     UPDATE subscriber SET paused = 1, paused_reason = ?, updated_at = ?

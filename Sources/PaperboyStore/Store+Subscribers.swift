@@ -275,7 +275,7 @@ extension Store {
 
     /// Sets unsubscribed_at (the first time is kept) and cancels queued digests; false when nothing changed.
     @discardableResult
-    private static func recordUnsubscribe(_ db: Database, id: Int64, at time: Date) throws -> Bool {
+    static func recordUnsubscribe(_ db: Database, id: Int64, at time: Date) throws -> Bool {
         try db.execute(
             sql: "UPDATE subscriber SET unsubscribed_at = ?, updated_at = ? WHERE id = ? AND unsubscribed_at IS NULL",
             arguments: [time.timeIntervalSince1970, time.timeIntervalSince1970, id]

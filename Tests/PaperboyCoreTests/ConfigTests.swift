@@ -92,10 +92,15 @@ import Testing
         #expect(config.database == "/var/lib/paperboy/paperboy.sqlite")
         #expect(config.sources.map(\.type) == [.huggingface, .arxiv])
         #expect(config.fetch == FetchSettings())
-        #expect(config.daemon == DaemonSettings(), "the example shows the defaults of http.listen, http.admin_listen and shutdown_timeout")
+        var expectedDaemon = DaemonSettings()
+        expectedDaemon.trustedProxies = ["127.0.0.1", "::1"]   // the reverse proxy on the same host
+        #expect(config.daemon == expectedDaemon, "the example shows the defaults of http.listen, http.admin_listen and shutdown_timeout")
+        #expect(config.web.subscribe == .open, "the example opens the subscribe page, with the default limits")
+        #expect(config.web.perClient == WebSettings().perClient && config.web.pendingDays == WebSettings().pendingDays)
         // Every key is in the example, set or commented out, with its explanation.
         for key in ["database:", "fetch:", "digest:", "sources:", "from:", "base_url:", "unsubscribe_mailto:", "secret_file:",
-                    "templates:", "dkim:", "smtp:", "http:", "listen:", "admin_listen:", "previous_secret_files:", "shutdown_timeout:", "password_file:", "max_per_second:"] {
+                    "templates:", "dkim:", "smtp:", "http:", "listen:", "admin_listen:", "previous_secret_files:", "shutdown_timeout:", "password_file:", "max_per_second:",
+                    "trusted_proxies:", "web:", "subscribe:", "categories:", "pending_days:", "rate_limits:", "per_client:", "per_address:"] {
             #expect(text.contains(key), "deploy/paperboy.yaml does not mention \(key)")
         }
     }

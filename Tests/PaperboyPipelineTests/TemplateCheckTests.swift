@@ -27,8 +27,10 @@ struct TemplateCheckTests {
 
     @Test func theBuiltInTemplatesUseOnlyKnownValues() {
         var sources: [String: String] = [:]
-        for name in DigestTemplates.fileNames { sources[name] = DigestTemplates.builtInSource(name) }
-        #expect(TemplateCheck.warnings(files: DigestTemplates.fileNames, sources: sources, origins: [:]).isEmpty)
+        let names = DigestTemplates.fileNames + ReaderMailTemplates.fileNames
+        for name in names { sources[name] = DigestTemplates.builtInSource(name) }
+        #expect(sources.count == names.count)
+        #expect(TemplateCheck.warnings(files: names, sources: sources, origins: [:]).isEmpty)
     }
 
     @Test func tagsAreReadAsMustacheReadsThem() {

@@ -76,13 +76,40 @@ import Testing
         #expect(try store.subscriber(id: ada.id)?.status == .paused)
         try store.unsubscribe(id: ada.id, at: t0)
         #expect(try store.subscriber(id: ada.id)?.status == .unsubscribed)
-        #expect(SubscriberStatus.allCases.map(\.rawValue) == ["active", "paused", "unsubscribed"])
+        #expect(SubscriberStatus.allCases.map(\.rawValue) == ["pending", "active", "paused", "unsubscribed"])
+    }
+
+    /// A pending request (double opt-in) is stored with its origin and read back
+    /// as pending; unsubscribed wins over pending, pending over paused.
+    @Test func pendingOriginAndDislikesAreStoredAndPendingIsAStatus() throws {
+        let store = Store.inMemory()
+        var preferences = SubscriberPreferences(email: try EmailAddress(parsing: "ada@example.org"))
+        preferences.dislikes = ["2401.00001"]
+        let ada = try store.addSubscriber(preferences, at: t0)
+        #expect(ada.origin == .operator && ada.pendingSince == nil && ada.confirmedAt == nil)
+        try store.updateSubscriber(ada.email, at: t0) { subscriber in
+            subscriber.origin = .web
+            subscriber.pendingSince = t0
+            subscriber.preferences.paused = true
+        }
+        var stored = try #require(try store.subscriber(id: ada.id))
+        #expect(stored.status == .pending)
+        #expect(stored.origin == .web)
+        #expect(stored.pendingSince == t0)
+        #expect(stored.preferences.dislikes == ["2401.00001"])
+        try store.updateSubscriber(ada.email, at: t0) { $0.pendingSince = nil; $0.confirmedAt = t0; $0.preferences.paused = false }
+        stored = try #require(try store.subscriber(id: ada.id))
+        #expect(stored.status == .active)
+        #expect(stored.confirmedAt == t0)
+        try store.updateSubscriber(ada.email, at: t0) { $0.pendingSince = t0 }
+        try store.unsubscribe(id: ada.id, at: t0)
+        #expect(try store.subscriber(id: ada.id)?.status == .unsubscribed)
     }
 
     /// The acceptance rule as a test: no state is spelled in the store's SQL.
     @Test func noStateLiteralInTheStoresSQL() throws {
         let folder = TestPaths.projectRoot.appendingPathComponent("Sources/PaperboyStore")
-        let states = OutboxState.allCases.map(\.rawValue) + SubscriberStatus.allCases.map(\.rawValue)
+        let states = OutboxState.allCases.map(\.rawValue) + SubscriberStatus.allCases.map(\.rawValue) + OutboxKind.allCases.map(\.rawValue)
         var found: [String] = []
         for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name.hasSuffix(".swift") {
             let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)

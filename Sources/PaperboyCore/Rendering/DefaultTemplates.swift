@@ -3,6 +3,48 @@
 /// The built-in templates, identical to the files in `Templates/`.
 enum DefaultTemplates {
     static let sources: [String: String] = [
+        "confirm.html.mustache": ##"""
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Confirm your subscription</title>
+</head>
+<body style="margin:0;padding:16px;font-family:Helvetica,Arial,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a;background:#ffffff;">
+<div style="max-width:600px;margin:0 auto;">
+<h1 style="font-size:22px;margin:0 0 16px;">Confirm your subscription</h1>
+<p>Someone, probably you, asked for a digest of research papers at <strong>{{email}}</strong>: {{request}}.</p>
+<p>To start receiving it, open this link and press &ldquo;Confirm&rdquo;:</p>
+<p style="margin:24px 0;"><a href="{{url}}" style="display:inline-block;padding:12px 20px;background:#1f5fbf;color:#ffffff;text-decoration:none;border-radius:4px;">Confirm my subscription</a></p>
+<p style="font-size:14px;color:#555555;word-break:break-all;">Or copy this address into your browser: {{url}}</p>
+<p style="font-size:14px;color:#555555;">If you did not ask for this, ignore this email: nothing will be sent to you, and the request is forgotten after {{pending_days}} days.</p>
+<p style="font-size:14px;color:#555555;">{{operator}}</p>
+</div>
+</body>
+</html>
+"""## + "\n",
+        "confirm.subject.mustache": ##"""
+{{% CONTENT_TYPE: TEXT}}
+Confirm your subscription to {{operator}}
+"""## + "\n",
+        "confirm.txt.mustache": ##"""
+{{% CONTENT_TYPE: TEXT}}
+Hello,
+
+Someone, probably you, asked on {{subscribe_url}} for a digest of
+research papers at {{email}}: {{request}}.
+
+To start receiving it, open this link and press "Confirm":
+
+{{url}}
+
+If you did not ask for this, ignore this email: nothing will be sent to
+you, and the request is forgotten after {{pending_days}} days.
+
+--
+{{operator}}
+"""## + "\n",
         "digest.html.mustache": ##"""
 <!DOCTYPE html>
 <html lang="en">
@@ -57,6 +99,49 @@ enum DefaultTemplates {
 You get this email because {{email}} subscribed to {{why}}.
 To change what you get, reply to this email or ask {{operator}}.
 Unsubscribe with one click: {{unsubscribe_url}}
+"""## + "\n",
+        "manage.html.mustache": ##"""
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>You are already subscribed</title>
+</head>
+<body style="margin:0;padding:16px;font-family:Helvetica,Arial,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a;background:#ffffff;">
+<div style="max-width:600px;margin:0 auto;">
+<h1 style="font-size:22px;margin:0 0 16px;">You are already subscribed</h1>
+<p>Someone, probably you, asked to subscribe <strong>{{email}}</strong>. This address is already subscribed, so nothing has changed.</p>
+<p>To change what you get, when you get it, pause or unsubscribe, open your preferences:</p>
+<p style="margin:24px 0;"><a href="{{url}}" style="display:inline-block;padding:12px 20px;background:#1f5fbf;color:#ffffff;text-decoration:none;border-radius:4px;">Manage my subscription</a></p>
+<p style="font-size:14px;color:#555555;word-break:break-all;">Or copy this address into your browser: {{url}}</p>
+<p style="font-size:14px;color:#555555;">If you did not ask for this, ignore this email: your subscription stays as it is.</p>
+<p style="font-size:14px;color:#555555;">{{operator}}</p>
+</div>
+</body>
+</html>
+"""## + "\n",
+        "manage.subject.mustache": ##"""
+{{% CONTENT_TYPE: TEXT}}
+You are already subscribed to {{operator}}
+"""## + "\n",
+        "manage.txt.mustache": ##"""
+{{% CONTENT_TYPE: TEXT}}
+Hello,
+
+Someone, probably you, asked on {{subscribe_url}} to subscribe {{email}}.
+This address is already subscribed, so nothing has changed.
+
+To change what you get, when you get it, pause or unsubscribe, open your
+preferences:
+
+{{url}}
+
+If you did not ask for this, ignore this email: your subscription stays as
+it is.
+
+--
+{{operator}}
 """## + "\n",
         "paper.html.mustache": ##"""
 <tr><td style="padding:12px 0;border-top:1px solid #d0d7de;">

@@ -6,13 +6,15 @@ public enum TemplateCheck {
     /// `files`: the names in the folder; `sources`/`origins`: the overrides read, by template name.
     public static func warnings(files: [String], sources: [String: String], origins: [String: String]) -> [String] {
         var found: [String] = []
-        for file in files.sorted() where file.hasSuffix(".mustache") && !DigestTemplates.fileNames.contains(file) {
-            let guess = ConfigReader.nearest(file, in: DigestTemplates.fileNames).map { " (did you mean \($0)?)" } ?? ""
-            found.append("templates: \(file) is not a template Paperboy reads\(guess), so it is ignored; the templates are \(DigestTemplates.fileNames.joined(separator: ", "))")
+        let names = DigestTemplates.fileNames + ReaderMailTemplates.fileNames
+        for file in files.sorted() where file.hasSuffix(".mustache") && !names.contains(file) {
+            let guess = ConfigReader.nearest(file, in: names).map { " (did you mean \($0)?)" } ?? ""
+            found.append("templates: \(file) is not a template Paperboy reads\(guess), so it is ignored; the templates are \(names.joined(separator: ", "))")
         }
-        for name in DigestTemplates.fileNames {
+        for name in names {
             guard let text = sources[name] else { continue }
-            let known = name.hasPrefix("paper.") ? DigestRenderer.paperVariables : DigestRenderer.frameVariables
+            let known = ReaderMailTemplates.fileNames.contains(name) ? ReaderMailTemplates.variables
+                : name.hasPrefix("paper.") ? DigestRenderer.paperVariables : DigestRenderer.frameVariables
             var reported = Set<String>()
             for variable in variables(in: text) where !known.contains(variable) && reported.insert(variable).inserted {
                 let guess = ConfigReader.nearest(variable, in: known).map { " (did you mean \($0)?)" } ?? ""

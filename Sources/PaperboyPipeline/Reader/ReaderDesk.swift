@@ -24,6 +24,32 @@ public struct ReaderDesk: Sendable {
     /// The links this desk's mails and pages carry.
     public var links: ReaderLinks { composer.links }
 
+    /// The reader's own mails (confirmation, manage).
+    public var mail: ReaderMailComposer {
+        ReaderMailComposer(composer: composer, pendingDays: config.web.pendingDays, defaultSchedule: config.digest.schedule)
+    }
+
+    /// How far back a preview looks: the papers first seen in the last 7 days.
+    public static let previewDays: Double = 7
+
+    /// Requests made before this are expired (`web.pending_days`).
+    func pendingCutoff(at time: Date) -> Date {
+        time.addingTimeInterval(-Double(config.web.pendingDays) * 86400)
+    }
+
+    /// Whether `claim` is the confirmation token of `subscriber`'s pending
+    /// request: bound to their address and the request's moment, so a
+    /// confirmed or expired request's link confirms nothing.
+    func confirms(_ claim: LinkToken.Claim, _ subscriber: Subscriber) -> Bool {
+        guard let subject = ReaderLinks.confirmSubject(subscriber) else { return false }
+        return links.tokens.verify(claim, purpose: .confirm, email: subscriber.email, subject: subject)
+    }
+
+    /// Whether `claim` is `subscriber`'s `feedback` token for `paperID`.
+    func feedbackAccepts(_ claim: LinkToken.Claim, _ subscriber: Subscriber, paperID: String, _ feedback: ReaderLinks.Feedback) -> Bool {
+        !paperID.isEmpty && links.tokens.verify(claim, purpose: feedback.purpose, email: subscriber.email, subject: paperID)
+    }
+
     // MARK: Subscribe (POST /subscribe)
 
     /// Files a subscribe-page request for `preferences` (already validated
@@ -34,14 +60,27 @@ public struct ReaderDesk: Sendable {
     /// confirms; an active or paused one gets a "manage your subscription"
     /// mail and nothing changes. The page shown is the same whatever this returns.
     public func requestSubscription(_ preferences: SubscriberPreferences, at time: Date) throws -> SubscribeResult {
-        throw ReaderDeskError.notBuiltYet("requestSubscription")
+        let limits = ReaderMailLimits(interval: WebSettings.mailInterval, perDay: WebSettings.mailsPerDay)
+        let outcome = try store.fileSubscribeRequest(preferences, at: time, limits: limits) { subscriber, kind, key in
+            mail.compose(subscriber, kind: kind, periodKey: key, at: time)
+        }
+        switch outcome {
+        case .confirmationQueued: return .confirmationQueued
+        case .manageQueued: return .manageQueued
+        case .mailLimited: return .mailLimited
+        }
     }
 
     /// The papers of the last 7 days `preferences` would match, best first
     /// (at most its max papers), for the subscribe page's and the preference
     /// centre's "Preview".
     public func preview(_ preferences: SubscriberPreferences, at time: Date) throws -> ReaderPreview {
-        throw ReaderDeskError.notBuiltYet("preview")
+        let lookback = Self.previewDays * 86400
+        let papers = try store.papers(firstSeenAfter: time.addingTimeInterval(-lookback), notAfter: time)
+        let liked = preferences.likes.isEmpty ? [] : try store.papers(ids: preferences.likes)
+        let selector = DigestSelector(papers: papers, at: time, lookback: lookback, ranking: config.digest.ranking, likedPapers: liked)
+        let maxPapers = preferences.maxPapers ?? config.digest.maxPapers
+        return ReaderPreview(papers: selector.select(preferences, maxPapers: maxPapers, sent: []), candidates: papers.count)
     }
 
     // MARK: Confirm (GET shows, POST confirms)
@@ -49,46 +88,119 @@ public struct ReaderDesk: Sendable {
     /// The pending subscriber a confirmation token is for, or nil when the
     /// token is not valid (any more): confirmed, expired, forged.
     public func pendingRequest(token: String) throws -> Subscriber? {
-        throw ReaderDeskError.notBuiltYet("pendingRequest")
+        guard let claim = LinkToken.claim(token) else { return nil }
+        return try store.subscriber(id: claim.subscriberID) { confirms(claim, $0) }
     }
 
     /// Confirms the request: the subscriber becomes active (origin web,
     /// confirmed now), and the result says what their first digest would
     /// hold and when it comes.
     public func confirm(token: String, at time: Date) throws -> ConfirmResult {
-        throw ReaderDeskError.notBuiltYet("confirm")
+        guard let claim = LinkToken.claim(token) else { return .notValid }
+        let cutoff = pendingCutoff(at: time)
+        let accepts: (Subscriber) -> Bool = { subscriber in
+            guard let since = subscriber.pendingSince, since >= cutoff else { return false }
+            return confirms(claim, subscriber)
+        }
+        guard let (_, confirmed) = try store.updateSubscriber(id: claim.subscriberID, at: time, accepts: accepts, { subscriber in
+            // The requested preferences are on the row already (fileSubscribeRequest).
+            subscriber.pendingSince = nil
+            subscriber.confirmedAt = time
+            subscriber.origin = .web
+            subscriber.unsubscribedAt = nil
+            subscriber.pausedReason = nil
+            subscriber.preferences.paused = false
+        }) else { return .notValid }
+        let loader = SelectionLoader(store: store, digest: config.digest)
+        let selector = try loader.selector(at: time, subscribers: [confirmed])
+        let sent = try loader.sentPapers(at: time)[confirmed.id] ?? []
+        let maxPapers = confirmed.preferences.maxPapers ?? config.digest.maxPapers
+        let papers = selector.select(confirmed.preferences, maxPapers: maxPapers, sent: sent)
+        // The planner's rule: the first scheduled time after confirming (DigestPlanner.activeSince).
+        let firstDue = (confirmed.preferences.schedule ?? config.digest.schedule).nextDue(after: time)
+        return .confirmed(confirmed, firstDigest: ReaderPreview(papers: papers, candidates: selector.papers.count), firstDue: firstDue)
     }
 
     // MARK: Preference centre
 
     /// The subscriber a preferences token is for, or nil.
     public func subscriber(preferencesToken token: String) throws -> Subscriber? {
-        throw ReaderDeskError.notBuiltYet("subscriber(preferencesToken:)")
+        guard let claim = LinkToken.claim(token) else { return nil }
+        return try store.subscriber(id: claim.subscriberID) { links.tokens.verify(claim, purpose: .preferences, email: $0.email) }
     }
 
     /// Applies `change` for the subscriber the token is for, in one
     /// transaction, with the CLI's rules.
     public func updatePreferences(token: String, _ change: PreferenceChange, at time: Date) throws -> PreferenceResult {
-        throw ReaderDeskError.notBuiltYet("updatePreferences")
+        guard let claim = LinkToken.claim(token) else { return .notSubscribedHere }
+        let tokens = links.tokens
+        if case .unsubscribe = change {
+            // As the one-click link: queued digests are cancelled in the same transaction.
+            let outcome = try store.unsubscribe(id: claim.subscriberID, at: time) { tokens.verify(claim, purpose: .preferences, email: $0) }
+            guard outcome != .notSubscribedHere, let subscriber = try store.subscriber(id: claim.subscriberID) else { return .notSubscribedHere }
+            return .saved(subscriber, changed: outcome == .unsubscribed ? ["unsubscribed"] : [])
+        }
+        // Only a subscriber who gets digests (active or paused) changes them here.
+        let accepts: (Subscriber) -> Bool = { subscriber in
+            subscriber.unsubscribedAt == nil && subscriber.pendingSince == nil
+                && tokens.verify(claim, purpose: .preferences, email: subscriber.email)
+        }
+        do {
+            guard let (before, after) = try store.updateSubscriber(id: claim.subscriberID, at: time, accepts: accepts, { subscriber in
+                switch change {
+                case .save(let form):
+                    subscriber.preferences = try form.preferences(config: config, base: subscriber.preferences)
+                case .pause:
+                    subscriber.preferences.paused = true
+                case .resume:
+                    subscriber.preferences.paused = false
+                    subscriber.pausedReason = nil
+                case .unsubscribe:
+                    break
+                }
+            }) else { return .notSubscribedHere }
+            return .saved(after, changed: after.preferences.changedFields(from: before.preferences))
+        } catch let errors as ReaderFormErrors {
+            return .invalid(errors)
+        }
     }
 
     // MARK: Feedback (GET shows, POST records)
 
     /// Who and which paper a feedback link is for, or nil when it is not valid.
     public func feedbackTarget(token: String, paperID: String, feedback: ReaderLinks.Feedback) throws -> FeedbackTarget? {
-        throw ReaderDeskError.notBuiltYet("feedbackTarget")
+        guard let claim = LinkToken.claim(token),
+              let subscriber = try store.subscriber(id: claim.subscriberID, accepts: { feedbackAccepts(claim, $0, paperID: paperID, feedback) })
+        else { return nil }
+        let title = try store.papers(ids: [paperID]).first?.title
+        let recorded = feedback == .moreLikeThis ? subscriber.preferences.likes.contains(paperID) : subscriber.preferences.dislikes.contains(paperID)
+        return FeedbackTarget(subscriber: subscriber, paperID: paperID, title: title, recorded: recorded)
     }
 
     /// Records the feedback (a like, or a dislike), or with `undo` takes it back.
     public func recordFeedback(token: String, paperID: String, feedback: ReaderLinks.Feedback, undo: Bool, at time: Date) throws -> FeedbackResult {
-        throw ReaderDeskError.notBuiltYet("recordFeedback")
+        guard let claim = LinkToken.claim(token) else { return .notValid }
+        let changed = try store.updateSubscriber(id: claim.subscriberID, at: time, accepts: { feedbackAccepts(claim, $0, paperID: paperID, feedback) }) { subscriber in
+            subscriber.preferences.record(feedback, on: paperID, undo: undo)
+        }
+        guard changed != nil else { return .notValid }
+        return undo ? .undone : .recorded
     }
 
     // MARK: View in browser (GET /d)
 
     /// The HTML of the digest as it was sent, while its outbox row keeps its body.
     public func digestHTML(token: String, periodKey: String) throws -> ViewResult {
-        throw ReaderDeskError.notBuiltYet("digestHTML")
+        guard let claim = LinkToken.claim(token),
+              let subscriber = try store.subscriber(id: claim.subscriberID, accepts: {
+                  links.tokens.verify(claim, purpose: .view, email: $0.email, subject: periodKey)
+              })
+        else { return .notValid }
+        // Retention empties a finished row's body, and later deletes the row.
+        guard let message = try store.digestMessage(subscriberID: subscriber.id, periodKey: periodKey), !message.isEmpty,
+              let html = SentMessage.browserHTML(message)
+        else { return .gone(preferencesURL: links.preferences(subscriber)) }
+        return .html(html)
     }
 
     // MARK: Housekeeping (the scheduler's tick)
@@ -96,14 +208,33 @@ public struct ReaderDesk: Sendable {
     /// Forgets requests pending longer than `web.pending_days`: new
     /// addresses are deleted, unsubscribed ones stay unsubscribed. Returns how many.
     public func expirePending(at time: Date) throws -> Int {
-        throw ReaderDeskError.notBuiltYet("expirePending")
+        try store.expirePending(before: pendingCutoff(at: time)).count
     }
 }
 
-/// Temporary, while the reader's side is being built.
+/// Kept for source compatibility: no method throws it any more.
 public struct ReaderDeskError: Error, CustomStringConvertible, Sendable {
     public var description: String
-    static func notBuiltYet(_ what: String) -> ReaderDeskError { ReaderDeskError(description: "\(what) is not built yet") }
+}
+
+extension SubscriberPreferences {
+    /// Records a reader's feedback on a paper: "More like this" is a like
+    /// (and no longer a dislike), "Not for me" a dislike (and no longer a
+    /// like); `undo` takes that one back.
+    public mutating func record(_ feedback: ReaderLinks.Feedback, on paperID: String, undo: Bool) {
+        switch (feedback, undo) {
+        case (.moreLikeThis, false):
+            if !likes.contains(paperID) { likes.append(paperID) }
+            dislikes.removeAll { $0 == paperID }
+        case (.moreLikeThis, true):
+            likes.removeAll { $0 == paperID }
+        case (.notForMe, false):
+            if !dislikes.contains(paperID) { dislikes.append(paperID) }
+            likes.removeAll { $0 == paperID }
+        case (.notForMe, true):
+            dislikes.removeAll { $0 == paperID }
+        }
+    }
 }
 
 /// What a subscribe request did; the page never shows it.

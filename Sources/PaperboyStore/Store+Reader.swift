@@ -1,0 +1,204 @@
+import Foundation
+internal import GRDB
+import PaperboyCore
+
+/// A reader mail (a confirmation or a "manage your subscription" mail),
+/// composed for the outbox.
+public struct ReaderMailDraft: Sendable {
+    public var sender: String
+    public var subject: String
+    public var messageID: String
+    public var message: [UInt8]
+
+    public init(sender: String, subject: String, messageID: String, message: [UInt8]) {
+        self.sender = sender
+        self.subject = subject
+        self.messageID = messageID
+        self.message = message
+    }
+}
+
+/// How many reader mails one address may get: at most one per `interval`
+/// seconds and `perDay` in any 24 hours.
+public struct ReaderMailLimits: Sendable, Equatable {
+    public var interval: Double
+    public var perDay: Int
+
+    public init(interval: Double, perDay: Int) {
+        self.interval = interval
+        self.perDay = perDay
+    }
+}
+
+/// What filing a subscribe-page request did.
+public enum ReaderRequestOutcome: Sendable, Equatable {
+    /// The address is pending (new, again, or unsubscribed with a request): a confirmation mail is queued.
+    case confirmationQueued(Subscriber)
+    /// The address is active or paused: a "manage your subscription" mail is queued, nothing else changed.
+    case manageQueued(Subscriber)
+    /// The request is recorded (when there was one to record) but no mail
+    /// is queued: the address had one less than the interval ago, or its day's share.
+    case mailLimited(Subscriber)
+}
+
+extension Store {
+    /// Files a subscribe-page request for `preferences` in one transaction,
+    /// with the rules of double opt-in:
+    /// - a new address: a row, pending since `time`, origin web;
+    /// - a pending one: its requested preferences replaced (pending since kept,
+    ///   so the link in every confirmation mail of this request works);
+    /// - an unsubscribed one: stays unsubscribed; the requested preferences
+    ///   and a pending time are recorded on its row, for its own confirmation;
+    /// - an active or paused one: nothing changes.
+    ///
+    /// Then a mail is queued (a confirmation, or for active and paused
+    /// addresses a "manage" mail), due at once, unless `limits` forbid it,
+    /// counted from this subscriber's reader mails in the same transaction.
+    /// `compose` makes the mail for the subscriber as stored, of `kind`, with
+    /// the outbox period key. An address that differs only in case from a
+    /// stored one is that subscriber (mail servers treat them as one mailbox).
+    /// Likes, dislikes and the name of a stored subscriber are kept.
+    public func fileSubscribeRequest(
+        _ preferences: SubscriberPreferences, at time: Date, limits: ReaderMailLimits,
+        compose: (Subscriber, OutboxKind, PeriodKey) throws -> ReaderMailDraft
+    ) throws -> ReaderRequestOutcome {
+        try writePassing { db in
+            let existing = try Self.fetchSubscriber(db, preferences.email)
+                ?? Self.caseVariants(db, of: preferences.email).lazy.compactMap({ try? Self.fetchSubscriber(db, $0) }).first
+            var subscriber: Subscriber
+            let kind: OutboxKind
+            if var stored = existing {
+                if stored.unsubscribedAt == nil && stored.pendingSince == nil {
+                    kind = .manage
+                } else {
+                    kind = .confirmation
+                    var requested = preferences
+                    requested.email = stored.email
+                    requested.name = preferences.name ?? stored.preferences.name
+                    requested.likes = stored.preferences.likes
+                    requested.dislikes = stored.preferences.dislikes
+                    requested.paused = false
+                    stored.preferences = requested
+                    if stored.pendingSince == nil { stored.pendingSince = time }
+                    stored.updatedAt = time
+                    try SubscriberRow(stored).update(db)
+                }
+                subscriber = stored
+            } else {
+                kind = .confirmation
+                var requested = preferences
+                requested.paused = false
+                var row = SubscriberRow(requested, id: nil, pausedReason: nil, unsubscribedAt: nil, createdAt: time, updatedAt: time,
+                                        origin: .web, pendingSince: time)
+                try row.insert(db)
+                row.id = db.lastInsertedRowID
+                subscriber = try row.subscriber()
+            }
+            guard try Self.readerMailAllowed(db, subscriberID: subscriber.id, at: time, limits: limits) else {
+                return .mailLimited(subscriber)
+            }
+            let key = PeriodKey.readerMail(kind == .manage ? "manage" : "confirm", at: time)
+            let draft = try compose(subscriber, kind, key)
+            try db.execute(sql: """
+                INSERT INTO outbox (subscriber_id, period_key, recipient, sender, subject, message_id, message, paper_ids,
+                                    state, attempts, planned_at, next_attempt_at, kind)
+                VALUES (?, ?, ?, ?, ?, ?, ?, '[]', ?, 0, ?, ?, ?)
+                """, arguments: [subscriber.id, key.rawValue, subscriber.email.description, draft.sender, draft.subject, draft.messageID,
+                                 Data(draft.message), OutboxState.queued.stored, time.timeIntervalSince1970, time.timeIntervalSince1970,
+                                 kind.stored])
+            return kind == .manage ? .manageQueued(subscriber) : .confirmationQueued(subscriber)
+        }
+    }
+
+    /// Whether a reader mail may go to this subscriber's address at `time`:
+    /// none of their confirmation or manage mails was queued less than
+    /// `limits.interval` ago, and fewer than `limits.perDay` in the last 24 hours.
+    static func readerMailAllowed(_ db: Database, subscriberID: Int64, at time: Date, limits: ReaderMailLimits) throws -> Bool {
+        let now = time.timeIntervalSince1970
+        let kinds = OutboxKind.list([.confirmation, .manage])
+        let times = try Double.fetchAll(db, sql: """
+            SELECT planned_at FROM outbox WHERE subscriber_id = ? AND kind IN (\(kinds.sql)) AND planned_at > ?
+            """, arguments: [subscriberID] + kinds.arguments + [now - 86400])
+        if times.count >= limits.perDay { return false }
+        return !times.contains { $0 > now - limits.interval }
+    }
+
+    /// How many reader mails (confirmation, manage) were queued for this subscriber, for tests and checks.
+    public func readerMailCount(subscriberID: Int64) throws(StoreError) -> Int {
+        try read { db in
+            let kinds = OutboxKind.list([.confirmation, .manage])
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE subscriber_id = ? AND kind IN (\(kinds.sql))",
+                                    arguments: [subscriberID] + kinds.arguments) ?? 0
+        }
+    }
+
+    /// Changes the subscriber with row id `id` in one transaction, but only
+    /// when `accepts` takes them as stored now (a link token checked against
+    /// their current address, their pending request). `change` edits them
+    /// (not their id or address; unsubscribing goes through
+    /// `unsubscribe(id:at:ifAddress:)`, which cancels queued digests);
+    /// throwing from it changes nothing. Returns nil (nothing changed) when
+    /// there is no such subscriber or `accepts` refuses; else the
+    /// subscriber before and after.
+    public func updateSubscriber(id: Int64, at time: Date, accepts: (Subscriber) -> Bool,
+                                 _ change: (inout Subscriber) throws -> Void) throws -> (before: Subscriber, after: Subscriber)? {
+        try writePassing { db in
+            guard let before = try SubscriberRow.fetchOne(db, key: id)?.subscriber(), accepts(before) else { return nil }
+            var after = before
+            try change(&after)
+            guard after != before else { return (before, after) }
+            after.id = before.id
+            after.preferences.email = before.email   // an address changes only through the operator
+            after.updatedAt = time
+            try SubscriberRow(after).update(db)
+            return (before, after)
+        }
+    }
+
+    /// The subscriber with row id `id` when `accepts` takes them, read in one transaction.
+    public func subscriber(id: Int64, accepts: (Subscriber) -> Bool) throws -> Subscriber? {
+        try readPassing { db in
+            guard let subscriber = try SubscriberRow.fetchOne(db, key: id)?.subscriber(), accepts(subscriber) else { return nil }
+            return subscriber
+        }
+    }
+
+    /// Forgets subscribe-page requests made before `cutoff` and never
+    /// confirmed, in one transaction: a new address's row is deleted (with
+    /// its mails), an unsubscribed one's request is cleared (it stays
+    /// unsubscribed). Returns the ids of the subscribers concerned.
+    @discardableResult
+    public func expirePending(before cutoff: Date) throws(StoreError) -> [Int64] {
+        // One read (on the partial index) on the scheduler's every tick; a write only when something expired.
+        let any = try read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM subscriber WHERE pending_since IS NOT NULL AND pending_since < ?)",
+                              arguments: [cutoff.timeIntervalSince1970]) ?? false
+        }
+        guard any else { return [] }
+        return try write { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT id, unsubscribed_at FROM subscriber WHERE pending_since IS NOT NULL AND pending_since < ?",
+                                        arguments: [cutoff.timeIntervalSince1970])
+            var ids: [Int64] = []
+            for row in rows {
+                let id: Int64 = row["id"]
+                let unsubscribedAt: Double? = row["unsubscribed_at"]
+                if unsubscribedAt == nil {
+                    try db.execute(sql: "DELETE FROM subscriber WHERE id = ?", arguments: [id])
+                } else {
+                    try db.execute(sql: "UPDATE subscriber SET pending_since = NULL WHERE id = ?", arguments: [id])
+                }
+                ids.append(id)
+            }
+            return ids
+        }
+    }
+
+    /// The stored message of a subscriber's digest for `periodKey`: nil when
+    /// the row is gone, empty when retention emptied its body.
+    public func digestMessage(subscriberID: Int64, periodKey: String) throws(StoreError) -> [UInt8]? {
+        try read { db in
+            try Data.fetchOne(db, sql: "SELECT message FROM outbox WHERE subscriber_id = ? AND period_key = ? AND kind = ?",
+                              arguments: [subscriberID, periodKey, OutboxKind.digest.stored]).map { Array($0) }
+        }
+    }
+}
