@@ -43,6 +43,35 @@ import Testing
         #expect(!harness.log.text.contains("@example.org"), "an address reached the log")
     }
 
+    @Test func theSubscribeAfterTheLimitForOneAddressGets429AndOtherAddressesStillGetThrough() async throws {
+        let harness = try DaemonHarness(start: Self.start, extra: "web: {subscribe: open, categories: [cs.CL], rate_limits: {per_address: 2/10m}}")
+        let endpoint = try await RunningEndpoint(harness)
+        var statuses: [Int] = []
+        for address in ["ada@example.org", "ada@example.org", "ada@example.org", "alan@example.org"] {
+            statuses.append(try await endpoint.request("POST", "/subscribe", body: Self.form(address)).status)
+        }
+        let refused = try await endpoint.requestWithHeaders("POST", "/subscribe", body: Self.form("ada@example.org"))
+        // A preview is not a subscribe request.
+        let preview = try await endpoint.request("POST", "/subscribe", body: Self.form("ada@example.org", action: "preview"))
+        try await endpoint.stop()
+        #expect(statuses == [200, 200, 429, 200])
+        #expect(refused.status == 429)
+        #expect(refused.headers["retry-after"] == "600")
+        #expect(preview.status == 200)
+    }
+
+    @Test func anExpiredRequestIsCountedInTheMetrics() async throws {
+        let harness = try DaemonHarness(start: Self.start, extra: "web: {subscribe: open, categories: [cs.CL], pending_days: 1}")
+        let endpoint = try await RunningEndpoint(harness)
+        #expect(try await endpoint.request("POST", "/subscribe", body: Self.form("late@example.org")).status == 200)
+        #expect(try harness.store.subscriber(try EmailAddress(parsing: "late@example.org"))?.status == .pending)
+        try harness.daemon.services().scheduler.tick(at: Self.start.addingTimeInterval(2 * 86400))
+        let metrics = try await endpoint.adminRequest("GET", "/metrics")
+        try await endpoint.stop()
+        #expect(try harness.store.subscriber(try EmailAddress(parsing: "late@example.org")) == nil)
+        #expect(metrics.body.contains("paperboy_subscriptions_expired_total 1"), "\(metrics.body)")
+    }
+
     @Test func theConfirmationMailLeavesAtOnceAndItsLinkConfirmsOnce() async throws {
         let sink = try SMTPSink()
         let harness = try DaemonHarness(start: Self.start, smtpURL: sink.url, extra: Self.web)
