@@ -513,6 +513,12 @@ import Testing
         #expect(preview.papers.count == 10)
         #expect(preview.papers.allSatisfy { $0.matchedTerms.contains("adapter") })
         #expect(zip(preview.papers, preview.papers.dropFirst()).allSatisfy { $0.score >= $1.score })
+        // A paper marked "Not for me" is not shown again.
+        var disliking = preferences
+        disliking.dislikes = [preview.papers[0].paper.id]
+        let without = try f.desk.preview(disliking, at: Self.at)
+        #expect(!without.papers.contains { $0.paper.id == preview.papers[0].paper.id })
+        #expect(without.papers.count == 10)
         // Papers first seen more than 7 days ago are not shown.
         #expect(try f.desk.preview(preferences, at: Self.at.addingTimeInterval(8 * 86400)).papers.isEmpty)
         // A bad query is the form's business: an empty query previews the trending papers.

@@ -77,7 +77,7 @@ public struct ReaderDesk: Sendable {
     public func preview(_ preferences: SubscriberPreferences, at time: Date) throws -> ReaderPreview {
         // Shared and reused for up to 10 minutes while the papers are unchanged: building it is most of the cost.
         let selector = try PreviewSelectors.shared.selector(store: store, ranking: config.digest.ranking, lookback: Self.previewDays * 86400,
-                                                            at: time, likes: preferences.likes)
+                                                            at: time, for: preferences)
         let maxPapers = preferences.maxPapers ?? config.digest.maxPapers
         return ReaderPreview(papers: selector.select(preferences, maxPapers: maxPapers, sent: []), candidates: selector.papers.count)
     }
