@@ -12,7 +12,7 @@ extension HTTPEndpoint {
         let token = Self.linkToken(request) ?? ""
         guard !token.isEmpty, let subscriber = try await onDesk({ try $0.subscriber(preferencesToken: token) }) else { return notValid() }
         return try await preferencesForm(.ok, token: token, subscriber: subscriber,
-                                         form: ReaderFormCheck.form(subscriber.preferences, config: runtime.config), errors: ReaderFormErrors())
+                                         form: ReaderForm(subscriber.preferences, config: runtime.config), errors: ReaderFormErrors())
     }
 
     func changePreferences(_ request: Request, _ requestContext: PublicRequestContext) async throws -> Response {
@@ -29,16 +29,14 @@ extension HTTPEndpoint {
         let change: PreferenceChange
         switch body["action"] {
         case "preview":
-            switch ReaderFormCheck.preferences(form, config: runtime.config) {
-            case .invalid(let errors):
-                return try await preferencesForm(.unprocessableContent, token: token, subscriber: subscriber, form: form, errors: errors)
-            case .valid(var preferences):
-                preferences.authors = subscriber.preferences.authors
-                preferences.likes = subscriber.preferences.likes
-                preferences.dislikes = subscriber.preferences.dislikes
-                return try await preferencesForm(.ok, token: token, subscriber: subscriber, form: form, errors: ReaderFormErrors(),
-                                                 previewOf: preferences, previewHeading: "Preview of these settings")
+            let preferences: SubscriberPreferences
+            do {
+                preferences = try form.preferences(config: runtime.config, base: subscriber.preferences)
+            } catch {
+                return try await preferencesForm(.unprocessableContent, token: token, subscriber: subscriber, form: form, errors: error)
             }
+            return try await preferencesForm(.ok, token: token, subscriber: subscriber, form: form, errors: ReaderFormErrors(),
+                                             previewOf: preferences, previewHeading: "Preview of these settings")
         case "pause": change = .pause
         case "resume": change = .resume
         case "unsubscribe": change = .unsubscribe
@@ -63,7 +61,7 @@ extension HTTPEndpoint {
             default: said = changed.isEmpty ? "Nothing changed." : "Saved. Changed: " + changed.joined(separator: ", ") + "."
             }
             return try await preferencesForm(.ok, token: token, subscriber: now,
-                                             form: ReaderFormCheck.form(now.preferences, config: runtime.config), errors: ReaderFormErrors(), changed: said)
+                                             form: ReaderForm(now.preferences, config: runtime.config), errors: ReaderFormErrors(), changed: said)
         }
     }
 

@@ -31,9 +31,10 @@ extension HTTPEndpoint {
             return checkInbox()
         }
         let preferences: SubscriberPreferences
-        switch ReaderFormCheck.preferences(form, config: runtime.config) {
-        case .invalid(let errors): return subscribeForm(.unprocessableContent, form, errors: errors, prefillZone: false)
-        case .valid(let valid): preferences = valid
+        do {
+            preferences = try form.preferences(config: runtime.config)
+        } catch {
+            return subscribeForm(.unprocessableContent, form, errors: error, prefillZone: false)
         }
         let time = context.clock.now()
         if body["action"] == "preview" {
