@@ -95,3 +95,16 @@ public enum DateFormats {
         return (dayNumber, seconds - dayNumber * 86_400)
     }
 }
+
+extension DateFormats {
+    /// `Monday, 30 November 2026 at 08:00 (Europe/Berlin)`: a moment for a
+    /// reader, in their zone (the reader's pages). An unknown zone is UTC.
+    public static func readerMoment(_ date: Date, zone: String) -> String {
+        let timeZone = TimeZone(identifier: zone) ?? TimeZone(identifier: "UTC")!
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = timeZone
+        formatter.dateFormat = "EEEE, d MMMM yyyy 'at' HH:mm"
+        return formatter.string(from: date) + " (\(timeZone.identifier))"
+    }
+}

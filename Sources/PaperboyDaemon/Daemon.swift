@@ -112,7 +112,7 @@ public final class Daemon: Sendable {
             fetcher: FetcherService(context: context, logger: logger.labelled("paperboy.fetcher")),
             sender: SenderService(context: context, unsubscribed: unsubscribed, wake: senderWake, logger: logger.labelled("paperboy.sender")),
             endpoint: HTTPEndpoint(context: context, unsubscribed: unsubscribed, logger: logger.labelled("paperboy.http"),
-                                   tickStaleAfter: options.tickStaleAfter),
+                                   tickStaleAfter: options.tickStaleAfter, senderWake: senderWake),
             notify: NotifyService(notifier: notifier, status: status, clock: clock, tickStaleAfter: options.tickStaleAfter,
                                   logger: logger.labelled("paperboy.systemd")),
             retention: RetentionService(context: context, logger: logger.labelled("paperboy.retention"))

@@ -1,4 +1,5 @@
 import Foundation
+import PaperboyCore
 import PaperboyPipeline
 import PaperboyStore
 import Prometheus
@@ -17,6 +18,10 @@ public final class DaemonMetrics: Sendable {
     private let smtpLatency: DurationHistogram
     private let outboxDepth: Gauge
     private let lastSend: Gauge
+    private let subscriptionsRequested: Counter
+    private let subscriptionsConfirmed: Counter
+    private let subscriptionsExpired: Counter
+    private let feedback: [ReaderLinks.Feedback: (given: Counter, undone: Counter)]
     private let perSource = Mutex<[String: (fetched: Counter, errors: Counter, lastSuccess: Gauge)]>([:])
 
     public init() {
@@ -31,6 +36,34 @@ public final class DaemonMetrics: Sendable {
         )
         outboxDepth = registry.makeGauge(descriptor: Self.name("outbox_depth", "", "Outbox rows waiting to be sent (queued, deferred or being sent)."))
         lastSend = registry.makeGauge(descriptor: Self.name("last_send_timestamp", "seconds", "When a digest was last accepted by the mail server (Unix time); 0 before the first."))
+        subscriptionsRequested = registry.makeCounter(descriptor: Self.name("subscriptions_requested", "total", "Valid subscribe requests on the subscribe page (whatever the address's state; honeypot and limited requests not counted)."))
+        subscriptionsConfirmed = registry.makeCounter(descriptor: Self.name("subscriptions_confirmed", "total", "Subscriptions confirmed through the link in the confirmation mail."))
+        subscriptionsExpired = registry.makeCounter(descriptor: Self.name("subscriptions_expired", "total", "Unconfirmed subscribe requests forgotten after web.pending_days."))
+        var feedback: [ReaderLinks.Feedback: (given: Counter, undone: Counter)] = [:]
+        for kind in ReaderLinks.Feedback.allCases {
+            feedback[kind] = (
+                given: registry.makeCounter(descriptor: Self.name("feedback_given", "total", "Feedback on a paper recorded from a digest's links, by kind."), labels: [("kind", kind.rawValue)]),
+                undone: registry.makeCounter(descriptor: Self.name("feedback_undone", "total", "Feedback on a paper taken back with the page's undo, by kind."), labels: [("kind", kind.rawValue)])
+            )
+        }
+        self.feedback = feedback
+    }
+
+    /// A valid subscribe request was filed (`POST /subscribe`).
+    public func recordSubscriptionRequested() { subscriptionsRequested.increment() }
+
+    /// A subscription was confirmed (`POST /confirm`).
+    public func recordSubscriptionConfirmed() { subscriptionsConfirmed.increment() }
+
+    /// `count` unconfirmed requests were forgotten (the scheduler's tick, `ReaderDesk.expirePending`).
+    public func recordSubscriptionsExpired(_ count: Int) {
+        if count > 0 { subscriptionsExpired.increment(by: Int64(count)) }
+    }
+
+    /// Feedback given (or, with `undo`, taken back) on the feedback page.
+    public func recordFeedback(_ kind: ReaderLinks.Feedback, undo: Bool) {
+        guard let counters = feedback[kind] else { return }
+        (undo ? counters.undone : counters.given).increment()
     }
 
     /// `paperboy_<metric>_<unit>` with its help text.

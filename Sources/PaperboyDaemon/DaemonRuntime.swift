@@ -18,13 +18,20 @@ public final class DaemonRuntime: @unchecked Sendable {
     public let setupWarnings: [String]
     /// Used by the sender service only, one run at a time.
     let runner: DeliveryRunner
+    /// The reader's pages' templates (built-in, or from `templates:`'s `web/` folder).
+    public let webTemplates: WebTemplates
+    /// What the reader's pages do, over this config and composer.
+    public let desk: ReaderDesk
 
-    init(configPath: String, config: PaperboyConfig, composer: DigestComposer, setupWarnings: [String] = [], runner: DeliveryRunner) {
+    init(configPath: String, config: PaperboyConfig, composer: DigestComposer, setupWarnings: [String] = [], runner: DeliveryRunner,
+         webTemplates: WebTemplates = .defaults, store: Store) {
         self.configPath = configPath
         self.config = config
         self.composer = composer
         self.setupWarnings = setupWarnings
         self.runner = runner
+        self.webTemplates = webTemplates
+        desk = ReaderDesk(store: store, config: config, composer: composer)
     }
 
     /// Reads `configPath` and everything it names. Throws `ConfigError` or
@@ -45,7 +52,9 @@ public final class DaemonRuntime: @unchecked Sendable {
             let password = try DeliveryRunner.password(smtp, environment: environment)
             let runner = try DeliveryRunner(store: store, smtp: smtp, password: password, fromDomain: config.mail.fromAddress?.domain,
                                             logger: logger, now: now)
-            return DaemonRuntime(configPath: configPath, config: config, composer: composer, setupWarnings: warnings, runner: runner)
+            let webTemplates = try WebTemplateFiles.load(directory: config.mail.templatesDirectory)
+            return DaemonRuntime(configPath: configPath, config: config, composer: composer, setupWarnings: warnings, runner: runner,
+                                 webTemplates: webTemplates, store: store)
         } catch let error as MailSetupError {
             throw DaemonSetupError(message: error.message)
         }

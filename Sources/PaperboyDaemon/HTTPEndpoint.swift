@@ -8,14 +8,16 @@ import PaperboyStore
 /// The daemon's two HTTP endpoints.
 ///
 /// The public one (`http.listen`, behind a reverse proxy that serves
-/// `base_url`) has the unsubscribe pages only (see `HTTPEndpoint+Unsubscribe`):
+/// `base_url`) has the reader's pages, each in its own file
+/// (`HTTPEndpoint+NAME.swift`), at `ReaderLinks.Path`'s paths:
 ///
-/// - `POST /unsubscribe?t=TOKEN`, body `List-Unsubscribe=One-Click` (RFC 8058,
-///   and the confirm page's form): unsubscribes, 200;
-/// - `GET /unsubscribe?t=TOKEN`: a page with a confirm button; a GET never
-///   unsubscribes, since link scanners follow GETs;
-/// - a link that names nobody subscribed here: 400 with a page that reveals
-///   nothing and says nothing was changed.
+/// - `/subscribe` (GET the form, POST it; only with `web.subscribe: open`),
+///   `/confirm`, `/preferences`, `/feedback` (GET shows, POST changes: link
+///   scanners follow GETs), `/d` (view in browser), `/unsubscribe` (RFC 8058
+///   one-click), and `/static/` (the stylesheet and the script);
+/// - every answer carries `PublicPage`'s headers (`PublicPageMiddleware`);
+///   form posts are limited per client and per address (`RateLimiter`,
+///   `ClientAddress`) and capped at `WebSettings.maxBodyBytes`.
 ///
 /// The private one (`http.admin_listen`, for monitoring only):
 ///
@@ -28,22 +30,39 @@ public struct HTTPEndpoint: Sendable {
     let logger: Logger
     /// The scheduler counts as stuck when it has not finished a tick for this long.
     let tickStaleAfter: Double
+    /// Woken when a page queued a mail (a confirmation), so it leaves at once.
+    let senderWake: WakeSignal?
+    /// Form posts per client address and subscribe requests per email address (`web.rate_limits`).
+    let limiter: RateLimiter
 
-    public init(context: DaemonContext, unsubscribed: UnsubscribedSet, logger: Logger, tickStaleAfter: Double = 180) {
+    public init(context: DaemonContext, unsubscribed: UnsubscribedSet, logger: Logger, tickStaleAfter: Double = 180, senderWake: WakeSignal? = nil) {
         self.context = context
         self.unsubscribed = unsubscribed
         self.logger = logger
         self.tickStaleAfter = tickStaleAfter
+        self.senderWake = senderWake
+        limiter = RateLimiter()
     }
 
-    /// The public application (a `Service`) on `host:port`: the unsubscribe
+    /// The public application (a `Service`) on `host:port`: the reader's
     /// pages, every answer with `PublicPage`'s security headers. `onRunning`
     /// gets the port it bound (useful with port 0).
     public func publicApplication(host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
-        let router = Router()
-        router.add(middleware: PublicPageMiddleware(baseURL: { [context] in context.runtime.runtime.composer.baseURL }, logger: logger))
-        router.get("/unsubscribe") { request, _ in try await self.confirmPage(request) }
-        router.post("/unsubscribe") { request, _ in try await self.unsubscribe(request) }
+        let router = Router(context: PublicRequestContext.self)
+        router.add(middleware: PublicPageMiddleware(endpoint: self))
+        typealias Path = ReaderLinks.Path
+        router.get(.init(Path.unsubscribe.rawValue)) { request, _ in try await self.confirmPage(request) }
+        router.post(.init(Path.unsubscribe.rawValue)) { request, context in try await self.unsubscribe(request, context) }
+        router.get(.init(Path.subscribe.rawValue)) { _, _ in self.subscribePage() }
+        router.post(.init(Path.subscribe.rawValue)) { request, context in try await self.subscribe(request, context) }
+        router.get(.init(Path.confirm.rawValue)) { request, _ in try await self.confirmRequestPage(request) }
+        router.post(.init(Path.confirm.rawValue)) { request, context in try await self.confirmRequest(request, context) }
+        router.get(.init(Path.preferences.rawValue)) { request, _ in try await self.preferencesPage(request) }
+        router.post(.init(Path.preferences.rawValue)) { request, context in try await self.changePreferences(request, context) }
+        router.get(.init(Path.feedback.rawValue)) { request, _ in try await self.feedbackPage(request) }
+        router.post(.init(Path.feedback.rawValue)) { request, context in try await self.giveFeedback(request, context) }
+        router.get(.init(Path.view.rawValue)) { request, _ in try await self.viewDigest(request) }
+        router.get(.init(StaticAssets.prefix + ":file")) { _, context in self.staticFile(context.parameters.get("file") ?? "") }
         return Self.makeApplication(router: router, host: host, port: port, limits: context.runtime.runtime.config.daemon, logger: logger, onRunning: onRunning)
     }
 
@@ -58,8 +77,9 @@ public struct HTTPEndpoint: Sendable {
     /// The one place a Hummingbird application is configured (both endpoints
     /// are built here): `router` served on `host:port`, with `limits`'
     /// idle timeout and connection cap.
-    static func makeApplication(router: Router<BasicRequestContext>, host: String, port: Int, limits: DaemonSettings, logger: Logger,
-                                onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
+    static func makeApplication<Context: RequestContext>(router: Router<Context>, host: String, port: Int, limits: DaemonSettings, logger: Logger,
+                                onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol
+        where Context.Source == ApplicationRequestContextSource {
         var serverLogger = logger
         serverLogger.logLevel = .warning
         // Idle and slow connections are closed, and at most max_connections are open (http.idle_timeout, http.max_connections).

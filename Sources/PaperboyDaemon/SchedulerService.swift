@@ -73,6 +73,7 @@ public final class SchedulerService: Service, Sendable {
         // Subscribe-page requests older than web.pending_days are forgotten first.
         let desk = ReaderDesk(store: context.store, config: current.config, composer: current.composer)
         let expired = try desk.expirePending(at: time)
+        context.metrics.recordSubscriptionsExpired(expired)
         if expired > 0 {
             logger.info("unconfirmed subscribe requests expired", metadata: [
                 "subscribers.expired": "\(expired)", "web.pending_days": "\(current.config.web.pendingDays)",

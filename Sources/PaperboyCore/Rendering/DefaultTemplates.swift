@@ -179,5 +179,207 @@ Not for me: {{not_for_me_url}}
 {{% CONTENT_TYPE: TEXT}}
 {{count}} new paper{{^one}}s{{/one}} for {{short_date}}: {{first_title}}
 """## + "\n",
+        "web/check-inbox.mustache": ##"""
+<p>Thank you. If this address can receive mail from us, a message is on its way to it.</p>
+<p>Open it and press the link inside within {{pending_days}} days to start your digest (or to change the one you have). Nothing is sent to you until then.</p>
+<p>No message after a few minutes? Look in your spam folder. If nothing arrives, nothing was subscribed: you can simply ignore this page.</p>
+"""## + "\n",
+        "web/confirm.mustache": ##"""
+<p>Press the button to start your paper digest. Until you do, nothing is sent.</p>
+<form method="post" action="{{action}}">
+<button type="submit">Confirm my subscription</button>
+</form>
+<p class="muted">Did not ask for this? Ignore it: the request is forgotten after {{pending_days}} days.</p>
+"""## + "\n",
+        "web/confirmed.mustache": ##"""
+<p>Your subscription is active. Your first digest comes on {{first_due}}.</p>
+<h2>If it were sent now, it would hold</h2>
+{{{papers}}}
+<p><a href="{{preferences_url}}">Change what you get</a> at any time; every digest has this link too.</p>
+"""## + "\n",
+        "web/feedback.mustache": ##"""
+<p class="paper-title">{{paper_title}}</p>
+<p>{{question}}</p>
+<form method="post" action="{{action}}"{{#autosubmit}} data-autosubmit="on"{{/autosubmit}}>
+{{#undo}}<input type="hidden" name="undo" value="1">{{/undo}}
+<button type="submit">{{button}}</button>
+</form>
+{{#done}}<p class="notice" role="status">{{done}}</p>{{/done}}
+<p><a href="{{preferences_url}}">Change what you get</a></p>
+"""## + "\n",
+        "web/fields.mustache": ##"""
+{{#with_email}}
+<div class="field">
+<label for="email">Email address</label>
+<input type="email" id="email" name="email" value="{{email}}" autocomplete="email" required{{#email_error}} aria-invalid="true" aria-describedby="email-error"{{/email_error}}>
+{{#email_error}}<p class="error" id="email-error">{{email_error}}</p>{{/email_error}}
+</div>
+{{/with_email}}
+<div class="field">
+<label for="query">What to follow</label>
+<input type="text" id="query" name="query" value="{{query}}" aria-describedby="query-help{{#query_error}} query-error{{/query_error}}"{{#query_error}} aria-invalid="true"{{/query_error}}>
+<p class="help" id="query-help">Words to look for, such as <code>"diffusion model" OR transformer -survey</code>. Leave it empty for the top trending papers.</p>
+{{#query_error}}<p class="error" id="query-error">{{query_error}}</p>{{/query_error}}
+</div>
+{{#has_categories}}
+<fieldset>
+<legend>Categories</legend>
+{{#categories}}
+<div class="check"><input type="checkbox" id="category-{{name}}" name="categories" value="{{name}}"{{#checked}} checked{{/checked}}><label for="category-{{name}}">{{name}}</label></div>
+{{/categories}}
+{{#categories_error}}<p class="error" id="categories-error">{{categories_error}}</p>{{/categories_error}}
+</fieldset>
+{{/has_categories}}
+{{#with_more}}
+<div class="field">
+<label for="authors">Authors to follow</label>
+<textarea id="authors" name="authors" rows="3" aria-describedby="authors-help{{#authors_error}} authors-error{{/authors_error}}">{{authors}}</textarea>
+<p class="help" id="authors-help">One name per line, or separated by commas.</p>
+{{#authors_error}}<p class="error" id="authors-error">{{authors_error}}</p>{{/authors_error}}
+</div>
+<div class="field">
+<label for="minUpvotes">Minimum upvotes</label>
+<input type="number" id="minUpvotes" name="minUpvotes" value="{{min_upvotes}}" min="0"{{#min_upvotes_error}} aria-invalid="true" aria-describedby="minUpvotes-error"{{/min_upvotes_error}}>
+{{#min_upvotes_error}}<p class="error" id="minUpvotes-error">{{min_upvotes_error}}</p>{{/min_upvotes_error}}
+</div>
+{{/with_more}}
+<fieldset>
+<legend>When</legend>
+<div class="field">
+<label for="cadence">How often</label>
+<select id="cadence" name="cadence">
+{{#cadences}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>
+{{/cadences}}
+</select>
+{{#cadence_error}}<p class="error" id="cadence-error">{{cadence_error}}</p>{{/cadence_error}}
+</div>
+<div class="field">
+<label for="weekday">Day (weekly)</label>
+<select id="weekday" name="weekday">
+{{#weekdays}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>
+{{/weekdays}}
+</select>
+{{#weekday_error}}<p class="error" id="weekday-error">{{weekday_error}}</p>{{/weekday_error}}
+</div>
+<div class="field">
+<label for="time">Time</label>
+<input type="time" id="time" name="time" value="{{time}}" required{{#time_error}} aria-invalid="true" aria-describedby="time-error"{{/time_error}}>
+{{#time_error}}<p class="error" id="time-error">{{time_error}}</p>{{/time_error}}
+</div>
+<div class="field">
+<label for="timeZone">Time zone</label>
+<select id="timeZone" name="timeZone"{{#prefill_zone}} data-prefill="browser"{{/prefill_zone}}>
+{{#zones}}<option{{#selected}} selected{{/selected}}>{{name}}</option>
+{{/zones}}
+</select>
+{{#time_zone_error}}<p class="error" id="timeZone-error">{{time_zone_error}}</p>{{/time_zone_error}}
+</div>
+</fieldset>
+<div class="field">
+<label for="format">Format</label>
+<select id="format" name="format">
+{{#formats}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>
+{{/formats}}
+</select>
+{{#format_error}}<p class="error" id="format-error">{{format_error}}</p>{{/format_error}}
+</div>
+<div class="field">
+<label for="maxPapers">Papers per digest</label>
+<input type="number" id="maxPapers" name="maxPapers" value="{{max_papers}}" min="1" max="{{max_papers_limit}}" placeholder="{{max_papers_default}}"{{#max_papers_error}} aria-invalid="true" aria-describedby="maxPapers-error"{{/max_papers_error}}>
+{{#max_papers_error}}<p class="error" id="maxPapers-error">{{max_papers_error}}</p>{{/max_papers_error}}
+</div>
+"""## + "\n",
+        "web/layout.mustache": ##"""
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{{title}} · Paperboy</title>
+<link rel="stylesheet" href="static/paperboy.css">
+<script src="static/paperboy.js" defer></script>
+</head>
+<body>
+<main>
+<h1>{{title}}</h1>
+{{{body}}}
+</main>
+</body>
+</html>
+"""## + "\n",
+        "web/message.mustache": ##"""
+{{#paragraphs}}
+<p>{{.}}</p>
+{{/paragraphs}}
+{{#form}}
+<form method="post" action="{{action}}">
+{{#hidden}}
+<input type="hidden" name="{{name}}" value="{{value}}">
+{{/hidden}}
+<button type="submit">{{button}}</button>
+</form>
+{{/form}}
+{{#link}}
+<p><a href="{{url}}">{{text}}</a></p>
+{{/link}}
+"""## + "\n",
+        "web/papers.mustache": ##"""
+{{#has_papers}}
+<ol class="papers">
+{{#papers}}
+<li><p class="paper-title">{{#url}}<a href="{{url}}">{{title}}</a>{{/url}}{{^url}}{{title}}{{/url}}</p>{{#authors}}<p class="muted">{{authors}}</p>{{/authors}}</li>
+{{/papers}}
+</ol>
+{{/has_papers}}
+{{^has_papers}}
+<p>{{empty_text}}</p>
+{{/has_papers}}
+"""## + "\n",
+        "web/preferences.mustache": ##"""
+<p>Settings for the digest sent to this address ({{status}}).</p>
+{{#changed}}<p class="notice" role="status">{{changed}}</p>{{/changed}}
+{{#has_errors}}<p class="error" role="alert">Please correct the fields marked below; nothing was saved.</p>{{/has_errors}}
+<form method="post" action="{{action}}" novalidate>
+{{{fields}}}
+<div class="buttons">
+<button type="submit" name="action" value="save">Save</button>
+<button type="submit" name="action" value="preview" class="secondary">Preview</button>
+</div>
+</form>
+<section aria-labelledby="pause-heading">
+<h2 id="pause-heading">Pause or stop</h2>
+<form method="post" action="{{action}}" class="inline">
+{{#paused}}<button type="submit" name="action" value="resume">Resume the digest</button>{{/paused}}
+{{^paused}}<button type="submit" name="action" value="pause" class="secondary">Pause the digest</button>{{/paused}}
+<button type="submit" name="action" value="unsubscribe" class="danger">Unsubscribe</button>
+</form>
+</section>
+<section id="preview" aria-labelledby="preview-heading">
+<h2 id="preview-heading">{{preview_heading}}</h2>
+{{{papers}}}
+</section>
+"""## + "\n",
+        "web/subscribe.mustache": ##"""
+<p>Get the trending research papers you care about in your inbox, as often as you like. No account, no cookies, no tracking: you confirm by email, and every digest has a link to change or stop it.</p>
+{{#has_errors}}<p class="error" role="alert">Please correct the fields marked below; nothing was sent.</p>{{/has_errors}}
+<form method="post" action="subscribe" novalidate>
+{{{fields}}}
+<div class="field trap">
+<label for="website">Leave this field empty</label>
+<input type="text" id="website" name="website" value="" tabindex="-1" autocomplete="off">
+</div>
+<div class="buttons">
+<button type="submit" name="action" value="subscribe">Subscribe</button>
+<button type="submit" name="action" value="preview" class="secondary">Preview</button>
+</div>
+</form>
+{{#previewed}}
+<section id="preview" aria-labelledby="preview-heading">
+<h2 id="preview-heading">Preview: the last 7 days</h2>
+{{{papers}}}
+</section>
+{{/previewed}}
+"""## + "\n",
     ]
 }

@@ -1,56 +1,32 @@
-import Crypto
 import Foundation
 
-/// The small HTML pages the public endpoint answers with (the unsubscribe
-/// confirm page and its outcomes), and the headers every one of them carries.
+/// The headers every answer of the public endpoint carries (the reader's
+/// pages, rendered from `WebTemplates`), and the stricter policy of the one
+/// page that shows a digest's own HTML.
 ///
-/// The only style is one inline `<style>` element, allowed by its hash in a
-/// strict Content-Security-Policy: no scripts, images, frames or other
-/// origins, forms may post only to `base_url`'s origin, and no page may be
-/// framed.
-public struct PublicPage: Sendable, Equatable {
-    public var title: String
-    /// HTML for inside `<body>`, after the heading; callers escape what they put in it.
-    public var bodyHTML: String
-
-    public init(title: String, bodyHTML: String) {
-        self.title = title
-        self.bodyHTML = bodyHTML
-    }
-
-    /// The whole document.
-    public var html: String {
-        """
-        <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta name="robots" content="noindex"><title>\(HTMLText.escape(title))</title>
-        <style>\(Self.style)</style>
-        </head><body><h1>\(HTMLText.escape(title))</h1>
-        \(bodyHTML)
-        </body></html>
-
-        """
-    }
-
-    /// The contents of the page's one `<style>` element.
-    static let style = "body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5}button{font-size:1rem;padding:.5rem 1rem}"
-
-    /// The CSP source for `style`: `'sha256-…'` (base64 of its SHA-256), computed once.
-    public static let styleSource: String = {
-        "'sha256-" + Data(SHA256.hash(data: Array(style.utf8))).base64EncodedString() + "'"
-    }()
-
-    /// The Content-Security-Policy of every page: nothing but the inline
-    /// style; forms post to `baseURL`'s origin (or the page's own).
+/// Pages load only their own origin's stylesheet and script (`/static/`):
+/// no inline script or style, nothing from another origin, no plugins, no
+/// `<base>`; forms may post only to `base_url`'s origin or the page's own;
+/// no page may be framed. No answer ever sets a cookie.
+public enum PublicPage {
+    /// The Content-Security-Policy of every page; forms post to `baseURL`'s
+    /// origin (or the page's own).
     public static func contentSecurityPolicy(baseURL: String?) -> String {
         let formAction = (baseURL.flatMap(origin).map { $0 + " " } ?? "") + "'self'"
-        return "default-src 'none'; style-src \(styleSource); form-action \(formAction); frame-ancestors 'none'; base-uri 'none'"
+        return "default-src 'self'; object-src 'none'; base-uri 'none'; form-action \(formAction); frame-ancestors 'none'"
     }
 
-    /// The headers every public page carries.
-    public static func headers(baseURL: String?) -> [(name: String, value: String)] {
+    /// The policy of `GET /d` (a digest as it was sent): its inline styles
+    /// and nothing else. No script, no form, no framing, no fetch from
+    /// anywhere; `sandbox` makes it a unique origin, so even an altered
+    /// stored body could not act as this site. Links still open (in a new
+    /// tab when they ask for one).
+    public static let digestPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'; sandbox allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation"
+
+    /// The headers every public answer carries; `policy` overrides the page policy (for `GET /d`).
+    public static func headers(baseURL: String?, policy: String? = nil) -> [(name: String, value: String)] {
         [
-            ("Content-Security-Policy", contentSecurityPolicy(baseURL: baseURL)),
+            ("Content-Security-Policy", policy ?? contentSecurityPolicy(baseURL: baseURL)),
             ("Referrer-Policy", "no-referrer"),
             ("Cache-Control", "no-store"),
             ("X-Content-Type-Options", "nosniff"),
