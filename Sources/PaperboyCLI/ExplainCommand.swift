@@ -9,7 +9,7 @@ struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
         abstract: "Show the papers a subscriber's digest would hold, with scores, and why every other paper is left out.",
-        discussion: "Reasons: no match, below min upvotes, outside the window, already sent, cut by max papers. An empty digest gets one sentence saying why. Changes nothing."
+        discussion: "Lists the subscriber's liked and Not for me papers; per paper, the similarity to them and what it adds to or takes from the score. Reasons: no match, below min upvotes, outside the window, already sent, already liked, marked Not for me, cut by max papers. An empty digest gets one sentence saying why. Changes nothing."
     )
 
     @OptionGroup var config: ConfigOptions
@@ -40,16 +40,18 @@ struct ExplainCommand: ParsableCommand {
         let outside = try store.papers(firstSeenAfter: selector.windowStart.addingTimeInterval(-30 * 86400), notAfter: moment.addingTimeInterval(30 * 86400))
             .filter { $0.firstSeenAt <= selector.windowStart || $0.firstSeenAt > moment }
         let maxPapers = subscriber.preferences.maxPapers ?? settings.digest.maxPapers
+        let feedbackIDs = subscriber.preferences.likes + subscriber.preferences.dislikes
+        let titles = feedbackIDs.isEmpty ? [:] : Dictionary(try store.papers(ids: feedbackIDs).map { ($0.id, $0.title) }, uniquingKeysWith: { first, _ in first })
         let explanation = selector.explain(
             subscriber.preferences, maxPapers: maxPapers,
             sent: try store.sentPaperIDs(subscriberID: subscriber.id),
             outside: outside, storeIsEmpty: try store.paperCount() == 0, latestFirstSeen: try store.latestFirstSeen()
         )
         if json {
-            say(try PaperJSON.encode(ExplanationJSON(subscriber: subscriber, selector: selector, maxPapers: maxPapers, explanation: explanation)))
+            say(try PaperJSON.encode(ExplanationJSON(subscriber: subscriber, selector: selector, maxPapers: maxPapers, explanation: explanation, titles: titles)))
             return
         }
-        say(ExplanationText.render(subscriber: subscriber, selector: selector, maxPapers: maxPapers, explanation: explanation, listAll: all))
+        say(ExplanationText.render(subscriber: subscriber, selector: selector, maxPapers: maxPapers, explanation: explanation, listAll: all, titles: titles))
     }
 }
 
@@ -64,9 +66,38 @@ struct ExplanationJSON: Encodable {
         var relevance: Double?
         var trending: Double?
         var similarity: Double?
+        /// Cosine similarity to the closest paper marked Not for me.
+        var dislike_similarity: Double?
+        /// What the likes add to the score (likes weight × similarity).
+        var likes_effect: Double?
+        /// What the Not for me papers take from it (dislikes weight × dislike similarity, negative).
+        var dislikes_effect: Double?
         var matched: [String]?
         var upvotes: Int?
         var first_seen_at: Date
+
+        init(id: String, title: String, reason: String?, rank: Int?, ranked: RankedPaper?, ranking: RankingSettings, upvotes: Int?, first_seen_at: Date) {
+            self.id = id
+            self.title = title
+            self.reason = reason
+            self.rank = rank
+            score = ranked?.score
+            relevance = ranked?.relevance
+            trending = ranked?.trending
+            similarity = ranked?.similarity
+            dislike_similarity = ranked?.dislikeSimilarity
+            likes_effect = ranked.map { ranking.likes * $0.similarity }
+            dislikes_effect = ranked.map { ranking.dislikes * $0.dislikeSimilarity == 0 ? 0 : -ranking.dislikes * $0.dislikeSimilarity }
+            matched = ranked?.matchedTerms
+            self.upvotes = upvotes
+            self.first_seen_at = first_seen_at
+        }
+    }
+
+    /// A liked or Not for me paper, with its title when stored.
+    struct Marked: Encodable {
+        var id: String
+        var title: String?
     }
 
     var email: String
@@ -75,32 +106,36 @@ struct ExplanationJSON: Encodable {
     var window_start: Date
     var max_papers: Int
     var empty_reason: String?
+    var likes: [Marked]
+    var dislikes: [Marked]
     var selected: [Entry]
     var excluded: [Entry]
 
-    init(subscriber: Subscriber, selector: DigestSelector, maxPapers: Int, explanation: DigestExplanation) {
+    init(subscriber: Subscriber, selector: DigestSelector, maxPapers: Int, explanation: DigestExplanation, titles: [String: String] = [:]) {
         email = subscriber.email.description
         status = subscriber.status.rawValue
         at = selector.at
         window_start = selector.windowStart
         max_papers = maxPapers
         empty_reason = explanation.emptyReason
+        likes = subscriber.preferences.likes.map { Marked(id: $0, title: titles[$0]) }
+        dislikes = subscriber.preferences.dislikes.map { Marked(id: $0, title: titles[$0]) }
+        let ranking = selector.ranking
         selected = explanation.selected.enumerated().map { rank, paper in
-            Entry(id: paper.paper.id, title: paper.paper.title, reason: nil, rank: rank + 1, score: paper.score, relevance: paper.relevance,
-                  trending: paper.trending, similarity: paper.similarity, matched: paper.matchedTerms, upvotes: paper.paper.upvotes,
-                  first_seen_at: paper.paper.firstSeenAt)
+            Entry(id: paper.paper.id, title: paper.paper.title, reason: nil, rank: rank + 1, ranked: paper, ranking: ranking,
+                  upvotes: paper.paper.upvotes, first_seen_at: paper.paper.firstSeenAt)
         }
         excluded = explanation.excluded.map { item in
-            Entry(id: item.paper.id, title: item.paper.title, reason: item.reason.rawValue, rank: nil, score: item.ranked?.score,
-                  relevance: item.ranked?.relevance, trending: item.ranked?.trending, similarity: item.ranked?.similarity,
-                  matched: item.ranked?.matchedTerms, upvotes: item.paper.upvotes, first_seen_at: item.paper.firstSeenAt)
+            Entry(id: item.paper.id, title: item.paper.title, reason: item.reason.rawValue, rank: nil, ranked: item.ranked, ranking: ranking,
+                  upvotes: item.paper.upvotes, first_seen_at: item.paper.firstSeenAt)
         }
     }
 }
 
 /// `explain` for a terminal.
 enum ExplanationText {
-    static func render(subscriber: Subscriber, selector: DigestSelector, maxPapers: Int, explanation: DigestExplanation, listAll: Bool) -> String {
+    static func render(subscriber: Subscriber, selector: DigestSelector, maxPapers: Int, explanation: DigestExplanation, listAll: Bool,
+                       titles: [String: String] = [:]) -> String {
         var lines: [String] = []
         lines.append("\(subscriber.email) at \(DisplayDate.minute(selector.at)): papers first seen after \(DisplayDate.minute(selector.windowStart)), at most \(maxPapers)")
         if subscriber.unsubscribedAt != nil {
@@ -108,6 +143,12 @@ enum ExplanationText {
         } else if subscriber.preferences.paused {
             lines.append("Note: they are paused\(subscriber.pausedReason.map { " (\($0))" } ?? ""); no digest goes out until `paperboy subscriber resume`.")
         }
+        let preferences = subscriber.preferences
+        for (heading, ids) in [("Liked (similar papers rank higher)", preferences.likes), ("Not for me (never selected; similar papers rank lower)", preferences.dislikes)] where !ids.isEmpty {
+            lines.append("\(heading):")
+            lines += ids.map { "  \($0)  \(titles[$0] ?? "(not stored)")" }
+        }
+        let ranking = selector.ranking
         if let reason = explanation.emptyReason {
             lines.append("The digest would be empty. \(reason)")
         } else {
@@ -117,6 +158,7 @@ enum ExplanationText {
                                     paper.relevance, paper.trending, paper.similarity, paper.paper.upvotes.map { ", \($0) upvotes" } ?? ""))
                 lines.append("     \(paper.paper.title)")
                 if !paper.matchedTerms.isEmpty { lines.append("     matched: \(paper.matchedTerms.joined(separator: ", "))") }
+                if let effect = feedbackEffect(paper, ranking: ranking, preferences: preferences) { lines.append("     \(effect)") }
             }
         }
         var counts: [ExclusionReason: Int] = [:]
@@ -126,6 +168,7 @@ enum ExplanationText {
             if item.reason == .noMatch && !listAll { continue }
             let score = item.ranked.map { String(format: " (score %.3f)", $0.score) } ?? ""
             shown.append("  \(item.paper.id)  \(item.reason.explanation)\(score): \(item.paper.title)")
+            if let ranked = item.ranked, let effect = feedbackEffect(ranked, ranking: ranking, preferences: preferences) { shown.append("      \(effect)") }
         }
         if !shown.isEmpty {
             lines.append("Left out:")
@@ -134,5 +177,22 @@ enum ExplanationText {
         let summary = ExclusionReason.allCases.compactMap { reason in counts[reason].map { "\($0) \(reason.rawValue)" } }
         lines.append("\(explanation.selected.count) selected" + (summary.isEmpty ? "" : "; " + summary.joined(separator: ", ")) + (listAll || counts[.noMatch] == nil ? "" : " (--all lists the papers that did not match)"))
         return lines.joined(separator: "\n")
+    }
+}
+
+extension ExplanationText {
+    /// What the liked and Not for me papers did to a paper's score, or nil
+    /// when the subscriber has neither: "likes: similarity 0.42 → +0.42;
+    /// not for me: similarity 0.91 → −0.91".
+    static func feedbackEffect(_ paper: RankedPaper, ranking: RankingSettings, preferences: SubscriberPreferences) -> String? {
+        var parts: [String] = []
+        if !preferences.likes.isEmpty {
+            parts.append(String(format: "likes: similarity %.2f → %+.3f", paper.similarity, ranking.likes * paper.similarity))
+        }
+        if !preferences.dislikes.isEmpty {
+            let penalty = ranking.dislikes * paper.dislikeSimilarity
+            parts.append(String(format: "not for me: similarity %.2f → %+.3f", paper.dislikeSimilarity, penalty == 0 ? 0 : -penalty))
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
 }

@@ -33,7 +33,7 @@ enum SubscriberBackup {
         } catch {
             throw CLIFailure("cannot create the backup folder \(folder): \(error.localizedDescription); nothing changed. Check the folder next to the database is writable", exitCode: .config)
         }
-        let subscribers = try store.subscribers().filter { $0.unsubscribedAt == nil }.map(\.preferences)
+        let subscribers = try store.subscribers().filter { $0.unsubscribedAt == nil && $0.pendingSince == nil }.map(\.preferences)
         var path = folder + "/" + fileName(at: moment, command: command)
         var attempt = 1
         while FileManager.default.fileExists(atPath: path) {

@@ -15,6 +15,7 @@ struct SubscriberCommand: ParsableCommand {
             SubscriberListCommand.self, SubscriberShowCommand.self,
             SubscriberImportCommand.self, SubscriberExportCommand.self,
             SubscriberLikeCommand.self, SubscriberUnlikeCommand.self,
+            SubscriberDislikeCommand.self, SubscriberUndislikeCommand.self,
         ]
     )
 }

@@ -6,7 +6,7 @@ import PaperboyCore
 struct SubscriberExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write every subscriber (not those who unsubscribed) as a subscriber file.",
+        abstract: "Write every subscriber (not those who unsubscribed, nor requests waiting for their confirmation) as a subscriber file.",
         discussion: "Importing the file again changes nothing; keep it under version control."
     )
 
@@ -17,7 +17,7 @@ struct SubscriberExportCommand: ParsableCommand {
 
     func run() throws {
         let (_, store) = try config.openConfiguredStore()
-        let subscribers = try store.subscribers().filter { $0.unsubscribedAt == nil }.map(\.preferences)
+        let subscribers = try store.subscribers().filter { $0.unsubscribedAt == nil && $0.pendingSince == nil }.map(\.preferences)
         let text = SubscriberFile.render(subscribers)
         guard let output else {
             FileHandle.standardOutput.write(Data(text.utf8))

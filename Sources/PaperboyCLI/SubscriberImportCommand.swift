@@ -3,7 +3,7 @@ import Foundation
 import PaperboyCore
 import PaperboyStore
 
-/// `paperboy subscriber import FILE [--dry-run] [--prune] [--resubscribe]`
+/// `paperboy subscriber import FILE [--dry-run] [--prune]`
 struct SubscriberImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
@@ -11,7 +11,8 @@ struct SubscriberImportCommand: ParsableCommand {
         discussion: """
         Entries not yet stored are added; stored ones take the file's values (a field left out takes its default). \
         One bad entry and nothing changes: every bad entry is listed with its position, address and reason (exit 65). \
-        Addresses that unsubscribed are skipped and reported unless --resubscribe. \
+        Addresses that unsubscribed, and those waiting to confirm a subscribe-page request, are skipped and reported: \
+        only the person can subscribe them, by confirming on the subscribe page. New addresses are recorded as subscribed by import. \
         --prune that would remove everyone, more than half, or more than 10 and more than 10 % of the subscribers (or more than --prune-limit) \
         is refused unless --yes; before it removes anyone, every subscriber is exported to backups/ next to the database.
         """
@@ -25,10 +26,12 @@ struct SubscriberImportCommand: ParsableCommand {
     @Flag(help: "Print what would be added, changed and removed, and change nothing.")
     var dryRun = false
 
-    @Flag(help: "Remove subscribers that are not in the file (those who unsubscribed are kept, so they stay unsubscribed).")
+    @Flag(help: "Remove subscribers that are not in the file (those who unsubscribed are kept, so they stay unsubscribed; pending requests are kept until they expire).")
     var prune = false
 
-    @Flag(help: "Add back addresses that unsubscribed (only with their consent).")
+    /// Gone: an import never subscribes an address that unsubscribed. Kept
+    /// (hidden) only to say so, instead of "unknown option".
+    @Flag(help: .hidden)
     var resubscribe = false
 
     @Flag(help: "Accept addresses that differ only in case from a subscriber or from each other (two mailboxes, not one).")
@@ -41,6 +44,9 @@ struct SubscriberImportCommand: ParsableCommand {
     var yes = false
 
     func validate() throws {
+        if resubscribe {
+            throw ValidationError("--resubscribe is no longer part of import: an address that unsubscribed can subscribe again only with its own consent, by confirming a request on the subscribe page (web.subscribe: open); the import skips and lists it")
+        }
         if let pruneLimit, pruneLimit < 0 {
             throw ValidationError("--prune-limit \(pruneLimit) is negative; give the number of subscribers a prune may remove, 0 or more")
         }
@@ -61,7 +67,7 @@ struct SubscriberImportCommand: ParsableCommand {
         }
         let (settings, store) = try config.openConfiguredStore()
         let preview = try storeChange {
-            try store.planSubscriberImport(entries, prune: prune, resubscribe: resubscribe, allowCaseVariants: allowCaseVariant)
+            try store.planSubscriberImport(entries, prune: prune, allowCaseVariants: allowCaseVariant)
         }
         let guardRule = PruneGuard(limit: pruneLimit)
         let active = try store.subscribers().filter { $0.unsubscribedAt == nil }.count
@@ -77,7 +83,7 @@ struct SubscriberImportCommand: ParsableCommand {
             }
             do {
                 plan = try storeChange {
-                    try store.importSubscribers(entries, prune: prune, resubscribe: resubscribe, allowCaseVariants: allowCaseVariant,
+                    try store.importSubscribers(entries, prune: prune, allowCaseVariants: allowCaseVariant,
                                                 maxRemovals: yes ? nil : guardRule.allowedRemovals(ofActive: active), at: now)
                 }
             } catch let refused as PruneRefused {
@@ -92,7 +98,12 @@ struct SubscriberImportCommand: ParsableCommand {
             for email in plan.removes { say("\(verb)remove \(email)") }
         }
         for skip in plan.skipped {
-            say("skip \(skip.email): unsubscribed on \(DisplayDate.minute(skip.unsubscribedAt)); --resubscribe adds them back (only with their consent)")
+            switch skip.reason {
+            case .unsubscribed(let left):
+                say("skip \(skip.email): unsubscribed on \(DisplayDate.minute(left)); only they can subscribe again, on the subscribe page")
+            case .pending(let asked):
+                say("skip \(skip.email): asked on the subscribe page on \(DisplayDate.minute(asked)) and waiting for their confirmation; they become a subscriber when they confirm")
+            }
         }
         if dryRun && !yes && guardRule.refuses(removing: plan.removes.count, ofActive: active) {
             say("without --dry-run this prune is refused: it removes \(plan.removes.count) of \(active), more than \(guardRule.allowedRemovals(ofActive: active)) at once; add --yes or raise --prune-limit to go ahead")

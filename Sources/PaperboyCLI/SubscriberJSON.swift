@@ -2,7 +2,8 @@ import Foundation
 import PaperboyCore
 
 /// A subscriber as `list --json` and `show --json` print it: the stored
-/// fields, plus the values in effect after the config's defaults.
+/// fields (likes and dislikes, how and when they subscribed too), plus the
+/// values in effect after the config's defaults.
 struct SubscriberJSON: Encodable {
     var id: Int64
     var email: String
@@ -16,7 +17,14 @@ struct SubscriberJSON: Encodable {
     var format: String
     var paused: Bool
     var paused_reason: String?
+    var likes: [String]
+    var dislikes: [String]
+    /// pending, active, paused or unsubscribed.
     var status: String
+    /// operator, import or web.
+    var origin: String
+    var pending_since: Date?
+    var confirmed_at: Date?
     var unsubscribed_at: Date?
     var created_at: Date
     var updated_at: Date
@@ -38,7 +46,12 @@ struct SubscriberJSON: Encodable {
         format = p.format.rawValue
         paused = p.paused
         paused_reason = subscriber.pausedReason
+        likes = p.likes
+        dislikes = p.dislikes
         status = subscriber.status.rawValue
+        origin = subscriber.origin.rawValue
+        pending_since = subscriber.pendingSince
+        confirmed_at = subscriber.confirmedAt
         unsubscribed_at = subscriber.unsubscribedAt
         created_at = subscriber.createdAt
         updated_at = subscriber.updatedAt

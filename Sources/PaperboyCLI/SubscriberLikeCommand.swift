@@ -6,7 +6,8 @@ import PaperboyCore
 struct SubscriberLikeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "like",
-        abstract: "Rank papers similar to a stored paper higher for a subscriber (\"more like these\")."
+        abstract: "Rank papers similar to a stored paper higher for a subscriber (\"more like these\").",
+        discussion: "A paper is liked or disliked, not both: liking a paper marked Not for me takes that back."
     )
 
     @OptionGroup var config: ConfigOptions
@@ -21,16 +22,20 @@ struct SubscriberLikeCommand: ParsableCommand {
         guard let liked = try store.paper(id: paperID) else {
             throw CLIFailure("like: no stored paper has the id \"\(paper.id)\"; `paperboy papers search` finds ids", exitCode: .dataError)
         }
+        var wasDisliked = false
         let subscriber = try storeChange {
             try store.updateSubscriber(email, at: try CommandClock.now()) { subscriber in
+                // Liked or disliked, not both.
+                wasDisliked = subscriber.preferences.dislikes.contains(liked.id)
+                subscriber.preferences.dislikes.removeAll { $0 == liked.id }
                 if !subscriber.preferences.likes.contains(liked.id) { subscriber.preferences.likes.append(liked.id) }
             }
         }
-        say("\(email) likes \(liked.id) (\(liked.title)); \(subscriber.preferences.likes.count) liked paper\(subscriber.preferences.likes.count == 1 ? "" : "s")")
+        say("\(email) likes \(liked.id) (\(liked.title))\(wasDisliked ? ", no longer Not for me" : ""); \(subscriber.preferences.likes.count) liked paper\(subscriber.preferences.likes.count == 1 ? "" : "s")")
     }
 }
 
-/// The paper id `like` and `unlike` take, checked in `validate()`.
+/// The paper id `like`, `unlike`, `dislike` and `undislike` take, checked in `validate()`.
 struct PaperIDArgument: ParsableArguments {
     @Argument(help: "The paper's id: an arXiv id (any version) or a title-… id from `paperboy papers list`.")
     var id: String

@@ -2,7 +2,8 @@ import Foundation
 import PaperboyCore
 
 /// Turns a subscriber's selected papers into the bytes of an email:
-/// rendering (templates), addressing, unsubscribe links, MIME, DKIM.
+/// rendering (templates), addressing, the reader's links (unsubscribe,
+/// preferences, feedback per paper, view in browser), MIME, DKIM.
 public struct DigestComposer: Sendable {
     public let renderer: DigestRenderer
     public let tokens: LinkToken
@@ -52,18 +53,32 @@ public struct DigestComposer: Sendable {
     }
 
     /// `messageID` is the planned digest's (`MessageID.make`), a new one when nil.
+    /// `periodKey` is the planned digest's (`PeriodKey.rawValue`): only a digest
+    /// with one gets a "View in browser" link (the page shows the stored
+    /// message of that period; a preview has none to show).
     /// With `testRecipient`, the message goes to that address instead, its
     /// subject marked "[test]" (`preview --send-to`); its links stay bound to
     /// the subscriber, so they unsubscribe nobody from the test address.
     public func compose(_ subscriber: Subscriber, papers: [RankedPaper], at date: Date, messageID: String? = nil,
-                        testRecipient: EmailAddress? = nil) -> Composed {
+                        periodKey: String? = nil, testRecipient: EmailAddress? = nil) -> Composed {
         let preferences = subscriber.preferences
-        let token = unsubscribeToken(subscriber)
+        let links = links
+        let token = links.unsubscribeToken(subscriber)
         let unsubscribe = links.unsubscribe(subscriber)
+        var feedback: [String: PaperFeedbackURLs] = [:]
+        feedback.reserveCapacity(papers.count)
+        for ranked in papers {
+            let id = ranked.paper.id
+            feedback[id] = PaperFeedbackURLs(moreLikeThis: links.feedback(subscriber, paperID: id, .moreLikeThis),
+                                             notForMe: links.feedback(subscriber, paperID: id, .notForMe))
+        }
         let rendered = renderer.render(DigestContent(
             email: preferences.email, name: preferences.name, query: preferences.query, categories: preferences.categories,
             papers: papers, date: date, zone: preferences.schedule?.zone ?? defaultZone,
-            unsubscribeURL: unsubscribe, format: preferences.format
+            unsubscribeURL: unsubscribe, format: preferences.format,
+            preferencesURL: links.preferences(subscriber),
+            viewURL: periodKey.map { links.view(subscriber, periodKey: $0) },
+            feedbackURLs: feedback
         ))
         var unsubscribeLinks = [unsubscribe]
         if let mailto = unsubscribeMailto {

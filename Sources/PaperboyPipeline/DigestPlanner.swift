@@ -145,7 +145,7 @@ public struct DigestPlanner: Sendable {
                 continue
             }
             let messageID = MessageID.make(subscriberID: subscriber.id, period: key.rawValue, domain: composer.from.email.domain)
-            let composed = composer.compose(subscriber, papers: papers, at: at, messageID: messageID)
+            let composed = composer.compose(subscriber, papers: papers, at: at, messageID: messageID, periodKey: key.rawValue)
             try each(PlanDecision(subscriber: subscriber, periodKey: key, outcome: .digest(papers: papers, composed: composed)))
         }
     }

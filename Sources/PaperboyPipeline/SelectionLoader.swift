@@ -3,8 +3,8 @@ import PaperboyCore
 import PaperboyStore
 
 /// Loads what a selection run needs from the store in a few bulk queries:
-/// the papers in the look-back window, the papers subscribers liked, and
-/// the sent log of the window.
+/// the papers in the look-back window, the papers subscribers liked or
+/// marked "Not for me" (outside the window too), and the sent log of the window.
 public struct SelectionLoader: Sendable {
     public let store: Store
     public let digest: DigestSettings
@@ -20,8 +20,12 @@ public struct SelectionLoader: Sendable {
         let windowStart = max(at.addingTimeInterval(-digest.lookback), try store.sentLogHorizon() ?? .distantPast)
         let window = try store.papers(firstSeenAfter: windowStart, notAfter: at)
         let likedIDs = Set(subscribers.flatMap(\.preferences.likes))
-        let liked = likedIDs.isEmpty ? [] : try store.papers(ids: Array(likedIDs))
-        return DigestSelector(papers: window, at: at, lookback: digest.lookback, ranking: digest.ranking, likedPapers: liked)
+        let dislikedIDs = Set(subscribers.flatMap(\.preferences.dislikes))
+        let known = likedIDs.union(dislikedIDs)
+        let papers = known.isEmpty ? [] : try store.papers(ids: known.sorted())
+        return DigestSelector(papers: window, at: at, lookback: digest.lookback, ranking: digest.ranking,
+                              likedPapers: papers.filter { likedIDs.contains($0.id) },
+                              dislikedPapers: papers.filter { dislikedIDs.contains($0.id) })
     }
 
     /// Paper ids already sent, per subscriber id: only sends inside the

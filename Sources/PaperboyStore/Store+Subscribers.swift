@@ -4,7 +4,7 @@ import PaperboyCore
 
 /// A subscriber change the store refused.
 public struct SubscriberStoreError: Error, CustomStringConvertible, Sendable {
-    public enum Kind: Sendable { case notFound, alreadyExists, unsubscribed, caseVariant }
+    public enum Kind: Sendable { case notFound, alreadyExists, unsubscribed, pending, caseVariant }
     public var kind: Kind
     public var email: String
     public var message: String
@@ -14,6 +14,14 @@ public struct SubscriberStoreError: Error, CustomStringConvertible, Sendable {
     public static func notFound(_ email: EmailAddress) -> SubscriberStoreError {
         SubscriberStoreError(kind: .notFound, email: email.description,
                              message: "no subscriber has the address \(email); `paperboy subscriber list` shows them")
+    }
+
+    /// `email` asked on the subscribe page at `since` and has not confirmed.
+    static func pending(_ email: EmailAddress, since: Date) -> SubscriberStoreError {
+        SubscriberStoreError(
+            kind: .pending, email: email.description,
+            message: "\(email) asked to subscribe on the subscribe page on \(DateFormats.day(since)) and is waiting for their confirmation; only they can confirm it, with the link in the confirmation mail (or by asking again on the subscribe page), so an operator cannot add it meanwhile"
+        )
     }
 
     /// `email` differs only in case from the stored `existing`.
@@ -38,9 +46,29 @@ public struct SubscriberImportPlan: Sendable {
     public var changes: [(email: EmailAddress, fields: [String])] = []
     /// With --prune: subscribers not in the file.
     public var removes: [EmailAddress] = []
-    /// Addresses that unsubscribed, left alone (no --resubscribe).
-    public var skipped: [(email: EmailAddress, unsubscribedAt: Date)] = []
+    /// Addresses in the file an import leaves alone, and why.
+    public var skipped: [SkippedImport] = []
     public var unchanged = 0
+}
+
+/// An address in an import file that the import leaves alone: only the
+/// person can subscribe it (again), by confirming on the subscribe page.
+public struct SkippedImport: Sendable, Equatable {
+    public enum Reason: Sendable, Equatable {
+        /// They unsubscribed at this time; an import never adds them back.
+        case unsubscribed(at: Date)
+        /// They asked on the subscribe page at this time and have not
+        /// confirmed: an import does not make them active without their confirmation.
+        case pending(since: Date)
+    }
+
+    public var email: EmailAddress
+    public var reason: Reason
+
+    public init(email: EmailAddress, reason: Reason) {
+        self.email = email
+        self.reason = reason
+    }
 }
 
 extension Store {
@@ -57,28 +85,37 @@ extension Store {
         }
     }
 
-    /// Adds a subscriber. Refuses an address already stored, and one that
-    /// unsubscribed unless `resubscribe` (people who left are not added back by accident).
-    @discardableResult
+    /// Adds a subscriber, recording `origin` (how they came to be subscribed).
+    /// Refuses an address already stored, one that unsubscribed unless
+    /// `resubscribe` (people who left are not added back by accident), and
+    /// one waiting for its subscribe-page confirmation (only they can make it active).
     /// An address that differs only in case from a stored one is refused
     /// unless `allowCaseVariant`.
-    public func addSubscriber(_ preferences: SubscriberPreferences, resubscribe: Bool = false, allowCaseVariant: Bool = false, at time: Date) throws -> Subscriber {
+    @discardableResult
+    public func addSubscriber(_ preferences: SubscriberPreferences, resubscribe: Bool = false, allowCaseVariant: Bool = false,
+                              origin: SubscriptionOrigin = .operator, at time: Date) throws -> Subscriber {
         try writePassing { db in
             if let existing = try Self.fetchSubscriber(db, preferences.email) {
                 if let left = existing.unsubscribedAt {
                     guard resubscribe else {
                         throw SubscriberStoreError(
                             kind: .unsubscribed, email: preferences.email.description,
-                            message: "\(preferences.email) unsubscribed on \(Self.day(left)); add it again only with their consent, using --resubscribe"
+                            message: "\(preferences.email) unsubscribed on \(Self.day(left)); they can subscribe again themselves on the subscribe page (with its confirmation), or add it again only with their consent, using --resubscribe"
                         )
                     }
                     var updated = existing
                     updated.preferences = preferences
                     updated.unsubscribedAt = nil
                     updated.pausedReason = nil
+                    updated.origin = origin
+                    updated.pendingSince = nil
+                    updated.confirmedAt = nil
                     updated.updatedAt = time
                     try SubscriberRow(updated).update(db)
                     return updated
+                }
+                if let pending = existing.pendingSince {
+                    throw SubscriberStoreError.pending(preferences.email, since: pending)
                 }
                 throw SubscriberStoreError(
                     kind: .alreadyExists, email: preferences.email.description,
@@ -88,7 +125,7 @@ extension Store {
             if !allowCaseVariant, let variant = try Self.caseVariants(db, of: preferences.email).first {
                 throw SubscriberStoreError.caseVariant(preferences.email, of: variant)
             }
-            var row = SubscriberRow(preferences, id: nil, pausedReason: nil, unsubscribedAt: nil, createdAt: time, updatedAt: time)
+            var row = SubscriberRow(preferences, id: nil, pausedReason: nil, unsubscribedAt: nil, createdAt: time, updatedAt: time, origin: origin)
             try row.insert(db)
             row.id = db.lastInsertedRowID
             return try row.subscriber()
@@ -126,22 +163,25 @@ extension Store {
     }
 
     /// What importing `entries` would do, changing nothing.
-    public func planSubscriberImport(_ entries: [SubscriberPreferences], prune: Bool, resubscribe: Bool, allowCaseVariants: Bool = false) throws -> SubscriberImportPlan {
+    public func planSubscriberImport(_ entries: [SubscriberPreferences], prune: Bool, allowCaseVariants: Bool = false) throws -> SubscriberImportPlan {
         try readPassing { db in
-            try Self.importPlan(db, entries, prune: prune, resubscribe: resubscribe, allowCaseVariants: allowCaseVariants).plan
+            try Self.importPlan(db, entries, prune: prune, allowCaseVariants: allowCaseVariants).plan
         }
     }
 
-    /// Imports `entries` in one transaction: all of it or none of it.
-    @discardableResult
+    /// Imports `entries` in one transaction: all of it or none of it. New
+    /// addresses get `origin` (`.import`). An address that unsubscribed, or
+    /// one waiting for its subscribe-page confirmation, is skipped: an
+    /// operator's import never subscribes someone without their own consent.
     /// A new address that differs only in case from a stored one (and is not
     /// that one) makes the whole import fail, listing each, unless `allowCaseVariants`.
     /// With `maxRemovals`, a prune that would remove more fails too (`PruneRefused`),
     /// checked in the same transaction as the change.
-    public func importSubscribers(_ entries: [SubscriberPreferences], prune: Bool, resubscribe: Bool, allowCaseVariants: Bool = false,
-                                  maxRemovals: Int? = nil, at time: Date) throws -> SubscriberImportPlan {
+    @discardableResult
+    public func importSubscribers(_ entries: [SubscriberPreferences], prune: Bool, allowCaseVariants: Bool = false,
+                                  maxRemovals: Int? = nil, origin: SubscriptionOrigin = .import, at time: Date) throws -> SubscriberImportPlan {
         try writePassing { db in
-            let (plan, existing) = try Self.importPlan(db, entries, prune: prune, resubscribe: resubscribe, allowCaseVariants: allowCaseVariants)
+            let (plan, existing) = try Self.importPlan(db, entries, prune: prune, allowCaseVariants: allowCaseVariants)
             if let maxRemovals, plan.removes.count > maxRemovals {
                 throw PruneRefused(removes: plan.removes, allowed: maxRemovals)
             }
@@ -152,11 +192,10 @@ extension Store {
                     guard changed.contains(entry.email) else { continue }
                     if subscriber.preferences.paused && !entry.paused { subscriber.pausedReason = nil }
                     subscriber.preferences = entry
-                    subscriber.unsubscribedAt = nil
                     subscriber.updatedAt = time
                     try SubscriberRow(subscriber).update(db)
                 } else {
-                    try SubscriberRow(entry, id: nil, pausedReason: nil, unsubscribedAt: nil, createdAt: time, updatedAt: time).insert(db)
+                    try SubscriberRow(entry, id: nil, pausedReason: nil, unsubscribedAt: nil, createdAt: time, updatedAt: time, origin: origin).insert(db)
                 }
             }
             for email in plan.removes {
@@ -166,7 +205,7 @@ extension Store {
         }
     }
 
-    private static func importPlan(_ db: Database, _ entries: [SubscriberPreferences], prune: Bool, resubscribe: Bool,
+    private static func importPlan(_ db: Database, _ entries: [SubscriberPreferences], prune: Bool,
                                    allowCaseVariants: Bool) throws -> (plan: SubscriberImportPlan, existing: [EmailAddress: Subscriber]) {
         var existing: [EmailAddress: Subscriber] = [:]
         var folded: [String: EmailAddress] = [:]
@@ -189,11 +228,11 @@ extension Store {
                 continue
             }
             if let left = current.unsubscribedAt {
-                if resubscribe {
-                    plan.changes.append((entry.email, ["resubscribed"] + entry.changedFields(from: current.preferences)))
-                } else {
-                    plan.skipped.append((entry.email, left))
-                }
+                plan.skipped.append(SkippedImport(email: entry.email, reason: .unsubscribed(at: left)))
+                continue
+            }
+            if let asked = current.pendingSince {
+                plan.skipped.append(SkippedImport(email: entry.email, reason: .pending(since: asked)))
                 continue
             }
             let fields = entry.changedFields(from: current.preferences)
@@ -209,8 +248,10 @@ extension Store {
                                        message: "\(variants.count) address\(variants.count == 1 ? "" : "es") in the file differ\(variants.count == 1 ? "s" : "") only in case from a subscriber; nothing was changed:\n" + lines.joined(separator: "\n"))
         }
         if prune {
+            // Unsubscribed addresses stay (so they stay unsubscribed); pending
+            // requests are the reader's, not the file's, and expire on their own.
             plan.removes = existing.values
-                .filter { !listed.contains($0.email) && $0.unsubscribedAt == nil }
+                .filter { !listed.contains($0.email) && $0.unsubscribedAt == nil && $0.pendingSince == nil }
                 .map(\.email).sorted()
         }
         return (plan, existing)

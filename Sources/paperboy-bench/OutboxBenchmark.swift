@@ -18,7 +18,7 @@ struct OutboxBenchmark {
         let time = Date(timeIntervalSince1970: 1_795_000_000)
         let subscribers = 1000
         try store.importSubscribers(try (0..<subscribers).map { SubscriberPreferences(email: try EmailAddress(parsing: "reader\($0)@example.org")) },
-                                    prune: false, resubscribe: false, at: time)
+                                    prune: false, at: time)
         let ids = try store.subscribers().map(\.id)
         let body = Array(repeating: UInt8(ascii: "x"), count: 200)
         let started = Date()

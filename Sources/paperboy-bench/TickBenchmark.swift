@@ -31,7 +31,7 @@ struct TickBenchmark {
                 schedule: try Schedule.parse("daily 08:00 UTC")
             ))
         }
-        try store.importSubscribers(entries, prune: false, resubscribe: false, at: day)
+        try store.importSubscribers(entries, prune: false, at: day)
         var config = DemoCorpus.mailConfig()
         config.database = directory.appendingPathComponent("bench.sqlite").path
         let composer = try MailSetup.composer(config: config, configPath: "(bench)", environment: DemoCorpus.demoEnvironment)

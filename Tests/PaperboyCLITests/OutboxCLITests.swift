@@ -19,7 +19,7 @@ import Testing
         let store = try s.store()
         try store.ingest(try DemoCorpus.papers(at: TestTime.digestAt.addingTimeInterval(-3600)), source: SourceState(name: "demo"), at: TestTime.now)
         let entries = try (0..<count).map { SubscriberPreferences(email: try EmailAddress(parsing: "reader\($0)@example.org"), maxPapers: 2) }
-        try store.importSubscribers(entries, prune: false, resubscribe: false, at: TestTime.now)
+        try store.importSubscribers(entries, prune: false, at: TestTime.now)
         return s
     }
 

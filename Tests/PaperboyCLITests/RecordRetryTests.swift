@@ -30,7 +30,7 @@ import Testing
             let store = try s.store()
             try store.ingest(try DemoCorpus.papers(at: time.addingTimeInterval(-3600)), source: SourceState(name: "demo"), at: time.addingTimeInterval(-3600))
             let readers = try (0..<4).map { SubscriberPreferences(email: try EmailAddress(parsing: "reader\($0)@example.org"), maxPapers: 3) }
-            try store.importSubscribers(readers, prune: false, resubscribe: false, at: time.addingTimeInterval(-2 * 86400))
+            try store.importSubscribers(readers, prune: false, at: time.addingTimeInterval(-2 * 86400))
         }
 
         // The 250 of the first message comes once a `subscriber import`-like

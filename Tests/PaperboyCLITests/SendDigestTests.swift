@@ -22,7 +22,7 @@ import Testing
         for k in 0..<count {
             entries.append(SubscriberPreferences(email: try EmailAddress(parsing: "reader\(k)@example.org"), maxPapers: 3))
         }
-        try store.importSubscribers(entries, prune: false, resubscribe: false, at: TestTime.now)
+        try store.importSubscribers(entries, prune: false, at: TestTime.now)
         return s
     }
 
@@ -49,7 +49,7 @@ import Testing
         let addresses = ["a/b@example.org", "a%2Fb@example.org", "x/.y@example.org", "-dash@example.org", longest]
         #expect(longest.utf8.count == 254)
         let entries = try addresses.map { SubscriberPreferences(email: try EmailAddress(parsing: $0), maxPapers: 3) }
-        try s.store().importSubscribers(entries, prune: false, resubscribe: false, at: TestTime.now)
+        try s.store().importSubscribers(entries, prune: false, at: TestTime.now)
         let out = s.directory.appendingPathComponent("out")
         let result = try run(s, ["--dry-run", "--out", out.path])
         #expect(result.status == 0, "\(result.stderr)")

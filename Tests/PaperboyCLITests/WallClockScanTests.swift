@@ -114,7 +114,7 @@ struct PrivateFileModeTests {
         #expect(Self.mode(database) == 0o640)
         // While a connection is open, SQLite's -wal and -shm take the database's mode.
         let store = try s.store()
-        try store.addSubscriber(SubscriberPreferences(email: try EmailAddress(parsing: "bob@example.org")), resubscribe: false, at: TestTime.now)
+        try store.addSubscriber(SubscriberPreferences(email: try EmailAddress(parsing: "bob@example.org")), at: TestTime.now)
         #expect(Self.mode(database + "-wal") == 0o640, "the WAL is as private as the database")
         #expect(Self.mode(database + "-shm") == 0o640)
         let export = s.directory.appendingPathComponent("subscribers.yaml").path

@@ -157,7 +157,7 @@ import Testing
                                                  schedule: try Schedule.parse("daily 00:00 UTC")))
         }
         // Subscribed two days ago: today's digest is due at once.
-        try store.importSubscribers(entries, prune: false, resubscribe: false, at: TestTime.now.addingTimeInterval(-2 * 86400))
+        try store.importSubscribers(entries, prune: false, at: TestTime.now.addingTimeInterval(-2 * 86400))
 
         let daemon = try DaemonProcess(config: config, environment: ["PAPERBOY_SECRET": DaemonHarness.secret])
         #expect(waitFor(30) { messageCount(sink) >= 2 }, "stderr: \(daemon.stderr)")

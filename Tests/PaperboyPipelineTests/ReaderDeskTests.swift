@@ -255,6 +255,8 @@ import Testing
         #expect(try f.desk.expirePending(at: Self.at.addingTimeInterval(7 * 86400 - Self.minute)) == 0)
         // Past the deadline the link is dead even before the sweep.
         let late = Self.at.addingTimeInterval(7 * 86400 + Self.minute)
+        #expect(try f.desk.pendingRequest(token: link, at: Self.at.addingTimeInterval(7 * 86400 - Self.minute))?.id == pending.id)
+        #expect(try f.desk.pendingRequest(token: link, at: late) == nil)
         guard case .notValid = try f.desk.confirm(token: link, at: late) else {
             Issue.record("an expired request was confirmed")
             return
@@ -498,6 +500,19 @@ import Testing
         #expect(try f.desk.preview(preferences, at: Self.at.addingTimeInterval(8 * 86400)).papers.isEmpty)
         // A bad query is the form's business: an empty query previews the trending papers.
         #expect(try f.desk.preview(SubscriberPreferences(email: preferences.email), at: Self.at).papers.count == 10)
+    }
+
+    @Test func aPreviewSeesNewPapersAtOnceThoughItsSelectorIsShared() throws {
+        let f = try fixture()
+        let preferences = try request("fresh@example.org", query: "zymurgy")
+        #expect(try f.desk.preview(preferences, at: Self.at).papers.isEmpty)
+        let arrived = Self.at.addingTimeInterval(Self.minute)
+        try f.store.ingest([Paper(id: "2611.00001", version: 1, title: "Zymurgy at scale", abstract: "Brewing with zymurgy.", authors: ["A. Smith"],
+                                  categories: ["cs.LG"], publishedAt: arrived, firstSeenAt: arrived, upvotes: 3, sources: ["demo"])],
+                           source: SourceState(name: DemoCorpus.sourceName), at: arrived)
+        let preview = try f.desk.preview(preferences, at: arrived.addingTimeInterval(Self.minute))
+        #expect(preview.papers.map(\.paper.id) == ["2611.00001"])
+        #expect(preview.candidates == 73)
     }
 
     // MARK: Templates

@@ -71,7 +71,7 @@ import Testing
             try prefs("new@example.org"),
             try prefs("left@example.org"),
         ]
-        let plan = try store.planSubscriberImport(file, prune: true, resubscribe: false)
+        let plan = try store.planSubscriberImport(file, prune: true)
         #expect(plan.adds.map(\.description) == ["new@example.org"])
         #expect(plan.changes.map(\.email.description) == ["changes@example.org"])
         #expect(plan.changes.first?.fields == ["query", "max_papers"])
@@ -81,16 +81,44 @@ import Testing
         // Planning changed nothing.
         #expect(try store.subscribers().count == 5)
 
-        try store.importSubscribers(file, prune: true, resubscribe: false, at: t0.addingTimeInterval(5))
+        try store.importSubscribers(file, prune: true, at: t0.addingTimeInterval(5))
         let emails = try store.subscribers().map(\.email.description)
         #expect(emails == ["changes@example.org", "left-out@example.org", "left@example.org", "new@example.org", "same@example.org"])
         #expect(try store.subscriber(try EmailAddress(parsing: "left@example.org"))?.unsubscribedAt != nil)
         #expect(try store.subscriber(try EmailAddress(parsing: "changes@example.org"))?.preferences.maxPapers == 5)
 
-        let again = try store.importSubscribers(file, prune: true, resubscribe: true, at: t0.addingTimeInterval(9))
-        #expect(again.changes.map(\.email.description) == ["left@example.org"])
-        #expect(again.changes.first?.fields.first == "resubscribed")
-        #expect(try store.subscriber(try EmailAddress(parsing: "left@example.org"))?.unsubscribedAt == nil)
+        // An import never subscribes an address that unsubscribed: only the person can, on the subscribe page.
+        let again = try store.importSubscribers(file, prune: true, at: t0.addingTimeInterval(9))
+        #expect(again.changes.isEmpty)
+        #expect(again.skipped == [SkippedImport(email: try EmailAddress(parsing: "left@example.org"), reason: .unsubscribed(at: t0))])
+        #expect(try store.subscriber(try EmailAddress(parsing: "left@example.org"))?.unsubscribedAt != nil)
+    }
+
+    @Test func addAndImportRecordTheOriginAndLeaveAPendingRequestToTheReader() throws {
+        let store = Store.inMemory()
+        let ada = try store.addSubscriber(try prefs("ada@example.org"), at: t0)
+        #expect(ada.origin == .operator)
+        #expect(try store.subscriber(ada.email)?.origin == .operator)
+        // A subscribe-page request waiting for its confirmation.
+        try store.addSubscriber(try prefs("carol@example.org"), origin: .web, at: t0)
+        try store.updateSubscriber(try EmailAddress(parsing: "carol@example.org"), at: t0) { $0.pendingSince = self.t0.addingTimeInterval(5) }
+        let carol = try #require(try store.subscriber(try EmailAddress(parsing: "carol@example.org")))
+        #expect(carol.status == .pending)
+
+        let refused = #expect(throws: SubscriberStoreError.self) { try store.addSubscriber(try prefs("carol@example.org"), at: t0.addingTimeInterval(10)) }
+        #expect(refused?.kind == .pending)
+        #expect(refused?.message.contains("waiting for their confirmation") == true)
+
+        let file = [try prefs("carol@example.org") { $0.maxPapers = 3 }, try prefs("new@example.org")]
+        let plan = try store.importSubscribers(file, prune: true, at: t0.addingTimeInterval(20))
+        #expect(plan.adds.map(\.description) == ["new@example.org"])
+        #expect(plan.skipped == [SkippedImport(email: carol.email, reason: .pending(since: t0.addingTimeInterval(5)))])
+        // ada is pruned (not in the file); carol's request is the reader's and stays, unchanged and pending.
+        #expect(plan.removes.map(\.description) == ["ada@example.org"])
+        let after = try #require(try store.subscriber(carol.email))
+        #expect(after.status == .pending)
+        #expect(after.preferences.maxPapers == nil)
+        #expect(try store.subscriber(try EmailAddress(parsing: "new@example.org"))?.origin == .import)
     }
 
     @Test func tenThousandSubscribersRoundTripThroughExportAndImport() throws {
@@ -111,12 +139,12 @@ import Testing
             })
         }
         let store = Store.inMemory()
-        let first = try store.importSubscribers(entries, prune: false, resubscribe: false, at: t0)
+        let first = try store.importSubscribers(entries, prune: false, at: t0)
         #expect(first.adds.count == 10_000)
         let exported = SubscriberFile.render(try store.subscribers().map(\.preferences))
         let reread = try SubscriberFile.parse(exported, file: "export.yaml")
         #expect(reread.count == 10_000)
-        let second = try store.importSubscribers(reread, prune: true, resubscribe: false, at: t0.addingTimeInterval(60))
+        let second = try store.importSubscribers(reread, prune: true, at: t0.addingTimeInterval(60))
         #expect(second.adds.isEmpty && second.changes.isEmpty && second.removes.isEmpty)
         #expect(second.unchanged == 10_000)
         #expect(SubscriberFile.render(try store.subscribers().map(\.preferences)) == exported)

@@ -72,14 +72,17 @@ you, and the request is forgotten after {{pending_days}} days.
 <tr><td align="center" style="padding:16px 8px;">
 <table role="presentation" class="pb-card" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:640px;background:#ffffff;color:#1f2328;border-radius:8px;padding:24px;font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;font-size:15px;line-height:1.5;">
 <tr><td style="padding:0 0 16px 0;">
-<p style="margin:0 0 4px 0;font-size:13px;" class="pb-muted">{{date}}</p>
+{{#view_url}}<p style="margin:0 0 8px 0;font-size:12px;" class="pb-muted"><a href="{{view_url}}" class="pb-link" style="color:#0969da;">View in browser</a></p>
+{{/view_url}}<p style="margin:0 0 4px 0;font-size:13px;" class="pb-muted">{{date}}</p>
 <h1 style="margin:0 0 8px 0;font-size:22px;line-height:1.3;">{{heading}}</h1>
 <p style="margin:0;">{{greeting}}</p>
 </td></tr>
 {{{papers}}}
 <tr><td style="padding:16px 0 0 0;border-top:1px solid #d0d7de;font-size:13px;" class="pb-muted">
 <p style="margin:0 0 8px 0;">You get this email because {{email}} subscribed to {{why}}.</p>
-<p style="margin:0 0 8px 0;">To change what you get, reply to this email or ask {{operator}}.</p>
+{{#preferences_url}}<p style="margin:0 0 8px 0;">Change what you get: <a href="{{preferences_url}}" class="pb-link" style="color:#0969da;">your preferences</a> (topics, schedule, format, pause).</p>
+{{/preferences_url}}{{^preferences_url}}<p style="margin:0 0 8px 0;">To change what you get, ask {{operator}}.</p>
+{{/preferences_url}}
 <p style="margin:0;"><a href="{{unsubscribe_url}}" class="pb-link" style="color:#0969da;">Unsubscribe</a> with one click.</p>
 </td></tr>
 </table>
@@ -92,13 +95,15 @@ you, and the request is forgotten after {{pending_days}} days.
 {{% CONTENT_TYPE: TEXT}}
 {{heading}}
 {{date}}
-
+{{#view_url}}View in browser: {{view_url}}
+{{/view_url}}
 {{greeting}}
 
 {{{papers}}}--
 You get this email because {{email}} subscribed to {{why}}.
-To change what you get, reply to this email or ask {{operator}}.
-Unsubscribe with one click: {{unsubscribe_url}}
+{{#preferences_url}}Change what you get: {{preferences_url}}
+{{/preferences_url}}{{^preferences_url}}To change what you get, ask {{operator}}.
+{{/preferences_url}}Unsubscribe with one click: {{unsubscribe_url}}
 """## + "\n",
         "manage.html.mustache": ##"""
 <!DOCTYPE html>
@@ -151,6 +156,7 @@ it is.
 <p style="margin:0 0 6px 0;">{{summary}}</p>
 {{#has_links}}<p style="margin:0 0 4px 0;font-size:13px;">{{#pdf_url}}<a href="{{pdf_url}}" class="pb-link" style="color:#0969da;">PDF</a> &nbsp; {{/pdf_url}}{{#code_url}}<a href="{{code_url}}" class="pb-link" style="color:#0969da;">Code</a> &nbsp; {{/code_url}}{{#project_url}}<a href="{{project_url}}" class="pb-link" style="color:#0969da;">Project page</a>{{/project_url}}</p>{{/has_links}}
 {{#matched}}<p style="margin:0;font-size:13px;" class="pb-muted">Matched: {{matched}}</p>{{/matched}}
+{{#more_like_this_url}}<p style="margin:6px 0 0 0;font-size:13px;"><a href="{{more_like_this_url}}" class="pb-link" style="color:#0969da;">More like this</a> &nbsp; <a href="{{not_for_me_url}}" class="pb-link" style="color:#0969da;">Not for me</a></p>{{/more_like_this_url}}
 </td></tr>
 """## + "\n",
         "paper.txt.mustache": ##"""
@@ -165,7 +171,9 @@ it is.
 {{/pdf_url}}{{#code_url}}Code: {{code_url}}
 {{/code_url}}{{#project_url}}Project page: {{project_url}}
 {{/project_url}}{{#matched}}Matched: {{matched}}
-{{/matched}}
+{{/matched}}{{#more_like_this_url}}More like this: {{more_like_this_url}}
+Not for me: {{not_for_me_url}}
+{{/more_like_this_url}}
 """## + "\n",
         "subject.mustache": ##"""
 {{% CONTENT_TYPE: TEXT}}

@@ -15,8 +15,17 @@ public struct DigestContent: Sendable {
     public var zone: String
     public var unsubscribeURL: String
     public var format: DigestFormat
+    /// The preference centre ("Change what you get"); without one the footer
+    /// tells the reader to ask the operator.
+    public var preferencesURL: String?
+    /// "View in browser": only a planned digest (one with a period key) has one.
+    public var viewURL: String?
+    /// Per paper id, its "More like this" and "Not for me" links; a paper
+    /// without an entry shows neither.
+    public var feedbackURLs: [String: PaperFeedbackURLs]
 
-    public init(email: EmailAddress, name: String?, query: Query?, categories: [String], papers: [RankedPaper], date: Date, zone: String, unsubscribeURL: String, format: DigestFormat) {
+    public init(email: EmailAddress, name: String?, query: Query?, categories: [String], papers: [RankedPaper], date: Date, zone: String, unsubscribeURL: String, format: DigestFormat,
+                preferencesURL: String? = nil, viewURL: String? = nil, feedbackURLs: [String: PaperFeedbackURLs] = [:]) {
         self.email = email
         self.name = name
         self.query = query
@@ -26,6 +35,20 @@ public struct DigestContent: Sendable {
         self.zone = zone
         self.unsubscribeURL = unsubscribeURL
         self.format = format
+        self.preferencesURL = preferencesURL
+        self.viewURL = viewURL
+        self.feedbackURLs = feedbackURLs
+    }
+}
+
+/// A paper's two feedback links in one subscriber's digest (`ReaderLinks.feedback`).
+public struct PaperFeedbackURLs: Sendable, Equatable {
+    public var moreLikeThis: String
+    public var notForMe: String
+
+    public init(moreLikeThis: String, notForMe: String) {
+        self.moreLikeThis = moreLikeThis
+        self.notForMe = notForMe
     }
 }
 
@@ -40,8 +63,9 @@ public struct RenderedDigest: Sendable {
 /// Renders digests from the templates.
 ///
 /// Papers are shared by many subscribers, so each paper's block is rendered
-/// once (with placeholders for its rank and matched terms) and digests are
-/// assembled from blocks; only the short frame is rendered per subscriber.
+/// once (with placeholders for its rank, matched terms and the subscriber's
+/// feedback links) and digests are assembled from blocks; only the short
+/// frame is rendered per subscriber.
 /// A block is kept with the paper it was rendered from and rendered again
 /// when the paper changed (more upvotes, a new version); the cache holds at
 /// most `maxCachedPapers` papers (it starts over when full), so a daemon
@@ -56,8 +80,9 @@ public final class DigestRenderer: @unchecked Sendable {
     public let maxCachedPapers: Int
 
     private let lock = NSLock()
-    /// Guarded by `lock`: per paper id, the paper as rendered and its HTML and text blocks.
-    private var blocks: [String: (paper: Paper, blocks: PaperBlocks)] = [:]
+    /// Guarded by `lock`: per paper id, the paper as rendered, whether with
+    /// feedback links, and its HTML and text blocks.
+    private var blocks: [String: (paper: Paper, feedback: Bool, blocks: PaperBlocks)] = [:]
     private var dateFormatters: [String: (long: DateFormatter, short: DateFormatter)] = [:]
 
 
@@ -79,8 +104,13 @@ public final class DigestRenderer: @unchecked Sendable {
         var htmlPapers = ""
         var textPapers = ""
         for (offset, ranked) in digest.papers.enumerated() {
-            let block = blocks(for: ranked.paper)
-            let values = ["rank": String(offset + 1), "matched": ranked.matchedTerms.joined(separator: ", ")]
+            let feedback = digest.feedbackURLs[ranked.paper.id]
+            let block = blocks(for: ranked.paper, feedback: feedback != nil)
+            var values = ["rank": String(offset + 1), "matched": ranked.matchedTerms.joined(separator: ", ")]
+            if let feedback {
+                values["more_like_this_url"] = feedback.moreLikeThis
+                values["not_for_me_url"] = feedback.notForMe
+            }
             let hasMatched = !ranked.matchedTerms.isEmpty
             if digest.format == .both {
                 block.html(matched: hasMatched).append(to: &htmlPapers, values: values)
@@ -100,10 +130,12 @@ public final class DigestRenderer: @unchecked Sendable {
             "why": why(digest),
             "operator": operatorName,
             "unsubscribe_url": digest.unsubscribeURL,
+            "preferences_url": digest.preferencesURL ?? "",
+            "view_url": digest.viewURL ?? "",
             "count": String(count),
             "first_title": digest.papers.first.map { Self.shorten($0.paper.title, to: 60) } ?? "",
         ]
-        let frames = frames(one: count == 1)
+        let frames = frames(FrameKey(one: count == 1, preferences: digest.preferencesURL != nil, view: digest.viewURL != nil))
         var subject = ""
         frames.subject.append(to: &subject, values: values)
         subject = Self.oneLine(subject)
@@ -134,17 +166,27 @@ public final class DigestRenderer: @unchecked Sendable {
         let subject: BlockTemplate
     }
 
-    private var frameCache: [Bool: Frames] = [:]
+    /// What a frame's sections depend on: `one`, and which optional links
+    /// the digest has (a template's `{{#view_url}}` shows only with one).
+    private struct FrameKey: Hashable {
+        var one: Bool
+        var preferences: Bool
+        var view: Bool
+    }
 
-    private func frames(one: Bool) -> Frames {
+    private var frameCache: [FrameKey: Frames] = [:]
+
+    private func frames(_ key: FrameKey) -> Frames {
         lock.lock()
-        if let cached = frameCache[one] {
+        if let cached = frameCache[key] {
             lock.unlock()
             return cached
         }
         lock.unlock()
-        var context: [String: Any] = ["one": one]
+        var context: [String: Any] = ["one": key.one]
         for name in Self.frameValues {
+            if name == "preferences_url" && !key.preferences { continue }
+            if name == "view_url" && !key.view { continue }
             context[name] = BlockTemplate.marker(name)
         }
         let made = Frames(
@@ -153,32 +195,42 @@ public final class DigestRenderer: @unchecked Sendable {
             subject: BlockTemplate(templates.subject.render(context))
         )
         lock.lock()
-        frameCache[one] = made
+        frameCache[key] = made
         lock.unlock()
         return made
     }
 
     /// The values the digest, text and subject templates see (and `one`,
-    /// true for a one-paper digest).
-    public static let frameValues = ["subject", "heading", "greeting", "date", "short_date", "email", "why", "operator", "unsubscribe_url", "count", "first_title", "papers"]
+    /// true for a one-paper digest). `preferences_url` and `view_url` are
+    /// absent (false in a section) when the digest has none.
+    public static let frameValues = ["subject", "heading", "greeting", "date", "short_date", "email", "why", "operator", "unsubscribe_url",
+                                     "preferences_url", "view_url", "count", "first_title", "papers"]
     public static let frameVariables = frameValues + ["one"]
 
-    /// The values the paper templates see (`paperContext`, plus `rank` and `matched`).
-    public static let paperVariables = ["title", "summary", "url", "authors", "facts", "pdf_url", "code_url", "project_url", "has_links", "rank", "matched"]
+    /// The values the paper templates see (`paperContext`, plus `rank`,
+    /// `matched` and the subscriber's feedback links, absent when the digest has none).
+    public static let paperVariables = ["title", "summary", "url", "authors", "facts", "pdf_url", "code_url", "project_url", "has_links", "rank", "matched",
+                                        "more_like_this_url", "not_for_me_url"]
 
     // MARK: Paper blocks
 
-    private func blocks(for paper: Paper) -> PaperBlocks {
+    private func blocks(for paper: Paper, feedback: Bool) -> PaperBlocks {
         lock.lock()
         // Every field a template may show is compared, not only the id: a
-        // paper whose upvotes changed gets a fresh block.
-        if let cached = blocks[paper.id], cached.paper == paper {
+        // paper whose upvotes changed gets a fresh block. (Digests of one
+        // renderer all have feedback links or none, so `feedback` does not
+        // make blocks alternate.)
+        if let cached = blocks[paper.id], cached.feedback == feedback, cached.paper == paper {
             lock.unlock()
             return cached.blocks
         }
         lock.unlock()
         var context = Self.paperContext(paper)
         context["rank"] = BlockTemplate.marker("rank")
+        if feedback {
+            context["more_like_this_url"] = BlockTemplate.marker("more_like_this_url")
+            context["not_for_me_url"] = BlockTemplate.marker("not_for_me_url")
+        }
         var withMatched = context
         withMatched["matched"] = BlockTemplate.marker("matched")
         let made = PaperBlocks(
@@ -191,7 +243,7 @@ public final class DigestRenderer: @unchecked Sendable {
         if blocks.count >= maxCachedPapers && blocks[paper.id] == nil {
             blocks.removeAll(keepingCapacity: true)
         }
-        blocks[paper.id] = (paper, made)
+        blocks[paper.id] = (paper, feedback, made)
         lock.unlock()
         return made
     }

@@ -22,13 +22,14 @@ public final class DigestSelector: Sendable {
     /// Papers by (trending, recency, id): the order of a digest without query or likes.
     let trendingOrder: [Int]
     let positionByID: [String: Int]
-    /// TF-IDF vectors of liked papers outside the window, by id.
+    /// TF-IDF vectors of liked and disliked papers outside the window, by id.
     let outsideVectors: [String: SparseVector]
 
     /// - Parameters:
     ///   - papers: the papers first seen in the window (others are ignored).
     ///   - likedPapers: papers subscribers liked that may be outside the window.
-    public init(papers candidates: [Paper], at: Date, lookback: Double, ranking: RankingSettings, likedPapers: [Paper] = []) {
+    ///   - dislikedPapers: papers subscribers marked "Not for me" that may be outside the window.
+    public init(papers candidates: [Paper], at: Date, lookback: Double, ranking: RankingSettings, likedPapers: [Paper] = [], dislikedPapers: [Paper] = []) {
         self.at = at
         windowStart = at.addingTimeInterval(-lookback)
         self.ranking = ranking
@@ -57,17 +58,18 @@ public final class DigestSelector: Sendable {
             return window[a].id < window[b].id
         }
         var outside: [String: SparseVector] = [:]
-        for paper in likedPapers where positionByID[paper.id] == nil {
+        for paper in likedPapers + dislikedPapers where positionByID[paper.id] == nil && outside[paper.id] == nil {
             outside[paper.id] = relevance.vector(title: paper.title, abstract: paper.abstract, titleWeight: ranking.titleWeight)
         }
         outsideVectors = outside
     }
 
     /// The digest for one subscriber: at most `maxPapers` papers, best first.
-    /// `sent` holds the ids of papers already sent to them.
+    /// `sent` holds the ids of papers already sent to them. A paper they
+    /// liked or marked "Not for me" is never selected.
     public func select(_ preferences: SubscriberPreferences, maxPapers: Int, sent: Set<String>) -> [RankedPaper] {
         let matched = matchSet(preferences)
-        if preferences.query == nil && preferences.likes.isEmpty {
+        if preferences.query == nil && preferences.likes.isEmpty && preferences.dislikes.isEmpty {
             // Plain "trending papers": walk the shared trending order.
             var result: [RankedPaper] = []
             for paper in trendingOrder where result.count < maxPapers {
@@ -76,8 +78,9 @@ public final class DigestSelector: Sendable {
             }
             return result
         }
+        let known = Set(preferences.likes).union(preferences.dislikes)
         let candidates = matched.indices.filter {
-            passes($0, preferences) && !sent.contains(papers[$0].id) && !preferences.likes.contains(papers[$0].id)
+            passes($0, preferences) && !sent.contains(papers[$0].id) && !known.contains(papers[$0].id)
         }
         return rank(candidates, preferences, limit: maxPapers)
     }
@@ -96,7 +99,9 @@ public final class DigestSelector: Sendable {
         var candidates: [Int] = []
         var belowMin = 0
         var alreadySent = 0
+        var disliked = 0
         var withoutCategories = 0
+        let dislikes = Set(preferences.dislikes)
         for paper in papers.indices {
             if !matched.contains(paper) {
                 let unknown = papers[paper].categories.isEmpty && matchedButForCategories.contains(paper)
@@ -105,6 +110,10 @@ public final class DigestSelector: Sendable {
             } else if !passes(paper, preferences) {
                 belowMin += 1
                 excluded.append(ExcludedPaper(paper: papers[paper], reason: .belowMinUpvotes))
+            } else if dislikes.contains(papers[paper].id) {
+                // Before "already sent": most were sent, and this says why they stay out.
+                disliked += 1
+                excluded.append(ExcludedPaper(paper: papers[paper], reason: .disliked))
             } else if sent.contains(papers[paper].id) {
                 alreadySent += 1
                 excluded.append(ExcludedPaper(paper: papers[paper], reason: .alreadySent))
@@ -140,12 +149,14 @@ public final class DigestSelector: Sendable {
             } else if matched.isEmpty {
                 reason = "None of the \(papers.count) papers first seen in the \(days) before \(Self.describe(at)) matched the subscriber's query, categories or authors."
                     + (withoutCategories == 0 ? "" : " \(withoutCategories) of them would match but carry no categories (Hugging Face lists none; an arxiv source with the same paper adds them).")
+            } else if disliked > 0 && belowMin == 0 {
+                reason = "Every paper that matched (\(alreadySent + disliked)) was already sent to this subscriber or marked Not for me by them (\(disliked))."
             } else if alreadySent > 0 && belowMin == 0 {
                 reason = "Every paper that matched (\(alreadySent)) was already sent to this subscriber."
-            } else if belowMin > 0 && alreadySent == 0 {
+            } else if belowMin > 0 && alreadySent == 0 && disliked == 0 {
                 reason = "\(belowMin) paper\(belowMin == 1 ? "" : "s") matched, but none has the \(preferences.minUpvotes) upvotes the subscriber asks for (min_upvotes)."
             } else {
-                reason = "Of the papers that matched, \(alreadySent) were already sent and \(belowMin) have fewer than \(preferences.minUpvotes) upvotes (min_upvotes)."
+                reason = "Of the papers that matched, \(alreadySent) were already sent, \(disliked == 0 ? "" : "\(disliked) marked Not for me, ")and \(belowMin) have fewer than \(preferences.minUpvotes) upvotes (min_upvotes)."
             }
         }
         return DigestExplanation(selected: selected, excluded: excluded, emptyReason: reason)
@@ -215,17 +226,20 @@ public final class DigestSelector: Sendable {
                 if preferences.query == nil { relevanceScores = similarities }
             }
         }
+        let dislikeSimilarities = dislikeSimilarities(candidates, preferences)
         // Keep the best `limit` by (score, recency, id), without sorting every candidate.
-        var best: [(paper: Int, score: Double, relevance: Double, similarity: Double)] = []
+        typealias Entry = (paper: Int, score: Double, relevance: Double, similarity: Double, dislike: Double)
+        var best: [Entry] = []
         best.reserveCapacity(min(limit, candidates.count) + 1)
-        let precedes: ((paper: Int, score: Double, relevance: Double, similarity: Double), (paper: Int, score: Double, relevance: Double, similarity: Double)) -> Bool = { [papers, recency] a, b in
+        let precedes: (Entry, Entry) -> Bool = { [papers, recency] a, b in
             if a.score != b.score { return a.score > b.score }
             if recency[a.paper] != recency[b.paper] { return recency[a.paper] > recency[b.paper] }
             return papers[a.paper].id < papers[b.paper].id
         }
         for (k, paper) in candidates.enumerated() {
-            let entry = (paper: paper, score: ranking.relevance * relevanceScores[k] + ranking.trending * trending[paper] + ranking.likes * similarities[k],
-                         relevance: relevanceScores[k], similarity: similarities[k])
+            let dislike = dislikeSimilarities.isEmpty ? 0 : dislikeSimilarities[k]
+            let entry: Entry = (paper: paper, score: score(relevance: relevanceScores[k], trending: trending[paper], similarity: similarities[k], dislike: dislike),
+                                relevance: relevanceScores[k], similarity: similarities[k], dislike: dislike)
             if best.count == limit, let last = best.last, !precedes(entry, last) { continue }
             var low = 0
             var high = best.count
@@ -236,14 +250,41 @@ public final class DigestSelector: Sendable {
             best.insert(entry, at: low)
             if best.count > limit { best.removeLast() }
         }
-        return best.map { ranked($0.paper, relevance: $0.relevance, similarity: $0.similarity, query: preferences.query) }
+        return best.map { ranked($0.paper, relevance: $0.relevance, similarity: $0.similarity, dislike: $0.dislike, query: preferences.query) }
     }
 
-    func ranked(_ paper: Int, relevance: Double, similarity: Double, query: Query?) -> RankedPaper {
-        let score = ranking.relevance * relevance + ranking.trending * trending[paper] + ranking.likes * similarity
-        return RankedPaper(
-            paper: papers[paper], score: score, relevance: relevance, trending: trending[paper], similarity: similarity,
-            matchedTerms: query.map { index.matchedTerms($0, paper: paper) } ?? []
+    /// The blended score: the weighted parts, less the "Not for me" penalty.
+    func score(relevance: Double, trending: Double, similarity: Double, dislike: Double) -> Double {
+        ranking.relevance * relevance + ranking.trending * trending + ranking.likes * similarity - ranking.dislikes * dislike
+    }
+
+    /// Per candidate: the cosine similarity to the most similar paper the
+    /// subscriber marked "Not for me" (in or before the window); empty when
+    /// they marked none or the weight is 0. The most similar one, not the
+    /// mean of all: a near-duplicate of one disliked paper drops however many
+    /// others they disliked.
+    func dislikeSimilarities(_ candidates: [Int], _ preferences: SubscriberPreferences) -> [Double] {
+        guard !preferences.dislikes.isEmpty, ranking.dislikes > 0 else { return [] }
+        let disliked = preferences.dislikes.compactMap { id in positionByID[id].map { relevance.vectors[$0] } ?? outsideVectors[id] }
+        guard !disliked.isEmpty else { return [] }
+        var result = [Double](repeating: 0, count: candidates.count)
+        // One dense copy of each disliked vector at a time, in one reused buffer.
+        var dense = [Float](repeating: 0, count: relevance.stemCount)
+        for vector in disliked where !vector.isEmpty {
+            for k in vector.ids.indices where Int(vector.ids[k]) < dense.count { dense[Int(vector.ids[k])] = vector.values[k] }
+            for (k, paper) in candidates.enumerated() {
+                result[k] = max(result[k], Double(relevance.vectors[paper].dot(dense: dense)))
+            }
+            for id in vector.ids where Int(id) < dense.count { dense[Int(id)] = 0 }
+        }
+        return result
+    }
+
+    func ranked(_ paper: Int, relevance: Double, similarity: Double, dislike: Double = 0, query: Query?) -> RankedPaper {
+        RankedPaper(
+            paper: papers[paper], score: score(relevance: relevance, trending: trending[paper], similarity: similarity, dislike: dislike),
+            relevance: relevance, trending: trending[paper], similarity: similarity,
+            matchedTerms: query.map { index.matchedTerms($0, paper: paper) } ?? [], dislikeSimilarity: dislike
         )
     }
 

@@ -11,15 +11,19 @@ public struct RankedPaper: Sendable {
     /// Cosine similarity to the centroid of the subscriber's liked papers,
     /// scaled so the subscriber's most similar candidate is 1.
     public var similarity: Double
+    /// Cosine similarity to the most similar paper the subscriber marked
+    /// "Not for me" (0 to 1, not rescaled: only a close paper loses much).
+    public var dislikeSimilarity: Double
     /// The subscriber's query terms found in the paper, as they wrote them.
     public var matchedTerms: [String]
 
-    public init(paper: Paper, score: Double, relevance: Double, trending: Double, similarity: Double, matchedTerms: [String]) {
+    public init(paper: Paper, score: Double, relevance: Double, trending: Double, similarity: Double, matchedTerms: [String], dislikeSimilarity: Double = 0) {
         self.paper = paper
         self.score = score
         self.relevance = relevance
         self.trending = trending
         self.similarity = similarity
+        self.dislikeSimilarity = dislikeSimilarity
         self.matchedTerms = matchedTerms
     }
 }
@@ -35,6 +39,8 @@ public enum ExclusionReason: String, Sendable, Codable, CaseIterable {
     case alreadySent = "already sent"
     /// The subscriber liked it: they know it already.
     case liked = "already liked"
+    /// The subscriber marked it "Not for me": it never comes back.
+    case disliked = "marked Not for me"
     case cutByMaxPapers = "cut by max papers"
 
     /// The reason in a sentence, for a line of `paperboy explain`.

@@ -1,6 +1,7 @@
 /// How candidates are ordered (`digest.ranking`): a weighted sum of
 /// relevance to the query, trending (upvotes decayed by age) and
-/// similarity to the subscriber's liked papers, each scaled to 0...1.
+/// similarity to the subscriber's liked papers, each scaled to 0...1, less
+/// the similarity to the papers they marked "Not for me".
 public struct RankingSettings: Sendable, Equatable {
     /// Weight of BM25 relevance to the query (`relevance`, default 1).
     public var relevance: Double = 1
@@ -8,6 +9,9 @@ public struct RankingSettings: Sendable, Equatable {
     public var trending: Double = 0.5
     /// Weight of similarity to liked papers (`likes`, default 1).
     public var likes: Double = 1
+    /// Weight of the similarity to papers marked "Not for me", subtracted
+    /// (`dislikes`, default 1; 0 turns the penalty off, the papers themselves stay out).
+    public var dislikes: Double = 1
     /// Upvotes lose half their weight every `half_life` since the paper was first seen (default 3 days).
     public var halfLife: Double = 3 * 86400
     /// A query word in the title counts this many times one in the abstract (`title_weight`, default 2).
@@ -17,7 +21,7 @@ public struct RankingSettings: Sendable, Equatable {
 }
 
 extension RankingSettings {
-    static let keys = ["relevance", "trending", "likes", "half_life", "title_weight"]
+    static let keys = ["relevance", "trending", "likes", "dislikes", "half_life", "title_weight"]
 
     static func read(_ reader: ConfigReader?) throws(ConfigError) -> RankingSettings {
         var settings = RankingSettings()
@@ -32,6 +36,7 @@ extension RankingSettings {
         if let value = try weight("relevance", &reader) { settings.relevance = value }
         if let value = try weight("trending", &reader) { settings.trending = value }
         if let value = try weight("likes", &reader) { settings.likes = value }
+        if let value = try weight("dislikes", &reader) { settings.dislikes = value }
         if let value = try weight("title_weight", &reader) { settings.titleWeight = value }
         if let value = try reader.duration("half_life", in: 3600...(366 * 86400)) { settings.halfLife = value }
         try reader.finish(allowed: keys)

@@ -75,12 +75,11 @@ public struct ReaderDesk: Sendable {
     /// (at most its max papers), for the subscribe page's and the preference
     /// centre's "Preview".
     public func preview(_ preferences: SubscriberPreferences, at time: Date) throws -> ReaderPreview {
-        let lookback = Self.previewDays * 86400
-        let papers = try store.papers(firstSeenAfter: time.addingTimeInterval(-lookback), notAfter: time)
-        let liked = preferences.likes.isEmpty ? [] : try store.papers(ids: preferences.likes)
-        let selector = DigestSelector(papers: papers, at: time, lookback: lookback, ranking: config.digest.ranking, likedPapers: liked)
+        // Shared and reused for up to 10 minutes while the papers are unchanged: building it is most of the cost.
+        let selector = try PreviewSelectors.shared.selector(store: store, ranking: config.digest.ranking, lookback: Self.previewDays * 86400,
+                                                            at: time, likes: preferences.likes)
         let maxPapers = preferences.maxPapers ?? config.digest.maxPapers
-        return ReaderPreview(papers: selector.select(preferences, maxPapers: maxPapers, sent: []), candidates: papers.count)
+        return ReaderPreview(papers: selector.select(preferences, maxPapers: maxPapers, sent: []), candidates: selector.papers.count)
     }
 
     // MARK: Confirm (GET shows, POST confirms)
@@ -90,6 +89,13 @@ public struct ReaderDesk: Sendable {
     public func pendingRequest(token: String) throws -> Subscriber? {
         guard let claim = LinkToken.claim(token) else { return nil }
         return try store.subscriber(id: claim.subscriberID) { confirms(claim, $0) }
+    }
+
+    /// Like `pendingRequest(token:)`, and nil too once the request is older
+    /// than `web.pending_days` at `time` (before the scheduler's next tick forgets it).
+    public func pendingRequest(token: String, at time: Date) throws -> Subscriber? {
+        guard let subscriber = try pendingRequest(token: token), let since = subscriber.pendingSince, since >= pendingCutoff(at: time) else { return nil }
+        return subscriber
     }
 
     /// Confirms the request: the subscriber becomes active (origin web,

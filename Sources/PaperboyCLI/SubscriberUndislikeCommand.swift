@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import PaperboyCore
+
+/// `paperboy subscriber undislike EMAIL ID`: takes back a "Not for me".
+struct SubscriberUndislikeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "undislike", abstract: "Take back a subscriber's \"Not for me\" on a paper.")
+
+    @OptionGroup var config: ConfigOptions
+    @OptionGroup var address: EmailArgument
+
+    @OptionGroup var paper: PaperIDArgument
+
+    func run() throws {
+        let email = try address.parsed()
+        let paperID = try paper.parsed()
+        let (_, store) = try config.openConfiguredStore()
+        var removed = false
+        try storeChange {
+            try store.updateSubscriber(email, at: try CommandClock.now()) { subscriber in
+                removed = subscriber.preferences.dislikes.contains(paperID)
+                subscriber.preferences.dislikes.removeAll { $0 == paperID }
+            }
+        }
+        say(removed ? "\(email) no longer marks \(paperID) Not for me" : "\(email) had not marked \(paperID) Not for me: nothing changed")
+    }
+}
