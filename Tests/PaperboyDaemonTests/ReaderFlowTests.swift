@@ -130,6 +130,7 @@ import Testing
         var links = Self.links(in: sink.dump(expecting: 2))
         #expect(links.contains { $0.hasPrefix("/confirm?") }, "\(links)")
         #expect(links.contains { $0.hasPrefix("/unsubscribe?") }, "\(links)")
+        for path in ["/preferences?", "/feedback?", "/d?"] { #expect(links.contains { $0.hasPrefix(path) }, "the digest has no \(path) link: \(links)") }
         // Every kind of reader link for the digest's subscriber and papers, whether or not the templates carry them yet.
         let ada = try #require(try harness.store.subscriber(try EmailAddress(parsing: "ada@example.org")))
         let readerLinks = harness.daemon.runtime.runtime.composer.links
