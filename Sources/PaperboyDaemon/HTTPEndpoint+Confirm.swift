@@ -9,7 +9,8 @@ import PaperboyPipeline
 extension HTTPEndpoint {
     func confirmRequestPage(_ request: Request) async throws -> Response {
         let token = Self.linkToken(request) ?? ""
-        guard !token.isEmpty, try await onDesk({ try $0.pendingRequest(token: token) }) != nil else { return notValid() }
+        let time = context.clock.now()
+        guard !token.isEmpty, try await onDesk({ try $0.pendingRequest(token: token, at: time) }) != nil else { return notValid() }
         return render(.ok, .confirm, title: "Confirm your subscription", [
             "action": Self.relative(.confirm, [(ReaderLinks.Parameter.token, token)]),
             "pending_days": String(runtime.config.web.pendingDays),

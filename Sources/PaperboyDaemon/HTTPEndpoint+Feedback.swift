@@ -70,7 +70,7 @@ extension HTTPEndpoint {
             values["undo"] = true
         case .undone:
             values["done"] = "Taken back: this paper counts as before."
-            values["question"] = like ? "Changed your mind again?" : "Changed your mind again?"
+            values["question"] = "Changed your mind again?"
             values["button"] = like ? "More like this" : "Not for me"
         }
         return render(.ok, .feedback, title: like ? "More like this" : "Not for me", values)
