@@ -20,13 +20,19 @@ import Testing
 struct BrowserTests {
     static let nothingChanged = "nothing was changed"
 
-    @Test func theBrowserAndEverythingItStartedAreGoneAfterAFailingStep() throws {
+    @Test func theBrowserTheDaemonAndSmtpSinkAreGoneAfterAFailingStep() throws {
         var group: Int32 = 0
+        var ports: [Int] = []
         do {
+            // No defer, no stop(): only what a failing test leaves behind.
+            let site = try ReaderSite()
+            ports = [site.httpPort, site.sink.port]
             let browser = try BrowserSession()
             group = browser.processGroup
             #expect(BrowserSession.livingProcesses(inGroup: group).count >= 3, "chromedriver and Chromium are not running in the session's group")
-            // A step that fails: the session is dropped while the error leaves the scope.
+            #expect(ports.allSatisfy(LoopbackPort.accepts), "the daemon or smtp-sink is not listening")
+            try browser.open(site.url(ReaderLinks.Path.unsubscribe.rawValue))
+            // A step that fails: the error leaves the scope, and with it the session and the site.
             _ = try browser.click("#no-such-element")
             Issue.record("clicking a missing element did not throw")
         } catch let failure as BrowserSession.Failure {
@@ -34,6 +40,7 @@ struct BrowserTests {
         }
         #expect(group > 0)
         #expect(BrowserSession.livingProcesses(inGroup: group) == [], "chromedriver or Chromium outlived its session (process group \(group))")
+        #expect(ports.count == 2 && !ports.contains(where: LoopbackPort.accepts), "the daemon or smtp-sink still listens on \(ports)")
     }
 
     @Test func theChecksCatchMissingLabelsTwoHeadingsNoLangBrokenHTMLAnotherOriginABlockedScriptAndNoPolicy() throws {
