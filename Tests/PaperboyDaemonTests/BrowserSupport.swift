@@ -241,6 +241,9 @@ final class PageChecks {
 
     /// `tidy -errors -q` on `html`: status 0 (clean), 1 (warnings) or 2 (errors), and what it said.
     static func tidyErrors(_ html: String) throws -> (status: Int32, output: String) {
+        guard FileManager.default.isExecutableFile(atPath: tidy) else {
+            throw ServerStartError(message: "\(tidy) is missing: install Debian's tidy (scripts/debian-packages.txt, scripts/install-deps)")
+        }
         let file = try TestPaths.temporaryDirectory().appendingPathComponent("page.html")
         try html.write(to: file, atomically: true, encoding: .utf8)
         let result = try runTool(tidy, ["-errors", "-q", file.path])
