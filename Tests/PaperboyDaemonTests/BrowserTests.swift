@@ -133,6 +133,7 @@ struct BrowserTests {
         #expect(try site.subscriber(email)?.status == .pending, "opening the confirm link (a GET) confirmed")
         page = try browser.click("form button[type=submit]")
         try checks.check("confirmed", page, in: browser)
+        #expect(page.text.contains("07:30"), "the page does not say when the first digest comes: \(page.text.prefix(400))")
         let confirmed = try #require(try site.subscriber(email))
         #expect(confirmed.status == .active)
         #expect(confirmed.confirmedAt != nil)
