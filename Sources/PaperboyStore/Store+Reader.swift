@@ -46,7 +46,8 @@ extension Store {
     /// with the rules of double opt-in:
     /// - a new address: a row, pending since `time`, origin web;
     /// - a pending one: its requested preferences replaced (pending since kept,
-    ///   so the link in every confirmation mail of this request works);
+    ///   so the link in every confirmation mail of this request works, unless
+    ///   the request is older than `cutoff`: then it starts anew);
     /// - an unsubscribed one: stays unsubscribed; the requested preferences
     ///   and a pending time are recorded on its row, for its own confirmation;
     /// - an active or paused one: nothing changes.
@@ -59,7 +60,7 @@ extension Store {
     /// stored one is that subscriber (mail servers treat them as one mailbox).
     /// Likes, dislikes and the name of a stored subscriber are kept.
     public func fileSubscribeRequest(
-        _ preferences: SubscriberPreferences, at time: Date, limits: ReaderMailLimits,
+        _ preferences: SubscriberPreferences, at time: Date, limits: ReaderMailLimits, expiredBefore cutoff: Date,
         compose: (Subscriber, OutboxKind, PeriodKey) throws -> ReaderMailDraft
     ) throws -> ReaderRequestOutcome {
         try writePassing { db in
@@ -79,7 +80,8 @@ extension Store {
                     requested.dislikes = stored.preferences.dislikes
                     requested.paused = false
                     stored.preferences = requested
-                    if stored.pendingSince == nil { stored.pendingSince = time }
+                    // A request past web.pending_days that the tick has not forgotten yet is a new one.
+                    if stored.pendingSince.map({ $0 < cutoff }) ?? true { stored.pendingSince = time }
                     stored.updatedAt = time
                     try SubscriberRow(stored).update(db)
                 }

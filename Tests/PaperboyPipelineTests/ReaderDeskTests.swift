@@ -274,6 +274,23 @@ import Testing
         #expect(try f.desk.expirePending(at: late) == 0)
     }
 
+    @Test func askingAgainAfterTheDeadlineBeforeTheSweepStartsANewRequestWhoseLinkWorks() throws {
+        let f = try fixture { $0.web.pendingDays = 7 }
+        _ = try f.desk.requestSubscription(try request("slow@example.org"), at: Self.at)
+        let oldLink = token(try #require(f.desk.links.confirm(try subscriber(f.store, "slow@example.org"))))
+        let late = Self.at.addingTimeInterval(8 * 86400)
+        #expect(try f.desk.requestSubscription(try request("slow@example.org", query: "adapter"), at: late) == .confirmationQueued)
+        let renewed = try subscriber(f.store, "slow@example.org")
+        #expect(renewed.pendingSince == late)
+        #expect(try f.desk.pendingRequest(token: oldLink) == nil)
+        let newLink = token(try #require(f.desk.links.confirm(renewed)))
+        guard case .confirmed(let confirmed, _, _) = try f.desk.confirm(token: newLink, at: late) else {
+            Issue.record("the newest mail's link did not confirm")
+            return
+        }
+        #expect(confirmed.preferences.query?.text == "adapter")
+    }
+
     @Test func aHardBounceOfAReaderMailPausesNobody() throws {
         let f = try fixture()
         let active = try f.store.addSubscriber(try request("bounce@example.org"), at: Self.at.addingTimeInterval(-86400))
@@ -496,6 +513,12 @@ import Testing
         #expect(preview.papers.count == 10)
         #expect(preview.papers.allSatisfy { $0.matchedTerms.contains("adapter") })
         #expect(zip(preview.papers, preview.papers.dropFirst()).allSatisfy { $0.score >= $1.score })
+        // A paper marked "Not for me" is not shown again.
+        var disliking = preferences
+        disliking.dislikes = [preview.papers[0].paper.id]
+        let without = try f.desk.preview(disliking, at: Self.at)
+        #expect(!without.papers.contains { $0.paper.id == preview.papers[0].paper.id })
+        #expect(without.papers.count == 10)
         // Papers first seen more than 7 days ago are not shown.
         #expect(try f.desk.preview(preferences, at: Self.at.addingTimeInterval(8 * 86400)).papers.isEmpty)
         // A bad query is the form's business: an empty query previews the trending papers.

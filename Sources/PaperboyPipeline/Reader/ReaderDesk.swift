@@ -61,7 +61,7 @@ public struct ReaderDesk: Sendable {
     /// mail and nothing changes. The page shown is the same whatever this returns.
     public func requestSubscription(_ preferences: SubscriberPreferences, at time: Date) throws -> SubscribeResult {
         let limits = ReaderMailLimits(interval: WebSettings.mailInterval, perDay: WebSettings.mailsPerDay)
-        let outcome = try store.fileSubscribeRequest(preferences, at: time, limits: limits) { subscriber, kind, key in
+        let outcome = try store.fileSubscribeRequest(preferences, at: time, limits: limits, expiredBefore: pendingCutoff(at: time)) { subscriber, kind, key in
             mail.compose(subscriber, kind: kind, periodKey: key, at: time)
         }
         switch outcome {
@@ -77,7 +77,7 @@ public struct ReaderDesk: Sendable {
     public func preview(_ preferences: SubscriberPreferences, at time: Date) throws -> ReaderPreview {
         // Shared and reused for up to 10 minutes while the papers are unchanged: building it is most of the cost.
         let selector = try PreviewSelectors.shared.selector(store: store, ranking: config.digest.ranking, lookback: Self.previewDays * 86400,
-                                                            at: time, likes: preferences.likes)
+                                                            at: time, for: preferences)
         let maxPapers = preferences.maxPapers ?? config.digest.maxPapers
         return ReaderPreview(papers: selector.select(preferences, maxPapers: maxPapers, sent: []), candidates: selector.papers.count)
     }
