@@ -228,7 +228,15 @@ import Testing
         pages.append(("not found", try await endpoint.request("GET", "/nothing").body))
         let ada = try harness.addSubscriber("ada@example.org", at: Self.start)
         pages.append(("unsubscribe", try await endpoint.request("GET", "/unsubscribe?t=\(harness.token(ada))").body))
+        pages.append(("request too large", try await endpoint.request("POST", "/subscribe", body: String(repeating: "a", count: WebSettings.maxBodyBytes + 1)).body))
+        for _ in 0..<20 { _ = try await endpoint.request("POST", "/confirm?t=nonsense", body: "") }
+        pages.append(("too many requests", try await endpoint.request("POST", "/subscribe", body: Self.trapped).body))
         try await endpoint.stop()
+        let closed = try Self.harness("")
+        let closedEndpoint = try await RunningEndpoint(closed)
+        pages.append(("subscribing is closed", try await closedEndpoint.request("GET", "/subscribe").body))
+        try await closedEndpoint.stop()
+        #expect(pages.map { $0.1.contains("<h1>Too many requests</h1>") }.filter { $0 }.count == 1)
         for (name, html) in pages {
             let problems = try Self.tidy(html)
             #expect(problems.status == 0, "\(name): tidy found problems:\n\(problems.output)")
