@@ -93,7 +93,8 @@ extension Store {
                     stored.updatedAt = time
                     try SubscriberRow(stored).update(db)
                 }
-                subscriber = stored
+                // As it reads back, so the mail's confirmation link is made from what confirming checks.
+                subscriber = try SubscriberRow(stored).subscriber()
             } else {
                 kind = .confirmation
                 var row = SubscriberRow(SubscriberPreferences(email: preferences.email), id: nil, pausedReason: nil, unsubscribedAt: nil,
