@@ -9,7 +9,8 @@ import PaperboyPipeline
 extension HTTPEndpoint {
     func confirmRequestPage(_ request: Request) async throws -> Response {
         let token = Self.linkToken(request) ?? ""
-        guard !token.isEmpty, let pending = try await onDesk({ try $0.pendingRequest(token: token) }) else { return notValid() }
+        let time = context.clock.now()
+        guard !token.isEmpty, let pending = try await onDesk({ try $0.pendingRequest(token: token, at: time) }) else { return notValid() }
         // What confirming applies, shown here (to the inbox's owner) rather than in the mail.
         var values: [String: Any] = [
             "action": Self.relative(.confirm, [(ReaderLinks.Parameter.token, token)]),

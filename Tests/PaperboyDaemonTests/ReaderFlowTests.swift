@@ -72,6 +72,23 @@ import Testing
         #expect(metrics.body.contains("paperboy_subscriptions_expired_total 1"), "\(metrics.body)")
     }
 
+    @Test func thePreviewShowsTheMatchingPapersOrTheQueryErrorWithItsColumnAndNeedsNoAddress() async throws {
+        let harness = try DaemonHarness(start: Self.start, extra: Self.web)
+        try harness.addPapers(at: Self.start.addingTimeInterval(-3600))
+        let endpoint = try await RunningEndpoint(harness)
+        let matching = try await endpoint.request("POST", "/subscribe", body: Self.form("", action: "preview").replacingOccurrences(of: "&categories=cs.CL", with: ""))
+        let broken = try await endpoint.request("POST", "/subscribe", body: Self.form("", action: "preview").replacingOccurrences(of: "query=language+models", with: "query=%28language"))
+        try await endpoint.stop()
+        #expect(matching.status == 200, "\(matching.body)")
+        #expect(matching.body.contains("<h2 id=\"preview-heading\">Preview: the last 7 days</h2>"))
+        #expect(matching.body.contains("<ol class=\"papers\">"), "no paper matched the demo corpus")
+        #expect(!matching.body.contains("email-error"))
+        #expect(broken.status == 422)
+        #expect(broken.body.contains("id=\"query-error\""))
+        #expect(broken.body.contains("column"))
+        #expect(try harness.store.subscribers().isEmpty, "a preview stored something")
+    }
+
     @Test func theConfirmationMailLeavesAtOnceAndItsLinkConfirmsOnce() async throws {
         let sink = try SMTPSink()
         let harness = try DaemonHarness(start: Self.start, smtpURL: sink.url, extra: Self.web)
@@ -117,6 +134,7 @@ import Testing
         var links = Self.links(in: sink.dump(expecting: 2))
         #expect(links.contains { $0.hasPrefix("/confirm?") }, "\(links)")
         #expect(links.contains { $0.hasPrefix("/unsubscribe?") }, "\(links)")
+        for path in ["/preferences?", "/feedback?", "/d?"] { #expect(links.contains { $0.hasPrefix(path) }, "the digest has no \(path) link: \(links)") }
         // Every kind of reader link for the digest's subscriber and papers, whether or not the templates carry them yet.
         let ada = try #require(try harness.store.subscriber(try EmailAddress(parsing: "ada@example.org")))
         let readerLinks = harness.daemon.runtime.runtime.composer.links
