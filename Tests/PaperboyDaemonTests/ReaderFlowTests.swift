@@ -99,9 +99,13 @@ import Testing
         #expect(posted.status == 200)
         let dump = sink.dump(expecting: 1)
         let link = try #require(Self.links(in: dump).first { $0.hasPrefix("/confirm?") }, "no confirmation link in \(dump)")
+        // The mail carries nothing of the form (anyone may fill it in for any address)...
+        #expect(!dump.contains("language models"), "the confirmation mail relays the requested query")
         let page = try await endpoint.request("GET", link)
         #expect(page.status == 200)
         #expect(page.body.contains("<button type=\"submit\">Confirm my subscription</button>"))
+        // ...the confirm page, which only the inbox's owner reaches, shows what confirming applies.
+        #expect(page.body.contains("Asked for: papers matching language models in cs.CL"), "\(page.body)")
         #expect(try harness.store.subscriber(try EmailAddress(parsing: "reader@example.org"))?.status == .pending, "a GET confirmed")
         let confirmed = try await endpoint.request("POST", link, body: "")
         let again = try await endpoint.request("POST", link, body: "")
@@ -251,7 +255,8 @@ import Testing
         #expect(!recorded.body.contains("data-autosubmit"), "the answer must not post again by itself")
         #expect(afterPost == [paper])
         #expect(!pageAgain.body.contains("data-autosubmit"), "a recorded choice is not sent again")
-        #expect(undone.body.contains("Taken back"))
+        #expect(undone.body.contains("Taken back: this paper is no longer marked"), "\(undone.body)")
+        #expect(!undone.body.contains("counts as before"), "undo does not bring back a like that Not for me replaced")
         #expect(afterUndo == [])
         #expect(like.status == 200)
         #expect(try harness.store.subscriber(ada.email)?.preferences.likes == [paper])
