@@ -70,7 +70,7 @@ struct SubscriberImportCommand: ParsableCommand {
             try store.planSubscriberImport(entries, prune: prune, allowCaseVariants: allowCaseVariant)
         }
         let guardRule = PruneGuard(limit: pruneLimit)
-        let active = try store.subscribers().filter { $0.unsubscribedAt == nil }.count
+        let active = try store.subscribers().filter { $0.unsubscribedAt == nil && $0.pendingSince == nil }.count
         if !dryRun && !yes && guardRule.refuses(removing: preview.removes.count, ofActive: active) {
             throw CLIFailure(refusal(preview.removes, active: active, rule: guardRule), exitCode: .dataError)
         }

@@ -9,11 +9,17 @@ import PaperboyPipeline
 extension HTTPEndpoint {
     func confirmRequestPage(_ request: Request) async throws -> Response {
         let token = Self.linkToken(request) ?? ""
-        guard !token.isEmpty, try await onDesk({ try $0.pendingRequest(token: token) }) != nil else { return notValid() }
-        return render(.ok, .confirm, title: "Confirm your subscription", [
+        let time = context.clock.now()
+        guard !token.isEmpty, let pending = try await onDesk({ try $0.pendingRequest(token: token, at: time) }) else { return notValid() }
+        // What confirming applies, shown here (to the inbox's owner) rather than in the mail.
+        var values: [String: Any] = [
             "action": Self.relative(.confirm, [(ReaderLinks.Parameter.token, token)]),
             "pending_days": String(runtime.config.web.pendingDays),
-        ])
+        ]
+        if let requested = pending.requested {
+            values["request"] = ReaderMailComposer.describe(requested, defaultSchedule: runtime.config.digest.schedule)
+        }
+        return render(.ok, .confirm, title: "Confirm your subscription", values)
     }
 
     func confirmRequest(_ request: Request, _ requestContext: PublicRequestContext) async throws -> Response {

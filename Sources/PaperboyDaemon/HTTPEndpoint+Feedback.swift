@@ -69,8 +69,10 @@ extension HTTPEndpoint {
             values["button"] = "Undo"
             values["undo"] = true
         case .undone:
-            values["done"] = "Taken back: this paper counts as before."
-            values["question"] = like ? "Changed your mind again?" : "Changed your mind again?"
+            // Only this mark is taken back: a "More like this" that "Not for me" replaced is not restored.
+            values["done"] = like ? "Taken back: this paper is no longer marked “More like this”."
+                : "Taken back: this paper is no longer marked “Not for me”."
+            values["question"] = "Changed your mind again?"
             values["button"] = like ? "More like this" : "Not for me"
         }
         return render(.ok, .feedback, title: like ? "More like this" : "Not for me", values)

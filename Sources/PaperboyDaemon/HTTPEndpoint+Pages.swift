@@ -81,7 +81,7 @@ extension HTTPEndpoint {
     /// `WebSettings.maxBodyBytes` (else 413). The answer to give instead, or the form.
     func readPost(_ request: Request, _ requestContext: PublicRequestContext) async throws -> Result<FormBody, ResponseInstead> {
         let time = context.clock.now()
-        if let wait = limiter.admit("client " + client(request, requestContext), limit: runtime.config.web.perClient, at: time) {
+        if let wait = limiter.admit("client " + ClientAddress.limitKey(client(request, requestContext)), limit: runtime.config.web.perClient, at: time) {
             logger.notice("a client went over web.rate_limits.per_client", metadata: ["http.path": "\(request.uri.path)"])
             return .failure(ResponseInstead(response: tooMany(retryAfter: wait)))
         }

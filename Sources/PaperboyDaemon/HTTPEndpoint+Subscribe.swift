@@ -30,16 +30,25 @@ extension HTTPEndpoint {
             logger.notice("a subscribe request filled the honeypot field; nothing was stored")
             return checkInbox()
         }
+        let time = context.clock.now()
+        if body["action"] == "preview" {
+            // A preview needs no address yet: any stands in for it.
+            var settings = form
+            settings.email = "preview@example.org"
+            let preferences: SubscriberPreferences
+            do {
+                preferences = try settings.preferences(config: runtime.config)
+            } catch {
+                return subscribeForm(.unprocessableContent, form, errors: error, prefillZone: false)
+            }
+            let preview = try await onDesk { try $0.preview(preferences, at: time) }
+            return subscribeForm(.ok, form, errors: ReaderFormErrors(), prefillZone: false, preview: preview)
+        }
         let preferences: SubscriberPreferences
         do {
             preferences = try form.preferences(config: runtime.config)
         } catch {
             return subscribeForm(.unprocessableContent, form, errors: error, prefillZone: false)
-        }
-        let time = context.clock.now()
-        if body["action"] == "preview" {
-            let preview = try await onDesk { try $0.preview(preferences, at: time) }
-            return subscribeForm(.ok, form, errors: ReaderFormErrors(), prefillZone: false, preview: preview)
         }
         var key = Hasher()
         key.combine(preferences.email.description.lowercased())

@@ -124,10 +124,12 @@ public final class DeliveryRunner {
                     case .sent: counts.sent += 1
                     case .failed:
                         counts.failed += 1
-                        logger.error("digest failed for good", metadata: Self.metadata(message, ["smtp.reply": "\(result.replyText)"]))
+                        logger.error("\(Self.name(message.kind)) failed for good",
+                                     metadata: Self.metadata(message, ["smtp.reply": "\(Self.redacting(message.recipient, in: result.replyText))"]))
                     default:
                         counts.deferred += 1
-                        logger.warning("digest deferred", metadata: Self.metadata(message, ["smtp.reply": "\(result.replyText)"]))
+                        logger.warning("\(Self.name(message.kind)) deferred",
+                                       metadata: Self.metadata(message, ["smtp.reply": "\(Self.redacting(message.recipient, in: result.replyText))"]))
                     }
                 } catch {
                     logger.error("cannot record a delivery outcome; no new message starts in this run",
@@ -160,13 +162,33 @@ public final class DeliveryRunner {
     }
 
     /// Log metadata naming one outbox row: its id, the subscriber's id and
-    /// the recipient address, so an operator can find the digest and the person.
+    /// the mail's kind, so an operator can find the row and the person
+    /// (`paperboy outbox`, `subscriber show`). Never the address: a
+    /// confirmation may go to a stranger's typo, and logs keep no personal
+    /// data beyond the subscriber id.
     static func metadata(_ message: OutboxMessage, _ extra: Logger.Metadata) -> Logger.Metadata {
         var metadata: Logger.Metadata = [
-            "outbox.id": "\(message.id)", "subscriber.id": "\(message.subscriberID)", "subscriber.email": "\(message.recipient)",
+            "outbox.id": "\(message.id)", "subscriber.id": "\(message.subscriberID)", "mail.kind": "\(message.kind.rawValue)",
         ]
         metadata.merge(extra) { _, new in new }
         return metadata
+    }
+
+    /// What the log calls a mail of `kind`: "digest", "confirmation mail",
+    /// "manage mail".
+    static func name(_ kind: OutboxKind) -> String {
+        switch kind {
+        case .digest: "digest"
+        case .confirmation: "confirmation mail"
+        case .manage: "manage mail"
+        }
+    }
+
+    /// `reply` with every spelling of `recipient` (servers often quote the
+    /// address they refuse) replaced by `<recipient>`, for the log.
+    static func redacting(_ recipient: String, in reply: String) -> String {
+        guard !recipient.isEmpty else { return reply }
+        return reply.replacingOccurrences(of: recipient, with: "<recipient>", options: .caseInsensitive)
     }
 
     /// The outbox result of one SMTP outcome: exponential backoff with jitter

@@ -33,14 +33,16 @@ public struct OutboxMessage: Sendable {
     public var message: [UInt8]
     public var attempts: Int
     public var plannedAt: Date
+    /// A digest, or one of the reader's own mails.
+    public var kind: OutboxKind = .digest
 }
 
 /// What to write for one delivery attempt. The store decides nothing here:
 /// when to give up and when (and with what words) to pause a subscriber is
 /// the caller's delivery policy.
 public enum OutboxOutcome: Sendable {
-    /// Accepted by the server: the row is sent, and the subscriber's run of
-    /// hard failures ends.
+    /// Accepted by the server: the row is sent, and (for a digest) the
+    /// subscriber's run of hard failures ends.
     case sent(reply: String)
     /// Try again at `retryAt`.
     case deferred(reply: String, retryAt: Date)
@@ -124,7 +126,7 @@ extension Store {
             }
             let waiting = OutboxState.list(OutboxState.waiting)
             let rows = try Row.fetchAll(db, sql: """
-                SELECT id, subscriber_id, recipient, sender, message, attempts, planned_at FROM outbox
+                SELECT id, subscriber_id, recipient, sender, message, attempts, planned_at, kind FROM outbox
                 WHERE state IN (\(waiting.sql)) AND next_attempt_at <= ?
                 ORDER BY next_attempt_at, id LIMIT ?
                 """, arguments: waiting.arguments + [now, limit])
@@ -136,7 +138,8 @@ extension Store {
                 let data: Data = row["message"]
                 claimed.append(OutboxMessage(
                     id: id, subscriberID: row["subscriber_id"], recipient: row["recipient"], sender: row["sender"],
-                    message: Array(data), attempts: row["attempts"], plannedAt: Date(timeIntervalSince1970: row["planned_at"])
+                    message: Array(data), attempts: row["attempts"], plannedAt: Date(timeIntervalSince1970: row["planned_at"]),
+                    kind: OutboxKind(stored: row["kind"]) ?? .digest
                 ))
             }
             return claimed
@@ -154,10 +157,21 @@ extension Store {
                 try db.execute(sql: "UPDATE outbox SET state = ?, attempts = attempts + 1, last_reply = ?, finished_at = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?",
                                arguments: [state.stored, reply, now, message.id])
             }
+            // Only digests count for or against a subscriber's run of hard
+            // failures: a confirmation or "manage" mail someone asked for on
+            // the subscribe page (perhaps for an address that does not exist)
+            // pauses nobody, and one a stranger had sent to a bouncing
+            // address (accepted by a relay) does not end its run.
+            func isDigest() throws -> Bool {
+                let kind = try DatabaseValue.fetchOne(db, sql: "SELECT kind FROM outbox WHERE id = ?", arguments: [message.id])
+                return kind.flatMap({ OutboxKind(stored: $0) }) ?? .digest == .digest
+            }
             switch outcome {
             case .sent(let reply):
                 try finish(.sent, reply)
-                try db.execute(sql: "UPDATE subscriber SET hard_failures = 0 WHERE id = ? AND hard_failures > 0", arguments: [message.subscriberID])
+                if try isDigest() {
+                    try db.execute(sql: "UPDATE subscriber SET hard_failures = 0 WHERE id = ? AND hard_failures > 0", arguments: [message.subscriberID])
+                }
                 return .sent
             case .deferred(let reply, let retryAt):
                 try db.execute(sql: "UPDATE outbox SET state = ?, attempts = attempts + 1, last_reply = ?, next_attempt_at = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?",
@@ -168,11 +182,7 @@ extension Store {
                 return .failed
             case .failed(let reply, let pauseAfter, let pauseReason):
                 try finish(.failed, reply)
-                // Only digests count against a subscriber: a confirmation or
-                // "manage" mail someone asked for on the subscribe page (perhaps
-                // for an address that does not exist) pauses nobody.
-                let kind = try DatabaseValue.fetchOne(db, sql: "SELECT kind FROM outbox WHERE id = ?", arguments: [message.id])
-                guard kind.flatMap({ OutboxKind(stored: $0) }) ?? .digest == .digest else { return .failed }
+                guard try isDigest() else { return .failed }
                 try db.execute(sql: "UPDATE subscriber SET hard_failures = hard_failures + 1 WHERE id = ?", arguments: [message.subscriberID])
                 try db.execute(sql: """
                     UPDATE subscriber SET paused = 1, paused_reason = ?, updated_at = ?

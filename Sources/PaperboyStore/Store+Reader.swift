@@ -36,30 +36,36 @@ public enum ReaderRequestOutcome: Sendable, Equatable {
     case confirmationQueued(Subscriber)
     /// The address is active or paused: a "manage your subscription" mail is queued, nothing else changed.
     case manageQueued(Subscriber)
-    /// The request is recorded (when there was one to record) but no mail
-    /// is queued: the address had one less than the interval ago, or its day's share.
+    /// Nothing changed and no mail is queued: the address had one less than
+    /// the interval ago, or its day's share.
     case mailLimited(Subscriber)
 }
 
 extension Store {
     /// Files a subscribe-page request for `preferences` in one transaction,
-    /// with the rules of double opt-in:
-    /// - a new address: a row, pending since `time`, origin web;
-    /// - a pending one: its requested preferences replaced (pending since kept,
-    ///   so the link in every confirmation mail of this request works);
-    /// - an unsubscribed one: stays unsubscribed; the requested preferences
-    ///   and a pending time are recorded on its row, for its own confirmation;
+    /// with the rules of double opt-in. Anyone may fill the form in for any
+    /// address, so a request never changes what a stored subscriber gets:
+    /// the settings asked for are kept apart (`Subscriber.requested`) and
+    /// only a confirmation applies them.
+    /// - a new address: a row, pending since `time`, origin web, with the
+    ///   default settings and the request;
+    /// - a pending one: its request replaced (pending since kept, unless the
+    ///   request is older than `cutoff`: then it starts anew). The
+    ///   confirmation link is bound to the settings too, so a link confirms
+    ///   only what its own mail's request asked for;
+    /// - an unsubscribed one: stays unsubscribed, its settings untouched;
+    ///   the request and a pending time are recorded, for its own confirmation;
     /// - an active or paused one: nothing changes.
     ///
     /// Then a mail is queued (a confirmation, or for active and paused
-    /// addresses a "manage" mail), due at once, unless `limits` forbid it,
-    /// counted from this subscriber's reader mails in the same transaction.
-    /// `compose` makes the mail for the subscriber as stored, of `kind`, with
-    /// the outbox period key. An address that differs only in case from a
-    /// stored one is that subscriber (mail servers treat them as one mailbox).
-    /// Likes, dislikes and the name of a stored subscriber are kept.
+    /// addresses a "manage" mail), due at once. When `limits` forbid a mail
+    /// (counted from this subscriber's reader mails in the same
+    /// transaction), nothing at all changes. `compose` makes the mail for
+    /// the subscriber as stored, of `kind`, with the outbox period key. An
+    /// address that differs only in case from a stored one is that
+    /// subscriber (mail servers treat them as one mailbox).
     public func fileSubscribeRequest(
-        _ preferences: SubscriberPreferences, at time: Date, limits: ReaderMailLimits,
+        _ preferences: SubscriberPreferences, at time: Date, limits: ReaderMailLimits, expiredBefore cutoff: Date,
         compose: (Subscriber, OutboxKind, PeriodKey) throws -> ReaderMailDraft
     ) throws -> ReaderRequestOutcome {
         try writePassing { db in
@@ -67,35 +73,35 @@ extension Store {
                 ?? Self.caseVariants(db, of: preferences.email).lazy.compactMap({ try? Self.fetchSubscriber(db, $0) }).first
             var subscriber: Subscriber
             let kind: OutboxKind
+            // What confirming applies: the form's settings; likes, dislikes and pausing are the subscriber's own.
+            var requested = preferences
+            requested.paused = false
+            requested.likes = []
+            requested.dislikes = []
             if var stored = existing {
+                guard try Self.readerMailAllowed(db, subscriberID: stored.id, at: time, limits: limits) else {
+                    return .mailLimited(stored)
+                }
                 if stored.unsubscribedAt == nil && stored.pendingSince == nil {
                     kind = .manage
                 } else {
                     kind = .confirmation
-                    var requested = preferences
                     requested.email = stored.email
-                    requested.name = preferences.name ?? stored.preferences.name
-                    requested.likes = stored.preferences.likes
-                    requested.dislikes = stored.preferences.dislikes
-                    requested.paused = false
-                    stored.preferences = requested
-                    if stored.pendingSince == nil { stored.pendingSince = time }
+                    stored.requested = requested
+                    // A request past web.pending_days that the tick has not forgotten yet is a new one.
+                    if stored.pendingSince.map({ $0 < cutoff }) ?? true { stored.pendingSince = time }
                     stored.updatedAt = time
                     try SubscriberRow(stored).update(db)
                 }
-                subscriber = stored
+                // As it reads back, so the mail's confirmation link is made from what confirming checks.
+                subscriber = try SubscriberRow(stored).subscriber()
             } else {
                 kind = .confirmation
-                var requested = preferences
-                requested.paused = false
-                var row = SubscriberRow(requested, id: nil, pausedReason: nil, unsubscribedAt: nil, createdAt: time, updatedAt: time,
-                                        origin: .web, pendingSince: time)
+                var row = SubscriberRow(SubscriberPreferences(email: preferences.email), id: nil, pausedReason: nil, unsubscribedAt: nil,
+                                        createdAt: time, updatedAt: time, origin: .web, pendingSince: time, requested: requested)
                 try row.insert(db)
                 row.id = db.lastInsertedRowID
                 subscriber = try row.subscriber()
-            }
-            guard try Self.readerMailAllowed(db, subscriberID: subscriber.id, at: time, limits: limits) else {
-                return .mailLimited(subscriber)
             }
             let key = PeriodKey.readerMail(kind == .manage ? "manage" : "confirm", at: time)
             let draft = try compose(subscriber, kind, key)
@@ -132,20 +138,32 @@ extension Store {
         }
     }
 
+    /// The subscriber's count of permanent delivery failures in a row (of
+    /// digests), for tests and checks.
+    public func hardFailures(subscriberID: Int64) throws(StoreError) -> Int {
+        try read { db in
+            try Int.fetchOne(db, sql: "SELECT hard_failures FROM subscriber WHERE id = ?", arguments: [subscriberID]) ?? 0
+        }
+    }
+
     /// Changes the subscriber with row id `id` in one transaction, but only
     /// when `accepts` takes them as stored now (a link token checked against
     /// their current address, their pending request). `change` edits them
     /// (not their id or address; unsubscribing goes through
     /// `unsubscribe(id:at:ifAddress:)`, which cancels queued digests);
-    /// throwing from it changes nothing. Returns nil (nothing changed) when
-    /// there is no such subscriber or `accepts` refuses; else the
-    /// subscriber before and after.
-    public func updateSubscriber(id: Int64, at time: Date, accepts: (Subscriber) -> Bool,
+    /// throwing from it changes nothing. With `resetHardFailures` their run
+    /// of hard bounces starts again from zero (a reader who confirmed their
+    /// address). Returns nil (nothing changed) when there is no such
+    /// subscriber or `accepts` refuses; else the subscriber before and after.
+    public func updateSubscriber(id: Int64, at time: Date, resetHardFailures: Bool = false, accepts: (Subscriber) -> Bool,
                                  _ change: (inout Subscriber) throws -> Void) throws -> (before: Subscriber, after: Subscriber)? {
         try writePassing { db in
             guard let before = try SubscriberRow.fetchOne(db, key: id)?.subscriber(), accepts(before) else { return nil }
             var after = before
             try change(&after)
+            if resetHardFailures {
+                try db.execute(sql: "UPDATE subscriber SET hard_failures = 0 WHERE id = ? AND hard_failures > 0", arguments: [id])
+            }
             guard after != before else { return (before, after) }
             after.id = before.id
             after.preferences.email = before.email   // an address changes only through the operator
@@ -165,8 +183,9 @@ extension Store {
 
     /// Forgets subscribe-page requests made before `cutoff` and never
     /// confirmed, in one transaction: a new address's row is deleted (with
-    /// its mails), an unsubscribed one's request is cleared (it stays
-    /// unsubscribed). Returns the ids of the subscribers concerned.
+    /// its mails), an unsubscribed one's request is cleared entirely (it
+    /// stays unsubscribed, with the settings it had). Returns the ids of the
+    /// subscribers concerned.
     @discardableResult
     public func expirePending(before cutoff: Date) throws(StoreError) -> [Int64] {
         // One read (on the partial index) on the scheduler's every tick; a write only when something expired.
@@ -185,7 +204,7 @@ extension Store {
                 if unsubscribedAt == nil {
                     try db.execute(sql: "DELETE FROM subscriber WHERE id = ?", arguments: [id])
                 } else {
-                    try db.execute(sql: "UPDATE subscriber SET pending_since = NULL WHERE id = ?", arguments: [id])
+                    try db.execute(sql: "UPDATE subscriber SET pending_since = NULL, requested = NULL WHERE id = ?", arguments: [id])
                 }
                 ids.append(id)
             }

@@ -109,6 +109,7 @@ extension Store {
                     updated.pausedReason = nil
                     updated.origin = origin
                     updated.pendingSince = nil
+                    updated.requested = nil
                     updated.confirmedAt = nil
                     updated.updatedAt = time
                     try SubscriberRow(updated).update(db)

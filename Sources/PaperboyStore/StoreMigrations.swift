@@ -184,7 +184,8 @@ enum StoreMigrations {
         }
         // v10: the reader's side. A subscriber's origin (operator, import,
         // web), their pending subscribe-page request (double opt-in) and its
-        // confirmation, and their "Not for me" papers; an outbox row's kind
+        // confirmation, the settings that request asks for (applied only when
+        // confirmed), and their "Not for me" papers; an outbox row's kind
         // (a digest, or a confirmation or "manage your subscription" mail,
         // which go out to pending and unsubscribed addresses too). The change
         // trigger is remade to cover the new columns.
@@ -194,12 +195,13 @@ enum StoreMigrations {
                 t.add(column: "pending_since", .double)
                 t.add(column: "confirmed_at", .double)
                 t.add(column: "dislikes", .text).notNull().defaults(to: "[]")
+                t.add(column: "requested", .text)   // the pending request's settings, a subscriber-file entry (Subscriber.requested)
             }
             try db.alter(table: "outbox") { t in
                 t.add(column: "kind", .text).notNull().defaults(to: "digest")
             }
             let subscriberColumns = "email, name, query, categories, authors, min_upvotes, max_papers, schedule, format, paused, "
-                + "paused_reason, unsubscribed_at, created_at, updated_at, likes, origin, pending_since, confirmed_at, dislikes"
+                + "paused_reason, unsubscribed_at, created_at, updated_at, likes, origin, pending_since, confirmed_at, dislikes, requested"
             try db.execute(sql: """
                 DROP TRIGGER subscriber_updated;
                 CREATE TRIGGER subscriber_updated AFTER UPDATE OF \(subscriberColumns) ON subscriber

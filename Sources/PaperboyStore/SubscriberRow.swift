@@ -26,9 +26,11 @@ struct SubscriberRow: Codable, FetchableRecord, PersistableRecord {
     var origin: String
     var pending_since: Double?
     var confirmed_at: Double?
+    /// The pending request's settings as a subscriber-file entry (`SubscriberFile.renderEntry`).
+    var requested: String?
 
     init(_ preferences: SubscriberPreferences, id: Int64?, pausedReason: String?, unsubscribedAt: Date?, createdAt: Date, updatedAt: Date,
-         origin: SubscriptionOrigin = .operator, pendingSince: Date? = nil, confirmedAt: Date? = nil) {
+         origin: SubscriptionOrigin = .operator, pendingSince: Date? = nil, confirmedAt: Date? = nil, requested: SubscriberPreferences? = nil) {
         self.id = id
         email = preferences.email.description
         name = preferences.name
@@ -49,12 +51,14 @@ struct SubscriberRow: Codable, FetchableRecord, PersistableRecord {
         self.origin = origin.rawValue
         pending_since = pendingSince?.timeIntervalSince1970
         confirmed_at = confirmedAt?.timeIntervalSince1970
+        self.requested = requested.map(SubscriberFile.renderEntry)
     }
 
     init(_ subscriber: Subscriber) {
         self.init(subscriber.preferences, id: subscriber.id, pausedReason: subscriber.pausedReason,
                   unsubscribedAt: subscriber.unsubscribedAt, createdAt: subscriber.createdAt, updatedAt: subscriber.updatedAt,
-                  origin: subscriber.origin, pendingSince: subscriber.pendingSince, confirmedAt: subscriber.confirmedAt)
+                  origin: subscriber.origin, pendingSince: subscriber.pendingSince, confirmedAt: subscriber.confirmedAt,
+                  requested: subscriber.requested)
     }
 
     /// The stored subscriber. Fields were validated on the way in; one that no
@@ -80,7 +84,10 @@ struct SubscriberRow: Codable, FetchableRecord, PersistableRecord {
             createdAt: Date(timeIntervalSince1970: created_at), updatedAt: Date(timeIntervalSince1970: updated_at),
             origin: SubscriptionOrigin(rawValue: origin) ?? .operator,
             pendingSince: pending_since.map(Date.init(timeIntervalSince1970:)),
-            confirmedAt: confirmed_at.map(Date.init(timeIntervalSince1970:))
+            confirmedAt: confirmed_at.map(Date.init(timeIntervalSince1970:)),
+            // A request that no longer parses (an upgrade changed a rule) is
+            // no request: its link confirms nothing, the reader asks again.
+            requested: requested.flatMap { try? SubscriberFile.parseEntry($0, file: "the pending request") }
         )
     }
 }

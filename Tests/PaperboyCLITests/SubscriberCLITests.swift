@@ -356,6 +356,29 @@ extension SubscriberCLITests {
         #expect(try s.subscribers().map(\.preferences) == before.map(\.preferences))
     }
 
+    @Test func thePruneGuardCountsOnlyActiveSubscribersNotPendingRequests() throws {
+        let s = try fiveSubscribers()
+        // Five subscribe-page requests nobody confirmed: not subscribers the file could leave out.
+        let store = try s.store()
+        for name in ["p1", "p2", "p3", "p4", "p5"] {
+            _ = try store.fileSubscribeRequest(SubscriberPreferences(email: try EmailAddress(parsing: "\(name)@example.org")), at: TestTime.now,
+                                               limits: ReaderMailLimits(interval: 600, perDay: 3), expiredBefore: TestTime.now.addingTimeInterval(-86400)) { _, _, _ in
+                ReaderMailDraft(sender: "d@example.org", subject: "Confirm", messageID: "<\(name)@example.org>", message: Array("x".utf8))
+            }
+        }
+        let before = try s.subscribers()
+        let empty = try s.write("empty.yaml", "subscribers:\n")
+        // 5 of 5 active: refused (counting the 5 pending as active, 5 of 10 went through).
+        let refused = try s.run(["subscriber", "import", empty, "--prune"])
+        #expect(refused.status == 65, "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stderr.contains("leaves out 5 of 5 subscribers"), "\(refused.stderr)")
+        #expect(try s.subscribers() == before)
+        let yes = try s.run(["subscriber", "import", empty, "--prune", "--yes"])
+        #expect(yes.status == 0, "\(yes.stderr)")
+        #expect(yes.stdout.contains("backup of 5 subscribers before pruning"), "\(yes.stdout)")
+        #expect(try s.subscribers().map(\.status) == Array(repeating: .pending, count: 5))
+    }
+
     @Test func aCaseVariantOfASubscriberIsRefusedUnlessAllowed() throws {
         let s = try Setup()
         let file = try s.write("judy.yaml", "subscribers:\n  - email: Judy@Example.ORG\n")

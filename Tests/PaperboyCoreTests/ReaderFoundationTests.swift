@@ -85,10 +85,18 @@ import Testing
         var subscriber = Subscriber(id: 9, preferences: SubscriberPreferences(email: email), createdAt: now, updatedAt: now)
         #expect(links.confirm(subscriber) == nil)
         subscriber.pendingSince = now
+        // Pending with nothing requested: no link (nothing to confirm).
+        #expect(links.confirm(subscriber) == nil)
+        subscriber.requested = SubscriberPreferences(email: email)
         let confirm = try #require(links.confirm(subscriber))
         #expect(confirm.hasPrefix("https://papers.example.org/pb/confirm?t="))
         let token = try #require(LinkToken.claim(String(confirm.split(separator: "=").last!)))
-        #expect(tokens.verify(token, purpose: .confirm, email: email, subject: "1796000000123"))
+        // The moment in milliseconds, then the first 8 hex digits of the SHA-256 of the request's
+        // subscriber-file entry (computed outside Swift: sha256(b"email: ada@example.org\ncategories: []\n
+        // authors: []\nmin_upvotes: 0\nformat: both\npaused: false\n")).
+        #expect(ReaderLinks.confirmSubject(subscriber) == "1796000000123.2f2cbf7f")
+        #expect(tokens.verify(token, purpose: .confirm, email: email, subject: "1796000000123.2f2cbf7f"))
+        #expect(!tokens.verify(token, purpose: .confirm, email: email, subject: "1796000000123"))
         let view = links.view(subscriber, periodKey: "daily:2026-11-30 08:00 Europe/Berlin")
         #expect(view.hasSuffix("&k=daily%3A2026-11-30%2008%3A00%20Europe%2FBerlin"))
         let feedback = links.feedback(subscriber, paperID: "2401.00001", .notForMe)

@@ -72,6 +72,23 @@ import Testing
         #expect(metrics.body.contains("paperboy_subscriptions_expired_total 1"), "\(metrics.body)")
     }
 
+    @Test func thePreviewShowsTheMatchingPapersOrTheQueryErrorWithItsColumnAndNeedsNoAddress() async throws {
+        let harness = try DaemonHarness(start: Self.start, extra: Self.web)
+        try harness.addPapers(at: Self.start.addingTimeInterval(-3600))
+        let endpoint = try await RunningEndpoint(harness)
+        let matching = try await endpoint.request("POST", "/subscribe", body: Self.form("", action: "preview").replacingOccurrences(of: "&categories=cs.CL", with: ""))
+        let broken = try await endpoint.request("POST", "/subscribe", body: Self.form("", action: "preview").replacingOccurrences(of: "query=language+models", with: "query=%28language"))
+        try await endpoint.stop()
+        #expect(matching.status == 200, "\(matching.body)")
+        #expect(matching.body.contains("<h2 id=\"preview-heading\">Preview: the last 7 days</h2>"))
+        #expect(matching.body.contains("<ol class=\"papers\">"), "no paper matched the demo corpus")
+        #expect(!matching.body.contains("email-error"))
+        #expect(broken.status == 422)
+        #expect(broken.body.contains("id=\"query-error\""))
+        #expect(broken.body.contains("column"))
+        #expect(try harness.store.subscribers().isEmpty, "a preview stored something")
+    }
+
     @Test func theConfirmationMailLeavesAtOnceAndItsLinkConfirmsOnce() async throws {
         let sink = try SMTPSink()
         let harness = try DaemonHarness(start: Self.start, smtpURL: sink.url, extra: Self.web)
@@ -82,9 +99,13 @@ import Testing
         #expect(posted.status == 200)
         let dump = sink.dump(expecting: 1)
         let link = try #require(Self.links(in: dump).first { $0.hasPrefix("/confirm?") }, "no confirmation link in \(dump)")
+        // The mail carries nothing of the form (anyone may fill it in for any address)...
+        #expect(!dump.contains("language models"), "the confirmation mail relays the requested query")
         let page = try await endpoint.request("GET", link)
         #expect(page.status == 200)
         #expect(page.body.contains("<button type=\"submit\">Confirm my subscription</button>"))
+        // ...the confirm page, which only the inbox's owner reaches, shows what confirming applies.
+        #expect(page.body.contains("Asked for: papers matching language models in cs.CL"), "\(page.body)")
         #expect(try harness.store.subscriber(try EmailAddress(parsing: "reader@example.org"))?.status == .pending, "a GET confirmed")
         let confirmed = try await endpoint.request("POST", link, body: "")
         let again = try await endpoint.request("POST", link, body: "")
@@ -113,6 +134,7 @@ import Testing
         var links = Self.links(in: sink.dump(expecting: 2))
         #expect(links.contains { $0.hasPrefix("/confirm?") }, "\(links)")
         #expect(links.contains { $0.hasPrefix("/unsubscribe?") }, "\(links)")
+        for path in ["/preferences?", "/feedback?", "/d?"] { #expect(links.contains { $0.hasPrefix(path) }, "the digest has no \(path) link: \(links)") }
         // Every kind of reader link for the digest's subscriber and papers, whether or not the templates carry them yet.
         let ada = try #require(try harness.store.subscriber(try EmailAddress(parsing: "ada@example.org")))
         let readerLinks = harness.daemon.runtime.runtime.composer.links
@@ -233,7 +255,8 @@ import Testing
         #expect(!recorded.body.contains("data-autosubmit"), "the answer must not post again by itself")
         #expect(afterPost == [paper])
         #expect(!pageAgain.body.contains("data-autosubmit"), "a recorded choice is not sent again")
-        #expect(undone.body.contains("Taken back"))
+        #expect(undone.body.contains("Taken back: this paper is no longer marked"), "\(undone.body)")
+        #expect(!undone.body.contains("counts as before"), "undo does not bring back a like that Not for me replaced")
         #expect(afterUndo == [])
         #expect(like.status == 200)
         #expect(try harness.store.subscriber(ada.email)?.preferences.likes == [paper])

@@ -45,4 +45,24 @@ import Testing
         #expect(try harness.store.subscriber(email)?.status == .pending)
         #expect(try harness.store.outboxRows(subscriberID: try #require(try harness.store.subscriber(email)).id).map(\.state) == [.sent])
     }
+
+    @Test(.enabled(if: SMTPSink.isInstalled))
+    func aRefusedConfirmationMailIsLoggedByIdAndKindNeverByAddress() throws {
+        let sink = try SMTPSink(["-f", "RCPT"])
+        let start = TestTime.now
+        let harness = try DaemonHarness(start: start, smtpURL: sink.url)
+        // A stranger's typo: the address is no business of the log's.
+        let email = try EmailAddress(parsing: "typo-reader@example.org")
+        #expect(try desk(harness).requestSubscription(SubscriberPreferences(email: email), at: start) == .confirmationQueued)
+        let id = try #require(try harness.store.subscriber(email)).id
+        let counts = try harness.daemon.services().sender.deliver()
+        #expect(counts.failed == 1)
+        let log = harness.log.text
+        let failed = log.split(separator: "\n").filter { $0.contains("failed for good") }
+        #expect(failed.count == 1, "\(log)")
+        #expect(failed.allSatisfy { $0.contains("confirmation mail failed for good") && $0.contains("subscriber.id=\(id)") && $0.contains("mail.kind=confirmation") },
+                "\(failed)")
+        #expect(!log.contains("typo-reader"), "the log names the address: \(log)")
+        #expect(!log.contains("subscriber.email"), "\(log)")
+    }
 }

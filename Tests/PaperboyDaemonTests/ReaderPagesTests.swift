@@ -228,7 +228,15 @@ import Testing
         pages.append(("not found", try await endpoint.request("GET", "/nothing").body))
         let ada = try harness.addSubscriber("ada@example.org", at: Self.start)
         pages.append(("unsubscribe", try await endpoint.request("GET", "/unsubscribe?t=\(harness.token(ada))").body))
+        pages.append(("request too large", try await endpoint.request("POST", "/subscribe", body: String(repeating: "a", count: WebSettings.maxBodyBytes + 1)).body))
+        for _ in 0..<20 { _ = try await endpoint.request("POST", "/confirm?t=nonsense", body: "") }
+        pages.append(("too many requests", try await endpoint.request("POST", "/subscribe", body: Self.trapped).body))
         try await endpoint.stop()
+        let closed = try Self.harness("")
+        let closedEndpoint = try await RunningEndpoint(closed)
+        pages.append(("subscribing is closed", try await closedEndpoint.request("GET", "/subscribe").body))
+        try await closedEndpoint.stop()
+        #expect(pages.map { $0.1.contains("<h1>Too many requests</h1>") }.filter { $0 }.count == 1)
         for (name, html) in pages {
             let problems = try Self.tidy(html)
             #expect(problems.status == 0, "\(name): tidy found problems:\n\(problems.output)")
@@ -302,6 +310,32 @@ import Testing
         #expect(ClientAddress.resolve(peer: "127.0.0.1", forwardedFor: ["[2001:DB8::1]"], trustedProxies: proxies) == "2001:db8::1")
         #expect(ClientAddress.resolve(peer: "127.0.0.1", forwardedFor: ["not-an-address"], trustedProxies: proxies) == "127.0.0.1")
         #expect(ClientAddress.resolve(peer: "127.0.0.1", forwardedFor: [], trustedProxies: proxies) == "127.0.0.1")
+    }
+
+    /// An IPv6 client is counted by its /64, so one line cannot take a fresh allowance per address.
+    @Test func anIPv6ClientIsCountedByItsSlash64() {
+        #expect(ClientAddress.limitKey("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64")
+        #expect(ClientAddress.limitKey("2001:db8:1:2:bbbb::99") == ClientAddress.limitKey("2001:db8:1:2:aaaa::1"))
+        #expect(ClientAddress.limitKey("2001:db8:1:3::1") != ClientAddress.limitKey("2001:db8:1:2::1"))
+        #expect(ClientAddress.limitKey("192.0.2.7") == "192.0.2.7")
+        let limiter = RateLimiter()
+        let limit = WebSettings.RateLimit(count: 2, window: 3600)
+        for host in 1...2 { #expect(limiter.admit("client " + ClientAddress.limitKey("2001:db8:1:2::\(host)"), limit: limit, at: Self.start) == nil) }
+        #expect(limiter.admit("client " + ClientAddress.limitKey("2001:db8:1:2::3"), limit: limit, at: Self.start) == 3600)
+    }
+
+    /// Keys under a short limit never shorten a long limit's window when the
+    /// table is full: an address limited for a day stays limited.
+    @Test func aFullTableKeepsEachKeysOwnWindow() {
+        let limiter = RateLimiter(capacity: 10)
+        let day = WebSettings.RateLimit(count: 1, window: 86400)
+        let minute = WebSettings.RateLimit(count: 1, window: 60)
+        #expect(limiter.admit("address a", limit: day, at: Self.start) == nil)
+        for index in 0..<50 {
+            _ = limiter.admit("client \(index)", limit: minute, at: Self.start.addingTimeInterval(Double(700 + index)))
+            #expect(limiter.count <= 10)
+        }
+        #expect(limiter.admit("address a", limit: day, at: Self.start.addingTimeInterval(800)) == 86400 - 800)
     }
 
     @Test func theLimiterKeepsAtMostItsCapacity() {

@@ -66,7 +66,9 @@ import Testing
         #expect(stored.status == .pending)
         #expect(stored.origin == .web)
         #expect(stored.pendingSince == Self.at)
-        #expect(stored.preferences.query?.text == "diffusion")
+        // What was asked for waits apart; the row gets it only when confirmed.
+        #expect(stored.requested?.query?.text == "diffusion")
+        #expect(stored.preferences.query == nil)
         let mails = try claimMails(f.store)
         #expect(mails.count == 1)
         let mail = try #require(mails.first)
@@ -84,35 +86,89 @@ import Testing
         #expect(try planner.decide(at: TestTime.digestAt, all: false, only: nil).isEmpty)
     }
 
-    @Test func aPendingAddressAsksAgainItsPreferencesAreReplacedAndEveryLinkWorks() throws {
+    @Test func aPendingAddressAsksAgainEachMailsLinkConfirmsOnlyItsOwnRequest() throws {
         let f = try fixture()
         _ = try f.desk.requestSubscription(try request("again@example.org", query: "diffusion"), at: Self.at)
         let first = try subscriber(f.store, "again@example.org")
+        let firstURL = try #require(f.desk.links.confirm(first))
         let later = Self.at.addingTimeInterval(11 * Self.minute)
+        // Someone else (anyone may) asks for other settings for the same address.
         #expect(try f.desk.requestSubscription(try request("again@example.org", query: "adapter"), at: later) == .confirmationQueued)
         let second = try subscriber(f.store, "again@example.org")
         #expect(second.id == first.id)
-        #expect(second.preferences.query?.text == "adapter")
+        #expect(second.requested?.query?.text == "adapter")
+        #expect(second.preferences.query == nil)
         #expect(second.pendingSince == first.pendingSince)
         let mails = try claimMails(f.store, at: later)
         #expect(mails.count == 2)
-        // Both mails carry the same link, and it confirms the newest preferences.
-        let url = try #require(f.desk.links.confirm(second))
-        #expect(mails.allSatisfy { text($0).contains(url) })
-        guard case .confirmed(let confirmed, _, _) = try f.desk.confirm(token: token(url), at: later) else {
-            Issue.record("the link of the first mail did not confirm")
+        let secondURL = try #require(f.desk.links.confirm(second))
+        #expect(secondURL != firstURL)
+        #expect(mails.filter { text($0).contains(firstURL) }.count == 1)
+        #expect(mails.filter { text($0).contains(secondURL) }.count == 1)
+        // The first mail's link no longer confirms anything: not the settings it did not ask for.
+        #expect(try f.desk.pendingRequest(token: token(firstURL)) == nil)
+        guard case .notValid = try f.desk.confirm(token: token(firstURL), at: later) else {
+            Issue.record("the first mail's link confirmed the second request's settings")
+            return
+        }
+        #expect(try subscriber(f.store, "again@example.org").status == .pending)
+        // The page of the newest link shows what confirming applies; confirming applies exactly that.
+        #expect(try f.desk.pendingRequest(token: token(secondURL))?.requested?.query?.text == "adapter")
+        guard case .confirmed(let confirmed, _, _) = try f.desk.confirm(token: token(secondURL), at: later) else {
+            Issue.record("the newest mail's link did not confirm")
             return
         }
         #expect(confirmed.preferences.query?.text == "adapter")
+        #expect(confirmed.requested == nil)
+    }
+
+    @Test func theConfirmSubjectIsBoundToTheRequestsMomentAndSettings() throws {
+        let f = try fixture()
+        _ = try f.desk.requestSubscription(try request("bound@example.org", query: "diffusion"), at: Self.at)
+        let pending = try subscriber(f.store, "bound@example.org")
+        let subject = try #require(ReaderLinks.confirmSubject(pending))
+        #expect(subject.hasPrefix(String(Int64(Self.at.timeIntervalSince1970 * 1000)) + "."), "\(subject)")
+        #expect(subject.split(separator: ".").last?.count == 8)
+        var other = pending
+        other.requested?.query = try Query.parse("adapter")
+        #expect(ReaderLinks.confirmSubject(other) != subject)
+        other = pending
+        other.pendingSince = Self.at.addingTimeInterval(1)
+        #expect(ReaderLinks.confirmSubject(other) != subject)
+        other = pending
+        other.requested = nil
+        #expect(ReaderLinks.confirmSubject(other) == nil)
+    }
+
+    @Test func aConfirmationMailCarriesNoTextOfTheRequest() throws {
+        let f = try fixture()
+        var asked = try request("victim@example.org", query: "\"cheap watches\" OR casino")
+        asked.name = "Claim your prize"
+        asked.authors = ["Wire Money Now"]
+        #expect(try f.desk.requestSubscription(asked, at: Self.at) == .confirmationQueued)
+        let mail = try #require(try claimMails(f.store).first)
+        let raw = String(decoding: mail.message, as: UTF8.self)
+        let parts = SentMessage.parts(mail.message).map(\.text).joined(separator: "\n")
+        for planted in ["cheap watches", "casino", "Claim your prize", "prize", "Wire Money"] {
+            #expect(!raw.contains(planted) && !parts.contains(planted), "the confirmation mail relays \(planted)")
+        }
+        #expect(text(mail).contains("ignore this email"))
+        #expect(text(mail).contains("victim@example.org"))
+        // The settings are on the confirm page's side, for the inbox's owner.
+        let url = try #require(f.desk.links.confirm(try subscriber(f.store, "victim@example.org")))
+        let shown = try #require(try f.desk.pendingRequest(token: token(url))?.requested)
+        #expect(ReaderMailComposer.describe(shown, defaultSchedule: f.config.digest.schedule).contains("cheap watches"))
     }
 
     @Test func oneReaderMailPerTenMinutesAndThreeADay() throws {
         let f = try fixture()
         let email = "limits@example.org"
         #expect(try f.desk.requestSubscription(try request(email), at: Self.at) == .confirmationQueued)
-        // Within 10 minutes: no mail, but the newest preferences are kept.
+        // Within 10 minutes: no mail, and nothing at all changes.
+        let before = try subscriber(f.store, email)
         #expect(try f.desk.requestSubscription(try request(email, query: "adapter"), at: Self.at.addingTimeInterval(9 * Self.minute)) == .mailLimited)
-        #expect(try subscriber(f.store, email).preferences.query?.text == "adapter")
+        #expect(try subscriber(f.store, email) == before)
+        #expect(try f.desk.pendingRequest(token: token(try #require(f.desk.links.confirm(before))))?.requested?.query == nil)
         #expect(try f.desk.requestSubscription(try request(email), at: Self.at.addingTimeInterval(11 * Self.minute)) == .confirmationQueued)
         #expect(try f.desk.requestSubscription(try request(email), at: Self.at.addingTimeInterval(22 * Self.minute)) == .confirmationQueued)
         // A fourth in the same day is not queued.
@@ -152,6 +208,9 @@ import Testing
         #expect(requested.status == .unsubscribed)
         #expect(requested.pendingSince == Self.at)
         #expect(requested.origin == .operator)
+        // Their own settings are untouched until they confirm; the request waits apart.
+        #expect(requested.preferences.query?.text == "diffusion")
+        #expect(requested.requested?.query?.text == "adapter")
         // The confirmation mail goes out to them (claimDue cancels only digests).
         let mails = try claimMails(f.store)
         #expect(mails.map(\.recipient) == ["left@example.org"])
@@ -181,7 +240,7 @@ import Testing
         _ = try f.desk.requestSubscription(try request("Bob@example.org"), at: Self.at)
         _ = try f.desk.requestSubscription(try request("bob@example.org", query: "adapter"), at: Self.at.addingTimeInterval(20 * Self.minute))
         #expect(try f.store.subscribers().count == 2)
-        #expect(try subscriber(f.store, "Bob@example.org").preferences.query?.text == "adapter")
+        #expect(try subscriber(f.store, "Bob@example.org").requested?.query?.text == "adapter")
     }
 
     // MARK: Confirm and expiry (item 2)
@@ -266,12 +325,32 @@ import Testing
         let stays = try subscriber(f.store, "left@example.org")
         #expect(stays.status == .unsubscribed)
         #expect(stays.pendingSince == nil)
+        // The request is gone entirely; the settings are the ones they left with.
+        #expect(stays.requested == nil)
+        #expect(stays.preferences == left.preferences)
         #expect(try f.desk.pendingRequest(token: leftLink) == nil)
         guard case .notValid = try f.desk.confirm(token: leftLink, at: late) else {
             Issue.record("an expired request of an unsubscribed address was confirmed")
             return
         }
         #expect(try f.desk.expirePending(at: late) == 0)
+    }
+
+    @Test func askingAgainAfterTheDeadlineBeforeTheSweepStartsANewRequestWhoseLinkWorks() throws {
+        let f = try fixture { $0.web.pendingDays = 7 }
+        _ = try f.desk.requestSubscription(try request("slow@example.org"), at: Self.at)
+        let oldLink = token(try #require(f.desk.links.confirm(try subscriber(f.store, "slow@example.org"))))
+        let late = Self.at.addingTimeInterval(8 * 86400)
+        #expect(try f.desk.requestSubscription(try request("slow@example.org", query: "adapter"), at: late) == .confirmationQueued)
+        let renewed = try subscriber(f.store, "slow@example.org")
+        #expect(renewed.pendingSince == late)
+        #expect(try f.desk.pendingRequest(token: oldLink) == nil)
+        let newLink = token(try #require(f.desk.links.confirm(renewed)))
+        guard case .confirmed(let confirmed, _, _) = try f.desk.confirm(token: newLink, at: late) else {
+            Issue.record("the newest mail's link did not confirm")
+            return
+        }
+        #expect(confirmed.preferences.query?.text == "adapter")
     }
 
     @Test func aHardBounceOfAReaderMailPausesNobody() throws {
@@ -282,6 +361,40 @@ import Testing
         _ = try f.store.record(.failed(reply: "550 no such user", pauseAfter: 1, pauseReason: "bounced"), for: mail, at: Self.at)
         #expect(try subscriber(f.store, "bounce@example.org").status == .active)
         #expect(try subscriber(f.store, "bounce@example.org") == active)
+    }
+
+    @Test func anAcceptedReaderMailDoesNotEndABouncingRunButConfirmingDoes() throws {
+        let f = try fixture()
+        let bouncing = try f.store.addSubscriber(try request("bouncing@example.org"), at: Self.at.addingTimeInterval(-3 * 86400))
+        let returning = try f.store.addSubscriber(try request("returning@example.org"), at: Self.at.addingTimeInterval(-3 * 86400))
+        // Two digests each refused for good (the pause comes at 5).
+        for (day, who) in [(1, bouncing), (2, bouncing), (1, returning), (2, returning)] {
+            _ = try f.store.plan([PlannedDigest(subscriberID: who.id, periodKey: "p\(day)", recipient: who.email.description, sender: "d@example.org",
+                                                subject: "Digest", messageID: "<\(day).\(who.id)@example.org>", message: Array("x".utf8), paperIDs: [])],
+                                 at: Self.at.addingTimeInterval(-2 * 86400))
+        }
+        for mail in try claimMails(f.store, at: Self.at.addingTimeInterval(-86400)) {
+            #expect(mail.kind == .digest)
+            _ = try f.store.record(.failed(reply: "550 no such user", pauseAfter: 5, pauseReason: "bounced"), for: mail, at: Self.at.addingTimeInterval(-86400))
+        }
+        #expect(try f.store.hardFailures(subscriberID: bouncing.id) == 2)
+        #expect(try f.store.hardFailures(subscriberID: returning.id) == 2)
+        // A stranger's request makes a manage mail, which a relay accepts: the run goes on.
+        #expect(try f.desk.requestSubscription(try request("bouncing@example.org"), at: Self.at) == .manageQueued)
+        try f.store.unsubscribe(id: returning.id, at: Self.at)
+        #expect(try f.desk.requestSubscription(try request("returning@example.org"), at: Self.at) == .confirmationQueued)
+        let mails = try claimMails(f.store)
+        #expect(Set(mails.map(\.kind)) == [.manage, .confirmation])
+        for mail in mails { _ = try f.store.record(.sent(reply: "250 ok"), for: mail, at: Self.at) }
+        #expect(try f.store.hardFailures(subscriberID: bouncing.id) == 2)
+        #expect(try f.store.hardFailures(subscriberID: returning.id) == 2)
+        // A returning reader who confirms starts afresh.
+        let url = try #require(f.desk.links.confirm(try subscriber(f.store, "returning@example.org")))
+        guard case .confirmed = try f.desk.confirm(token: token(url), at: Self.at) else {
+            Issue.record("not confirmed")
+            return
+        }
+        #expect(try f.store.hardFailures(subscriberID: returning.id) == 0)
     }
 
     // MARK: The form (item 1, 3)
@@ -441,6 +554,19 @@ import Testing
         #expect(stored.likes == [paper] && stored.dislikes.isEmpty)
     }
 
+    @Test func feedbackFromAnUnsubscribedReadersOldLinkChangesNothing() throws {
+        let f = try fixture()
+        let added = try f.store.addSubscriber(try request("gone@example.org"), at: Self.at.addingTimeInterval(-86400))
+        let paper = "2410.18533"
+        let more = token(f.desk.links.feedback(added, paperID: paper, .moreLikeThis))
+        try f.store.unsubscribe(id: added.id, at: Self.at)
+        let before = try subscriber(f.store, "gone@example.org")
+        #expect(try f.desk.feedbackTarget(token: more, paperID: paper, feedback: .moreLikeThis) == nil)
+        #expect(try f.desk.recordFeedback(token: more, paperID: paper, feedback: .moreLikeThis, undo: false, at: Self.at) == .notValid)
+        #expect(try subscriber(f.store, "gone@example.org") == before)
+        #expect(before.preferences.likes.isEmpty)
+    }
+
     // MARK: View in browser (item 5)
 
     @Test func viewInBrowserShowsTheSentHTMLUntilRetentionThenGone() throws {
@@ -496,6 +622,12 @@ import Testing
         #expect(preview.papers.count == 10)
         #expect(preview.papers.allSatisfy { $0.matchedTerms.contains("adapter") })
         #expect(zip(preview.papers, preview.papers.dropFirst()).allSatisfy { $0.score >= $1.score })
+        // A paper marked "Not for me" is not shown again.
+        var disliking = preferences
+        disliking.dislikes = [preview.papers[0].paper.id]
+        let without = try f.desk.preview(disliking, at: Self.at)
+        #expect(!without.papers.contains { $0.paper.id == preview.papers[0].paper.id })
+        #expect(without.papers.count == 10)
         // Papers first seen more than 7 days ago are not shown.
         #expect(try f.desk.preview(preferences, at: Self.at.addingTimeInterval(8 * 86400)).papers.isEmpty)
         // A bad query is the form's business: an empty query previews the trending papers.

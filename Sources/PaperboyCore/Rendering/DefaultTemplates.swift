@@ -14,8 +14,8 @@ enum DefaultTemplates {
 <body style="margin:0;padding:16px;font-family:Helvetica,Arial,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a;background:#ffffff;">
 <div style="max-width:600px;margin:0 auto;">
 <h1 style="font-size:22px;margin:0 0 16px;">Confirm your subscription</h1>
-<p>Someone, probably you, asked for a digest of research papers at <strong>{{email}}</strong>: {{request}}.</p>
-<p>To start receiving it, open this link and press &ldquo;Confirm&rdquo;:</p>
+<p>Someone, hopefully you, asked for a digest of research papers at <strong>{{email}}</strong>.</p>
+<p>To see what was asked for and start receiving it, open this link and press &ldquo;Confirm&rdquo;:</p>
 <p style="margin:24px 0;"><a href="{{url}}" style="display:inline-block;padding:12px 20px;background:#1f5fbf;color:#ffffff;text-decoration:none;border-radius:4px;">Confirm my subscription</a></p>
 <p style="font-size:14px;color:#555555;word-break:break-all;">Or copy this address into your browser: {{url}}</p>
 <p style="font-size:14px;color:#555555;">If you did not ask for this, ignore this email: nothing will be sent to you, and the request is forgotten after {{pending_days}} days.</p>
@@ -32,10 +32,11 @@ Confirm your subscription to {{operator}}
 {{% CONTENT_TYPE: TEXT}}
 Hello,
 
-Someone, probably you, asked on {{subscribe_url}} for a digest of
-research papers at {{email}}: {{request}}.
+Someone, hopefully you, asked on {{subscribe_url}} for a digest of
+research papers at {{email}}.
 
-To start receiving it, open this link and press "Confirm":
+To see what was asked for and start receiving it, open this link and
+press "Confirm":
 
 {{url}}
 
@@ -185,7 +186,8 @@ Not for me: {{not_for_me_url}}
 <p>No message after a few minutes? Look in your spam folder. If nothing arrives, nothing was subscribed: you can simply ignore this page.</p>
 """## + "\n",
         "web/confirm.mustache": ##"""
-<p>Press the button to start your paper digest. Until you do, nothing is sent.</p>
+{{#request}}<p>Asked for: {{request}}.</p>
+{{/request}}<p>Press the button to start your paper digest. Until you do, nothing is sent.</p>
 <form method="post" action="{{action}}">
 <button type="submit">Confirm my subscription</button>
 </form>

@@ -36,8 +36,9 @@ public struct LinkToken: Sendable {
         /// The preference centre (`/preferences`); no subject.
         case preferences
         /// Confirming a subscribe-page request (`/confirm`); the subject is
-        /// the request's moment (`Subscriber.pendingSince`), so the link
-        /// stops working once confirmed or expired.
+        /// the request's moment and its settings (`ReaderLinks.confirmSubject`),
+        /// so the link confirms exactly what its mail's request asked for
+        /// and stops working once confirmed or expired.
         case confirm
         /// "More like this" on one paper; the subject is the paper's id.
         case moreLikeThis = "more-like-this"

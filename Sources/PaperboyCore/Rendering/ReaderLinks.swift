@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// Every link a reader gets in mail, and the one place their paths and
@@ -53,9 +54,17 @@ public struct ReaderLinks: Sendable {
     }
 
     /// The subject a confirmation token is bound to: the pending request's
-    /// moment in whole milliseconds (nil when nothing is pending).
+    /// moment in whole milliseconds and a digest of the settings it asks
+    /// for (the first 8 hex digits of the SHA-256 of their subscriber-file
+    /// entry), as `MILLISECONDS.DIGEST`; nil when nothing is pending. So a
+    /// link confirms exactly the settings its mail's request had: once the
+    /// request changes (someone asked again with other settings), is
+    /// confirmed or expires, it confirms nothing.
     public static func confirmSubject(_ subscriber: Subscriber) -> String? {
-        subscriber.pendingSince.map { String(Int64(($0.timeIntervalSince1970 * 1000).rounded())) }
+        guard let since = subscriber.pendingSince, let requested = subscriber.requested else { return nil }
+        let hash = SHA256.hash(data: Array(SubscriberFile.renderEntry(requested).utf8))
+        let digest = hash.prefix(4).map { byte in String(byte, radix: 16).leftPadded(2) }.joined()
+        return String(Int64((since.timeIntervalSince1970 * 1000).rounded())) + "." + digest
     }
 
     public func unsubscribeToken(_ subscriber: Subscriber) -> String {

@@ -94,9 +94,15 @@ public struct Subscriber: Equatable, Sendable {
     public var pendingSince: Date?
     /// When the reader confirmed their subscribe-page request.
     public var confirmedAt: Date?
+    /// The settings the pending subscribe-page request asked for (nil when
+    /// nothing is pending). Kept apart from `preferences`, which only the
+    /// confirmation changes: whoever fills the form in for this address
+    /// changes what they get only once the inbox's owner confirms. The
+    /// confirmation token is bound to them (`ReaderLinks.confirmSubject`).
+    public var requested: SubscriberPreferences?
 
     public init(id: Int64, preferences: SubscriberPreferences, pausedReason: String? = nil, unsubscribedAt: Date? = nil, createdAt: Date, updatedAt: Date,
-                origin: SubscriptionOrigin = .operator, pendingSince: Date? = nil, confirmedAt: Date? = nil) {
+                origin: SubscriptionOrigin = .operator, pendingSince: Date? = nil, confirmedAt: Date? = nil, requested: SubscriberPreferences? = nil) {
         self.id = id
         self.preferences = preferences
         self.pausedReason = pausedReason
@@ -106,6 +112,7 @@ public struct Subscriber: Equatable, Sendable {
         self.origin = origin
         self.pendingSince = pendingSince
         self.confirmedAt = confirmedAt
+        self.requested = requested
     }
 
     public var email: EmailAddress { preferences.email }

@@ -7,9 +7,9 @@ import Synchronization
 /// every paper of the last 7 days (most of a preview's cost), while
 /// selecting from it for one reader is quick. A built selector is reused
 /// while the store's papers are unchanged, the ranking settings are the
-/// same, it is less than `maxAge` old, and it knows every liked paper the
-/// preview needs (it is built with the likes of every subscriber, so a
-/// reader's likes outside the window still count). Concurrent previews
+/// same, it is less than `maxAge` old, and it knows every liked and
+/// disliked paper the preview needs (it is built with those of every
+/// subscriber, so a reader's likes and dislikes outside the window still count). Concurrent previews
 /// wait for one build rather than each building their own.
 final class PreviewSelectors: Sendable {
     /// How long a built selector serves previews (its window and trending move with time).
@@ -21,7 +21,7 @@ final class PreviewSelectors: Sendable {
         var ranking: RankingSettings
         var builtAt: Date
         var selector: DigestSelector
-        /// The liked papers it was built with.
+        /// The liked and disliked papers it was built with.
         var likes: Set<String>
     }
 
@@ -31,21 +31,29 @@ final class PreviewSelectors: Sendable {
     static let shared = PreviewSelectors()
 
     /// A selector over the papers first seen in the `lookback` before `time`
-    /// that knows the papers `likes` names.
-    func selector(store: Store, ranking: RankingSettings, lookback: Double, at time: Date, likes: [String]) throws -> DigestSelector {
+    /// that knows the papers `preferences` likes and dislikes.
+    func selector(store: Store, ranking: RankingSettings, lookback: Double, at time: Date, for preferences: SubscriberPreferences) throws -> DigestSelector {
         let version = try store.changeVersions().papers
+        let needed = preferences.likes + preferences.dislikes
         return try entry.withLock { entry in
             if let cached = entry, cached.store === store, cached.paperVersion == version, cached.ranking == ranking,
                abs(time.timeIntervalSince(cached.builtAt)) < Self.maxAge,
-               likes.allSatisfy({ cached.likes.contains($0) || cached.selector.papers.contains(id: $0) }) {
+               needed.allSatisfy({ cached.likes.contains($0) || cached.selector.papers.contains(id: $0) }) {
                 return cached.selector
             }
-            var liked = Set(likes)
-            for subscriber in try store.subscribers() { liked.formUnion(subscriber.preferences.likes) }
+            var liked = Set(preferences.likes)
+            var disliked = Set(preferences.dislikes)
+            for subscriber in try store.subscribers() {
+                liked.formUnion(subscriber.preferences.likes)
+                disliked.formUnion(subscriber.preferences.dislikes)
+            }
+            let known = liked.union(disliked)
             let papers = try store.papers(firstSeenAfter: time.addingTimeInterval(-lookback), notAfter: time)
-            let likedPapers = liked.isEmpty ? [] : try store.papers(ids: Array(liked))
-            let selector = DigestSelector(papers: papers, at: time, lookback: lookback, ranking: ranking, likedPapers: likedPapers)
-            entry = Entry(store: store, paperVersion: version, ranking: ranking, builtAt: time, selector: selector, likes: liked)
+            let knownPapers = known.isEmpty ? [] : try store.papers(ids: known.sorted())
+            let selector = DigestSelector(papers: papers, at: time, lookback: lookback, ranking: ranking,
+                                          likedPapers: knownPapers.filter { liked.contains($0.id) },
+                                          dislikedPapers: knownPapers.filter { disliked.contains($0.id) })
+            entry = Entry(store: store, paperVersion: version, ranking: ranking, builtAt: time, selector: selector, likes: known)
             return selector
         }
     }

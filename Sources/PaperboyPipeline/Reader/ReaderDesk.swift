@@ -38,30 +38,35 @@ public struct ReaderDesk: Sendable {
     }
 
     /// Whether `claim` is the confirmation token of `subscriber`'s pending
-    /// request: bound to their address and the request's moment, so a
-    /// confirmed or expired request's link confirms nothing.
+    /// request: bound to their address, the request's moment and the
+    /// settings it asks for (`ReaderLinks.confirmSubject`), so a confirmed,
+    /// expired or since replaced request's link confirms nothing.
     func confirms(_ claim: LinkToken.Claim, _ subscriber: Subscriber) -> Bool {
         guard let subject = ReaderLinks.confirmSubject(subscriber) else { return false }
         return links.tokens.verify(claim, purpose: .confirm, email: subscriber.email, subject: subject)
     }
 
-    /// Whether `claim` is `subscriber`'s `feedback` token for `paperID`.
+    /// Whether `claim` is `subscriber`'s `feedback` token for `paperID`, and
+    /// they still get digests: an unsubscribed reader's old link changes nothing.
     func feedbackAccepts(_ claim: LinkToken.Claim, _ subscriber: Subscriber, paperID: String, _ feedback: ReaderLinks.Feedback) -> Bool {
-        !paperID.isEmpty && links.tokens.verify(claim, purpose: feedback.purpose, email: subscriber.email, subject: paperID)
+        subscriber.unsubscribedAt == nil && !paperID.isEmpty
+            && links.tokens.verify(claim, purpose: feedback.purpose, email: subscriber.email, subject: paperID)
     }
 
     // MARK: Subscribe (POST /subscribe)
 
     /// Files a subscribe-page request for `preferences` (already validated
     /// with `ReaderForm.preferences`). A new address becomes pending and
-    /// gets a confirmation mail; a pending one gets it again (within
-    /// `WebSettings.mailInterval` and `mailsPerDay`) with the new
-    /// preferences; an unsubscribed one stays unsubscribed until it
-    /// confirms; an active or paused one gets a "manage your subscription"
-    /// mail and nothing changes. The page shown is the same whatever this returns.
+    /// gets a confirmation mail; a pending one gets one again for the new
+    /// request; an unsubscribed one stays unsubscribed until it confirms;
+    /// an active or paused one gets a "manage your subscription" mail and
+    /// nothing changes. The settings asked for are kept apart from the
+    /// subscriber's (`Subscriber.requested`) and only confirming applies
+    /// them. Beyond `WebSettings.mailInterval` and `mailsPerDay` nothing at
+    /// all changes. The page shown is the same whatever this returns.
     public func requestSubscription(_ preferences: SubscriberPreferences, at time: Date) throws -> SubscribeResult {
         let limits = ReaderMailLimits(interval: WebSettings.mailInterval, perDay: WebSettings.mailsPerDay)
-        let outcome = try store.fileSubscribeRequest(preferences, at: time, limits: limits) { subscriber, kind, key in
+        let outcome = try store.fileSubscribeRequest(preferences, at: time, limits: limits, expiredBefore: pendingCutoff(at: time)) { subscriber, kind, key in
             mail.compose(subscriber, kind: kind, periodKey: key, at: time)
         }
         switch outcome {
@@ -77,7 +82,7 @@ public struct ReaderDesk: Sendable {
     public func preview(_ preferences: SubscriberPreferences, at time: Date) throws -> ReaderPreview {
         // Shared and reused for up to 10 minutes while the papers are unchanged: building it is most of the cost.
         let selector = try PreviewSelectors.shared.selector(store: store, ranking: config.digest.ranking, lookback: Self.previewDays * 86400,
-                                                            at: time, likes: preferences.likes)
+                                                            at: time, for: preferences)
         let maxPapers = preferences.maxPapers ?? config.digest.maxPapers
         return ReaderPreview(papers: selector.select(preferences, maxPapers: maxPapers, sent: []), candidates: selector.papers.count)
     }
@@ -85,7 +90,9 @@ public struct ReaderDesk: Sendable {
     // MARK: Confirm (GET shows, POST confirms)
 
     /// The pending subscriber a confirmation token is for, or nil when the
-    /// token is not valid (any more): confirmed, expired, forged.
+    /// token is not valid (any more): confirmed, expired, replaced, forged.
+    /// Their `requested` holds the settings confirming applies, for the
+    /// confirm page to show (the mail does not: anyone may fill the form in).
     public func pendingRequest(token: String) throws -> Subscriber? {
         guard let claim = LinkToken.claim(token) else { return nil }
         return try store.subscriber(id: claim.subscriberID) { confirms(claim, $0) }
@@ -99,8 +106,10 @@ public struct ReaderDesk: Sendable {
     }
 
     /// Confirms the request: the subscriber becomes active (origin web,
-    /// confirmed now), and the result says what their first digest would
-    /// hold and when it comes.
+    /// confirmed now) with the settings the request asked for (keeping their
+    /// likes and dislikes, and their name unless the request gave one), their
+    /// run of hard bounces starts from zero, and the result says what their
+    /// first digest would hold and when it comes.
     public func confirm(token: String, at time: Date) throws -> ConfirmResult {
         guard let claim = LinkToken.claim(token) else { return .notValid }
         let cutoff = pendingCutoff(at: time)
@@ -108,8 +117,15 @@ public struct ReaderDesk: Sendable {
             guard let since = subscriber.pendingSince, since >= cutoff else { return false }
             return confirms(claim, subscriber)
         }
-        guard let (_, confirmed) = try store.updateSubscriber(id: claim.subscriberID, at: time, accepts: accepts, { subscriber in
-            // The requested preferences are on the row already (fileSubscribeRequest).
+        guard let (_, confirmed) = try store.updateSubscriber(id: claim.subscriberID, at: time, resetHardFailures: true, accepts: accepts, { subscriber in
+            if let requested = subscriber.requested {
+                var preferences = requested
+                preferences.name = requested.name ?? subscriber.preferences.name
+                preferences.likes = subscriber.preferences.likes
+                preferences.dislikes = subscriber.preferences.dislikes
+                subscriber.preferences = preferences
+            }
+            subscriber.requested = nil
             subscriber.pendingSince = nil
             subscriber.confirmedAt = time
             subscriber.origin = .web

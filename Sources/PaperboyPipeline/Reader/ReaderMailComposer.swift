@@ -8,7 +8,10 @@ import PaperboyStore
 /// made into MIME by `MIMEComposer` (headers through its `HeaderWriter`),
 /// with a `MessageID` and, when configured, a DKIM signature. They are not
 /// list mail: no List-Id, no List-Unsubscribe; the confirmation says that
-/// ignoring it is enough.
+/// ignoring it is enough. Anyone may fill the subscribe form in for any
+/// address, so nothing of a request (its settings, its name) reaches a
+/// confirmation: it would be text of a stranger's choice, signed by the
+/// operator. The confirm page shows the settings, to the inbox's owner only.
 public struct ReaderMailComposer: Sendable {
     public let composer: DigestComposer
     /// `web.pending_days`, told in the confirmation.
@@ -32,13 +35,13 @@ public struct ReaderMailComposer: Sendable {
             "operator": composer.from.displayName ?? composer.from.email.description,
             "url": url,
             "subscribe_url": links.subscribe,
-            "request": Self.describe(subscriber.preferences, defaultSchedule: defaultSchedule),
             "pending_days": String(pendingDays),
         ])
         let messageID = MessageID.make(subscriberID: subscriber.id, period: periodKey.rawValue, domain: composer.from.email.domain)
         var message = MIMEComposer.compose(MailMessage(
             from: composer.from,
-            to: MailAddress(email: subscriber.email, displayName: subscriber.preferences.name),
+            // A confirmation goes to someone who may never have asked: no name from a form.
+            to: MailAddress(email: subscriber.email, displayName: kind == .manage ? subscriber.preferences.name : nil),
             subject: rendered.subject,
             date: date,
             messageID: messageID,
@@ -53,7 +56,8 @@ public struct ReaderMailComposer: Sendable {
     }
 
     /// What was asked for, in a few words: "papers matching diffusion in
-    /// cs.CV, daily 08:00 Europe/Berlin".
+    /// cs.CV, daily 08:00 Europe/Berlin", for a page (never for a mail: it
+    /// is the text of whoever filled the form in).
     public static func describe(_ preferences: SubscriberPreferences, defaultSchedule: Schedule) -> String {
         var what = preferences.query.map { "papers matching \($0.text)" } ?? "the trending papers"
         if !preferences.categories.isEmpty { what += " in \(preferences.categories.joined(separator: ", "))" }
