@@ -26,8 +26,7 @@ struct SubscriberDislikeCommand: ParsableCommand {
         let subscriber = try storeChange {
             try store.updateSubscriber(email, at: try CommandClock.now()) { subscriber in
                 wasLiked = subscriber.preferences.likes.contains(disliked.id)
-                subscriber.preferences.likes.removeAll { $0 == disliked.id }
-                if !subscriber.preferences.dislikes.contains(disliked.id) { subscriber.preferences.dislikes.append(disliked.id) }
+                subscriber.preferences.record(.notForMe, on: disliked.id, undo: false)
             }
         }
         let count = subscriber.preferences.dislikes.count

@@ -25,10 +25,8 @@ struct SubscriberLikeCommand: ParsableCommand {
         var wasDisliked = false
         let subscriber = try storeChange {
             try store.updateSubscriber(email, at: try CommandClock.now()) { subscriber in
-                // Liked or disliked, not both.
                 wasDisliked = subscriber.preferences.dislikes.contains(liked.id)
-                subscriber.preferences.dislikes.removeAll { $0 == liked.id }
-                if !subscriber.preferences.likes.contains(liked.id) { subscriber.preferences.likes.append(liked.id) }
+                subscriber.preferences.record(.moreLikeThis, on: liked.id, undo: false)
             }
         }
         say("\(email) likes \(liked.id) (\(liked.title))\(wasDisliked ? ", no longer Not for me" : ""); \(subscriber.preferences.likes.count) liked paper\(subscriber.preferences.likes.count == 1 ? "" : "s")")

@@ -19,7 +19,7 @@ struct SubscriberUndislikeCommand: ParsableCommand {
         try storeChange {
             try store.updateSubscriber(email, at: try CommandClock.now()) { subscriber in
                 removed = subscriber.preferences.dislikes.contains(paperID)
-                subscriber.preferences.dislikes.removeAll { $0 == paperID }
+                subscriber.preferences.record(.notForMe, on: paperID, undo: true)
             }
         }
         say(removed ? "\(email) no longer marks \(paperID) Not for me" : "\(email) had not marked \(paperID) Not for me: nothing changed")

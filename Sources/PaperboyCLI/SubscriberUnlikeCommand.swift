@@ -19,7 +19,7 @@ struct SubscriberUnlikeCommand: ParsableCommand {
         try storeChange {
             try store.updateSubscriber(email, at: try CommandClock.now()) { subscriber in
                 removed = subscriber.preferences.likes.contains(paperID)
-                subscriber.preferences.likes.removeAll { $0 == paperID }
+                subscriber.preferences.record(.moreLikeThis, on: paperID, undo: true)
             }
         }
         say(removed ? "\(email) no longer likes \(paperID)" : "\(email) did not like \(paperID): nothing changed")
