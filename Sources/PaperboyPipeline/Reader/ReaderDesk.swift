@@ -234,11 +234,6 @@ public struct ReaderDesk: Sendable {
     }
 }
 
-/// Kept for source compatibility: no method throws it any more.
-public struct ReaderDeskError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-}
-
 /// What a subscribe request did; the page never shows it.
 public enum SubscribeResult: Sendable, Equatable {
     /// A confirmation mail is queued.
