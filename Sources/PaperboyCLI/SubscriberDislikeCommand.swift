@@ -22,13 +22,8 @@ struct SubscriberDislikeCommand: ParsableCommand {
         guard let disliked = try store.paper(id: paperID) else {
             throw CLIFailure("dislike: no stored paper has the id \"\(paper.id)\"; `paperboy papers search` finds ids", exitCode: .dataError)
         }
-        var wasLiked = false
-        let subscriber = try storeChange {
-            try store.updateSubscriber(email, at: try CommandClock.now()) { subscriber in
-                wasLiked = subscriber.preferences.likes.contains(disliked.id)
-                subscriber.preferences.record(.notForMe, on: disliked.id, undo: false)
-            }
-        }
+        let (before, subscriber) = try recordFeedback(.notForMe, on: disliked.id, undo: false, for: email, in: store)
+        let wasLiked = before.likes.contains(disliked.id)
         let count = subscriber.preferences.dislikes.count
         say("\(email) marked \(disliked.id) (\(disliked.title)) Not for me\(wasLiked ? ", and no longer likes it" : ""); \(count) paper\(count == 1 ? "" : "s") marked Not for me")
     }

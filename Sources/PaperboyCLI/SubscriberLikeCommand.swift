@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PaperboyCore
+import PaperboyStore
 
 /// `paperboy subscriber like EMAIL ID`: more papers like this one.
 struct SubscriberLikeCommand: ParsableCommand {
@@ -22,15 +23,25 @@ struct SubscriberLikeCommand: ParsableCommand {
         guard let liked = try store.paper(id: paperID) else {
             throw CLIFailure("like: no stored paper has the id \"\(paper.id)\"; `paperboy papers search` finds ids", exitCode: .dataError)
         }
-        var wasDisliked = false
-        let subscriber = try storeChange {
-            try store.updateSubscriber(email, at: try CommandClock.now()) { subscriber in
-                wasDisliked = subscriber.preferences.dislikes.contains(liked.id)
-                subscriber.preferences.record(.moreLikeThis, on: liked.id, undo: false)
-            }
-        }
+        let (before, subscriber) = try recordFeedback(.moreLikeThis, on: liked.id, undo: false, for: email, in: store)
+        let wasDisliked = before.dislikes.contains(liked.id)
         say("\(email) likes \(liked.id) (\(liked.title))\(wasDisliked ? ", no longer Not for me" : ""); \(subscriber.preferences.likes.count) liked paper\(subscriber.preferences.likes.count == 1 ? "" : "s")")
     }
+}
+
+/// What `like`, `unlike`, `dislike` and `undislike` share: one store change
+/// through the one rule (`SubscriberPreferences.record`). Returns the
+/// preferences before it and the subscriber after it.
+func recordFeedback(_ feedback: ReaderLinks.Feedback, on paperID: String, undo: Bool, for email: EmailAddress,
+                    in store: Store) throws -> (before: SubscriberPreferences, after: Subscriber) {
+    var before: SubscriberPreferences?
+    let after = try storeChange {
+        try store.updateSubscriber(email, at: try CommandClock.now()) { subscriber in
+            before = subscriber.preferences
+            subscriber.preferences.record(feedback, on: paperID, undo: undo)
+        }
+    }
+    return (before ?? after.preferences, after)
 }
 
 /// The paper id `like`, `unlike`, `dislike` and `undislike` take, checked in `validate()`.

@@ -15,13 +15,7 @@ struct SubscriberUndislikeCommand: ParsableCommand {
         let email = try address.parsed()
         let paperID = try paper.parsed()
         let (_, store) = try config.openConfiguredStore()
-        var removed = false
-        try storeChange {
-            try store.updateSubscriber(email, at: try CommandClock.now()) { subscriber in
-                removed = subscriber.preferences.dislikes.contains(paperID)
-                subscriber.preferences.record(.notForMe, on: paperID, undo: true)
-            }
-        }
+        let removed = try recordFeedback(.notForMe, on: paperID, undo: true, for: email, in: store).before.dislikes.contains(paperID)
         say(removed ? "\(email) no longer marks \(paperID) Not for me" : "\(email) had not marked \(paperID) Not for me: nothing changed")
     }
 }

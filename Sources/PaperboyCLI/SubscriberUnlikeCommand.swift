@@ -15,13 +15,7 @@ struct SubscriberUnlikeCommand: ParsableCommand {
         let email = try address.parsed()
         let paperID = try paper.parsed()
         let (_, store) = try config.openConfiguredStore()
-        var removed = false
-        try storeChange {
-            try store.updateSubscriber(email, at: try CommandClock.now()) { subscriber in
-                removed = subscriber.preferences.likes.contains(paperID)
-                subscriber.preferences.record(.moreLikeThis, on: paperID, undo: true)
-            }
-        }
+        let removed = try recordFeedback(.moreLikeThis, on: paperID, undo: true, for: email, in: store).before.likes.contains(paperID)
         say(removed ? "\(email) no longer likes \(paperID)" : "\(email) did not like \(paperID): nothing changed")
     }
 }

@@ -71,8 +71,7 @@ public final class SchedulerService: Service, Sendable {
         defer { context.status.update { $0.tickStartedAt = nil } }
         let (current, generation) = context.runtime.versioned
         // Subscribe-page requests older than web.pending_days are forgotten first.
-        let desk = ReaderDesk(store: context.store, config: current.config, composer: current.composer)
-        let expired = try desk.expirePending(at: time)
+        let expired = try current.desk.expirePending(at: time)
         context.metrics.recordSubscriptionsExpired(expired)
         if expired > 0 {
             logger.info("unconfirmed subscribe requests expired", metadata: [
