@@ -34,15 +34,7 @@ public struct DigestTemplates: Sendable {
     /// maps a file name to the path shown in errors.
     public init(sources: [String: String], origins: [String: String]) throws(TemplateError) {
         func parse(_ name: String) throws(TemplateError) -> MustacheTemplate {
-            let text = sources[name] ?? DefaultTemplates.sources[name] ?? ""
-            do {
-                return try MustacheTemplate(string: text)
-            } catch let error as MustacheTemplate.ParserError {
-                throw TemplateError(file: origins[name] ?? name, line: error.context.lineNumber, column: error.context.columnNumber,
-                                    message: "\(error.error)", lineText: error.context.line)
-            } catch {
-                throw TemplateError(file: origins[name] ?? name, line: nil, column: nil, message: "\(error)", lineText: nil)
-            }
+            try TemplateError.parse(name, sources: sources, origins: origins)
         }
         html = try parse("digest.html.mustache")
         paperHTML = try parse("paper.html.mustache")
@@ -54,6 +46,21 @@ public struct DigestTemplates: Sendable {
 
 /// A template that does not parse: the file, the line and what is wrong.
 public struct TemplateError: Error, CustomStringConvertible, Sendable {
+    /// The one way a template file is parsed (digest, reader mail and web
+    /// templates alike): `sources[name]`, else the built-in text, with a
+    /// parse error naming `origins[name]` (else `name`), its line and column.
+    static func parse(_ name: String, sources: [String: String], origins: [String: String]) throws(TemplateError) -> MustacheTemplate {
+        let text = sources[name] ?? DefaultTemplates.sources[name] ?? ""
+        do {
+            return try MustacheTemplate(string: text)
+        } catch let error as MustacheTemplate.ParserError {
+            throw TemplateError(file: origins[name] ?? name, line: error.context.lineNumber, column: error.context.columnNumber,
+                                message: "\(error.error)", lineText: error.context.line)
+        } catch {
+            throw TemplateError(file: origins[name] ?? name, line: nil, column: nil, message: "\(error)", lineText: nil)
+        }
+    }
+
     public var file: String
     public var line: Int?
     public var column: Int?

@@ -45,15 +45,7 @@ public struct ReaderMailTemplates: Sendable {
     public init(sources: [String: String], origins: [String: String]) throws(TemplateError) {
         var parsed: [String: MustacheTemplate] = [:]
         for name in Self.fileNames {
-            let text = sources[name] ?? DefaultTemplates.sources[name] ?? ""
-            do {
-                parsed[name] = try MustacheTemplate(string: text)
-            } catch let error as MustacheTemplate.ParserError {
-                throw TemplateError(file: origins[name] ?? name, line: error.context.lineNumber, column: error.context.columnNumber,
-                                    message: "\(error.error)", lineText: error.context.line)
-            } catch {
-                throw TemplateError(file: origins[name] ?? name, line: nil, column: nil, message: "\(error)", lineText: nil)
-            }
+            parsed[name] = try TemplateError.parse(name, sources: sources, origins: origins)
         }
         self.parsed = parsed
     }

@@ -50,16 +50,7 @@ public struct WebTemplates: Sendable {
     public init(sources: [String: String], origins: [String: String]) throws(TemplateError) {
         var parsed: [Page: MustacheTemplate] = [:]
         for page in Page.allCases {
-            let name = page.fileName
-            let text = sources[name] ?? DefaultTemplates.sources[name] ?? ""
-            do {
-                parsed[page] = try MustacheTemplate(string: text)
-            } catch let error as MustacheTemplate.ParserError {
-                throw TemplateError(file: origins[name] ?? name, line: error.context.lineNumber, column: error.context.columnNumber,
-                                    message: "\(error.error)", lineText: error.context.line)
-            } catch {
-                throw TemplateError(file: origins[name] ?? name, line: nil, column: nil, message: "\(error)", lineText: nil)
-            }
+            parsed[page] = try TemplateError.parse(page.fileName, sources: sources, origins: origins)
         }
         templates = parsed
     }
