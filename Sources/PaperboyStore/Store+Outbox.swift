@@ -80,23 +80,30 @@ extension Store {
         try write { db in
             var written = 0
             let insert = try db.cachedStatement(sql: """
-                INSERT INTO outbox (subscriber_id, period_key, recipient, sender, subject, message_id, message, paper_ids,
+                INSERT INTO outbox (subscriber_id, period_key, recipient, sender, subject, message_id, paper_ids,
                                     state, attempts, planned_at, next_attempt_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
                 ON CONFLICT(subscriber_id, period_key) DO NOTHING
                 """)
             for digest in digests {
                 try insert.execute(arguments: [
                     digest.subscriberID, digest.periodKey, digest.recipient, digest.sender, digest.subject, digest.messageID,
-                    Data(digest.message), PaperRow.encode(digest.paperIDs), OutboxState.queued.stored,
+                    PaperRow.encode(digest.paperIDs), OutboxState.queued.stored,
                     time.timeIntervalSince1970, time.timeIntervalSince1970,
                 ])
                 guard db.changesCount == 1 else { continue }
+                try Self.insertBody(db, outboxID: db.lastInsertedRowID, message: digest.message)
                 try Self.recordSentPapers(db, subscriberID: digest.subscriberID, paperIDs: digest.paperIDs, at: time)
                 written += 1
             }
             return written
         }
+    }
+
+    /// Stores the body of the outbox row `outboxID` (written once, read when claimed).
+    static func insertBody(_ db: Database, outboxID: Int64, message: [UInt8]) throws {
+        try db.cachedStatement(sql: "INSERT INTO outbox_body (outbox_id, message) VALUES (?, ?)")
+            .execute(arguments: [outboxID, Data(message)])
     }
 
     /// Claims up to `limit` rows that are due (queued, or deferred and past
@@ -126,7 +133,8 @@ extension Store {
             }
             let waiting = OutboxState.list(OutboxState.waiting)
             let rows = try Row.fetchAll(db, sql: """
-                SELECT id, subscriber_id, recipient, sender, message, attempts, planned_at, kind FROM outbox
+                SELECT id, subscriber_id, recipient, sender, coalesce(outbox_body.message, x'') AS message, attempts, planned_at, kind
+                FROM outbox LEFT JOIN outbox_body ON outbox_body.outbox_id = outbox.id
                 WHERE state IN (\(waiting.sql)) AND next_attempt_at <= ?
                 ORDER BY next_attempt_at, id LIMIT ?
                 """, arguments: waiting.arguments + [now, limit])
