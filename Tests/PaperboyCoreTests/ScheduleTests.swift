@@ -114,7 +114,7 @@ extension ScheduleTests {
         }
 
         /// tzdata's old and backward names: refused before (not in knownTimeZoneIdentifiers on Linux).
-        @Test(arguments: ["CET", "EST", "MST", "EET", "US/Eastern", "Asia/Calcutta", "Europe/Kiev", "UTC"])
+        @Test(arguments: ["CET", "EST", "MST", "EET", "US/Eastern", "Asia/Calcutta", "Asia/Kolkata", "Etc/UTC", "Etc/GMT-5", "Europe/Kiev", "UTC"])
         func acceptsTZDataNames(zone: String) throws {
             let schedule = try Schedule.parse("daily 08:00 \(zone)")
             #expect(schedule.description == "daily 08:00 \(zone)")

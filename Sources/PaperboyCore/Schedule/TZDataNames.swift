@@ -32,4 +32,9 @@ enum TZDataNames {
         "US/Eastern", "US/Hawaii", "US/Indiana-Starke", "US/Michigan", "US/Mountain", "US/Pacific",
         "US/Samoa", "UTC", "Universal", "W-SU", "WET", "Zulu",
     ]
+
+    /// Current tzdata names that the ICU list of some systems lacks (it
+    /// still knows India's zone as `Asia/Calcutta`, and has no `Etc/` zones).
+    static let current: Set<String> = Set(["Asia/Kolkata", "Etc/GMT", "Etc/UTC"]
+        + (1...12).map { "Etc/GMT+\($0)" } + (1...14).map { "Etc/GMT-\($0)" })
 }

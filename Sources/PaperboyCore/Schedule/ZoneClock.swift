@@ -22,7 +22,7 @@ final class ZoneClock: Sendable {
     /// tzdata's old and backward names (`CET`, `EST`, `US/Eastern`), each only
     /// if Foundation knows it here. Foundation also accepts abbreviations and
     /// offsets (`PST`, `GMT+5`) that are not tzdata names: those are refused.
-    static let zoneNames: [String] = Set(TimeZone.knownTimeZoneIdentifiers).union(["UTC"]).union(TZDataNames.backward)
+    static let zoneNames: [String] = Set(TimeZone.knownTimeZoneIdentifiers).union(["UTC"]).union(TZDataNames.backward).union(TZDataNames.current)
         .filter { TimeZone(identifier: $0) != nil }.sorted()
     private static let zoneNameSet = Set(zoneNames)
 
