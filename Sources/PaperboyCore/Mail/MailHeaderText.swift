@@ -5,7 +5,22 @@ public enum MailHeaderText {
     /// NUL, ...) dropped, every run of whitespace one space, both ends trimmed.
     /// A Subject or display name decodes back to exactly this.
     public static func cleaned(_ text: String) -> String {
-        TextNormalizer.collapsed(text)
+        isCleanASCII(text) ? text : TextNormalizer.collapsed(text)
+    }
+
+    /// Whether `text` is printable ASCII with single spaces between words
+    /// and none at either end: what `cleaned` would return unchanged.
+    static func isCleanASCII(_ text: String) -> Bool {
+        var previous: UInt8 = 0x20
+        for byte in text.utf8 {
+            if byte == 0x20 {
+                if previous == 0x20 { return false }
+            } else if byte < 0x21 || byte > 0x7E {
+                return false
+            }
+            previous = byte
+        }
+        return previous != 0x20 || text.isEmpty
     }
 
     /// RFC 5322 atext: letters, digits and !#$%&'*+-/=?^_`{|}~.

@@ -39,24 +39,30 @@ public enum QuotedPrintable {
                 var column = 0
                 var i = 0
                 while i < count {
-                    let byte = src[i]
-                    // Fast path: a printable byte (or an inner space) in the middle of a line.
+                    // Fast path: a run of printable bytes (and inner spaces) in the middle
+                    // of a line, up to where a soft break may be needed, copied at once.
                     if column != 0 && column < limit - 2 {
-                        if byte >= 0x21 && byte <= 0x7E && byte != 0x3D {
-                            dst[o] = byte
-                            o &+= 1
-                            column &+= 1
-                            i &+= 1
-                            continue
+                        let stop = min(count, i &+ (limit &- 2 &- column))
+                        var end = i
+                        while end < stop {
+                            let byte = src[end]
+                            if byte >= 0x21 && byte <= 0x7E && byte != 0x3D {
+                                end &+= 1
+                            } else if byte == 0x20 && end &+ 1 < count && src[end &+ 1] != 0x0D && src[end &+ 1] != 0x0A {
+                                end &+= 1
+                            } else {
+                                break
+                            }
                         }
-                        if byte == 0x20 && i &+ 1 < count && src[i &+ 1] != 0x0D && src[i &+ 1] != 0x0A {
-                            dst[o] = byte
-                            o &+= 1
-                            column &+= 1
-                            i &+= 1
+                        if end > i {
+                            (dst + o).initialize(from: src + i, count: end &- i)
+                            o &+= end &- i
+                            column &+= end &- i
+                            i = end
                             continue
                         }
                     }
+                    let byte = src[i]
                     if byte == 0x0D || byte == 0x0A {
                         i &+= byte == 0x0D && i &+ 1 < count && src[i &+ 1] == 0x0A ? 2 : 1
                         dst[o] = 0x0D

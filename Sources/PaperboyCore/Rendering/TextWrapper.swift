@@ -3,6 +3,7 @@ public enum TextWrapper {
     /// Breaks every line longer than `width` at spaces. A word longer than
     /// the width (a URL) stays whole on its own line, so links keep working.
     public static func wrap(_ text: String, width: Int = 78) -> String {
+        if fits(text, width: width) { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count + text.utf8.count / width + 8)
         var first = true
@@ -32,5 +33,23 @@ public enum TextWrapper {
             }
         }
         return out
+    }
+
+    /// Whether no line of `text` is longer than `width` bytes (so wrapping
+    /// changes nothing). Text with a CR takes the long way: a CRLF is one
+    /// character there, not a line break.
+    private static func fits(_ text: String, width: Int) -> Bool {
+        var length = 0
+        for byte in text.utf8 {
+            if byte == 0x0A {
+                length = 0
+            } else if byte == 0x0D {
+                return false
+            } else {
+                length += 1
+                if length > width { return false }
+            }
+        }
+        return true
     }
 }
