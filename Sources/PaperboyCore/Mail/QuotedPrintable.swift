@@ -45,6 +45,15 @@ public enum QuotedPrintable {
                         let stop = min(count, i &+ (limit &- 2 &- column))
                         var end = i
                         while end < stop {
+                            // Eight at a time while all are printable or spaces (not "="),
+                            // and a space at the end of the eight is not at a line end.
+                            if end &+ 8 <= stop {
+                                let word = UnsafeRawPointer(src + end).loadUnaligned(as: UInt64.self)
+                                if isPlainOrSpace(word) && (src[end &+ 7] != 0x20 || (end &+ 8 < count && src[end &+ 8] != 0x0D && src[end &+ 8] != 0x0A)) {
+                                    end &+= 8
+                                    continue
+                                }
+                            }
                             let byte = src[end]
                             if byte >= 0x21 && byte <= 0x7E && byte != 0x3D {
                                 end &+= 1
@@ -117,6 +126,20 @@ public enum QuotedPrintable {
                 written = o
             }
         }
+    }
+
+    /// Whether all eight bytes of `word` are 0x20...0x7E and none is "=".
+    /// (Each test is exact for whether any byte matches: a borrow or carry
+    /// only crosses from a byte that matched already.)
+    @inline(__always)
+    private static func isPlainOrSpace(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let below = (word &- ones &* 0x20) & ~word & highs           // a byte < 0x20
+        let above = ((word &+ ones &* (0x7F - 0x7E)) | word) & highs  // a byte > 0x7E
+        let equals = word ^ (ones &* 0x3D)
+        let equal = (equals &- ones) & ~equals & highs                // a byte == "="
+        return below | above | equal == 0
     }
 
     /// Whether "From " starts at `index`.

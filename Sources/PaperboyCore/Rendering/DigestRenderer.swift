@@ -105,21 +105,23 @@ public final class DigestRenderer: @unchecked Sendable {
         let (longDate, shortDate) = dates(digest.date, zone: digest.zone)
         var htmlPapers = ""
         var textPapers = ""
+        // One dictionary for every paper's values, refilled for each.
+        var paperValues: [String: String] = [:]
+        paperValues.reserveCapacity(4)
         for (offset, ranked) in digest.papers.enumerated() {
             let feedback = digest.feedbackURLs[ranked.paper.id]
             let block = blocks(for: ranked.paper, feedback: feedback != nil)
-            var values = ["rank": String(offset + 1), "matched": ranked.matchedTerms.joined(separator: ", ")]
-            if let feedback {
-                values["more_like_this_url"] = feedback.moreLikeThis
-                values["not_for_me_url"] = feedback.notForMe
-            }
+            paperValues["rank"] = String(offset + 1)
+            paperValues["matched"] = ranked.matchedTerms.joined(separator: ", ")
+            paperValues["more_like_this_url"] = feedback?.moreLikeThis
+            paperValues["not_for_me_url"] = feedback?.notForMe
             let hasMatched = !ranked.matchedTerms.isEmpty
             if digest.format == .both {
-                block.html(matched: hasMatched).append(to: &htmlPapers, values: values)
+                block.html(matched: hasMatched).append(to: &htmlPapers, values: paperValues)
             }
             var text = ""
-            block.text(matched: hasMatched).append(to: &text, values: values)
-            textPapers += values["matched"]!.count > 60 ? TextWrapper.wrap(text) : text
+            block.text(matched: hasMatched).append(to: &text, values: paperValues)
+            textPapers += paperValues["matched"]!.count > 60 ? TextWrapper.wrap(text) : text
             textPapers += "\n"
         }
         let count = digest.papers.count
