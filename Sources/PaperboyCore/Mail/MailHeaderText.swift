@@ -5,7 +5,26 @@ public enum MailHeaderText {
     /// NUL, ...) dropped, every run of whitespace one space, both ends trimmed.
     /// A Subject or display name decodes back to exactly this.
     public static func cleaned(_ text: String) -> String {
-        isCleanASCII(text) ? text : TextNormalizer.collapsed(text)
+        isCleaned(text) ? text : TextNormalizer.collapsed(text)
+    }
+
+    /// Whether `cleaned` would return `text` unchanged: no control
+    /// characters, no whitespace but single spaces between words. (Only
+    /// non-ASCII characters need a look at their Unicode properties.)
+    static func isCleaned(_ text: String) -> Bool {
+        if isCleanASCII(text) { return true }
+        var previousWasSpace = true
+        for scalar in text.unicodeScalars {
+            let value = scalar.value
+            if value == 0x20 {
+                if previousWasSpace { return false }
+                previousWasSpace = true
+                continue
+            }
+            if value < 0x20 || (0x7F...0x9F).contains(value) || (value > 0x7F && scalar.properties.isWhitespace) { return false }
+            previousWasSpace = false
+        }
+        return !previousWasSpace || text.isEmpty
     }
 
     /// Whether `text` is printable ASCII with single spaces between words

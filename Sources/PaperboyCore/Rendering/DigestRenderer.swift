@@ -294,7 +294,7 @@ public final class DigestRenderer: @unchecked Sendable {
     /// (`TextNormalizer.collapsed`, with every control character below U+0020
     /// taken for a space; ASCII needs no look-up of Unicode properties.)
     static func oneLine(_ text: String) -> String {
-        if MailHeaderText.isCleanASCII(text) { return text }
+        if MailHeaderText.isCleaned(text) { return text }
         var result = String.UnicodeScalarView()
         var pendingSpace = false
         for scalar in text.unicodeScalars {

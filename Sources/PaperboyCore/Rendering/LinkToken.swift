@@ -62,10 +62,12 @@ public struct LinkToken: Sendable {
 
     private let key: SymmetricKey
     private let previousKeys: [SymmetricKey]
-    /// HMAC with the current secret already keyed (its inner and outer
-    /// pads hashed): a digest makes some twenty tokens, and each starts
-    /// from a copy of this instead of hashing the key again.
-    private let keyed: HMAC<SHA256>
+    /// HMAC-SHA256 (RFC 2104) with the current secret, its inner and outer
+    /// pads already hashed: a digest makes some twenty tokens, and each
+    /// starts from copies of these instead of hashing the key again.
+    /// (`verify` uses swift-crypto's `HMAC`, so each checks the other.)
+    private let innerKeyed: SHA256
+    private let outerKeyed: SHA256
 
     /// `secret`: the current secret (at least 16 bytes), from `secret_file`,
     /// `PAPERBOY_SECRET` or `$CREDENTIALS_DIRECTORY/secret`.
@@ -73,7 +75,15 @@ public struct LinkToken: Sendable {
     public init(secret: [UInt8], previousSecrets: [[UInt8]] = []) {
         key = SymmetricKey(data: secret)
         previousKeys = previousSecrets.map { SymmetricKey(data: $0) }
-        keyed = HMAC<SHA256>(key: key)
+        // A key longer than a block is hashed first, then zero-padded to a block.
+        var block = secret.count > SHA256.blockByteCount ? Array(SHA256.hash(data: secret)) : secret
+        block += [UInt8](repeating: 0, count: SHA256.blockByteCount - block.count)
+        var inner = SHA256()
+        inner.update(data: block.map { $0 ^ 0x36 })
+        var outer = SHA256()
+        outer.update(data: block.map { $0 ^ 0x5C })
+        innerKeyed = inner
+        outerKeyed = outer
     }
 
     /// How many secrets verify a token (the current one and the previous ones).
@@ -82,17 +92,24 @@ public struct LinkToken: Sendable {
     /// The token for `subscriberID` at `email`, for `purpose` and `subject`
     /// (see `Purpose`), made with the current secret.
     public func make(subscriberID: Int64, email: EmailAddress, purpose: Purpose, subject: String = "") -> String {
-        var hmac = keyed
-        hmac.update(data: Self.macInput(id: Self.idBytes(subscriberID), email: email, purpose: purpose, subject: subject))
-        let code = hmac.finalize()
-        return code.withUnsafeBytes { mac in
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.tokenLength) { token in
-                token[0] = Self.version
-                for k in 0..<8 { token[1 + k] = UInt8(truncatingIfNeeded: subscriberID >> (56 - 8 * k)) }
-                for k in 0..<Self.macLength { token[9 + k] = mac[k] }
-                return Self.base64url(UnsafeBufferPointer(token))
-            }
+        var inner = innerKeyed
+        Self.macInput(id: Self.idBytes(subscriberID), email: email, purpose: purpose, subject: subject).withUnsafeBytes {
+            inner.update(bufferPointer: $0)
         }
+        var innerDigest: [UInt8] = []
+        innerDigest.reserveCapacity(SHA256.byteCount)
+        for byte in inner.finalize() { innerDigest.append(byte) }
+        var outer = outerKeyed
+        innerDigest.withUnsafeBytes { outer.update(bufferPointer: $0) }
+        var token = [UInt8](repeating: 0, count: Self.tokenLength)
+        token[0] = Self.version
+        for k in 0..<8 { token[1 + k] = UInt8(truncatingIfNeeded: subscriberID >> (56 - 8 * k)) }
+        var index = 9
+        for byte in outer.finalize() where index < Self.tokenLength {
+            token[index] = byte
+            index += 1
+        }
+        return Self.base64url(token)
     }
 
     /// The id a well-formed token names, or nil when it is malformed (wrong
