@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import PaperboyCore
 import PaperboyPipeline
@@ -35,5 +36,19 @@ struct ComposeBenchmark {
         print(String(format: "compose: %.3f s, %.0f messages/s, %.1f KB per message on average", seconds,
                      Double(messageCount) / seconds, Double(bytes) / Double(messageCount) / 1024))
         print("peak memory (max RSS): \(SelectBenchmark.peakMemoryMB()) MB")
+        // The output must not change with the speed: one hash over the fixed samples' messages (ComposeGoldenTests has each one's).
+        let samples = try ComposeSamples.messages()
+        var all = SHA256()
+        for sample in samples {
+            all.update(data: sample.message)
+            if ProcessInfo.processInfo.environment["PAPERBOY_PRINT_GOLDEN"] == "1" {
+                print("        \"\(sample.name)\": \"\(Self.hex(Array(SHA256.hash(data: sample.message))))\",")
+            }
+        }
+        print("output: \(samples.count) sample messages (ComposeSamples), SHA-256 \(Self.hex(Array(all.finalize())))")
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        bytes.map { String(format: "%02x", $0) }.joined()
     }
 }

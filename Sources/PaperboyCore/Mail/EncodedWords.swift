@@ -43,13 +43,13 @@ enum EncodedWords {
         // A first word shorter than 24 characters is not worth it: the caller folds first.
         var capacity = max(min(firstLength, maximumLength), 24) - overhead
 
-        func fits(_ bytes: [UInt8]) -> Bool {
+        func fits<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Bool {
             switch encoding {
             case .q: return chunkLength + encodedLength(bytes, .q) <= capacity
             case .b: return (chunk.count + bytes.count + 2) / 3 * 4 <= capacity
             }
         }
-        func append(_ bytes: [UInt8]) {
+        func append<Bytes: Collection<UInt8>>(_ bytes: Bytes) {
             chunk.append(contentsOf: bytes)
             chunkLength += encoding == .q ? encodedLength(bytes, .q) : 0
         }
@@ -61,7 +61,7 @@ enum EncodedWords {
             capacity = maximumLength - overhead
         }
         for character in text {
-            let bytes = Array(character.utf8)
+            let bytes = character.utf8
             if fits(bytes) {
                 append(bytes)
                 continue
@@ -82,7 +82,7 @@ enum EncodedWords {
         return words
     }
 
-    private static func encodedLength(_ bytes: [UInt8], _ encoding: Encoding) -> Int {
+    private static func encodedLength<Bytes: Collection<UInt8>>(_ bytes: Bytes, _ encoding: Encoding) -> Int {
         switch encoding {
         case .q: return bytes.reduce(0) { $0 + qLength($1) }
         case .b: return (bytes.count + 2) / 3 * 4

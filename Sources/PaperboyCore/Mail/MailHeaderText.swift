@@ -5,7 +5,41 @@ public enum MailHeaderText {
     /// NUL, ...) dropped, every run of whitespace one space, both ends trimmed.
     /// A Subject or display name decodes back to exactly this.
     public static func cleaned(_ text: String) -> String {
-        TextNormalizer.collapsed(text)
+        isCleaned(text) ? text : TextNormalizer.collapsed(text)
+    }
+
+    /// Whether `cleaned` would return `text` unchanged: no control
+    /// characters, no whitespace but single spaces between words. (Only
+    /// non-ASCII characters need a look at their Unicode properties.)
+    static func isCleaned(_ text: String) -> Bool {
+        if isCleanASCII(text) { return true }
+        var previousWasSpace = true
+        for scalar in text.unicodeScalars {
+            let value = scalar.value
+            if value == 0x20 {
+                if previousWasSpace { return false }
+                previousWasSpace = true
+                continue
+            }
+            if value < 0x20 || (0x7F...0x9F).contains(value) || (value > 0x7F && scalar.properties.isWhitespace) { return false }
+            previousWasSpace = false
+        }
+        return !previousWasSpace || text.isEmpty
+    }
+
+    /// Whether `text` is printable ASCII with single spaces between words
+    /// and none at either end: what `cleaned` would return unchanged.
+    static func isCleanASCII(_ text: String) -> Bool {
+        var previous: UInt8 = 0x20
+        for byte in text.utf8 {
+            if byte == 0x20 {
+                if previous == 0x20 { return false }
+            } else if byte < 0x21 || byte > 0x7E {
+                return false
+            }
+            previous = byte
+        }
+        return previous != 0x20 || text.isEmpty
     }
 
     /// RFC 5322 atext: letters, digits and !#$%&'*+-/=?^_`{|}~.

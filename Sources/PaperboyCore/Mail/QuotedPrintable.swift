@@ -39,24 +39,39 @@ public enum QuotedPrintable {
                 var column = 0
                 var i = 0
                 while i < count {
-                    let byte = src[i]
-                    // Fast path: a printable byte (or an inner space) in the middle of a line.
+                    // Fast path: a run of printable bytes (and inner spaces) in the middle
+                    // of a line, up to where a soft break may be needed, copied at once.
                     if column != 0 && column < limit - 2 {
-                        if byte >= 0x21 && byte <= 0x7E && byte != 0x3D {
-                            dst[o] = byte
-                            o &+= 1
-                            column &+= 1
-                            i &+= 1
-                            continue
+                        let stop = min(count, i &+ (limit &- 2 &- column))
+                        var end = i
+                        while end < stop {
+                            // Eight at a time while all are printable or spaces (not "="),
+                            // and a space at the end of the eight is not at a line end.
+                            if end &+ 8 <= stop {
+                                let word = UnsafeRawPointer(src + end).loadUnaligned(as: UInt64.self)
+                                if isPlainOrSpace(word) && (src[end &+ 7] != 0x20 || (end &+ 8 < count && src[end &+ 8] != 0x0D && src[end &+ 8] != 0x0A)) {
+                                    end &+= 8
+                                    continue
+                                }
+                            }
+                            let byte = src[end]
+                            if byte >= 0x21 && byte <= 0x7E && byte != 0x3D {
+                                end &+= 1
+                            } else if byte == 0x20 && end &+ 1 < count && src[end &+ 1] != 0x0D && src[end &+ 1] != 0x0A {
+                                end &+= 1
+                            } else {
+                                break
+                            }
                         }
-                        if byte == 0x20 && i &+ 1 < count && src[i &+ 1] != 0x0D && src[i &+ 1] != 0x0A {
-                            dst[o] = byte
-                            o &+= 1
-                            column &+= 1
-                            i &+= 1
+                        if end > i {
+                            (dst + o).initialize(from: src + i, count: end &- i)
+                            o &+= end &- i
+                            column &+= end &- i
+                            i = end
                             continue
                         }
                     }
+                    let byte = src[i]
                     if byte == 0x0D || byte == 0x0A {
                         i &+= byte == 0x0D && i &+ 1 < count && src[i &+ 1] == 0x0A ? 2 : 1
                         dst[o] = 0x0D
@@ -111,6 +126,20 @@ public enum QuotedPrintable {
                 written = o
             }
         }
+    }
+
+    /// Whether all eight bytes of `word` are 0x20...0x7E and none is "=".
+    /// (Each test is exact for whether any byte matches: a borrow or carry
+    /// only crosses from a byte that matched already.)
+    @inline(__always)
+    private static func isPlainOrSpace(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let below = (word &- ones &* 0x20) & ~word & highs           // a byte < 0x20
+        let above = ((word &+ ones &* (0x7F - 0x7E)) | word) & highs  // a byte > 0x7E
+        let equals = word ^ (ones &* 0x3D)
+        let equal = (equals &- ones) & ~equals & highs                // a byte == "="
+        return below | above | equal == 0
     }
 
     /// Whether "From " starts at `index`.

@@ -83,7 +83,9 @@ public final class DigestRenderer: @unchecked Sendable {
     /// Guarded by `lock`: per paper id, the paper as rendered, whether with
     /// feedback links, and its HTML and text blocks.
     private var blocks: [String: (paper: Paper, feedback: Bool, blocks: PaperBlocks)] = [:]
-    private var dateFormatters: [String: (long: DateFormatter, short: DateFormatter)] = [:]
+    /// Guarded by `lock`: per zone, its formatters and the last date they formatted
+    /// (a run's digests share a moment, and formatting is slow).
+    private var dateFormatters: [String: ZoneDates] = [:]
 
 
     public init(templates: DigestTemplates = .defaults, operatorName: String, maxCachedPapers: Int = 5000) {
@@ -103,21 +105,23 @@ public final class DigestRenderer: @unchecked Sendable {
         let (longDate, shortDate) = dates(digest.date, zone: digest.zone)
         var htmlPapers = ""
         var textPapers = ""
+        // One dictionary for every paper's values, refilled for each.
+        var paperValues: [String: String] = [:]
+        paperValues.reserveCapacity(4)
         for (offset, ranked) in digest.papers.enumerated() {
             let feedback = digest.feedbackURLs[ranked.paper.id]
             let block = blocks(for: ranked.paper, feedback: feedback != nil)
-            var values = ["rank": String(offset + 1), "matched": ranked.matchedTerms.joined(separator: ", ")]
-            if let feedback {
-                values["more_like_this_url"] = feedback.moreLikeThis
-                values["not_for_me_url"] = feedback.notForMe
-            }
+            paperValues["rank"] = String(offset + 1)
+            paperValues["matched"] = ranked.matchedTerms.joined(separator: ", ")
+            paperValues["more_like_this_url"] = feedback?.moreLikeThis
+            paperValues["not_for_me_url"] = feedback?.notForMe
             let hasMatched = !ranked.matchedTerms.isEmpty
             if digest.format == .both {
-                block.html(matched: hasMatched).append(to: &htmlPapers, values: values)
+                block.html(matched: hasMatched).append(to: &htmlPapers, values: paperValues)
             }
             var text = ""
-            block.text(matched: hasMatched).append(to: &text, values: values)
-            textPapers += values["matched"]!.count > 60 ? TextWrapper.wrap(text) : text
+            block.text(matched: hasMatched).append(to: &text, values: paperValues)
+            textPapers += paperValues["matched"]!.count > 60 ? TextWrapper.wrap(text) : text
             textPapers += "\n"
         }
         let count = digest.papers.count
@@ -287,8 +291,25 @@ public final class DigestRenderer: @unchecked Sendable {
     }
 
     /// A subject is one line: control characters and line breaks become spaces.
+    /// (`TextNormalizer.collapsed`, with every control character below U+0020
+    /// taken for a space; ASCII needs no look-up of Unicode properties.)
     static func oneLine(_ text: String) -> String {
-        TextNormalizer.collapsed(text.unicodeScalars.map { $0.properties.isWhitespace || $0.value < 0x20 ? " " : String($0) }.joined())
+        if MailHeaderText.isCleaned(text) { return text }
+        var result = String.UnicodeScalarView()
+        var pendingSpace = false
+        for scalar in text.unicodeScalars {
+            if scalar.value <= 0x20 || (scalar.value >= 0x80 && scalar.properties.isWhitespace) {
+                pendingSpace = !result.isEmpty
+                continue
+            }
+            if (0x7F...0x9F).contains(scalar.value) { continue }
+            if pendingSpace {
+                result.append(" ")
+                pendingSpace = false
+            }
+            result.append(scalar)
+        }
+        return String(result)
     }
 
     private func why(_ digest: DigestContent) -> String {
@@ -301,14 +322,35 @@ public final class DigestRenderer: @unchecked Sendable {
     private func dates(_ date: Date, zone: String) -> (String, String) {
         lock.lock()
         defer { lock.unlock() }
-        let formatters: (long: DateFormatter, short: DateFormatter)
+        let zoneDates: ZoneDates
         if let known = dateFormatters[zone] {
-            formatters = known
+            zoneDates = known
         } else {
-            formatters = DateFormats.digestDates(in: TimeZone(identifier: zone) ?? TimeZone(identifier: "UTC")!)
-            dateFormatters[zone] = formatters
+            let formatters = DateFormats.digestDates(in: TimeZone(identifier: zone) ?? TimeZone(identifier: "UTC")!)
+            zoneDates = ZoneDates(long: formatters.long, short: formatters.short)
+            dateFormatters[zone] = zoneDates
         }
-        return (formatters.long.string(from: date), formatters.short.string(from: date))
+        return zoneDates.strings(date)
+    }
+}
+
+/// One zone's digest date formatters, and the last date they formatted.
+/// Used under `DigestRenderer`'s lock.
+private final class ZoneDates {
+    let long: DateFormatter
+    let short: DateFormatter
+    var last: (date: Date, long: String, short: String)?
+
+    init(long: DateFormatter, short: DateFormatter) {
+        self.long = long
+        self.short = short
+    }
+
+    func strings(_ date: Date) -> (String, String) {
+        if let last, last.date == date { return (last.long, last.short) }
+        let made = (date: date, long: long.string(from: date), short: short.string(from: date))
+        last = made
+        return (made.long, made.short)
     }
 }
 
@@ -405,24 +447,43 @@ public enum HTMLText {
     /// multi-byte character is ASCII); text without any of them is returned
     /// as it is. Every link in a digest goes through here, so it is kept fast.
     public static func escape(_ text: String) -> String {
-        let utf8 = text.utf8
-        guard utf8.contains(where: needsEscape) else { return text }
-        var out: [UInt8] = []
-        out.reserveCapacity(utf8.count + 32)
-        for byte in utf8 {
-            switch byte {
-            case UInt8(ascii: "&"): out.append(contentsOf: "&amp;".utf8)
-            case UInt8(ascii: "<"): out.append(contentsOf: "&lt;".utf8)
-            case UInt8(ascii: ">"): out.append(contentsOf: "&gt;".utf8)
-            case UInt8(ascii: "\""): out.append(contentsOf: "&quot;".utf8)
-            case UInt8(ascii: "'"): out.append(contentsOf: "&#39;".utf8)
-            default: out.append(byte)
+        var text = text
+        return text.withUTF8 { bytes -> String? in
+            var extra = 0
+            for byte in bytes { extra &+= growth(byte) }
+            guard extra > 0 else { return nil }
+            return String(unsafeUninitializedCapacity: bytes.count + extra) { out in
+                var o = 0
+                func put(_ entity: StaticString) {
+                    entity.withUTF8Buffer { for byte in $0 { out[o] = byte; o &+= 1 } }
+                }
+                for byte in bytes {
+                    switch byte {
+                    case UInt8(ascii: "&"): put("&amp;")
+                    case UInt8(ascii: "<"): put("&lt;")
+                    case UInt8(ascii: ">"): put("&gt;")
+                    case UInt8(ascii: "\""): put("&quot;")
+                    case UInt8(ascii: "'"): put("&#39;")
+                    default:
+                        out[o] = byte
+                        o &+= 1
+                    }
+                }
+                return o
             }
-        }
-        return String(decoding: out, as: UTF8.self)
+        } ?? text
     }
 
-    private static func needsEscape(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: "&") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'")
+    /// How many bytes longer `byte` gets when escaped (0 for all but the five).
+    @inline(__always)
+    private static func growth(_ byte: UInt8) -> Int {
+        guard byte <= UInt8(ascii: ">") else { return 0 }
+        switch byte {
+        case UInt8(ascii: "&"): return 4
+        case UInt8(ascii: "<"), UInt8(ascii: ">"): return 3
+        case UInt8(ascii: "\""): return 5
+        case UInt8(ascii: "'"): return 4
+        default: return 0
+        }
     }
 }

@@ -62,6 +62,12 @@ public struct LinkToken: Sendable {
 
     private let key: SymmetricKey
     private let previousKeys: [SymmetricKey]
+    /// HMAC-SHA256 (RFC 2104) with the current secret, its inner and outer
+    /// pads already hashed: a digest makes some twenty tokens, and each
+    /// starts from copies of these instead of hashing the key again.
+    /// (`verify` uses swift-crypto's `HMAC`, so each checks the other.)
+    private let innerKeyed: SHA256
+    private let outerKeyed: SHA256
 
     /// `secret`: the current secret (at least 16 bytes), from `secret_file`,
     /// `PAPERBOY_SECRET` or `$CREDENTIALS_DIRECTORY/secret`.
@@ -69,6 +75,15 @@ public struct LinkToken: Sendable {
     public init(secret: [UInt8], previousSecrets: [[UInt8]] = []) {
         key = SymmetricKey(data: secret)
         previousKeys = previousSecrets.map { SymmetricKey(data: $0) }
+        // A key longer than a block is hashed first, then zero-padded to a block.
+        var block = secret.count > SHA256.blockByteCount ? Array(SHA256.hash(data: secret)) : secret
+        block += [UInt8](repeating: 0, count: SHA256.blockByteCount - block.count)
+        var inner = SHA256()
+        inner.update(data: block.map { $0 ^ 0x36 })
+        var outer = SHA256()
+        outer.update(data: block.map { $0 ^ 0x5C })
+        innerKeyed = inner
+        outerKeyed = outer
     }
 
     /// How many secrets verify a token (the current one and the previous ones).
@@ -77,8 +92,24 @@ public struct LinkToken: Sendable {
     /// The token for `subscriberID` at `email`, for `purpose` and `subject`
     /// (see `Purpose`), made with the current secret.
     public func make(subscriberID: Int64, email: EmailAddress, purpose: Purpose, subject: String = "") -> String {
-        let id = Self.idBytes(subscriberID)
-        return Self.base64url([Self.version] + id + Self.mac(key: key, id: id, email: email, purpose: purpose, subject: subject))
+        var inner = innerKeyed
+        Self.macInput(id: Self.idBytes(subscriberID), email: email, purpose: purpose, subject: subject).withUnsafeBytes {
+            inner.update(bufferPointer: $0)
+        }
+        var innerDigest: [UInt8] = []
+        innerDigest.reserveCapacity(SHA256.byteCount)
+        for byte in inner.finalize() { innerDigest.append(byte) }
+        var outer = outerKeyed
+        innerDigest.withUnsafeBytes { outer.update(bufferPointer: $0) }
+        var token = [UInt8](repeating: 0, count: Self.tokenLength)
+        token[0] = Self.version
+        for k in 0..<8 { token[1 + k] = UInt8(truncatingIfNeeded: subscriberID >> (56 - 8 * k)) }
+        var index = 9
+        for byte in outer.finalize() where index < Self.tokenLength {
+            token[index] = byte
+            index += 1
+        }
+        return Self.base64url(token)
     }
 
     /// The id a well-formed token names, or nil when it is malformed (wrong
@@ -107,17 +138,26 @@ public struct LinkToken: Sendable {
     }
 
     private static func mac(key: SymmetricKey, id: [UInt8], email: EmailAddress, purpose: Purpose, subject: String) -> [UInt8] {
-        var message = Array("paperboy-link-v1".utf8)
+        Array(HMAC<SHA256>.authenticationCode(for: macInput(id: id, email: email, purpose: purpose, subject: subject), using: key).prefix(macLength))
+    }
+
+    /// What the MAC is computed over (see the type's comment).
+    private static func macInput(id: [UInt8], email: EmailAddress, purpose: Purpose, subject: String) -> [UInt8] {
+        var message: [UInt8] = []
+        message.reserveCapacity(64 + email.localPart.utf8.count + email.domain.utf8.count + subject.utf8.count)
+        message.append(contentsOf: "paperboy-link-v1".utf8)
         message.append(0)
-        message += Array(purpose.rawValue.utf8)
+        message.append(contentsOf: purpose.rawValue.utf8)
         message.append(0)
-        message += id
-        message += Array(email.description.utf8)
+        message.append(contentsOf: id)
+        message.append(contentsOf: email.localPart.utf8)
+        message.append(UInt8(ascii: "@"))
+        message.append(contentsOf: email.domain.utf8)
         if !subject.isEmpty {
             message.append(0)
-            message += Array(subject.utf8)
+            message.append(contentsOf: subject.utf8)
         }
-        return Array(HMAC<SHA256>.authenticationCode(for: message, using: key).prefix(macLength))
+        return message
     }
 
     static func idBytes(_ id: Int64) -> [UInt8] {
@@ -128,23 +168,33 @@ public struct LinkToken: Sendable {
 
     /// Base64url without padding (RFC 4648 §5).
     static func base64url(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count * 4 + 2) / 3)
-        var index = 0
-        while index + 2 < bytes.count {
-            let value = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-            out += [alphabet[Int(value >> 18)], alphabet[Int(value >> 12 & 63)], alphabet[Int(value >> 6 & 63)], alphabet[Int(value & 63)]]
-            index += 3
+        bytes.withUnsafeBufferPointer { base64url($0) }
+    }
+
+    static func base64url(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        let length = (bytes.count * 4 + 2) / 3
+        return String(unsafeUninitializedCapacity: max(1, length)) { out in
+            var o = 0
+            func put(_ value: UInt32) {
+                out[o] = alphabet[Int(value & 63)]
+                o += 1
+            }
+            var index = 0
+            while index + 2 < bytes.count {
+                let value = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+                put(value >> 18); put(value >> 12); put(value >> 6); put(value)
+                index += 3
+            }
+            let rest = bytes.count - index
+            if rest == 1 {
+                let value = UInt32(bytes[index]) << 16
+                put(value >> 18); put(value >> 12)
+            } else if rest == 2 {
+                let value = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8
+                put(value >> 18); put(value >> 12); put(value >> 6)
+            }
+            return o
         }
-        let rest = bytes.count - index
-        if rest == 1 {
-            let value = UInt32(bytes[index]) << 16
-            out += [alphabet[Int(value >> 18)], alphabet[Int(value >> 12 & 63)]]
-        } else if rest == 2 {
-            let value = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8
-            out += [alphabet[Int(value >> 18)], alphabet[Int(value >> 12 & 63)], alphabet[Int(value >> 6 & 63)]]
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     static func decodeBase64url(_ text: String) -> [UInt8]? {

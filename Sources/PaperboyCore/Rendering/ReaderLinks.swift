@@ -105,8 +105,16 @@ public struct ReaderLinks: Sendable {
     /// `base_url` + path + the parameters, each value percent-encoded (only
     /// unreserved characters are left as they are).
     public func url(_ path: Path, _ parameters: [(String, String)]) -> String {
-        let query = parameters.map { "\($0.0)=\(Self.encode($0.1))" }.joined(separator: "&")
-        return baseURL + path.rawValue + (query.isEmpty ? "" : "?" + query)
+        var url = baseURL
+        url.reserveCapacity(baseURL.utf8.count + 96)
+        url += path.rawValue
+        for (index, (name, value)) in parameters.enumerated() {
+            url += index == 0 ? "?" : "&"
+            url += name
+            url += "="
+            url += Self.encode(value)
+        }
+        return url
     }
 
     static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
