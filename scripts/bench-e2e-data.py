@@ -129,7 +129,7 @@ LAST = ["Lovelace", "Turing", "Hopper", "Dijkstra", "Liskov", "Knuth", "Allen", 
         "Rossi", "Tanaka", "Sato", "Haddad", "Khan", "Martin", "Dubois", "Larsen", "Nielsen", "Okafor", "Mensah", "Petrova",
         "Ivanov", "Chen", "Liu", "Ahmed", "Cohen", "Müller", "Schmidt", "Silva", "Santos", "Kim", "Park", "Gupta", "Novak"]
 ZONES = ["UTC", "Europe/Berlin", "Europe/London", "America/New_York", "America/Los_Angeles", "Asia/Tokyo",
-         "Asia/Kolkata", "Australia/Sydney", "America/Sao_Paulo", "Africa/Lagos", "Asia/Shanghai", "Europe/Paris"]
+         "Asia/Singapore", "Australia/Sydney", "America/Sao_Paulo", "Africa/Lagos", "Asia/Shanghai", "Europe/Paris"]
 DOMAINS = ["example.org", "lab.example.org", "uni.example.edu", "research.example.com", "mail.example.net"]
 
 FILLER = [
