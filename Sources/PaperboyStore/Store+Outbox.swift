@@ -151,45 +151,56 @@ extension Store {
     /// lock past the busy timeout) throws a `StoreError` whose `isTemporary`
     /// is true: try again.
     public func record(_ outcome: OutboxOutcome, for message: OutboxMessage, at time: Date) throws(StoreError) -> OutboxState {
+        try record([(outcome, message)], at: time)[0]
+    }
+
+    /// Records several outcomes in one transaction (the messages that ended
+    /// together on different connections), all or none; returns each row's
+    /// new state, in order.
+    public func record(_ outcomes: [(OutboxOutcome, OutboxMessage)], at time: Date) throws(StoreError) -> [OutboxState] {
         try write { db in
-            let now = time.timeIntervalSince1970
-            func finish(_ state: OutboxState, _ reply: String) throws {
-                try db.execute(sql: "UPDATE outbox SET state = ?, attempts = attempts + 1, last_reply = ?, finished_at = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?",
-                               arguments: [state.stored, reply, now, message.id])
+            try outcomes.map { outcome, message in try Self.record(db, outcome, for: message, at: time) }
+        }
+    }
+
+    private static func record(_ db: Database, _ outcome: OutboxOutcome, for message: OutboxMessage, at time: Date) throws -> OutboxState {
+        let now = time.timeIntervalSince1970
+        func finish(_ state: OutboxState, _ reply: String) throws {
+            try db.execute(sql: "UPDATE outbox SET state = ?, attempts = attempts + 1, last_reply = ?, finished_at = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?",
+                           arguments: [state.stored, reply, now, message.id])
+        }
+        // Only digests count for or against a subscriber's run of hard
+        // failures: a confirmation or "manage" mail someone asked for on
+        // the subscribe page (perhaps for an address that does not exist)
+        // pauses nobody, and one a stranger had sent to a bouncing
+        // address (accepted by a relay) does not end its run.
+        func isDigest() throws -> Bool {
+            let kind = try DatabaseValue.fetchOne(db, sql: "SELECT kind FROM outbox WHERE id = ?", arguments: [message.id])
+            return kind.flatMap({ OutboxKind(stored: $0) }) ?? .digest == .digest
+        }
+        switch outcome {
+        case .sent(let reply):
+            try finish(.sent, reply)
+            if try isDigest() {
+                try db.execute(sql: "UPDATE subscriber SET hard_failures = 0 WHERE id = ? AND hard_failures > 0", arguments: [message.subscriberID])
             }
-            // Only digests count for or against a subscriber's run of hard
-            // failures: a confirmation or "manage" mail someone asked for on
-            // the subscribe page (perhaps for an address that does not exist)
-            // pauses nobody, and one a stranger had sent to a bouncing
-            // address (accepted by a relay) does not end its run.
-            func isDigest() throws -> Bool {
-                let kind = try DatabaseValue.fetchOne(db, sql: "SELECT kind FROM outbox WHERE id = ?", arguments: [message.id])
-                return kind.flatMap({ OutboxKind(stored: $0) }) ?? .digest == .digest
-            }
-            switch outcome {
-            case .sent(let reply):
-                try finish(.sent, reply)
-                if try isDigest() {
-                    try db.execute(sql: "UPDATE subscriber SET hard_failures = 0 WHERE id = ? AND hard_failures > 0", arguments: [message.subscriberID])
-                }
-                return .sent
-            case .deferred(let reply, let retryAt):
-                try db.execute(sql: "UPDATE outbox SET state = ?, attempts = attempts + 1, last_reply = ?, next_attempt_at = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?",
-                               arguments: [OutboxState.deferred.stored, reply, retryAt.timeIntervalSince1970, message.id])
-                return .deferred
-            case .gaveUp(let reply):
-                try finish(.failed, reply)
-                return .failed
-            case .failed(let reply, let pauseAfter, let pauseReason):
-                try finish(.failed, reply)
-                guard try isDigest() else { return .failed }
-                try db.execute(sql: "UPDATE subscriber SET hard_failures = hard_failures + 1 WHERE id = ?", arguments: [message.subscriberID])
-                try db.execute(sql: """
-                    UPDATE subscriber SET paused = 1, paused_reason = ?, updated_at = ?
-                    WHERE id = ? AND hard_failures >= ? AND NOT paused
-                    """, arguments: [pauseReason, now, message.subscriberID, pauseAfter])
-                return .failed
-            }
+            return .sent
+        case .deferred(let reply, let retryAt):
+            try db.execute(sql: "UPDATE outbox SET state = ?, attempts = attempts + 1, last_reply = ?, next_attempt_at = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?",
+                           arguments: [OutboxState.deferred.stored, reply, retryAt.timeIntervalSince1970, message.id])
+            return .deferred
+        case .gaveUp(let reply):
+            try finish(.failed, reply)
+            return .failed
+        case .failed(let reply, let pauseAfter, let pauseReason):
+            try finish(.failed, reply)
+            guard try isDigest() else { return .failed }
+            try db.execute(sql: "UPDATE subscriber SET hard_failures = hard_failures + 1 WHERE id = ?", arguments: [message.subscriberID])
+            try db.execute(sql: """
+                UPDATE subscriber SET paused = 1, paused_reason = ?, updated_at = ?
+                WHERE id = ? AND hard_failures >= ? AND NOT paused
+                """, arguments: [pauseReason, now, message.subscriberID, pauseAfter])
+            return .failed
         }
     }
 
