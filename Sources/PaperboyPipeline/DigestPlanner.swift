@@ -42,7 +42,7 @@ public struct DigestPlanner: Sendable {
     /// The decisions for active subscribers (optionally only `only`), at `at`,
     /// sorted by address; composes on every core and writes nothing (a dry run).
     public func decide(at: Date, all: Bool, only: Set<EmailAddress>?) throws -> [PlanDecision] {
-        let run = try prepare(at: at, all: all, only: only, subscribers: nil)
+        let run = try prepare(at: at, all: all, only: only, subscribers: nil, keepUndue: true)
         var decisions = run.undue
         try run.decideDue(composer: composer) { decisions += $0 }
         return decisions.sorted { $0.subscriber.email < $1.subscriber.email }
@@ -165,13 +165,23 @@ public struct DigestPlanner: Sendable {
     }
 
     /// Finds who is due among active subscribers (of `given` when set, else
-    /// from the store; only `only` when set) and loads what selecting needs.
-    func prepare(at: Date, all: Bool, only: Set<EmailAddress>?, subscribers given: [Subscriber]?) throws -> PlanningRun {
+    /// from the store; only `only` when set) and loads what selecting needs;
+    /// with `keepUndue`, also the decisions for those not due (a dry run prints them).
+    func prepare(at: Date, all: Bool, only: Set<EmailAddress>?, subscribers given: [Subscriber]?, keepUndue: Bool = false) throws -> PlanningRun {
         var subscribers = try given ?? store.subscribers().filter { $0.status == .active }
         if let only { subscribers = subscribers.filter { only.contains($0.email) } }
+        // Subscribers share a few schedules: each schedule's period is worked out once (time zones are not cheap).
+        var periods: [Schedule: (key: PeriodKey, start: Date)] = [:]
+        func period(_ schedule: Schedule) -> (key: PeriodKey, start: Date) {
+            if let known = periods[schedule] { return known }
+            let computed = (PeriodKey.scheduled(schedule, at: at), schedule.period(containing: at).start)
+            periods[schedule] = computed
+            return computed
+        }
         var keys: [Int64: PeriodKey] = [:]
+        keys.reserveCapacity(subscribers.count)
         for subscriber in subscribers {
-            keys[subscriber.id] = periodKey(subscriber, at: at, all: all)
+            keys[subscriber.id] = all ? .all(at: at) : period(subscriber.preferences.schedule ?? settings.digest.schedule).key
         }
         let planned = try store.plannedSubscribers(periodKeys: keys.mapValues(\.rawValue))
         var undue: [PlanDecision] = []
@@ -179,14 +189,14 @@ public struct DigestPlanner: Sendable {
         for subscriber in subscribers {
             let key = keys[subscriber.id]!
             if planned.contains(subscriber.id) {
-                undue.append(PlanDecision(subscriber: subscriber, periodKey: key, outcome: .alreadyPlanned))
+                if keepUndue { undue.append(PlanDecision(subscriber: subscriber, periodKey: key, outcome: .alreadyPlanned)) }
                 continue
             }
             if !all {
                 let schedule = subscriber.preferences.schedule ?? settings.digest.schedule
                 let since = Self.activeSince(subscriber)
-                if schedule.period(containing: at).start < since {
-                    undue.append(PlanDecision(subscriber: subscriber, periodKey: key, outcome: .notYetDue(firstDue: schedule.nextDue(after: since))))
+                if period(schedule).start < since {
+                    if keepUndue { undue.append(PlanDecision(subscriber: subscriber, periodKey: key, outcome: .notYetDue(firstDue: schedule.nextDue(after: since)))) }
                     continue
                 }
             }

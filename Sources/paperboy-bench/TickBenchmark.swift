@@ -21,7 +21,13 @@ struct TickBenchmark {
     let seed: UInt64
     var smtpPort: Int?
 
+    /// Set in the child process that runs the 08:00 tick with sending (its own peak RSS, without the setup's).
+    static let childDatabaseVariable = "PAPERBOY_BENCH_TICK_DATABASE"
+
     func run() throws {
+        if let path = ProcessInfo.processInfo.environment[Self.childDatabaseVariable], let smtpPort {
+            return try runDueTickWithSending(database: path, smtpPort: smtpPort)
+        }
         var random = SplitMix64(seed: seed)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -53,17 +59,17 @@ struct TickBenchmark {
         }
         let (before, idle) = try timed(day.addingTimeInterval(8 * 3600 - 60))
         let dueAt = day.addingTimeInterval(8 * 3600)
-        var sending: SendingTimes?
-        let (due, planning): (DigestPlanner.TickSummary, Double)
-        if let smtpPort {
-            var smtp = SMTPConfig(url: "smtp://127.0.0.1:\(smtpPort)", tls: .none)
-            smtp.connections = 4
-            let runner = try DeliveryRunner(store: store, smtp: smtp, password: nil, fromDomain: "example.org",
-                                            logger: Logger(label: "paperboy.bench"), now: { dueAt })
-            (due, planning, sending) = try timedWithSending(at: dueAt, planner: planner, runner: runner)
-        } else {
-            (due, planning) = try timed(dueAt)
+        if smtpPort != nil {
+            // The 08:00 tick with sending runs in a process of its own, as the daemon would: its peak memory is its own.
+            let child = Process()
+            child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+            child.arguments = Array(CommandLine.arguments.dropFirst())
+            child.environment = ProcessInfo.processInfo.environment.merging([Self.childDatabaseVariable: config.database]) { $1 }
+            try child.run()
+            child.waitUntilExit()
+            guard child.terminationStatus == 0 else { throw BenchmarkFailure(message: "the tick with sending failed (exit \(child.terminationStatus))") }
         }
+        let (due, planning) = smtpPort == nil ? try timed(dueAt) : (DigestPlanner.TickSummary(), 0)
         let (after, settled) = try timed(day.addingTimeInterval(8 * 3600 + 60))
         // What the daemon does on the minutes between: one read tells it nothing changed.
         let quietStarted = Date()
@@ -75,15 +81,37 @@ struct TickBenchmark {
         print("subscribers: \(subscriberCount), papers: \(try store.paperCount()), seed: \(seed)")
         print(String(format: "full tick with nobody due (07:59, %d planned): %.3f s; the daemon does this only after a change", before.planned, idle))
         print(String(format: "quiet tick (the daemon's minute when nothing changed): %.3f ms", quiet * 1000))
-        print(String(format: "due tick (08:00): %d digests planned, %d empty, %.2f s, %.0f digests/s", due.planned, due.empty, planning, Double(due.planned) / planning))
-        if let sending {
-            print(String(format: "due tick with sending to 127.0.0.1:%d (4 connections): first message accepted after %.3f s; %d sent, %d not sent, all done in %.2f s (%.0f messages/s)",
-                         smtpPort ?? 0, sending.firstMessage ?? -1, sending.counts.sent, sending.counts.deferred + sending.counts.failed,
-                         sending.total, Double(sending.counts.sent) / sending.total))
+        if smtpPort == nil {
+            print(String(format: "due tick (08:00): %d digests planned, %d empty, %.2f s, %.0f digests/s", due.planned, due.empty, planning, Double(due.planned) / planning))
         }
         print(String(format: "tick after (08:01, %d planned): %.3f s", after.planned, settled))
         print("database: \(size / 1_048_576) MB")
         print("peak memory (max RSS): \(SelectBenchmark.peakMemoryMB()) MB")
+    }
+
+    /// The child's part: the 08:00 tick over the prepared database, sending
+    /// to 127.0.0.1:`smtpPort`, as the daemon does; prints its own numbers.
+    func runDueTickWithSending(database: String, smtpPort: Int) throws {
+        let started = ContinuousClock.now
+        let store = try Store(path: database)
+        var config = DemoCorpus.mailConfig()
+        config.database = database
+        let composer = try MailSetup.composer(config: config, configPath: "(bench)", environment: DemoCorpus.demoEnvironment)
+        let planner = DigestPlanner(store: store, settings: config, composer: composer)
+        let day = Date(timeIntervalSince1970: 1_796_000_000 - 1_796_000_000.truncatingRemainder(dividingBy: 86400))
+        let dueAt = day.addingTimeInterval(8 * 3600)
+        var smtp = SMTPConfig(url: "smtp://127.0.0.1:\(smtpPort)", tls: .none)
+        smtp.connections = 4
+        let runner = try DeliveryRunner(store: store, smtp: smtp, password: nil, fromDomain: "example.org",
+                                        logger: Logger(label: "paperboy.bench"), now: { dueAt })
+        let opened = (ContinuousClock.now - started).seconds
+        let (due, planning, sending) = try timedWithSending(at: dueAt, planner: planner, runner: runner)
+        print(String(format: "due tick (08:00) with sending to 127.0.0.1:%d over 4 connections, in a process of its own (store opened in %.3f s):", smtpPort, opened))
+        print(String(format: "  planned %d, empty %d; planning done after %.2f s", due.planned, due.empty, planning))
+        print(String(format: "  first message accepted after %.3f s; %d sent, %d not sent; all done in %.2f s (%.0f messages/s)",
+                     sending.firstMessage ?? -1, sending.counts.sent, sending.counts.deferred + sending.counts.failed,
+                     sending.total, Double(sending.counts.sent) / sending.total))
+        print("  peak memory of this process (max RSS): \(SelectBenchmark.peakMemoryMB()) MB")
     }
 
     struct SendingTimes {
@@ -150,4 +178,10 @@ extension Duration {
     var seconds: Double {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
+}
+
+/// A benchmark step that could not run.
+struct BenchmarkFailure: Error, CustomStringConvertible {
+    let message: String
+    var description: String { "paperboy-bench: \(message)" }
 }
