@@ -81,8 +81,10 @@ public final class DigestRenderer: @unchecked Sendable {
 
     private let lock = NSLock()
     /// Guarded by `lock`: per paper id, the paper as rendered, whether with
-    /// feedback links, and its HTML and text blocks.
-    private var blocks: [String: (paper: Paper, feedback: Bool, blocks: PaperBlocks)] = [:]
+    /// feedback links, and the variants of its block rendered so far (each
+    /// only when a digest first needs it: a text-only digest never renders
+    /// the HTML, a paper nobody matched by a term never the "matched" line).
+    private var blocks: [String: (paper: Paper, feedback: Bool, variants: [BlockVariant: BlockTemplate])] = [:]
     /// Guarded by `lock`: per zone, its formatters and the last date they formatted
     /// (a run's digests share a moment, and formatting is slow).
     private var dateFormatters: [String: ZoneDates] = [:]
@@ -110,17 +112,16 @@ public final class DigestRenderer: @unchecked Sendable {
         paperValues.reserveCapacity(4)
         for (offset, ranked) in digest.papers.enumerated() {
             let feedback = digest.feedbackURLs[ranked.paper.id]
-            let block = blocks(for: ranked.paper, feedback: feedback != nil)
             paperValues["rank"] = String(offset + 1)
             paperValues["matched"] = ranked.matchedTerms.joined(separator: ", ")
             paperValues["more_like_this_url"] = feedback?.moreLikeThis
             paperValues["not_for_me_url"] = feedback?.notForMe
             let hasMatched = !ranked.matchedTerms.isEmpty
             if digest.format == .both {
-                block.html(matched: hasMatched).append(to: &htmlPapers, values: paperValues)
+                block(.html(matched: hasMatched), for: ranked.paper, feedback: feedback != nil).append(to: &htmlPapers, values: paperValues)
             }
             var text = ""
-            block.text(matched: hasMatched).append(to: &text, values: paperValues)
+            block(.text(matched: hasMatched), for: ranked.paper, feedback: feedback != nil).append(to: &text, values: paperValues)
             textPapers += paperValues["matched"]!.count > 60 ? TextWrapper.wrap(text) : text
             textPapers += "\n"
         }
@@ -218,15 +219,16 @@ public final class DigestRenderer: @unchecked Sendable {
 
     // MARK: Paper blocks
 
-    private func blocks(for paper: Paper, feedback: Bool) -> PaperBlocks {
+    private func block(_ variant: BlockVariant, for paper: Paper, feedback: Bool) -> BlockTemplate {
         lock.lock()
         // Every field a template may show is compared, not only the id: a
         // paper whose upvotes changed gets a fresh block. (Digests of one
         // renderer all have feedback links or none, so `feedback` does not
         // make blocks alternate.)
-        if let cached = blocks[paper.id], cached.feedback == feedback, cached.paper == paper {
+        let cached = blocks[paper.id].flatMap { $0.feedback == feedback && $0.paper == paper ? $0 : nil }
+        if let made = cached?.variants[variant] {
             lock.unlock()
-            return cached.blocks
+            return made
         }
         lock.unlock()
         var context = Self.paperContext(paper)
@@ -235,19 +237,24 @@ public final class DigestRenderer: @unchecked Sendable {
             context["more_like_this_url"] = BlockTemplate.marker("more_like_this_url")
             context["not_for_me_url"] = BlockTemplate.marker("not_for_me_url")
         }
-        var withMatched = context
-        withMatched["matched"] = BlockTemplate.marker("matched")
-        let made = PaperBlocks(
-            htmlWithMatched: BlockTemplate(templates.paperHTML.render(withMatched)),
-            htmlPlain: BlockTemplate(templates.paperHTML.render(context)),
-            textWithMatched: BlockTemplate(TextWrapper.wrap(templates.paperText.render(withMatched))),
-            textPlain: BlockTemplate(TextWrapper.wrap(templates.paperText.render(context)))
-        )
+        let made: BlockTemplate
+        switch variant {
+        case .html(let matched):
+            if matched { context["matched"] = BlockTemplate.marker("matched") }
+            made = BlockTemplate(templates.paperHTML.render(context))
+        case .text(let matched):
+            if matched { context["matched"] = BlockTemplate.marker("matched") }
+            made = BlockTemplate(TextWrapper.wrap(templates.paperText.render(context)))
+        }
         lock.lock()
         if blocks.count >= maxCachedPapers && blocks[paper.id] == nil {
             blocks.removeAll(keepingCapacity: true)
         }
-        blocks[paper.id] = (paper, feedback, made)
+        if let entry = blocks[paper.id], entry.feedback == feedback, entry.paper == paper {
+            blocks[paper.id]!.variants[variant] = made
+        } else {
+            blocks[paper.id] = (paper, feedback, [variant: made])
+        }
         lock.unlock()
         return made
     }
@@ -355,14 +362,10 @@ private final class ZoneDates {
 }
 
 /// A paper's rendered blocks, with and without the "matched" line.
-struct PaperBlocks {
-    let htmlWithMatched: BlockTemplate
-    let htmlPlain: BlockTemplate
-    let textWithMatched: BlockTemplate
-    let textPlain: BlockTemplate
-
-    func html(matched: Bool) -> BlockTemplate { matched ? htmlWithMatched : htmlPlain }
-    func text(matched: Bool) -> BlockTemplate { matched ? textWithMatched : textPlain }
+/// One form of a paper's block: HTML or text, with the "matched" line or without.
+enum BlockVariant: Hashable {
+    case html(matched: Bool)
+    case text(matched: Bool)
 }
 
 /// A template rendered once with a marker in place of each per-digest value,
