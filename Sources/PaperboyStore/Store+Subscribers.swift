@@ -49,6 +49,8 @@ public struct SubscriberImportPlan: Sendable {
     /// Addresses in the file an import leaves alone, and why.
     public var skipped: [SkippedImport] = []
     public var unchanged = 0
+
+    public init() {}
 }
 
 /// An address in an import file that the import leaves alone: only the
@@ -170,6 +172,14 @@ extension Store {
         }
     }
 
+    /// How many subscribers are active (not unsubscribed, not waiting for
+    /// their confirmation): what the prune guard counts against.
+    public func activeSubscriberCount() throws -> Int {
+        try readPassing { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM subscriber WHERE unsubscribed_at IS NULL AND pending_since IS NULL") ?? 0
+        }
+    }
+
     /// Imports `entries` in one transaction: all of it or none of it. New
     /// addresses get `origin` (`.import`). An address that unsubscribed, or
     /// one waiting for its subscribe-page confirmation, is skipped: an
@@ -186,57 +196,73 @@ extension Store {
             if let maxRemovals, plan.removes.count > maxRemovals {
                 throw PruneRefused(removes: plan.removes, allowed: maxRemovals)
             }
-            let changed = Set(plan.changes.map(\.email))
-            let skipped = Set(plan.skipped.map(\.email))
-            for entry in entries where !skipped.contains(entry.email) {
-                if var subscriber = existing[entry.email] {
-                    guard changed.contains(entry.email) else { continue }
+            // New rows through one prepared statement; changed rows (usually
+            // few) through the record, read again by id.
+            let changed = Set(plan.changes.map(\.email.description))
+            let insert = try ImportedRow.insertStatement(db)
+            for entry in entries {
+                let email = entry.email.description
+                if let stored = existing[email] {
+                    guard changed.contains(email), var subscriber = try SubscriberRow.fetchOne(db, key: stored.id)?.subscriber() else { continue }
                     if subscriber.preferences.paused && !entry.paused { subscriber.pausedReason = nil }
                     subscriber.preferences = entry
                     subscriber.updatedAt = time
                     try SubscriberRow(subscriber).update(db)
                 } else {
-                    try SubscriberRow(entry, id: nil, pausedReason: nil, unsubscribedAt: nil, createdAt: time, updatedAt: time, origin: origin).insert(db)
+                    try insert.execute(arguments: ImportedRow(entry).insertArguments(origin: origin, at: time))
                 }
             }
-            for email in plan.removes {
-                try SubscriberRow.filter(Column("email") == email.description).deleteAll(db)
+            if !plan.removes.isEmpty {
+                let delete = try db.makeStatement(sql: "DELETE FROM subscriber WHERE email = ?")
+                for email in plan.removes { try delete.execute(arguments: [email.description]) }
             }
             return plan
         }
     }
 
+    /// What importing `entries` changes, and the stored rows by address. A
+    /// stored row is compared column by column with what the entry would
+    /// store; only rows that differ are read as subscribers, to name the fields.
     private static func importPlan(_ db: Database, _ entries: [SubscriberPreferences], prune: Bool,
-                                   allowCaseVariants: Bool) throws -> (plan: SubscriberImportPlan, existing: [EmailAddress: Subscriber]) {
-        var existing: [EmailAddress: Subscriber] = [:]
-        var folded: [String: EmailAddress] = [:]
-        let cache = PreferenceParseCache()
-        for row in try SubscriberRow.fetchAll(db) {
-            let subscriber = try row.subscriber(cache: cache)
-            existing[subscriber.email] = subscriber
-            folded[subscriber.email.caseFolded] = subscriber.email
+                                   allowCaseVariants: Bool) throws -> (plan: SubscriberImportPlan, existing: [String: ImportedRow.Stored]) {
+        var existing: [String: ImportedRow.Stored] = [:]
+        var folded: [String: String] = [:]
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, email, \(ImportedRow.compared), unsubscribed_at, pending_since FROM subscriber")
+        while let row = try rows.next() {
+            let stored = ImportedRow.Stored(row)
+            existing[stored.email] = stored
+            // Addresses are ASCII with a lower-case domain, so this is `EmailAddress.caseFolded`.
+            folded[stored.email.lowercased()] = stored.email
         }
+        existing.reserveCapacity(existing.count + entries.count)
         var plan = SubscriberImportPlan()
-        var listed = Set<EmailAddress>()
+        var listed = Set<String>()
+        listed.reserveCapacity(entries.count)
         var variants: [SubscriberStoreError] = []
         for entry in entries {
-            listed.insert(entry.email)
-            guard let current = existing[entry.email] else {
-                if !allowCaseVariants, let variant = folded[entry.email.caseFolded] {
-                    variants.append(.caseVariant(entry.email, of: variant))
+            let email = entry.email.description
+            listed.insert(email)
+            guard let current = existing[email] else {
+                if !allowCaseVariants, let variant = folded[entry.email.caseFolded], let stored = try? EmailAddress(parsing: variant) {
+                    variants.append(.caseVariant(entry.email, of: stored))
                 }
                 plan.adds.append(entry.email)
                 continue
             }
             if let left = current.unsubscribedAt {
-                plan.skipped.append(SkippedImport(email: entry.email, reason: .unsubscribed(at: left)))
+                plan.skipped.append(SkippedImport(email: entry.email, reason: .unsubscribed(at: Date(timeIntervalSince1970: left))))
                 continue
             }
             if let asked = current.pendingSince {
-                plan.skipped.append(SkippedImport(email: entry.email, reason: .pending(since: asked)))
+                plan.skipped.append(SkippedImport(email: entry.email, reason: .pending(since: Date(timeIntervalSince1970: asked))))
                 continue
             }
-            let fields = entry.changedFields(from: current.preferences)
+            if current.columns == ImportedRow(entry) {
+                plan.unchanged += 1
+                continue
+            }
+            let stored = try SubscriberRow.fetchOne(db, key: current.id)?.subscriber()
+            let fields = stored.map { entry.changedFields(from: $0.preferences) } ?? []
             if fields.isEmpty {
                 plan.unchanged += 1
             } else {
@@ -253,7 +279,8 @@ extension Store {
             // requests are the reader's, not the file's, and expire on their own.
             plan.removes = existing.values
                 .filter { !listed.contains($0.email) && $0.unsubscribedAt == nil && $0.pendingSince == nil }
-                .map(\.email).sorted()
+                .compactMap { try? EmailAddress(parsing: $0.email) }
+                .sorted()
         }
         return (plan, existing)
     }
