@@ -44,6 +44,10 @@ public enum SubscriberFile {
         var firstPosition: [EmailAddress: Int] = [:]
         var firstFolded: [String: (position: Int, email: EmailAddress)] = [:]
         let cache = PreferenceParseCache()
+        // About 200 bytes an entry as `export` writes them: room for them all, grown once at most.
+        let expected = bytes.count / 200
+        result.reserveCapacity(expected)
+        if allowCaseVariants { firstPosition.reserveCapacity(expected) } else { firstFolded.reserveCapacity(expected) }
         var reader = SubscriberFileReader(bytes: bytes)
         let read = Result { () throws(SubscriberFileReader.FileProblem) in
             try reader.read { position, item in
@@ -52,13 +56,19 @@ public enum SubscriberFile {
                     problems.append(.init(position: position, email: failure.email, reason: failure.reasons.joined(separator: "; ")))
                 case .success(let entry):
                     let folded = entry.email.caseFolded
-                    if let earlier = firstPosition[entry.email] {
+                    // Without case variants, the first address of each folded form is all there is to remember.
+                    if !allowCaseVariants {
+                        if let first = firstFolded[folded] {
+                            problems.append(.init(position: position, email: entry.email.description, reason: first.email == entry.email
+                                ? "the address is already listed at entry \(first.position)"
+                                : "the address differs only in case from \(first.email) at entry \(first.position); mail servers treat them as one mailbox, so list it once (or use --allow-case-variant if they really are two)"))
+                        } else {
+                            firstFolded[folded] = (position, entry.email)
+                            result.append(entry)
+                        }
+                    } else if let earlier = firstPosition[entry.email] {
                         problems.append(.init(position: position, email: entry.email.description, reason: "the address is already listed at entry \(earlier)"))
-                    } else if !allowCaseVariants, let variant = firstFolded[folded] {
-                        problems.append(.init(position: position, email: entry.email.description,
-                                              reason: "the address differs only in case from \(variant.email) at entry \(variant.position); mail servers treat them as one mailbox, so list it once (or use --allow-case-variant if they really are two)"))
                     } else {
-                        if firstFolded[folded] == nil { firstFolded[folded] = (position, entry.email) }
                         firstPosition[entry.email] = position
                         result.append(entry)
                     }

@@ -253,7 +253,8 @@ struct SubscriberFileReader {
         case .reader:
             let place = YAMLEventReader.position(ofByte: failure.offset, in: bytes)
             if failure.problem.contains("UTF-8") {
-                let byte = failure.byte >= 0 ? " (byte 0x\(String(failure.byte, radix: 16, uppercase: true)))" : ""
+                // libyaml names the byte only for a leading octet; for the others it is the sequence's.
+                let byte = failure.byte >= 0 && failure.problem.contains("leading") ? " (byte 0x\(String(failure.byte, radix: 16, uppercase: true)))" : ""
                 return "not UTF-8 at line \(place.line), column \(place.column): \(failure.problem)\(byte); save the file as UTF-8"
             }
             let character = failure.byte >= 0 ? " (U+\(String(failure.byte, radix: 16, uppercase: true)))" : ""
