@@ -192,24 +192,25 @@ extension Store {
     public func importSubscribers(_ entries: [SubscriberPreferences], prune: Bool, allowCaseVariants: Bool = false,
                                   maxRemovals: Int? = nil, origin: SubscriptionOrigin = .import, at time: Date) throws -> SubscriberImportPlan {
         try writePassing { db in
-            let (plan, existing) = try Self.importPlan(db, entries, prune: prune, allowCaseVariants: allowCaseVariants)
+            let (plan, stored) = try Self.importPlan(db, entries, prune: prune, allowCaseVariants: allowCaseVariants)
             if let maxRemovals, plan.removes.count > maxRemovals {
                 throw PruneRefused(removes: plan.removes, allowed: maxRemovals)
             }
             // New rows through one prepared statement; changed rows (usually
             // few) through the record, read again by id.
-            let changed = Set(plan.changes.map(\.email.description))
             let insert = try ImportedRow.insertStatement(db)
-            for entry in entries {
-                let email = entry.email.description
-                if let stored = existing[email] {
-                    guard changed.contains(email), var subscriber = try SubscriberRow.fetchOne(db, key: stored.id)?.subscriber() else { continue }
+            for (index, entry) in entries.enumerated() {
+                switch stored[index] {
+                case .new:
+                    try insert.execute(arguments: ImportedRow(entry).insertArguments(origin: origin, at: time))
+                case .changed(let id):
+                    guard var subscriber = try SubscriberRow.fetchOne(db, key: id)?.subscriber() else { continue }
                     if subscriber.preferences.paused && !entry.paused { subscriber.pausedReason = nil }
                     subscriber.preferences = entry
                     subscriber.updatedAt = time
                     try SubscriberRow(subscriber).update(db)
-                } else {
-                    try insert.execute(arguments: ImportedRow(entry).insertArguments(origin: origin, at: time))
+                case .leftAlone:
+                    continue
                 }
             }
             if !plan.removes.isEmpty {
@@ -220,53 +221,81 @@ extension Store {
         }
     }
 
-    /// What importing `entries` changes, and the stored rows by address. A
-    /// stored row is compared column by column with what the entry would
-    /// store; only rows that differ are read as subscribers, to name the fields.
+    /// What an import does with one entry.
+    private enum ImportAction {
+        case new
+        case changed(id: Int64)
+        /// Unchanged, unsubscribed or pending.
+        case leftAlone
+    }
+
+    /// What importing `entries` changes, and what to do with each entry. The
+    /// stored rows are read once, one at a time, each compared column by
+    /// column with its entry; only the entries are held, not the rows, and
+    /// only rows that differ are read as subscribers, to name the fields.
     private static func importPlan(_ db: Database, _ entries: [SubscriberPreferences], prune: Bool,
-                                   allowCaseVariants: Bool) throws -> (plan: SubscriberImportPlan, existing: [String: ImportedRow.Stored]) {
-        var existing: [String: ImportedRow.Stored] = [:]
-        var folded: [String: String] = [:]
+                                   allowCaseVariants: Bool) throws -> (plan: SubscriberImportPlan, actions: [ImportAction]) {
+        var position: [String: Int] = [:]
+        position.reserveCapacity(entries.count)
+        var foldedPosition: [String: Int] = [:]
+        for (index, entry) in entries.enumerated() {
+            position[entry.email.description] = index
+            if !allowCaseVariants { foldedPosition[entry.email.caseFolded] = index }
+        }
+        enum Found {
+            case none
+            case row(id: Int64, unchanged: Bool, skipped: SkippedImport.Reason?)
+        }
+        var found = [Found](repeating: .none, count: entries.count)
+        // Entries whose folded address is a stored subscriber's (another spelling).
+        var variantOf: [Int: String] = [:]
+        var removes: [EmailAddress] = []
         let rows = try Row.fetchCursor(db, sql: "SELECT id, email, \(ImportedRow.compared), unsubscribed_at, pending_since FROM subscriber")
         while let row = try rows.next() {
             let stored = ImportedRow.Stored(row)
-            existing[stored.email] = stored
             // Addresses are ASCII with a lower-case domain, so this is `EmailAddress.caseFolded`.
-            folded[stored.email.lowercased()] = stored.email
+            if !allowCaseVariants, let index = foldedPosition[stored.email.lowercased()], entries[index].email.description != stored.email {
+                variantOf[index] = stored.email
+            }
+            guard let index = position[stored.email] else {
+                if prune, stored.unsubscribedAt == nil, stored.pendingSince == nil, let email = try? EmailAddress(parsing: stored.email) {
+                    removes.append(email)
+                }
+                continue
+            }
+            let skipped: SkippedImport.Reason? = if let left = stored.unsubscribedAt {
+                .unsubscribed(at: Date(timeIntervalSince1970: left))
+            } else if let asked = stored.pendingSince {
+                .pending(since: Date(timeIntervalSince1970: asked))
+            } else {
+                nil
+            }
+            found[index] = .row(id: stored.id, unchanged: skipped == nil && stored.columns == ImportedRow(entries[index]), skipped: skipped)
         }
-        existing.reserveCapacity(existing.count + entries.count)
         var plan = SubscriberImportPlan()
-        var listed = Set<String>()
-        listed.reserveCapacity(entries.count)
+        var actions = [ImportAction](repeating: .leftAlone, count: entries.count)
         var variants: [SubscriberStoreError] = []
-        for entry in entries {
-            let email = entry.email.description
-            listed.insert(email)
-            guard let current = existing[email] else {
-                if !allowCaseVariants, let variant = folded[entry.email.caseFolded], let stored = try? EmailAddress(parsing: variant) {
+        for (index, entry) in entries.enumerated() {
+            switch found[index] {
+            case .none:
+                if let variant = variantOf[index], let stored = try? EmailAddress(parsing: variant) {
                     variants.append(.caseVariant(entry.email, of: stored))
                 }
                 plan.adds.append(entry.email)
-                continue
-            }
-            if let left = current.unsubscribedAt {
-                plan.skipped.append(SkippedImport(email: entry.email, reason: .unsubscribed(at: Date(timeIntervalSince1970: left))))
-                continue
-            }
-            if let asked = current.pendingSince {
-                plan.skipped.append(SkippedImport(email: entry.email, reason: .pending(since: Date(timeIntervalSince1970: asked))))
-                continue
-            }
-            if current.columns == ImportedRow(entry) {
+                actions[index] = .new
+            case .row(_, _, let skipped?):
+                plan.skipped.append(SkippedImport(email: entry.email, reason: skipped))
+            case .row(_, true, nil):
                 plan.unchanged += 1
-                continue
-            }
-            let stored = try SubscriberRow.fetchOne(db, key: current.id)?.subscriber()
-            let fields = stored.map { entry.changedFields(from: $0.preferences) } ?? []
-            if fields.isEmpty {
-                plan.unchanged += 1
-            } else {
-                plan.changes.append((entry.email, fields))
+            case .row(let id, false, nil):
+                let stored = try SubscriberRow.fetchOne(db, key: id)?.subscriber()
+                let fields = stored.map { entry.changedFields(from: $0.preferences) } ?? []
+                if fields.isEmpty {
+                    plan.unchanged += 1
+                } else {
+                    plan.changes.append((entry.email, fields))
+                    actions[index] = .changed(id: id)
+                }
             }
         }
         if !variants.isEmpty {
@@ -274,15 +303,10 @@ extension Store {
             throw SubscriberStoreError(kind: .caseVariant, email: variants[0].email,
                                        message: "\(variants.count) address\(variants.count == 1 ? "" : "es") in the file differ\(variants.count == 1 ? "s" : "") only in case from a subscriber; nothing was changed:\n" + lines.joined(separator: "\n"))
         }
-        if prune {
-            // Unsubscribed addresses stay (so they stay unsubscribed); pending
-            // requests are the reader's, not the file's, and expire on their own.
-            plan.removes = existing.values
-                .filter { !listed.contains($0.email) && $0.unsubscribedAt == nil && $0.pendingSince == nil }
-                .compactMap { try? EmailAddress(parsing: $0.email) }
-                .sorted()
-        }
-        return (plan, existing)
+        // Unsubscribed addresses stay (so they stay unsubscribed); pending
+        // requests are the reader's, not the file's, and expire on their own.
+        plan.removes = removes.sorted()
+        return (plan, actions)
     }
 
     /// Stored addresses that differ from `email` only in case (not `email` itself).
