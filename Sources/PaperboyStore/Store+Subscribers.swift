@@ -235,6 +235,12 @@ extension Store {
     /// only rows that differ are read as subscribers, to name the fields.
     private static func importPlan(_ db: Database, _ entries: [SubscriberPreferences], prune: Bool,
                                    allowCaseVariants: Bool) throws -> (plan: SubscriberImportPlan, actions: [ImportAction]) {
+        if try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM subscriber)")! {
+            // A new database: every entry is new, nothing to compare.
+            var plan = SubscriberImportPlan()
+            plan.adds = entries.map(\.email)
+            return (plan, [ImportAction](repeating: .new, count: entries.count))
+        }
         var position: [String: Int] = [:]
         position.reserveCapacity(entries.count)
         var foldedPosition: [String: Int] = [:]
