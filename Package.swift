@@ -90,6 +90,7 @@ let package = Package(
             dependencies: [
                 "Curl", "PaperboyCore", "PaperboyStore", "PaperboyPipeline", "PaperboyDaemon",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),

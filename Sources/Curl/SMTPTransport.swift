@@ -59,16 +59,27 @@ public final class SMTPTransport {
     /// started, because of the control: they were not sent.
     @discardableResult
     public func send(_ envelopes: [SMTPEnvelope], control: SMTPSendControl?, onResult: (SMTPResult) -> Void) -> [Int64] {
+        send(envelopes, control: control, onResults: { results in results.forEach(onResult) })
+    }
+
+    /// Like `send(_:control:onResult:)`, handing over the results that ended
+    /// together as one group (at most one per connection), so the caller can
+    /// record them in one transaction; the connections whose results are in a
+    /// group wait until `onResults` returns before they start another message.
+    @discardableResult
+    public func send(_ envelopes: [SMTPEnvelope], control: SMTPSendControl?, onResults: ([SMTPResult]) -> Void) -> [Int64] {
         var sendable: [Int] = []
         sendable.reserveCapacity(envelopes.count)
+        var refused: [SMTPResult] = []
         for (index, envelope) in envelopes.enumerated() {
             if let problem = envelope.addressProblem {
-                onResult(SMTPResult(tag: envelope.tag, outcome: .permanent(reply: "", curlCode: 0, hint: problem + "; it was not sent"),
-                                    connectionsOpened: 0, duration: .zero))
+                refused.append(SMTPResult(tag: envelope.tag, outcome: .permanent(reply: "", curlCode: 0, hint: problem + "; it was not sent"),
+                                          connectionsOpened: 0, duration: .zero))
             } else {
                 sendable.append(index)
             }
         }
+        if !refused.isEmpty { onResults(refused) }
         guard !sendable.isEmpty else { return [] }
 
         let batch = SMTPBatch(envelopes: envelopes, order: sendable, pacer: pacer, control: control)
@@ -80,10 +91,8 @@ public final class SMTPTransport {
             thread.start()
         }
         while let results = batch.waitForResults(workers: workerCount) {
-            for result in results {
-                connectionsOpened += result.connectionsOpened
-                onResult(result)
-            }
+            for result in results { connectionsOpened += result.connectionsOpened }
+            onResults(results)
             // Only now may those connections take their next envelope: a
             // message is never sent while the outcome of the one before it on
             // its connection is unrecorded, so a crash can leave at most one

@@ -1,13 +1,17 @@
 import ArgumentParser
+import Curl
 import Foundation
 import PaperboyCore
 import PaperboyPipeline
 import PaperboyStore
 
 extension SendDigestCommand {
-    /// Sends the outbox and prints the counts, what waits for a retry and what a stop left;
+    /// Plans with `plan` on a thread of its own while sending the outbox
+    /// here (rows go out as soon as planning has written them), then prints
+    /// the counts, what waits for a retry and what a stop left;
     /// exits 0, 75 (some deferred or waiting, or left by SIGINT/SIGTERM) or 1 (some failed).
-    func deliver(store: Store, smtp: SMTPConfig, fromDomain: String?, planned: Int, skippedEmpty: Int, at moment: Date) throws {
+    func deliver(store: Store, smtp: SMTPConfig, fromDomain: String?, at moment: Date,
+                 plan: @escaping @Sendable (_ shouldStop: @escaping @Sendable () -> Bool, PlanningFeed) throws -> DigestPlanner.TickSummary) throws {
         let runner: DeliveryRunner
         let clock = try CommandClock.daemonClock()
         do {
@@ -22,12 +26,23 @@ extension SendDigestCommand {
         let interrupt = DeliveryInterrupt(grace: max(5, min(smtp.timeout, 30)))
         interrupt.install()
         defer { interrupt.uninstall() }
-        let counts: DeliveryCounts
-        do {
-            defer { bar.finish() }
-            counts = try runner.run(hooks: DeliveryHooks(shouldStop: { interrupt.stopRequested })) { done, total in bar.update(done, of: total) }
+        // Planning stops at a signal, or when delivery ended early (an outcome it could not record).
+        let deliveryEnded = StopFlag()
+        let planning = PlanningThread(feed: PlanningFeed()) { feed in
+            try plan({ interrupt.stopRequested || deliveryEnded.isSet }, feed)
         }
-        say("planned \(planned), sent \(counts.sent), deferred \(counts.deferred), failed \(counts.failed), skipped (empty) \(skippedEmpty)")
+        let delivered = Result {
+            try runner.run(hooks: DeliveryHooks(shouldStop: { interrupt.stopRequested }), feed: planning.feed) { done, total in
+                bar.update(done, of: total)
+            }
+        }
+        deliveryEnded.set()
+        bar.finish()
+        // Planning ends at once after a failed delivery; its error (if any) comes after delivery's.
+        let planned = Result { try planning.result() }
+        let counts = try delivered.get()
+        let summary = try planned.get()
+        say("planned \(summary.planned), sent \(counts.sent), deferred \(counts.deferred), failed \(counts.failed), skipped (empty) \(summary.empty)")
         let end = max(clock.now(), moment)
         var left = 0
         if let signal = interrupt.signalName {
@@ -35,11 +50,46 @@ extension SendDigestCommand {
             say(left == 0
                 ? "stopped by \(signal): nothing was left to send"
                 : "stopped by \(signal): \(left) digest\(left == 1 ? "" : "s") handed back to the outbox; \(left == 1 ? "it goes" : "they go") out on the next run")
+            let unplanned = planning.feed.expected - summary.planned - summary.empty
+            if unplanned > 0 {
+                say("\(unplanned) subscriber\(unplanned == 1 ? " was" : "s were") not planned before the stop; the next run plans \(unplanned == 1 ? "it" : "them")")
+                left += unplanned
+            }
         }
         let waiting = try OutboxSummary.deferredLine(store, at: end)
         if let waiting { say(waiting) }
         if counts.failed > 0 { throw ExitCode(1) }
         // 75 whenever a digest waits: deferred in this run, deferred earlier and not due yet, or left by a stop.
         if counts.deferred > 0 || waiting != nil || left > 0 { throw ExitCode(ExitStatus.temporaryFailure.rawValue) }
+    }
+}
+
+/// Runs a planning job on a thread of its own, feeding a delivery run.
+final class PlanningThread: @unchecked Sendable {
+    let feed: PlanningFeed
+    private let finished = NSCondition()
+    private var outcome: Result<DigestPlanner.TickSummary, Error>?
+
+    init(feed: PlanningFeed, _ body: @escaping @Sendable (PlanningFeed) throws -> DigestPlanner.TickSummary) {
+        self.feed = feed
+        let thread = Thread { [self] in
+            let result = Result { try body(feed) }
+            feed.finish()
+            finished.lock()
+            outcome = result
+            finished.broadcast()
+            finished.unlock()
+        }
+        thread.name = "paperboy-plan"
+        thread.start()
+    }
+
+    /// Waits for the planning job to end; its summary, or its error.
+    func result() throws -> DigestPlanner.TickSummary {
+        finished.lock()
+        while outcome == nil { finished.wait() }
+        let result = outcome!
+        finished.unlock()
+        return try result.get()
     }
 }

@@ -75,9 +75,8 @@ struct SendDigestCommand: ParsableCommand {
             }
         }
         let planner = DigestPlanner(store: store, settings: settings, composer: composer)
-        let decisions = try planner.decide(at: moment, all: all, only: only)
         if dryRun {
-            try printDryRun(decisions, at: moment)
+            try printDryRun(try planner.decide(at: moment, all: all, only: only), at: moment)
             try printWaiting(store, at: moment)
             return
         }
@@ -86,9 +85,10 @@ struct SendDigestCommand: ParsableCommand {
                 ? "--demo sends nothing without a mail server: use --dry-run, or --config with an smtp section"
                 : "\(config.configPath): smtp: missing; add smtp.url (see deploy/paperboy.yaml), or use --dry-run", exitCode: .config)
         }
-        let planned = try planner.write(decisions, at: moment)
-        let empty = decisions.filter { if case .empty = $0.outcome { return true } else { return false } }.count
-        try deliver(store: store, smtp: smtp, fromDomain: settings.mail.fromAddress?.domain, planned: planned, skippedEmpty: empty, at: moment)
+        // Planning (select, compose, write in batches) runs alongside delivery: see deliver.
+        try deliver(store: store, smtp: smtp, fromDomain: settings.mail.fromAddress?.domain, at: moment) { shouldStop, feed in
+            try planner.plan(at: moment, all: all, only: only, shouldStop: shouldStop, due: feed.expect, written: feed.add)
+        }
     }
 
     func printDryRun(_ decisions: [PlanDecision], at moment: Date) throws {

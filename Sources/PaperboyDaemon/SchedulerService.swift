@@ -10,7 +10,9 @@ import Synchronization
 /// subscriber's schedule, and at least once a minute (so a subscriber added
 /// or changed meanwhile is seen), plans, and wakes the sender.
 ///
-/// Planning is one transaction per 500 digests with the outbox row's unique
+/// Planning composes on every core and writes each batch of digests in one
+/// transaction as soon as it is ready, waking the sender, which sends them
+/// while later ones are composed. The outbox row's unique
 /// (subscriber, period): after downtime each subscriber gets one digest, for
 /// the current period, never one per missed period.
 public final class SchedulerService: Service, Sendable {
@@ -20,6 +22,8 @@ public final class SchedulerService: Service, Sendable {
     /// The longest sleep between ticks (60 s; tests raise it to jump from due time to due time).
     let maxSleep: Double
     private let memory = Mutex(TickMemory())
+    /// True once a shutdown began: a tick under way stops after the batch it is writing.
+    private let stopping = Atomic<Bool>(false)
 
     /// What one tick leaves for the next.
     struct TickMemory {
@@ -60,6 +64,7 @@ public final class SchedulerService: Service, Sendable {
                 await stop.sleep(until: wake, on: context.clock)
             }
         } onGracefulShutdown: {
+            self.stopping.store(true, ordering: .relaxed)
             stop.stop()
         }
     }
@@ -97,7 +102,10 @@ public final class SchedulerService: Service, Sendable {
             memory.foundEmpty = [:]
             return [:]
         }
-        let summary = try planner.planDue(at: time, foundEmpty: &foundEmpty)
+        // Each batch written wakes the sender: the first digests go out while the rest are composed.
+        let summary = try planner.planDue(at: time, foundEmpty: &foundEmpty, shouldStop: { self.stopping.load(ordering: .relaxed) }) { _ in
+            sender.wake()
+        }
         memory.withLock { memory in
             memory.foundEmpty = foundEmpty
             memory.quiet = summary.nextDue.map { (versions.subscribers, versions.papers, generation, $0) }

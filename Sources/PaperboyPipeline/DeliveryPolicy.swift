@@ -51,4 +51,9 @@ extension Store {
     public func record(_ result: DeliveryResult, for message: OutboxMessage, at time: Date, policy: DeliveryPolicy) throws -> OutboxState {
         try record(policy.outcome(of: result, for: message, at: time), for: message, at: time)
     }
+
+    /// Records several outcomes under `policy` in one transaction; returns each row's new state, in order.
+    public func record(_ results: [(DeliveryResult, OutboxMessage)], at time: Date, policy: DeliveryPolicy) throws -> [OutboxState] {
+        try record(results.map { (policy.outcome(of: $0.0, for: $0.1, at: time), $0.1) }, at: time)
+    }
 }

@@ -72,9 +72,14 @@ public final class DeliveryRunner {
     /// Sends every due row; `progress` sees (0, total) once before the first
     /// message starts, then (done, total) after each message, where total is
     /// the rows this run takes on (claimed plus still due after the first
-    /// claim). With `hooks.shouldStop`, returns after the transactions under
+    /// claim, plus what `feed` still expects). With `hooks.shouldStop`, returns after the transactions under
     /// way and hands every claimed row not started back to the outbox.
-    public func run(hooks: DeliveryHooks = DeliveryHooks(), progress: ((Int, Int) -> Void)? = nil) throws -> DeliveryCounts {
+    ///
+    /// With a `feed` (a planner writing rows alongside), an empty outbox does
+    /// not end the run while planning goes on: the run waits for the next
+    /// rows written, so the first digests go out while later ones are still
+    /// being composed.
+    public func run(hooks: DeliveryHooks = DeliveryHooks(), feed: PlanningFeed? = nil, progress: ((Int, Int) -> Void)? = nil) throws -> DeliveryCounts {
         var counts = DeliveryCounts()
         let policy = DeliveryPolicy(giveUpAfter: smtp.giveUpAfter, pauseAfterFailures: smtp.pauseAfterFailures)
         let batchSize = max(64, smtp.connections * 32)
@@ -82,6 +87,8 @@ public final class DeliveryRunner {
         var seen = Set<Int64>()
         var total: Int?
         while !hooks.shouldStop() {
+            // Read before the claim: rows written after it wake the wait below.
+            let fed = feed?.progress
             let time = now()
             // The lease outlives one batch with every message timing out, plus margin.
             let lease = time.addingTimeInterval(smtp.timeout * Double(batchSize / max(1, smtp.connections) + 2) + 60)
@@ -92,10 +99,18 @@ public final class DeliveryRunner {
                 let fresh = Set(claimed.map(\.id))
                 try store.release(ids: batch.map(\.id).filter { !fresh.contains($0) })
             }
-            if claimed.isEmpty { break }
+            if claimed.isEmpty {
+                guard let feed, let fed, !fed.finished else { break }
+                // Planning goes on: wait for its next rows (or its end), then claim again.
+                while !hooks.shouldStop() {
+                    let now = feed.wait(beyond: fed.written, timeout: 0.2)
+                    if now.written > fed.written || now.finished { break }
+                }
+                continue
+            }
             if total == nil {
                 // Counted after the first claim, so rows taken back from a dead sender count too.
-                let counted = claimed.count + (try store.dueCount(at: time))
+                let counted = claimed.count + (try store.dueCount(at: time)) + (feed?.stillToWrite ?? 0)
                 total = counted
                 progress?(0, counted)
             }
@@ -109,36 +124,45 @@ public final class DeliveryRunner {
             let skip: @Sendable (Int64) -> Bool = { id in plannedFor[id].map { hooks.skipRow($0.0, $0.1) } ?? false }
             let control = SMTPSendControl(shouldStop: { hooks.shouldStop() || recordFailed.isSet }, shouldSkip: skip)
             let envelopes = claimed.map { SMTPEnvelope(tag: $0.id, from: $0.sender, to: $0.recipient, message: $0.message) }
-            let notStarted = transport.send(envelopes, control: control) { result in
-                let (id, outcome) = (result.tag, result.outcome)
+            let notStarted = transport.send(envelopes, control: control) { (ended: [SMTPResult]) in
                 // Every outcome is recorded, even after a failed write (a busy
                 // database): an unrecorded sent message would be sent again.
-                guard let message = byID[id] else { return }
-                let resultDuration = result.duration
-                let result = Self.result(outcome, attempts: message.attempts + 1, smtp: smtp, at: now())
+                // The messages that ended together are recorded in one transaction.
+                let time = now()
+                let results = ended.compactMap { result in
+                    byID[result.tag].map { message in
+                        (Self.result(result.outcome, attempts: message.attempts + 1, smtp: smtp, at: time), message, result.duration)
+                    }
+                }
                 do {
                     // A busy database is waited out (an unrecorded sent message would go out again).
-                    let state = try recordPersistently(result, for: message, policy: policy, hooks: hooks)
-                    hooks.onOutcome(state, resultDuration)
-                    switch state {
-                    case .sent: counts.sent += 1
-                    case .failed:
-                        counts.failed += 1
-                        logger.error("\(Self.name(message.kind)) failed for good",
-                                     metadata: Self.metadata(message, ["smtp.reply": "\(Self.redacting(message.recipient, in: result.replyText))"]))
-                    default:
-                        counts.deferred += 1
-                        logger.warning("\(Self.name(message.kind)) deferred",
-                                       metadata: Self.metadata(message, ["smtp.reply": "\(Self.redacting(message.recipient, in: result.replyText))"]))
+                    let states = try recordPersistently(results.map { ($0.0, $0.1) }, policy: policy, hooks: hooks)
+                    for ((result, message, duration), state) in zip(results, states) {
+                        hooks.onOutcome(state, duration)
+                        switch state {
+                        case .sent: counts.sent += 1
+                        case .failed:
+                            counts.failed += 1
+                            logger.error("\(Self.name(message.kind)) failed for good",
+                                         metadata: Self.metadata(message, ["smtp.reply": "\(Self.redacting(message.recipient, in: result.replyText))"]))
+                        default:
+                            counts.deferred += 1
+                            logger.warning("\(Self.name(message.kind)) deferred",
+                                           metadata: Self.metadata(message, ["smtp.reply": "\(Self.redacting(message.recipient, in: result.replyText))"]))
+                        }
                     }
                 } catch {
-                    logger.error("cannot record a delivery outcome; no new message starts in this run",
-                                 metadata: Self.metadata(message, ["error": "\(error)"]))
+                    for (_, message, _) in results {
+                        logger.error("cannot record a delivery outcome; no new message starts in this run",
+                                     metadata: Self.metadata(message, ["error": "\(error)"]))
+                    }
                     if recordError == nil { recordError = error }
                     recordFailed.set()
                 }
-                done += 1
-                progress?(done, max(total ?? done, done))
+                for _ in results {
+                    done += 1
+                    progress?(done, max(total ?? done, done))
+                }
             }
             // Rows not started: skipped ones are cancelled, the rest go back to
             // the outbox, due at once. (Rows whose outcome could not be recorded

@@ -39,19 +39,21 @@ public struct DigestPlanner: Sendable {
         self.composer = composer
     }
 
-    /// The decisions for active subscribers (optionally only `only`), at `at`.
+    /// The decisions for active subscribers (optionally only `only`), at `at`,
+    /// sorted by address; composes on every core and writes nothing (a dry run).
     public func decide(at: Date, all: Bool, only: Set<EmailAddress>?) throws -> [PlanDecision] {
-        var decisions: [PlanDecision] = []
-        try decide(at: at, all: all, only: only, subscribers: nil) { decisions.append($0) }
+        let run = try prepare(at: at, all: all, only: only, subscribers: nil, keepUndue: true)
+        var decisions = run.undue
+        try run.decideDue(composer: composer) { decisions += $0 }
         return decisions.sorted { $0.subscriber.email < $1.subscriber.email }
     }
 
-    /// What one scheduler tick did.
+    /// What one planning run did (a scheduler tick, or `send-digest`).
     public struct TickSummary: Sendable, Equatable {
         /// Digests written to the outbox, and subscribers with nothing to send.
         public var planned = 0
         public var empty = 0
-        /// The earliest moment after the tick at which some active subscriber is due.
+        /// The earliest moment after the tick at which some active subscriber is due (ticks only).
         public var nextDue: Date?
 
         public init(planned: Int = 0, empty: Int = 0, nextDue: Date? = nil) {
@@ -61,38 +63,59 @@ public struct DigestPlanner: Sendable {
         }
     }
 
-    /// Plans and writes every digest due at `at`, composing and writing 500 at
-    /// a time so that memory stays bounded with many subscribers; the daemon's tick.
+    /// Plans and writes the digests due at `at` (every active subscriber's
+    /// with `all`; only `only`'s when set) as a pipeline: selecting and
+    /// composing run on every core, and each batch of finished digests is
+    /// written in one transaction as soon as it is ready, after which
+    /// `written` is called with how many rows it added, so a sender can
+    /// start on them while the rest are still being composed. Memory stays
+    /// bounded: composing waits while the writes lag behind.
+    ///
+    /// `shouldStop` turning true (a shutdown) ends the run after the batch
+    /// being written; subscribers not written yet are planned by the next run.
+    /// `due` hears once how many subscribers are due (before composing);
+    /// `empties` sees each subscriber with nothing to send, with the period.
+    public func plan(at: Date, all: Bool, only: Set<EmailAddress>?, subscribers given: [Subscriber]? = nil,
+                     shouldStop: @escaping @Sendable () -> Bool = { false },
+                     due: (Int) -> Void = { _ in },
+                     written: (Int) -> Void = { _ in },
+                     empties: (Int64, PeriodKey) -> Void = { _, _ in }) throws -> TickSummary {
+        let run = try prepare(at: at, all: all, only: only, subscribers: given)
+        due(run.due.count)
+        var summary = TickSummary()
+        try run.decideDue(composer: composer, shouldStop: shouldStop) { decisions in
+            for decision in decisions {
+                if case .empty = decision.outcome {
+                    summary.empty += 1
+                    empties(decision.subscriber.id, decision.periodKey)
+                }
+            }
+            let added = try write(decisions, at: at)
+            summary.planned += added
+            if added > 0 { written(added) }
+        }
+        return summary
+    }
+
+    /// Plans and writes every digest due at `at`: the daemon's tick (see
+    /// `plan`; `written` wakes the sender after each batch).
     ///
     /// `foundEmpty` (subscriber id → period key) carries, from tick to tick,
     /// whose digest for the current period had nothing in it: they are not
     /// selected again each minute; the caller clears it when new papers arrive.
-    public func planDue(at: Date, foundEmpty: inout [Int64: PeriodKey]) throws -> TickSummary {
+    public func planDue(at: Date, foundEmpty: inout [Int64: PeriodKey], shouldStop: @escaping @Sendable () -> Bool = { false },
+                        written: (Int) -> Void = { _ in }) throws -> TickSummary {
         let active = try store.subscribers().filter { $0.status == .active }
         let known = foundEmpty
         let subscribers = active.filter { subscriber in
             guard let key = known[subscriber.id] else { return true }
             return key != periodKey(subscriber, at: at, all: false)
         }
-        var summary = TickSummary()
-        var pending: [PlanDecision] = []
         var empties: [Int64: PeriodKey] = [:]
-        try decide(at: at, all: false, only: nil, subscribers: subscribers) { decision in
-            switch decision.outcome {
-            case .digest:
-                pending.append(decision)
-                if pending.count >= 500 {
-                    summary.planned += try write(pending, at: at)
-                    pending.removeAll(keepingCapacity: true)
-                }
-            case .empty:
-                summary.empty += 1
-                empties[decision.subscriber.id] = decision.periodKey
-            case .alreadyPlanned, .notYetDue: break
-            }
+        var summary = try plan(at: at, all: false, only: nil, subscribers: subscribers, shouldStop: shouldStop, written: written) { id, key in
+            empties[id] = key
         }
         foundEmpty.merge(empties) { $1 }
-        summary.planned += try write(pending, at: at)
         // Subscribers who share a schedule share their next due time.
         var schedules = Set<Schedule>()
         for subscriber in active { schedules.insert(subscriber.preferences.schedule ?? settings.digest.schedule) }
@@ -100,58 +123,97 @@ public struct DigestPlanner: Sendable {
         return summary
     }
 
-    /// Calls `each` with the decision for every active subscriber (of
-    /// `subscribers` when given, else from the store; only `only` when set).
-    func decide(at: Date, all: Bool, only: Set<EmailAddress>?, subscribers given: [Subscriber]?, each: (PlanDecision) throws -> Void) throws {
-        var subscribers = try given ?? store.subscribers().filter { $0.status == .active }
-        if let only { subscribers = subscribers.filter { only.contains($0.email) } }
-        var keys: [Int64: PeriodKey] = [:]
-        for subscriber in subscribers {
-            keys[subscriber.id] = periodKey(subscriber, at: at, all: all)
+    /// Who is due in one planning run, and what selecting their papers needs.
+    struct PlanningRun: Sendable {
+        let at: Date
+        let all: Bool
+        /// The decisions for subscribers who are not due (planned already, or not yet due).
+        let undue: [PlanDecision]
+        let due: [Subscriber]
+        let keys: [Int64: PeriodKey]
+        let selector: DigestSelector
+        let sent: [Int64: Set<String>]
+        let maxPapers: Int
+        /// For the sentence of an empty digest: whether the store has no paper, and the newest one's time.
+        let storeIsEmpty: Bool
+        let latestFirstSeen: Date?
+
+        /// Selects and composes every due subscriber's digest on every core,
+        /// handing each finished batch of decisions to `each` on the calling thread.
+        func decideDue(composer: DigestComposer, shouldStop: @escaping @Sendable () -> Bool = { false },
+                       each: ([PlanDecision]) throws -> Void) throws {
+            let work = ChunkedWork<[PlanDecision]>(count: due.count)
+            try work.run(shouldStop: shouldStop, work: { range in
+                range.map { decide(due[$0], composer: composer) }
+            }, consume: each)
         }
-        let planned = try store.plannedSubscribers(periodKeys: keys.mapValues(\.rawValue))
-        var notYet: [Int64: Date] = [:]
-        if !all {
-            for subscriber in subscribers where !planned.contains(subscriber.id) {
-                let schedule = subscriber.preferences.schedule ?? settings.digest.schedule
-                let since = Self.activeSince(subscriber)
-                if schedule.period(containing: at).start < since {
-                    notYet[subscriber.id] = schedule.nextDue(after: since)
-                }
-            }
-        }
-        let due = subscribers.filter { !planned.contains($0.id) && notYet[$0.id] == nil }
-        let loader = SelectionLoader(store: store, digest: settings.digest)
-        let selector = try loader.selector(at: at, subscribers: due)
-        let sent = try loader.sentPapers(at: at)
-        for subscriber in subscribers {
-            if planned.contains(subscriber.id) {
-                try each(PlanDecision(subscriber: subscriber, periodKey: keys[subscriber.id]!, outcome: .alreadyPlanned))
-            } else if let first = notYet[subscriber.id] {
-                try each(PlanDecision(subscriber: subscriber, periodKey: keys[subscriber.id]!, outcome: .notYetDue(firstDue: first)))
-            }
-        }
-        // Read once, and only if some digest is empty (for the reason sentence).
-        var storeFacts: (isEmpty: Bool, latest: Date?)?
-        for subscriber in due {
-            let maxPapers = subscriber.preferences.maxPapers ?? settings.digest.maxPapers
-            let papers = selector.select(subscriber.preferences, maxPapers: maxPapers, sent: sent[subscriber.id] ?? [])
+
+        func decide(_ subscriber: Subscriber, composer: DigestComposer) -> PlanDecision {
+            let maxPapers = subscriber.preferences.maxPapers ?? self.maxPapers
+            let sentBefore = sent[subscriber.id] ?? []
+            let papers = selector.select(subscriber.preferences, maxPapers: maxPapers, sent: sentBefore)
             let key = keys[subscriber.id]!
             if papers.isEmpty {
-                if storeFacts == nil { storeFacts = (try store.paperCount() == 0, try store.latestFirstSeen()) }
-                let why = selector.explain(subscriber.preferences, maxPapers: maxPapers, sent: sent[subscriber.id] ?? [],
-                                           storeIsEmpty: storeFacts!.isEmpty, latestFirstSeen: storeFacts!.latest).emptyReason
-                try each(PlanDecision(subscriber: subscriber, periodKey: key, outcome: .empty(why ?? "nothing to send")))
-                continue
+                let why = selector.explain(subscriber.preferences, maxPapers: maxPapers, sent: sentBefore,
+                                           storeIsEmpty: storeIsEmpty, latestFirstSeen: latestFirstSeen).emptyReason
+                return PlanDecision(subscriber: subscriber, periodKey: key, outcome: .empty(why ?? "nothing to send"))
             }
             let messageID = MessageID.make(subscriberID: subscriber.id, period: key.rawValue, domain: composer.from.email.domain)
             let composed = composer.compose(subscriber, papers: papers, at: at, messageID: messageID, periodKey: key.rawValue)
-            try each(PlanDecision(subscriber: subscriber, periodKey: key, outcome: .digest(papers: papers, composed: composed)))
+            return PlanDecision(subscriber: subscriber, periodKey: key, outcome: .digest(papers: papers, composed: composed))
         }
+    }
+
+    /// Finds who is due among active subscribers (of `given` when set, else
+    /// from the store; only `only` when set) and loads what selecting needs;
+    /// with `keepUndue`, also the decisions for those not due (a dry run prints them).
+    func prepare(at: Date, all: Bool, only: Set<EmailAddress>?, subscribers given: [Subscriber]?, keepUndue: Bool = false) throws -> PlanningRun {
+        var subscribers = try given ?? store.subscribers().filter { $0.status == .active }
+        if let only { subscribers = subscribers.filter { only.contains($0.email) } }
+        // Subscribers share a few schedules: each schedule's period is worked out once (time zones are not cheap).
+        var periods: [Schedule: (key: PeriodKey, start: Date)] = [:]
+        func period(_ schedule: Schedule) -> (key: PeriodKey, start: Date) {
+            if let known = periods[schedule] { return known }
+            let computed = (PeriodKey.scheduled(schedule, at: at), schedule.period(containing: at).start)
+            periods[schedule] = computed
+            return computed
+        }
+        var keys: [Int64: PeriodKey] = [:]
+        keys.reserveCapacity(subscribers.count)
+        for subscriber in subscribers {
+            keys[subscriber.id] = all ? .all(at: at) : period(subscriber.preferences.schedule ?? settings.digest.schedule).key
+        }
+        let planned = try store.plannedSubscribers(periodKeys: keys.mapValues(\.rawValue))
+        var undue: [PlanDecision] = []
+        var due: [Subscriber] = []
+        for subscriber in subscribers {
+            let key = keys[subscriber.id]!
+            if planned.contains(subscriber.id) {
+                if keepUndue { undue.append(PlanDecision(subscriber: subscriber, periodKey: key, outcome: .alreadyPlanned)) }
+                continue
+            }
+            if !all {
+                let schedule = subscriber.preferences.schedule ?? settings.digest.schedule
+                let since = Self.activeSince(subscriber)
+                if period(schedule).start < since {
+                    if keepUndue { undue.append(PlanDecision(subscriber: subscriber, periodKey: key, outcome: .notYetDue(firstDue: schedule.nextDue(after: since)))) }
+                    continue
+                }
+            }
+            due.append(subscriber)
+        }
+        let loader = SelectionLoader(store: store, digest: settings.digest)
+        let selector = try loader.selector(at: at, subscribers: due)
+        let sent = due.isEmpty ? [:] : try loader.sentPapers(at: at)
+        let storeIsEmpty = due.isEmpty ? false : try store.paperCount() == 0
+        let latest = due.isEmpty ? nil : try store.latestFirstSeen()
+        return PlanningRun(at: at, all: all, undue: undue, due: due, keys: keys, selector: selector, sent: sent,
+                           maxPapers: settings.digest.maxPapers, storeIsEmpty: storeIsEmpty, latestFirstSeen: latest)
     }
 
     /// Writes the digests of `decisions` to the outbox (and their papers to
     /// the sent log) in transactions of up to 500; returns how many were new.
+    /// Other decisions (empty, planned already, not yet due) write nothing.
     public func write(_ decisions: [PlanDecision], at: Date) throws -> Int {
         var digests: [PlannedDigest] = []
         for decision in decisions {

@@ -60,11 +60,39 @@ struct PaperRow: Codable, FetchableRecord, PersistableRecord {
     }
 
     static func encode(_ list: [String]) -> String {
+        if list.isEmpty { return "[]" }
         let data = (try? JSONEncoder().encode(list)) ?? Data("[]".utf8)
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// The list `encode` wrote. Lists without escapes (nearly all: ids,
+    /// categories, names) are split directly, 100,000 subscribers' worth in
+    /// milliseconds; anything else goes through JSONDecoder.
     static func decode(_ text: String) -> [String] {
-        (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+        if text == "[]" { return [] }
+        if let plain = decodePlain(text) { return plain }
+        return (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+    }
+
+    /// `["a","b"]` without a backslash in it, else nil.
+    private static func decodePlain(_ text: String) -> [String]? {
+        var utf8 = Array(text.utf8)
+        guard utf8.first == UInt8(ascii: "["), utf8.last == UInt8(ascii: "]"), !utf8.contains(UInt8(ascii: "\\")) else { return nil }
+        utf8.removeFirst()
+        utf8.removeLast()
+        var items: [String] = []
+        var index = 0
+        while index < utf8.count {
+            guard utf8[index] == UInt8(ascii: "\"") else { return nil }
+            guard let end = utf8[(index + 1)...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+            items.append(String(decoding: utf8[(index + 1)..<end], as: UTF8.self))
+            index = end + 1
+            if index < utf8.count {
+                guard utf8[index] == UInt8(ascii: ",") else { return nil }
+                index += 1
+                guard index < utf8.count else { return nil }
+            }
+        }
+        return items
     }
 }

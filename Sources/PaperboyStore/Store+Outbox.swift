@@ -80,18 +80,19 @@ extension Store {
         try write { db in
             var written = 0
             let insert = try db.cachedStatement(sql: """
-                INSERT INTO outbox (subscriber_id, period_key, recipient, sender, subject, message_id, message, paper_ids,
+                INSERT INTO outbox (subscriber_id, period_key, recipient, sender, subject, message_id, paper_ids,
                                     state, attempts, planned_at, next_attempt_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
                 ON CONFLICT(subscriber_id, period_key) DO NOTHING
                 """)
             for digest in digests {
                 try insert.execute(arguments: [
                     digest.subscriberID, digest.periodKey, digest.recipient, digest.sender, digest.subject, digest.messageID,
-                    Data(digest.message), PaperRow.encode(digest.paperIDs), OutboxState.queued.stored,
+                    PaperRow.encode(digest.paperIDs), OutboxState.queued.stored,
                     time.timeIntervalSince1970, time.timeIntervalSince1970,
                 ])
                 guard db.changesCount == 1 else { continue }
+                try Self.insertBody(db, outboxID: db.lastInsertedRowID, message: digest.message)
                 try Self.recordSentPapers(db, subscriberID: digest.subscriberID, paperIDs: digest.paperIDs, at: time)
                 written += 1
             }
@@ -99,51 +100,80 @@ extension Store {
         }
     }
 
+    /// Stores the body of the outbox row `outboxID` (written once, read when claimed).
+    static func insertBody(_ db: Database, outboxID: Int64, message: [UInt8]) throws {
+        try db.cachedStatement(sql: "INSERT INTO outbox_body (outbox_id, message) VALUES (?, ?)")
+            .execute(arguments: [outboxID, Data(message)])
+    }
+
     /// Claims up to `limit` rows that are due (queued, or deferred and past
     /// their retry time, or held by a sender that died or whose lease ran out)
-    /// for `claimer` until `leaseUntil`. Digests of subscribers who
-    /// unsubscribed or were paused since planning are cancelled instead (a
-    /// confirmation or "manage" mail is not: see `OutboxKind`).
+    /// for `claimer` until `leaseUntil`. A due digest of a subscriber who
+    /// unsubscribed or was paused since planning is cancelled instead (a
+    /// confirmation or "manage" mail is not: see `OutboxKind`). The cost
+    /// grows with `limit`, not with the size of the outbox.
     public func claimDue(limit: Int, claimer: String, at time: Date, leaseUntil: Date, isDead: (String) -> Bool) throws(StoreError) -> [OutboxMessage] {
         try write { db in
             let now = time.timeIntervalSince1970
-            let unfinished = OutboxState.list(OutboxState.unfinished)
-            try db.execute(sql: """
-                UPDATE outbox SET state = ?, finished_at = ?, last_reply = ?, claimed_by = NULL, lease_until = NULL
-                WHERE state IN (\(unfinished.sql)) AND kind = ? AND subscriber_id IN
-                    (SELECT id FROM subscriber WHERE unsubscribed_at IS NOT NULL OR paused)
-                """, arguments: [OutboxState.cancelled.stored, now, "not sent: the subscriber unsubscribed or was paused before it went out"] + unfinished.arguments
-                    + [OutboxKind.digest.stored])
             // Rows held by a sender that is gone are due again.
             let held = try Row.fetchAll(db, sql: "SELECT id, claimed_by, lease_until FROM outbox WHERE state = ?", arguments: [OutboxState.sending.stored])
+            let takeBack = try db.cachedStatement(sql: "UPDATE outbox SET state = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?")
             for row in held {
                 let claimedBy: String? = row["claimed_by"]
                 let lease: Double? = row["lease_until"]
                 if (lease ?? 0) < now || claimedBy.map(isDead) == true {
-                    try db.execute(sql: "UPDATE outbox SET state = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?",
-                                   arguments: [OutboxState.deferred.stored, row["id"] as Int64])
+                    try takeBack.execute(arguments: [OutboxState.deferred.stored, row["id"] as Int64])
                 }
             }
-            let waiting = OutboxState.list(OutboxState.waiting)
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT id, subscriber_id, recipient, sender, message, attempts, planned_at, kind FROM outbox
-                WHERE state IN (\(waiting.sql)) AND next_attempt_at <= ?
-                ORDER BY next_attempt_at, id LIMIT ?
-                """, arguments: waiting.arguments + [now, limit])
+            let claim = try db.cachedStatement(sql: "UPDATE outbox SET state = ?, claimed_by = ?, lease_until = ? WHERE id = ?")
+            let cancel = try db.cachedStatement(sql: "UPDATE outbox SET state = ?, finished_at = ?, last_reply = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?")
             var claimed: [OutboxMessage] = []
-            for row in rows {
-                let id: Int64 = row["id"]
-                try db.execute(sql: "UPDATE outbox SET state = ?, claimed_by = ?, lease_until = ? WHERE id = ?",
-                               arguments: [OutboxState.sending.stored, claimer, leaseUntil.timeIntervalSince1970, id])
-                let data: Data = row["message"]
-                claimed.append(OutboxMessage(
-                    id: id, subscriberID: row["subscriber_id"], recipient: row["recipient"], sender: row["sender"],
-                    message: Array(data), attempts: row["attempts"], plannedAt: Date(timeIntervalSince1970: row["planned_at"]),
-                    kind: OutboxKind(stored: row["kind"]) ?? .digest
-                ))
+            // Until some row is claimed or none is due: a batch may be all cancelled rows.
+            while claimed.isEmpty {
+                let candidates = try Self.dueRows(db, at: now, limit: limit)
+                if candidates.isEmpty { break }
+                for candidate in candidates {
+                    if candidate.subscriberStopped && candidate.message.kind == .digest {
+                        try cancel.execute(arguments: [OutboxState.cancelled.stored, now,
+                                                       "not sent: the subscriber unsubscribed or was paused before it went out", candidate.message.id])
+                    } else {
+                        try claim.execute(arguments: [OutboxState.sending.stored, claimer, leaseUntil.timeIntervalSince1970, candidate.message.id])
+                        claimed.append(candidate.message)
+                    }
+                }
             }
             return claimed
         }
+    }
+
+    /// The first `limit` due rows (queued, or deferred and past their retry
+    /// time) in order of due time, with their bodies, and whether their
+    /// subscriber unsubscribed or was paused. One index walk per state, in
+    /// the index's order (state, next_attempt_at, id): no sort of every due
+    /// row, however many there are.
+    private static func dueRows(_ db: Database, at now: Double, limit: Int) throws -> [(message: OutboxMessage, subscriberStopped: Bool)] {
+        let select = try db.cachedStatement(sql: """
+            SELECT outbox.id, subscriber_id, recipient, sender, coalesce(outbox_body.message, x'') AS message, attempts, planned_at, kind,
+                   next_attempt_at, (subscriber.unsubscribed_at IS NOT NULL OR subscriber.paused) AS stopped
+            FROM outbox INDEXED BY outbox_due
+                LEFT JOIN outbox_body ON outbox_body.outbox_id = outbox.id
+                JOIN subscriber ON subscriber.id = outbox.subscriber_id
+            WHERE state = ? AND next_attempt_at <= ?
+            ORDER BY next_attempt_at, outbox.id LIMIT ?
+            """)
+        var rows: [(due: Double, message: OutboxMessage, stopped: Bool)] = []
+        for state in OutboxState.waiting {
+            for row in try Row.fetchAll(select, arguments: [state.stored, now, limit]) {
+                let data: Data = row["message"]
+                rows.append((row["next_attempt_at"], OutboxMessage(
+                    id: row["id"], subscriberID: row["subscriber_id"], recipient: row["recipient"], sender: row["sender"],
+                    message: Array(data), attempts: row["attempts"], plannedAt: Date(timeIntervalSince1970: row["planned_at"]),
+                    kind: OutboxKind(stored: row["kind"]) ?? .digest
+                ), row["stopped"]))
+            }
+        }
+        rows.sort { ($0.due, $0.message.id) < ($1.due, $1.message.id) }
+        return rows.prefix(limit).map { ($0.message, $0.stopped) }
     }
 
     /// Records the outcome of one attempt as told, and returns the row's new
@@ -151,45 +181,56 @@ extension Store {
     /// lock past the busy timeout) throws a `StoreError` whose `isTemporary`
     /// is true: try again.
     public func record(_ outcome: OutboxOutcome, for message: OutboxMessage, at time: Date) throws(StoreError) -> OutboxState {
+        try record([(outcome, message)], at: time)[0]
+    }
+
+    /// Records several outcomes in one transaction (the messages that ended
+    /// together on different connections), all or none; returns each row's
+    /// new state, in order.
+    public func record(_ outcomes: [(OutboxOutcome, OutboxMessage)], at time: Date) throws(StoreError) -> [OutboxState] {
         try write { db in
-            let now = time.timeIntervalSince1970
-            func finish(_ state: OutboxState, _ reply: String) throws {
-                try db.execute(sql: "UPDATE outbox SET state = ?, attempts = attempts + 1, last_reply = ?, finished_at = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?",
-                               arguments: [state.stored, reply, now, message.id])
+            try outcomes.map { outcome, message in try Self.record(db, outcome, for: message, at: time) }
+        }
+    }
+
+    private static func record(_ db: Database, _ outcome: OutboxOutcome, for message: OutboxMessage, at time: Date) throws -> OutboxState {
+        let now = time.timeIntervalSince1970
+        func finish(_ state: OutboxState, _ reply: String) throws {
+            try db.cachedStatement(sql: "UPDATE outbox SET state = ?, attempts = attempts + 1, last_reply = ?, finished_at = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?")
+                .execute(arguments: [state.stored, reply, now, message.id])
+        }
+        // Only digests count for or against a subscriber's run of hard
+        // failures: a confirmation or "manage" mail someone asked for on
+        // the subscribe page (perhaps for an address that does not exist)
+        // pauses nobody, and one a stranger had sent to a bouncing
+        // address (accepted by a relay) does not end its run.
+        func isDigest() throws -> Bool {
+            let kind = try DatabaseValue.fetchOne(db.cachedStatement(sql: "SELECT kind FROM outbox WHERE id = ?"), arguments: [message.id])
+            return kind.flatMap({ OutboxKind(stored: $0) }) ?? .digest == .digest
+        }
+        switch outcome {
+        case .sent(let reply):
+            try finish(.sent, reply)
+            if try isDigest() {
+                try db.cachedStatement(sql: "UPDATE subscriber SET hard_failures = 0 WHERE id = ? AND hard_failures > 0").execute(arguments: [message.subscriberID])
             }
-            // Only digests count for or against a subscriber's run of hard
-            // failures: a confirmation or "manage" mail someone asked for on
-            // the subscribe page (perhaps for an address that does not exist)
-            // pauses nobody, and one a stranger had sent to a bouncing
-            // address (accepted by a relay) does not end its run.
-            func isDigest() throws -> Bool {
-                let kind = try DatabaseValue.fetchOne(db, sql: "SELECT kind FROM outbox WHERE id = ?", arguments: [message.id])
-                return kind.flatMap({ OutboxKind(stored: $0) }) ?? .digest == .digest
-            }
-            switch outcome {
-            case .sent(let reply):
-                try finish(.sent, reply)
-                if try isDigest() {
-                    try db.execute(sql: "UPDATE subscriber SET hard_failures = 0 WHERE id = ? AND hard_failures > 0", arguments: [message.subscriberID])
-                }
-                return .sent
-            case .deferred(let reply, let retryAt):
-                try db.execute(sql: "UPDATE outbox SET state = ?, attempts = attempts + 1, last_reply = ?, next_attempt_at = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?",
-                               arguments: [OutboxState.deferred.stored, reply, retryAt.timeIntervalSince1970, message.id])
-                return .deferred
-            case .gaveUp(let reply):
-                try finish(.failed, reply)
-                return .failed
-            case .failed(let reply, let pauseAfter, let pauseReason):
-                try finish(.failed, reply)
-                guard try isDigest() else { return .failed }
-                try db.execute(sql: "UPDATE subscriber SET hard_failures = hard_failures + 1 WHERE id = ?", arguments: [message.subscriberID])
-                try db.execute(sql: """
-                    UPDATE subscriber SET paused = 1, paused_reason = ?, updated_at = ?
-                    WHERE id = ? AND hard_failures >= ? AND NOT paused
-                    """, arguments: [pauseReason, now, message.subscriberID, pauseAfter])
-                return .failed
-            }
+            return .sent
+        case .deferred(let reply, let retryAt):
+            try db.execute(sql: "UPDATE outbox SET state = ?, attempts = attempts + 1, last_reply = ?, next_attempt_at = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?",
+                           arguments: [OutboxState.deferred.stored, reply, retryAt.timeIntervalSince1970, message.id])
+            return .deferred
+        case .gaveUp(let reply):
+            try finish(.failed, reply)
+            return .failed
+        case .failed(let reply, let pauseAfter, let pauseReason):
+            try finish(.failed, reply)
+            guard try isDigest() else { return .failed }
+            try db.execute(sql: "UPDATE subscriber SET hard_failures = hard_failures + 1 WHERE id = ?", arguments: [message.subscriberID])
+            try db.execute(sql: """
+                UPDATE subscriber SET paused = 1, paused_reason = ?, updated_at = ?
+                WHERE id = ? AND hard_failures >= ? AND NOT paused
+                """, arguments: [pauseReason, now, message.subscriberID, pauseAfter])
+            return .failed
         }
     }
 

@@ -106,12 +106,13 @@ extension Store {
             let key = PeriodKey.readerMail(kind == .manage ? "manage" : "confirm", at: time)
             let draft = try compose(subscriber, kind, key)
             try db.execute(sql: """
-                INSERT INTO outbox (subscriber_id, period_key, recipient, sender, subject, message_id, message, paper_ids,
+                INSERT INTO outbox (subscriber_id, period_key, recipient, sender, subject, message_id, paper_ids,
                                     state, attempts, planned_at, next_attempt_at, kind)
-                VALUES (?, ?, ?, ?, ?, ?, ?, '[]', ?, 0, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, '[]', ?, 0, ?, ?, ?)
                 """, arguments: [subscriber.id, key.rawValue, subscriber.email.description, draft.sender, draft.subject, draft.messageID,
-                                 Data(draft.message), OutboxState.queued.stored, time.timeIntervalSince1970, time.timeIntervalSince1970,
+                                 OutboxState.queued.stored, time.timeIntervalSince1970, time.timeIntervalSince1970,
                                  kind.stored])
+            try Self.insertBody(db, outboxID: db.lastInsertedRowID, message: draft.message)
             return kind == .manage ? .manageQueued(subscriber) : .confirmationQueued(subscriber)
         }
     }
@@ -216,8 +217,10 @@ extension Store {
     /// the row is gone, empty when retention emptied its body.
     public func digestMessage(subscriberID: Int64, periodKey: String) throws(StoreError) -> [UInt8]? {
         try read { db in
-            try Data.fetchOne(db, sql: "SELECT message FROM outbox WHERE subscriber_id = ? AND period_key = ? AND kind = ?",
-                              arguments: [subscriberID, periodKey, OutboxKind.digest.stored]).map { Array($0) }
+            try Data.fetchOne(db, sql: """
+                SELECT coalesce(outbox_body.message, x'') FROM outbox LEFT JOIN outbox_body ON outbox_body.outbox_id = outbox.id
+                WHERE subscriber_id = ? AND period_key = ? AND kind = ?
+                """, arguments: [subscriberID, periodKey, OutboxKind.digest.stored]).map { Array($0) }
         }
     }
 }

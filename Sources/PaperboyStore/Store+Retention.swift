@@ -41,7 +41,7 @@ public struct PruneCutoffs: Sendable, Equatable {
 }
 
 extension Store {
-    /// Removes what `cutoffs` say is old: empties the message bodies of
+    /// Removes what `cutoffs` say is old: deletes the message bodies of
     /// finished outbox rows, deletes finished rows, deletes sent-log entries.
     /// Queued, deferred and sending rows are never touched. Works in
     /// transactions of `batch` rows so that other writers (the sender) wait
@@ -56,8 +56,8 @@ extension Store {
         var report = PruneReport()
         let counted = try read { db in
             let bodyRow = try Row.fetchOne(db, sql: """
-                SELECT count(*), coalesce(sum(length(message)), 0) FROM outbox
-                WHERE \(finished) AND finished_at < ? AND finished_at >= ? AND length(message) > 0
+                SELECT count(*), coalesce(sum(length(outbox_body.message)), 0) FROM outbox JOIN outbox_body ON outbox_body.outbox_id = outbox.id
+                WHERE \(finished) AND finished_at < ? AND finished_at >= ?
                 """, arguments: states.arguments + [bodies, rows])
             return (
                 bodies: (bodyRow?[0] as Int?) ?? 0, bytes: (bodyRow?[1] as Int?) ?? 0,
@@ -86,22 +86,13 @@ extension Store {
         try repeatBatches("""
             DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE \(finished) AND finished_at < ? LIMIT ?)
             """, states.arguments + [rows, batch])
-        // Bodies by ascending id from where the last batch ended: emptied rows
-        // still match the age filter, and skipping them again in every batch
-        // made emptying 2.9 million bodies take minutes (NOT INDEXED: walk the
-        // rows in id order, not the finished_at index).
-        var after: Int64 = 0
-        while let last = try write({ db -> Int64? in
-            let ids = try Int64.fetchAll(db, sql: """
-                SELECT id FROM outbox NOT INDEXED
-                WHERE id > ? AND state IN (\(states.sql)) AND finished_at < ? AND length(message) > 0 ORDER BY id LIMIT ?
-                """, arguments: [after] + states.arguments + [bodies, batch])
-            let statement = try db.cachedStatement(sql: "UPDATE outbox SET message = x'' WHERE id = ?")
-            for id in ids { try statement.execute(arguments: [id]) }
-            return ids.last
-        }) {
-            after = last
-        }
+        // Bodies of finished rows past their age, in the body table's order:
+        // a deleted body is gone, so no batch walks past it again.
+        try repeatBatches("""
+            DELETE FROM outbox_body WHERE outbox_id IN (
+                SELECT outbox_body.outbox_id FROM outbox_body JOIN outbox ON outbox.id = outbox_body.outbox_id
+                WHERE \(finished) AND finished_at < ? LIMIT ?)
+            """, states.arguments + [bodies, batch])
         try repeatBatches("""
             DELETE FROM sent_paper WHERE rowid IN (SELECT rowid FROM sent_paper WHERE sent_at < ? LIMIT ?)
             """, [sent, batch])

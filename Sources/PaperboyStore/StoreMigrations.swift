@@ -209,6 +209,22 @@ enum StoreMigrations {
                 CREATE INDEX subscriber_pending ON subscriber (pending_since) WHERE pending_since IS NOT NULL;
                 """)
         }
+        // v11: message bodies in a table of their own. In the outbox row, the
+        // 20-30 KB body sat before the state columns: every claim, every
+        // recorded outcome and every count read through its overflow pages,
+        // and every change of state rewrote it. A body is now written once,
+        // read once when claimed, and deleted by retention; the row that
+        // changes is a few hundred bytes.
+        migrator.registerMigration("v11-outbox-body") { db in
+            try db.execute(sql: """
+                CREATE TABLE outbox_body (
+                    outbox_id INTEGER PRIMARY KEY NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
+                    message BLOB NOT NULL
+                );
+                INSERT INTO outbox_body (outbox_id, message) SELECT id, message FROM outbox WHERE length(message) > 0;
+                ALTER TABLE outbox DROP COLUMN message;
+                """)
+        }
         return migrator
     }
 }

@@ -54,6 +54,32 @@ struct SubscriberRow: Codable, FetchableRecord, PersistableRecord {
         self.requested = requested.map(SubscriberFile.renderEntry)
     }
 
+    /// Read by column, not through Decodable: loading 100,000 subscribers for
+    /// a tick is one of the costs before the first digest can leave.
+    init(row: Row) {
+        id = row["id"]
+        email = row["email"]
+        name = row["name"]
+        query = row["query"]
+        categories = row["categories"]
+        authors = row["authors"]
+        min_upvotes = row["min_upvotes"]
+        max_papers = row["max_papers"]
+        schedule = row["schedule"]
+        format = row["format"]
+        paused = row["paused"]
+        paused_reason = row["paused_reason"]
+        unsubscribed_at = row["unsubscribed_at"]
+        created_at = row["created_at"]
+        updated_at = row["updated_at"]
+        likes = row["likes"]
+        dislikes = row["dislikes"]
+        origin = row["origin"]
+        pending_since = row["pending_since"]
+        confirmed_at = row["confirmed_at"]
+        requested = row["requested"]
+    }
+
     init(_ subscriber: Subscriber) {
         self.init(subscriber.preferences, id: subscriber.id, pausedReason: subscriber.pausedReason,
                   unsubscribedAt: subscriber.unsubscribedAt, createdAt: subscriber.createdAt, updatedAt: subscriber.updatedAt,

@@ -14,7 +14,8 @@ import PaperboyCore
 /// - `swift run -c release paperboy-bench mime --subscribers 20000`: composes
 ///   that many ten-paper digest messages (text + HTML), then DKIM-signs some.
 /// - `swift run -c release paperboy-bench tick --subscribers 100000`: the
-///   daemon scheduler's idle tick, and the tick that plans N digests.
+///   daemon scheduler's idle tick, and the tick that plans N digests (with
+///   `--smtp-port P`, and sends them to an SMTP server on 127.0.0.1:P).
 /// - `swift run -c release paperboy-bench outbox --rows 3000000`: the outbox
 ///   counts /healthz reads, counted over N rows and kept by triggers, and a prune.
 /// - `swift run -c release paperboy-bench smtp --port P --messages 3000 --size 14336 --connections 4`:
@@ -25,7 +26,7 @@ struct Benchmark {
     static func main() throws {
         var arguments = Array(CommandLine.arguments.dropFirst())
         guard let command = arguments.first, ["select", "import", "compose", "mime", "smtp", "tick", "outbox"].contains(command) else {
-            FileHandle.standardError.write(Data("usage: paperboy-bench select [--papers N] [--subscribers M] [--seed S] [--threads T]\n       paperboy-bench import [--subscribers M] [--seed S]\n       paperboy-bench compose [--messages N] [--seed S]\n       paperboy-bench mime [--subscribers M] [--seed S]\n       paperboy-bench tick [--subscribers M] [--seed S]\n       paperboy-bench outbox [--rows N]\n       paperboy-bench smtp --port P [--messages N] [--size BYTES] [--connections C]\n".utf8))
+            FileHandle.standardError.write(Data("usage: paperboy-bench select [--papers N] [--subscribers M] [--seed S] [--threads T]\n       paperboy-bench import [--subscribers M] [--seed S]\n       paperboy-bench compose [--messages N] [--seed S]\n       paperboy-bench mime [--subscribers M] [--seed S]\n       paperboy-bench tick [--subscribers M] [--seed S] [--smtp-port P]\n       paperboy-bench outbox [--rows N]\n       paperboy-bench smtp --port P [--messages N] [--size BYTES] [--connections C]\n".utf8))
             exit(64)
         }
         arguments.removeFirst()
@@ -34,7 +35,8 @@ struct Benchmark {
         var given: Set<String> = []
         while let flag = arguments.first {
             arguments.removeFirst()
-            guard flag.hasPrefix("--"), let name = Optional(String(flag.dropFirst(2))), options[name] != nil,
+            // --smtp-port is tick's name for --port.
+            guard flag.hasPrefix("--"), let name = Optional(flag == "--smtp-port" ? "port" : String(flag.dropFirst(2))), options[name] != nil,
                   let value = arguments.first.flatMap(Int.init), value > 0 else {
                 FileHandle.standardError.write(Data("paperboy-bench: bad option \(flag); use --papers N, --subscribers M, --seed S, --threads T (smtp: --port P, --messages N, --size BYTES, --connections C) with positive numbers\n".utf8))
                 exit(64)
@@ -57,7 +59,8 @@ struct Benchmark {
         } else if command == "mime" {
             try MIMEBenchmark(messageCount: options["subscribers"]!, seed: UInt64(options["seed"]!)).run()
         } else if command == "tick" {
-            try TickBenchmark(subscriberCount: options["subscribers"]!, seed: UInt64(options["seed"]!)).run()
+            try TickBenchmark(subscriberCount: options["subscribers"]!, seed: UInt64(options["seed"]!),
+                              smtpPort: given.contains("port") ? options["port"]! : nil).run()
         } else if command == "import" {
             try ImportBenchmark(subscriberCount: options["subscribers"]!, seed: UInt64(options["seed"]!)).run()
         } else {

@@ -172,8 +172,31 @@ import Testing
     @Test func killNineInTheMiddleThenARerunLosesNothingAndDoublesAtMostTheConnections() throws {
         let sink = try SMTPSink()
         let s = try SendDigestTests().setup(subscribers: 5000, smtpURL: sink.url)
-        let environment = ["PAPERBOY_SECRET": "0123456789abcdef0123456789"]
-        // Start a run and kill it with SIGKILL once some messages went out.
+        // Killed once some messages went out.
+        let (atKill, _) = try Self.startAndKill(s, sink: sink, afterDelivered: 500)
+        #expect(atKill > 0 && atKill < 5000, "killed after \(atKill) messages")
+        try Self.rerunAndExpectEveryAddressOnce(s, sink: sink, subscribers: 5000, connections: 4)
+    }
+
+    /// The pipeline: composing goes on while the first digests are sent. A
+    /// kill -9 then leaves some digests sent, some written and not sent, and
+    /// some not planned at all; the rerun plans and sends the rest, and at
+    /// most `smtp.connections` addresses get two.
+    @Test func killNineWhileComposingAndSendingThenARerunLosesNothingAndDoublesAtMostTheConnections() throws {
+        let sink = try SMTPSink()
+        let s = try SendDigestTests().setup(subscribers: 5000, smtpURL: sink.url)
+        let (atKill, rowsAtKill) = try Self.startAndKill(s, sink: sink, afterDelivered: 40)
+        #expect(atKill > 0, "nothing was sent before the kill")
+        // Sent before planning ended: the first digests left while later ones were still being composed.
+        #expect(rowsAtKill < 5000, "planning had finished before the kill (\(rowsAtKill) rows, \(atKill) sent): the run did not send while composing")
+        #expect(rowsAtKill >= atKill - 4, "every message sent had its outbox row first")
+        try Self.rerunAndExpectEveryAddressOnce(s, sink: sink, subscribers: 5000, connections: 4)
+    }
+
+    /// Starts `send-digest`, kills it with SIGKILL once the sink has
+    /// `afterDelivered` messages; returns the messages the sink had then and
+    /// the outbox rows written.
+    static func startAndKill(_ s: TestSetup, sink: SMTPSink, afterDelivered: Int) throws -> (delivered: Int, rows: Int) {
         let process = Process()
         process.executableURL = TestPaths.paperboyBinary
         process.arguments = ["send-digest", "--at", SendDigestTests.at, "--config", s.config]
@@ -183,26 +206,34 @@ import Testing
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let dump = sink.dumpFile.path
-        func delivered() throws -> Int {
-            Int(try runTool("/bin/sh", ["-c", "grep -c '^X-Client-Addr:' '\(dump)' 2>/dev/null || echo 0"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-        }
         var before = 0
-        for _ in 0..<600 {
-            before = try delivered()
-            if before >= 500 || !process.isRunning { break }
-            usleep(20_000)
+        for _ in 0..<3000 {
+            before = try delivered(sink)
+            if before >= afterDelivered || !process.isRunning { break }
+            usleep(10_000)
         }
         #expect(process.isRunning, "the run finished before it could be killed; \(before) sent")
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        let atKill = try delivered()
-        #expect(atKill > 0 && atKill < 5000, "killed after \(atKill) messages")
+        let rows = try s.store().outboxCounts().values.reduce(0, +)
+        return (try delivered(sink), rows)
+    }
 
-        // The rerun takes back the dead run's rows at once (its pid is gone) and sends the rest.
+    static let environment = ["PAPERBOY_SECRET": "0123456789abcdef0123456789"]
+
+    static func delivered(_ sink: SMTPSink) throws -> Int {
+        Int(try runTool("/bin/sh", ["-c", "grep -c '^X-Client-Addr:' '\(sink.dumpFile.path)' 2>/dev/null || echo 0"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+
+    /// A rerun takes back the dead run's rows at once (its pid is gone), plans
+    /// what it had not, and sends the rest: every address has its digest, at
+    /// most `connections` have two, none has three.
+    static func rerunAndExpectEveryAddressOnce(_ s: TestSetup, sink: SMTPSink, subscribers: Int, connections: Int) throws {
         let rerun = try s.run(["send-digest", "--at", SendDigestTests.at], environment: environment)
         #expect(rerun.status == 0, "\(rerun.stdout) \(rerun.stderr)")
         usleep(300_000)
+        let dump = sink.dumpFile.path
         let perAddress = try runTool("/bin/sh", ["-c", "grep '^To: ' '\(dump)' | sort | uniq -c | awk '{print $1}' | sort | uniq -c"]).stdout
         // Lines like "   4996 1" and "      4 2": how many addresses got one message, and two.
         var histogram: [Int: Int] = [:]
@@ -210,10 +241,10 @@ import Testing
             let fields = line.split(separator: " ").compactMap { Int($0) }
             if fields.count == 2 { histogram[fields[1]] = fields[0] }
         }
-        #expect((histogram[1] ?? 0) + (histogram[2] ?? 0) == 5000, "every subscriber has a message: \(histogram)")
-        #expect((histogram[2] ?? 0) <= 4, "at most smtp.connections (4) got two: \(histogram)")
+        #expect((histogram[1] ?? 0) + (histogram[2] ?? 0) == subscribers, "every subscriber has a message: \(histogram)")
+        #expect((histogram[2] ?? 0) <= connections, "at most smtp.connections (\(connections)) got two: \(histogram)")
         #expect(histogram.keys.allSatisfy { $0 <= 2 })
-        #expect(try s.store().outboxCounts()[.sent] == 5000)
+        #expect(try s.store().outboxCounts()[.sent] == subscribers)
     }
 
     @Test func repeatedHardFailuresPauseTheSubscriberWithTheReason() throws {

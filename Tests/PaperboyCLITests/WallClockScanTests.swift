@@ -18,6 +18,7 @@ struct WallClockScanTests {
         "PaperboyPipeline/ProcessClock.swift": "SystemDaemonClock is the wall clock every other part is handed",
         "PaperboyDaemon/JournalLogHandler.swift": "the timestamp of a log line outside the journal",
         "PaperboyDaemon/BlockingPool.swift": "how long an idle thread waits for work before it ends (NSCondition takes a Date); decides no result",
+        "PaperboyPipeline/PlanningFeed.swift": "how long the sender waits for the planner's next rows before it looks again (NSCondition takes a Date); decides no result",
     ]
 
     static func uses(under root: URL, relativeTo base: URL) throws -> [String] {

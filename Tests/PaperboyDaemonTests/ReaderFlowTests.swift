@@ -271,7 +271,7 @@ import Testing
         let links = harness.daemon.runtime.runtime.composer.links
         let view = try await endpoint.requestWithHeaders("GET", Self.path(links.view(ada, periodKey: period)))
         let otherPeriod = try await endpoint.request("GET", Self.path(links.view(ada, periodKey: period)).replacingOccurrences(of: "k=", with: "k=x"))
-        _ = try Self.sql(harness, "UPDATE outbox SET message = x'' WHERE subscriber_id = \(ada.id)")
+        _ = try Self.sql(harness, "DELETE FROM outbox_body WHERE outbox_id IN (SELECT id FROM outbox WHERE subscriber_id = \(ada.id))")
         let gone = try await endpoint.requestWithHeaders("GET", Self.path(links.view(ada, periodKey: period)))
         try await endpoint.stop()
         #expect(view.status == 200)
@@ -302,7 +302,7 @@ import Testing
         let confirm = Self.path(try #require(links.confirm(pending)))
         pages.append(("confirm", try await endpoint.request("GET", confirm).body))
         pages.append(("confirmed", try await endpoint.request("POST", confirm, body: "").body))
-        _ = try Self.sql(harness, "UPDATE outbox SET message = x'' WHERE subscriber_id = \(ada.id)")
+        _ = try Self.sql(harness, "DELETE FROM outbox_body WHERE outbox_id IN (SELECT id FROM outbox WHERE subscriber_id = \(ada.id))")
         pages.append(("gone", try await endpoint.request("GET", Self.path(links.view(ada, periodKey: period))).body))
         try await endpoint.stop()
         for (name, html) in pages {
@@ -326,7 +326,7 @@ import Testing
     /// The subscribers and the outbox, every column, in a stable order.
     static func storeDump(_ harness: DaemonHarness) throws -> String {
         let database = harness.directory.appendingPathComponent("paperboy.sqlite").path
-        let result = try runTool("/usr/bin/sqlite3", [database, "SELECT * FROM subscriber ORDER BY id; SELECT * FROM outbox ORDER BY id; SELECT * FROM sent_paper ORDER BY 1, 2;"])
+        let result = try runTool("/usr/bin/sqlite3", [database, "SELECT * FROM subscriber ORDER BY id; SELECT * FROM outbox ORDER BY id; SELECT * FROM outbox_body ORDER BY 1; SELECT * FROM sent_paper ORDER BY 1, 2;"])
         #expect(result.status == 0, "\(result.stderr)")
         return result.stdout
     }
