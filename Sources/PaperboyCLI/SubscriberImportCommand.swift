@@ -53,38 +53,32 @@ struct SubscriberImportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let text: String
-        do {
-            text = try String(contentsOfFile: file, encoding: .utf8)
-        } catch {
-            throw CLIFailure("cannot read \(file): it does not exist, is not readable, or is not UTF-8", exitCode: .dataError)
-        }
-        let entries: [SubscriberPreferences]
-        do {
-            entries = try SubscriberFile.parse(text, file: file, allowCaseVariants: allowCaseVariant)
-        } catch {
-            throw CLIFailure("\(error)", exitCode: .dataError)
-        }
+        let entries = try readEntries()
         let (settings, store) = try config.openConfiguredStore()
-        let preview = try storeChange {
-            try store.planSubscriberImport(entries, prune: prune, allowCaseVariants: allowCaseVariant)
-        }
         let guardRule = PruneGuard(limit: pruneLimit)
-        let active = try store.subscribers().filter { $0.unsubscribedAt == nil && $0.pendingSince == nil }.count
-        if !dryRun && !yes && guardRule.refuses(removing: preview.removes.count, ofActive: active) {
-            throw CLIFailure(refusal(preview.removes, active: active, rule: guardRule), exitCode: .dataError)
+        var active = 0
+        var plan = SubscriberImportPlan()
+        // A plan before the change only when it is shown (--dry-run) or
+        // guards a prune; a plain import's transaction makes its own.
+        if dryRun || prune {
+            plan = try storeChange {
+                try store.planSubscriberImport(entries, prune: prune, allowCaseVariants: allowCaseVariant)
+            }
+            active = try store.activeSubscriberCount()
+            if !dryRun && !yes && guardRule.refuses(removing: plan.removes.count, ofActive: active) {
+                throw CLIFailure(refusal(plan.removes, active: active, rule: guardRule), exitCode: .dataError)
+            }
         }
-        var plan = preview
         if !dryRun {
             let now = try CommandClock.now()
-            if !preview.removes.isEmpty {
+            if !plan.removes.isEmpty {
                 let backup = try SubscriberBackup.write(store, database: settings.database, command: "import-prune", at: now)
                 say("backup of \(active) subscriber\(active == 1 ? "" : "s") before pruning: \(backup) (`paperboy subscriber import \(backup)` restores them)")
             }
             do {
                 plan = try storeChange {
                     try store.importSubscribers(entries, prune: prune, allowCaseVariants: allowCaseVariant,
-                                                maxRemovals: yes ? nil : guardRule.allowedRemovals(ofActive: active), at: now)
+                                                maxRemovals: yes || !prune ? nil : guardRule.allowedRemovals(ofActive: active), at: now)
                 }
             } catch let refused as PruneRefused {
                 // Subscribers were added meanwhile: the guard holds in the transaction too.
@@ -112,6 +106,24 @@ struct SubscriberImportCommand: ParsableCommand {
             say("dry run, nothing changed: would add \(plan.adds.count), change \(plan.changes.count), remove \(plan.removes.count); \(plan.skipped.count) skipped, \(plan.unchanged) unchanged")
         } else {
             say("imported \(file): \(plan.adds.count) added, \(plan.changes.count) changed, \(plan.removes.count) removed, \(plan.skipped.count) skipped, \(plan.unchanged) unchanged")
+        }
+    }
+
+    /// The file's entries, read from its bytes (one copy of the file, freed
+    /// before the store work; no String, no node tree).
+    private func readEntries() throws -> [SubscriberPreferences] {
+        let bytes: Data
+        do {
+            bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+        } catch {
+            throw CLIFailure("cannot read \(file): it does not exist or is not readable", exitCode: .dataError)
+        }
+        do {
+            return try bytes.withUnsafeBytes { raw throws(SubscriberFileError) in
+                try SubscriberFile.parse(utf8: raw, file: file, allowCaseVariants: allowCaseVariant)
+            }
+        } catch {
+            throw CLIFailure("\(error)", exitCode: .dataError)
         }
     }
 

@@ -49,6 +49,8 @@ public struct SubscriberImportPlan: Sendable {
     /// Addresses in the file an import leaves alone, and why.
     public var skipped: [SkippedImport] = []
     public var unchanged = 0
+
+    public init() {}
 }
 
 /// An address in an import file that the import leaves alone: only the
@@ -170,6 +172,14 @@ extension Store {
         }
     }
 
+    /// How many subscribers are active (not unsubscribed, not waiting for
+    /// their confirmation): what the prune guard counts against.
+    public func activeSubscriberCount() throws -> Int {
+        try readPassing { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM subscriber WHERE unsubscribed_at IS NULL AND pending_since IS NULL") ?? 0
+        }
+    }
+
     /// Imports `entries` in one transaction: all of it or none of it. New
     /// addresses get `origin` (`.import`). An address that unsubscribed, or
     /// one waiting for its subscribe-page confirmation, is skipped: an
@@ -182,65 +192,116 @@ extension Store {
     public func importSubscribers(_ entries: [SubscriberPreferences], prune: Bool, allowCaseVariants: Bool = false,
                                   maxRemovals: Int? = nil, origin: SubscriptionOrigin = .import, at time: Date) throws -> SubscriberImportPlan {
         try writePassing { db in
-            let (plan, existing) = try Self.importPlan(db, entries, prune: prune, allowCaseVariants: allowCaseVariants)
+            let (plan, stored) = try Self.importPlan(db, entries, prune: prune, allowCaseVariants: allowCaseVariants)
             if let maxRemovals, plan.removes.count > maxRemovals {
                 throw PruneRefused(removes: plan.removes, allowed: maxRemovals)
             }
-            let changed = Set(plan.changes.map(\.email))
-            let skipped = Set(plan.skipped.map(\.email))
-            for entry in entries where !skipped.contains(entry.email) {
-                if var subscriber = existing[entry.email] {
-                    guard changed.contains(entry.email) else { continue }
+            // New rows through one prepared statement; changed rows (usually
+            // few) through the record, read again by id.
+            let insert = try ImportedRow.insertStatement(db)
+            for (index, entry) in entries.enumerated() {
+                switch stored[index] {
+                case .new:
+                    try insert.execute(arguments: ImportedRow(entry).insertArguments(origin: origin, at: time))
+                case .changed(let id):
+                    guard var subscriber = try SubscriberRow.fetchOne(db, key: id)?.subscriber() else { continue }
                     if subscriber.preferences.paused && !entry.paused { subscriber.pausedReason = nil }
                     subscriber.preferences = entry
                     subscriber.updatedAt = time
                     try SubscriberRow(subscriber).update(db)
-                } else {
-                    try SubscriberRow(entry, id: nil, pausedReason: nil, unsubscribedAt: nil, createdAt: time, updatedAt: time, origin: origin).insert(db)
+                case .leftAlone:
+                    continue
                 }
             }
-            for email in plan.removes {
-                try SubscriberRow.filter(Column("email") == email.description).deleteAll(db)
+            if !plan.removes.isEmpty {
+                let delete = try db.makeStatement(sql: "DELETE FROM subscriber WHERE email = ?")
+                for email in plan.removes { try delete.execute(arguments: [email.description]) }
             }
             return plan
         }
     }
 
+    /// What an import does with one entry.
+    private enum ImportAction {
+        case new
+        case changed(id: Int64)
+        /// Unchanged, unsubscribed or pending.
+        case leftAlone
+    }
+
+    /// What importing `entries` changes, and what to do with each entry. The
+    /// stored rows are read once, one at a time, each compared column by
+    /// column with its entry; only the entries are held, not the rows, and
+    /// only rows that differ are read as subscribers, to name the fields.
     private static func importPlan(_ db: Database, _ entries: [SubscriberPreferences], prune: Bool,
-                                   allowCaseVariants: Bool) throws -> (plan: SubscriberImportPlan, existing: [EmailAddress: Subscriber]) {
-        var existing: [EmailAddress: Subscriber] = [:]
-        var folded: [String: EmailAddress] = [:]
-        let cache = PreferenceParseCache()
-        for row in try SubscriberRow.fetchAll(db) {
-            let subscriber = try row.subscriber(cache: cache)
-            existing[subscriber.email] = subscriber
-            folded[subscriber.email.caseFolded] = subscriber.email
+                                   allowCaseVariants: Bool) throws -> (plan: SubscriberImportPlan, actions: [ImportAction]) {
+        if try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM subscriber)")! {
+            // A new database: every entry is new, nothing to compare.
+            var plan = SubscriberImportPlan()
+            plan.adds = entries.map(\.email)
+            return (plan, [ImportAction](repeating: .new, count: entries.count))
+        }
+        var position: [String: Int] = [:]
+        position.reserveCapacity(entries.count)
+        var foldedPosition: [String: Int] = [:]
+        for (index, entry) in entries.enumerated() {
+            position[entry.email.description] = index
+            if !allowCaseVariants { foldedPosition[entry.email.caseFolded] = index }
+        }
+        enum Found {
+            case none
+            case row(id: Int64, unchanged: Bool, skipped: SkippedImport.Reason?)
+        }
+        var found = [Found](repeating: .none, count: entries.count)
+        // Entries whose folded address is a stored subscriber's (another spelling).
+        var variantOf: [Int: String] = [:]
+        var removes: [EmailAddress] = []
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, email, \(ImportedRow.compared), unsubscribed_at, pending_since FROM subscriber")
+        while let row = try rows.next() {
+            let stored = ImportedRow.Stored(row)
+            // Addresses are ASCII with a lower-case domain, so this is `EmailAddress.caseFolded`.
+            if !allowCaseVariants, let index = foldedPosition[stored.email.lowercased()], entries[index].email.description != stored.email {
+                variantOf[index] = stored.email
+            }
+            guard let index = position[stored.email] else {
+                if prune, stored.unsubscribedAt == nil, stored.pendingSince == nil, let email = try? EmailAddress(parsing: stored.email) {
+                    removes.append(email)
+                }
+                continue
+            }
+            let skipped: SkippedImport.Reason? = if let left = stored.unsubscribedAt {
+                .unsubscribed(at: Date(timeIntervalSince1970: left))
+            } else if let asked = stored.pendingSince {
+                .pending(since: Date(timeIntervalSince1970: asked))
+            } else {
+                nil
+            }
+            found[index] = .row(id: stored.id, unchanged: skipped == nil && stored.columns == ImportedRow(entries[index]), skipped: skipped)
         }
         var plan = SubscriberImportPlan()
-        var listed = Set<EmailAddress>()
+        var actions = [ImportAction](repeating: .leftAlone, count: entries.count)
         var variants: [SubscriberStoreError] = []
-        for entry in entries {
-            listed.insert(entry.email)
-            guard let current = existing[entry.email] else {
-                if !allowCaseVariants, let variant = folded[entry.email.caseFolded] {
-                    variants.append(.caseVariant(entry.email, of: variant))
+        for (index, entry) in entries.enumerated() {
+            switch found[index] {
+            case .none:
+                if let variant = variantOf[index], let stored = try? EmailAddress(parsing: variant) {
+                    variants.append(.caseVariant(entry.email, of: stored))
                 }
                 plan.adds.append(entry.email)
-                continue
-            }
-            if let left = current.unsubscribedAt {
-                plan.skipped.append(SkippedImport(email: entry.email, reason: .unsubscribed(at: left)))
-                continue
-            }
-            if let asked = current.pendingSince {
-                plan.skipped.append(SkippedImport(email: entry.email, reason: .pending(since: asked)))
-                continue
-            }
-            let fields = entry.changedFields(from: current.preferences)
-            if fields.isEmpty {
+                actions[index] = .new
+            case .row(_, _, let skipped?):
+                plan.skipped.append(SkippedImport(email: entry.email, reason: skipped))
+            case .row(_, true, nil):
                 plan.unchanged += 1
-            } else {
-                plan.changes.append((entry.email, fields))
+            case .row(let id, false, nil):
+                let stored = try SubscriberRow.fetchOne(db, key: id)?.subscriber()
+                let fields = stored.map { entry.changedFields(from: $0.preferences) } ?? []
+                if fields.isEmpty {
+                    plan.unchanged += 1
+                } else {
+                    plan.changes.append((entry.email, fields))
+                    actions[index] = .changed(id: id)
+                }
             }
         }
         if !variants.isEmpty {
@@ -248,14 +309,10 @@ extension Store {
             throw SubscriberStoreError(kind: .caseVariant, email: variants[0].email,
                                        message: "\(variants.count) address\(variants.count == 1 ? "" : "es") in the file differ\(variants.count == 1 ? "s" : "") only in case from a subscriber; nothing was changed:\n" + lines.joined(separator: "\n"))
         }
-        if prune {
-            // Unsubscribed addresses stay (so they stay unsubscribed); pending
-            // requests are the reader's, not the file's, and expire on their own.
-            plan.removes = existing.values
-                .filter { !listed.contains($0.email) && $0.unsubscribedAt == nil && $0.pendingSince == nil }
-                .map(\.email).sorted()
-        }
-        return (plan, existing)
+        // Unsubscribed addresses stay (so they stay unsubscribed); pending
+        // requests are the reader's, not the file's, and expire on their own.
+        plan.removes = removes.sorted()
+        return (plan, actions)
     }
 
     /// Stored addresses that differ from `email` only in case (not `email` itself).

@@ -230,6 +230,24 @@ import Testing
         #expect(try s.subscribers().isEmpty)
     }
 
+    @Test func importOfAFileThatIsNotUTF8OrNotThereNamesTheFileAndTheLine() throws {
+        let s = try TestSetup()
+        let path = s.directory.appendingPathComponent("latin1.yaml").path
+        try (Data("subscribers:\n  - email: a@example.org\n    name: Caf".utf8) + Data([0xE9]) + Data(" Lovelace\n".utf8))
+            .write(to: URL(fileURLWithPath: path))
+        let result = try s.run(["subscriber", "import", path])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("\(path): the file: not UTF-8 at line 3, column 15"), "\(result.stderr)")
+        #expect(try s.subscribers().isEmpty)
+        let broken = try s.write("broken.yaml", "subscribers:\n  - email: a@example.org\n   name: bad indent\n")
+        let yaml = try s.run(["subscriber", "import", broken])
+        #expect(yaml.status == 65)
+        #expect(yaml.stderr.contains("broken.yaml: the file: not valid YAML:") && yaml.stderr.contains("at line 3"), "\(yaml.stderr)")
+        let missing = try s.run(["subscriber", "import", s.directory.appendingPathComponent("none.yaml").path])
+        #expect(missing.status == 65)
+        #expect(missing.stderr.contains("none.yaml: it does not exist or is not readable"), "\(missing.stderr)")
+    }
+
     @Test func importWithABadEntryInTheMiddleChangesNothing() throws {
         let s = try Setup()
         try s.run(["subscriber", "add", "existing@example.org", "--query", "continual"]).expectSuccess()

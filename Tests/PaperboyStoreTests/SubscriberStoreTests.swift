@@ -94,6 +94,48 @@ import Testing
         #expect(try store.subscriber(try EmailAddress(parsing: "left@example.org"))?.unsubscribedAt != nil)
     }
 
+    /// The import writes through its own prepared statement: what it stores
+    /// must read back as what `addSubscriber` (the record) stores, and a
+    /// second import of the same entries must find every row unchanged.
+    @Test func anImportStoresWhatAddStoresAndFindsItUnchangedAfterwards() throws {
+        let everything = try prefs("every@example.org") {
+            $0.name = "Seán \"Quotes\" O'Brien"
+            $0.query = try? Query.parse("title:\"cross-lingual\" -diffusion")
+            $0.categories = ["cs.LG", "stat.ML"]
+            $0.authors = ["Müller, J.", "A/B Tester", "Back\\slash", "李飞飞", "\"Quoted\""]
+            $0.minUpvotes = 3
+            $0.maxPapers = 7
+            $0.schedule = try? Schedule.parse("weekly mon,thu 07:30 America/New_York")
+            $0.format = .text
+            $0.paused = true
+            $0.likes = ["2410.18533"]
+            $0.dislikes = ["2312.02896", "title-abc/def"]
+        }
+        let entries = [everything, try prefs("plain@example.org"), try prefs("Case@Example.ORG") { $0.categories = ["cs"] }]
+        let imported = Store.inMemory()
+        let plan = try imported.importSubscribers(entries, prune: false, at: t0)
+        #expect(plan.adds.count == 3)
+        let added = Store.inMemory()
+        for entry in entries { try added.addSubscriber(entry, origin: .import, at: t0) }
+        let read = try imported.subscribers()
+        #expect(read.map(\.preferences) == (try added.subscribers()).map(\.preferences))
+        #expect(read.map(\.preferences) == entries.sorted { $0.email.description < $1.email.description })
+        #expect(read.allSatisfy { $0.origin == .import && $0.createdAt == t0 && $0.updatedAt == t0 && $0.unsubscribedAt == nil && $0.pendingSince == nil })
+
+        let again = try imported.importSubscribers(entries, prune: true, at: t0.addingTimeInterval(60))
+        #expect(again.unchanged == 3 && again.changes.isEmpty && again.adds.isEmpty && again.removes.isEmpty)
+        #expect(try added.importSubscribers(entries, prune: true, at: t0.addingTimeInterval(60)).unchanged == 3)
+
+        var changed = everything
+        changed.authors = ["A/B Tester"]
+        changed.paused = false
+        let third = try imported.importSubscribers([changed], prune: false, at: t0.addingTimeInterval(120))
+        #expect(third.changes.map(\.fields) == [["authors", "paused"]])
+        let stored = try #require(try imported.subscriber(everything.email))
+        #expect(stored.preferences == changed)
+        #expect(stored.updatedAt == t0.addingTimeInterval(120))
+    }
+
     @Test func addAndImportRecordTheOriginAndLeaveAPendingRequestToTheReader() throws {
         let store = Store.inMemory()
         let ada = try store.addSubscriber(try prefs("ada@example.org"), at: t0)

@@ -5,12 +5,13 @@
 public final class PreferenceParseCache {
     private var queries: [String: Result<Query, SubscriberFieldError>] = [:]
     private var schedules: [String: Result<Schedule, SubscriberFieldError>] = [:]
+    private var categoryLists: [[String]: Result<[String], SubscriberFieldError>] = [:]
 
     public init() {}
 
     public func query(_ text: String) throws(SubscriberFieldError) -> Query? {
-        if TextNormalizer.trimmed(text).isEmpty { return nil }
         if let known = queries[text] { return try known.get() }
+        if TextNormalizer.trimmed(text).isEmpty { return nil }
         let result: Result<Query, SubscriberFieldError>
         do {
             guard let query = try SubscriberValidation.query(text) else { return nil }
@@ -19,6 +20,20 @@ public final class PreferenceParseCache {
             result = .failure(error)
         }
         queries[text] = result
+        return try result.get()
+    }
+
+    /// `SubscriberValidation.categories`, remembered by the list as written.
+    public func categories(_ values: [String]) throws(SubscriberFieldError) -> [String] {
+        if values.isEmpty { return [] }
+        if let known = categoryLists[values] { return try known.get() }
+        let result: Result<[String], SubscriberFieldError>
+        do {
+            result = .success(try SubscriberValidation.categories(values))
+        } catch {
+            result = .failure(error)
+        }
+        categoryLists[values] = result
         return try result.get()
     }
 

@@ -1,5 +1,3 @@
-import Yams
-
 /// The subscriber file, for `import`, `export` and `edit`:
 ///
 /// ```yaml
@@ -28,50 +26,57 @@ public enum SubscriberFile {
     /// Two entries whose addresses differ only in case (`Judy@example.org`,
     /// `judy@example.org`) are an error naming both, unless `allowCaseVariants`.
     public static func parse(_ text: String, file: String, allowCaseVariants: Bool = false) throws(SubscriberFileError) -> [SubscriberPreferences] {
-        let root = try composeYAML(text, file: file)
-        guard let root, let mapping = root.mapping else {
-            throw SubscriberFileError(file: file, problems: [.init(position: nil, email: nil, reason: "the file must be a mapping with one key, subscribers, holding a list of entries")])
-        }
-        var list: Node?
-        for (key, value) in mapping {
-            guard key.string == "subscribers" else {
-                throw SubscriberFileError(file: file, problems: [.init(position: nil, email: nil, reason: "unknown top-level key \"\(key.string ?? "?")\"; the only key is subscribers")])
+        var text = text
+        return try text.withUTF8 { bytes in
+            Result { () throws(SubscriberFileError) in
+                try parse(utf8: UnsafeRawBufferPointer(bytes), file: file, allowCaseVariants: allowCaseVariants)
             }
-            list = value
-        }
-        guard let list else {
-            throw SubscriberFileError(file: file, problems: [.init(position: nil, email: nil, reason: "missing the subscribers key")])
-        }
-        if case .scalar(let scalar) = list, scalar.string.isEmpty || scalar.string == "null" || scalar.string == "~" {
-            return []
-        }
-        guard case .sequence(let items) = list else {
-            throw SubscriberFileError(file: file, problems: [.init(position: nil, email: nil, reason: "subscribers must be a list of entries (lines starting with \"- \")")])
-        }
+        }.get()
+    }
+
+    /// Parses a whole file from its bytes (UTF-8), event by event: each entry
+    /// becomes a `SubscriberPreferences` as soon as its mapping ends, so only
+    /// the bytes and the entries are held, never a node tree of the file.
+    /// Bytes that are not UTF-8 are an error naming the line.
+    public static func parse(utf8 bytes: UnsafeRawBufferPointer, file: String, allowCaseVariants: Bool = false) throws(SubscriberFileError) -> [SubscriberPreferences] {
         var result: [SubscriberPreferences] = []
-        result.reserveCapacity(items.count)
         var problems: [SubscriberFileError.Problem] = []
         var firstPosition: [EmailAddress: Int] = [:]
         var firstFolded: [String: (position: Int, email: EmailAddress)] = [:]
         let cache = PreferenceParseCache()
-        for (offset, item) in items.enumerated() {
-            let position = offset + 1
-            do {
-                let entry = try readEntry(item, cache: cache)
-                let folded = entry.email.caseFolded
-                if let earlier = firstPosition[entry.email] {
-                    problems.append(.init(position: position, email: entry.email.description, reason: "the address is already listed at entry \(earlier)"))
-                } else if !allowCaseVariants, let variant = firstFolded[folded] {
-                    problems.append(.init(position: position, email: entry.email.description,
-                                          reason: "the address differs only in case from \(variant.email) at entry \(variant.position); mail servers treat them as one mailbox, so list it once (or use --allow-case-variant if they really are two)"))
-                } else {
-                    if firstFolded[folded] == nil { firstFolded[folded] = (position, entry.email) }
-                    firstPosition[entry.email] = position
-                    result.append(entry)
+        // About 200 bytes an entry as `export` writes them: room for them all, grown once at most.
+        let expected = bytes.count / 200
+        result.reserveCapacity(expected)
+        if allowCaseVariants { firstPosition.reserveCapacity(expected) } else { firstFolded.reserveCapacity(expected) }
+        var reader = SubscriberFileReader(bytes: bytes)
+        let read = Result { () throws(SubscriberFileReader.FileProblem) in
+            try reader.read { position, item in
+                switch Result(catching: { () throws(EntryFailure) in try readEntry(item, cache: cache) }) {
+                case .failure(let failure):
+                    problems.append(.init(position: position, email: failure.email, reason: failure.reasons.joined(separator: "; ")))
+                case .success(let entry):
+                    let folded = entry.email.caseFolded
+                    // Without case variants, the first address of each folded form is all there is to remember.
+                    if !allowCaseVariants {
+                        if let first = firstFolded[folded] {
+                            problems.append(.init(position: position, email: entry.email.description, reason: first.email == entry.email
+                                ? "the address is already listed at entry \(first.position)"
+                                : "the address differs only in case from \(first.email) at entry \(first.position); mail servers treat them as one mailbox, so list it once (or use --allow-case-variant if they really are two)"))
+                        } else {
+                            firstFolded[folded] = (position, entry.email)
+                            result.append(entry)
+                        }
+                    } else if let earlier = firstPosition[entry.email] {
+                        problems.append(.init(position: position, email: entry.email.description, reason: "the address is already listed at entry \(earlier)"))
+                    } else {
+                        firstPosition[entry.email] = position
+                        result.append(entry)
+                    }
                 }
-            } catch {
-                problems.append(.init(position: position, email: error.email, reason: error.reasons.joined(separator: "; ")))
             }
+        }
+        if case .failure(let problem) = read {
+            throw SubscriberFileError(file: file, problems: [.init(position: nil, email: nil, reason: problem.reason)])
         }
         if !problems.isEmpty { throw SubscriberFileError(file: file, problems: problems) }
         return result
@@ -79,13 +84,22 @@ public enum SubscriberFile {
 
     /// Parses one entry written on its own (as `edit` shows it).
     public static func parseEntry(_ text: String, file: String) throws(SubscriberFileError) -> SubscriberPreferences {
-        guard let node = try composeYAML(text, file: file) else {
+        var text = text
+        let root = try text.withUTF8 { bytes in
+            Result { () throws(SubscriberFileError) -> YAMLValue? in
+                var reader = SubscriberFileReader(bytes: UnsafeRawBufferPointer(bytes))
+                switch Result(catching: { () throws(SubscriberFileReader.FileProblem) in try reader.readRoot() }) {
+                case .success(let root): return root
+                case .failure(let problem): throw SubscriberFileError(file: file, problems: [.init(position: nil, email: nil, reason: problem.reason)])
+                }
+            }
+        }.get()
+        guard let root else {
             throw SubscriberFileError(file: file, problems: [.init(position: nil, email: nil, reason: "the file is empty")])
         }
-        do {
-            return try readEntry(node, cache: PreferenceParseCache())
-        } catch {
-            throw SubscriberFileError(file: file, problems: [.init(position: nil, email: error.email, reason: error.reasons.joined(separator: "; "))])
+        switch Result(catching: { () throws(EntryFailure) in try readEntry(root, cache: PreferenceParseCache()) }) {
+        case .success(let entry): return entry
+        case .failure(let failure): throw SubscriberFileError(file: file, problems: [.init(position: nil, email: failure.email, reason: failure.reasons.joined(separator: "; "))])
         }
     }
 
@@ -134,24 +148,34 @@ public enum SubscriberFile {
         var reasons: [String]
     }
 
-    static func readEntry(_ node: Node, cache: PreferenceParseCache) throws(EntryFailure) -> SubscriberPreferences {
-        guard let mapping = node.mapping else {
+    static func readEntry(_ node: YAMLValue, cache: PreferenceParseCache) throws(EntryFailure) -> SubscriberPreferences {
+        guard case .mapping(let mapping) = node else {
             throw EntryFailure(email: nil, reasons: ["an entry must be a mapping of keys (email, name, ...) to values"])
         }
-        var values: [String: Node] = [:]
+        // One slot per key of `keys`, in its order.
+        var values = [YAMLValue?](repeating: nil, count: keys.count)
+        var lines = [Int](repeating: 0, count: keys.count)
         var reasons: [String] = []
         for (key, value) in mapping {
-            let name = key.string ?? "?"
-            if !keys.contains(name) {
+            let name = key.scalarText ?? "?"
+            let line: Int
+            if case .scalar(_, _, let mark) = key { line = mark.line } else { line = 0 }
+            guard let slot = keys.firstIndex(of: name) else {
                 let hint = ConfigReader.nearest(name, in: keys).map { " (did you mean \($0)?)" } ?? ""
                 reasons.append("unknown key \"\(name)\"\(hint); allowed keys: \(keys.joined(separator: ", "))")
-            } else if values[name] != nil {
-                reasons.append("\(name): the key appears twice")
+                continue
+            }
+            if values[slot] != nil {
+                reasons.append("\(name): the key appears twice (lines \(lines[slot]) and \(line)); keep one")
             } else {
-                values[name] = value
+                values[slot] = value
+                lines[slot] = line
             }
         }
-        let emailText = values["email"].flatMap(scalarText)
+        func value(_ key: String) -> YAMLValue? {
+            values[slot(key)]
+        }
+        let emailText = value("email")?.scalarText
         var email: EmailAddress?
         if let emailText {
             do { email = try SubscriberValidation.email(emailText) } catch { reasons.append(error.description) }
@@ -160,18 +184,22 @@ public enum SubscriberFile {
         }
         var prefs = SubscriberPreferences(email: email ?? EmailAddress.placeholder)
 
-        func field<T>(_ key: String, _ read: (Node) throws(SubscriberFieldError) -> T) -> T? {
-            guard let node = values[key], !isNull(node) else { return nil }
+        func field<T>(_ key: String, _ read: (YAMLValue) throws(SubscriberFieldError) -> T) -> T? {
+            guard let node = value(key), !node.isNull else { return nil }
             do { return try read(node) } catch { reasons.append(error.description); return nil }
         }
         prefs.name = field("name") { node throws(SubscriberFieldError) in try SubscriberValidation.name(try text(node, key: "name")) } ?? nil
         prefs.query = field("query") { node throws(SubscriberFieldError) in try cache.query(try text(node, key: "query")) } ?? nil
-        prefs.categories = field("categories") { node throws(SubscriberFieldError) in try SubscriberValidation.categories(try list(node, key: "categories")) } ?? []
+        prefs.categories = field("categories") { node throws(SubscriberFieldError) in try cache.categories(try list(node, key: "categories")) } ?? []
         prefs.authors = field("authors") { node throws(SubscriberFieldError) in try SubscriberValidation.authors(try list(node, key: "authors")) } ?? []
         prefs.minUpvotes = field("min_upvotes") { node throws(SubscriberFieldError) in try SubscriberValidation.minUpvotes(try integer(node, key: "min_upvotes")) } ?? 0
         prefs.maxPapers = field("max_papers") { node throws(SubscriberFieldError) in try SubscriberValidation.maxPapers(try integer(node, key: "max_papers")) }
         prefs.schedule = field("schedule") { node throws(SubscriberFieldError) in try cache.schedule(try text(node, key: "schedule")) }
-        prefs.format = field("format") { node throws(SubscriberFieldError) in try SubscriberValidation.format(try text(node, key: "format")) } ?? .both
+        prefs.format = field("format") { node throws(SubscriberFieldError) in
+            let text = try text(node, key: "format")
+            if let format = DigestFormat(rawValue: text) { return format }
+            return try SubscriberValidation.format(text)
+        } ?? .both
         prefs.paused = field("paused") { node throws(SubscriberFieldError) in try boolean(node, key: "paused") } ?? false
         prefs.likes = field("like") { node throws(SubscriberFieldError) in try SubscriberValidation.likes(try list(node, key: "like")) } ?? []
         prefs.dislikes = field("dislike") { node throws(SubscriberFieldError) in try SubscriberValidation.likes(try list(node, key: "dislike"), field: "dislike") } ?? []
@@ -180,66 +208,65 @@ public enum SubscriberFile {
         return prefs
     }
 
-    static func composeYAML(_ text: String, file: String) throws(SubscriberFileError) -> Node? {
-        do {
-            // The basic resolver reads every scalar as text (the fields parse
-            // their own numbers and booleans): much faster than the default,
-            // which runs regular expressions on every scalar.
-            return try Yams.compose(yaml: text, Resolver.basic)
-        } catch let error as YamlError {
-            throw SubscriberFileError(file: file, problems: [.init(position: nil, email: nil, reason: "not valid YAML: \(PaperboyConfig.describe(error))")])
-        } catch {
-            throw SubscriberFileError(file: file, problems: [.init(position: nil, email: nil, reason: "not valid YAML: \(error)")])
-        }
-    }
-
-    static func isNull(_ node: Node) -> Bool {
-        guard case .scalar(let scalar) = node, scalar.style == .plain else { return false }
-        return scalar.string.isEmpty || scalar.string == "~" || scalar.string == "null"
-    }
-
-    static func scalarText(_ node: Node) -> String? {
-        guard case .scalar(let scalar) = node else { return nil }
-        return scalar.string
-    }
-
-    static func text(_ node: Node, key: String) throws(SubscriberFieldError) -> String {
-        guard let value = scalarText(node) else {
-            throw SubscriberFieldError(field: key, message: "expected text, found \(ConfigReader.describe(node))")
+    static func text(_ node: YAMLValue, key: String) throws(SubscriberFieldError) -> String {
+        guard let value = node.scalarText else {
+            throw SubscriberFieldError(field: key, message: "expected text, found \(node.described)")
         }
         return value
     }
 
-    static func list(_ node: Node, key: String) throws(SubscriberFieldError) -> [String] {
+    static func list(_ node: YAMLValue, key: String) throws(SubscriberFieldError) -> [String] {
         switch node {
         case .sequence(let items):
             var values: [String] = []
+            values.reserveCapacity(items.count)
             for item in items {
-                guard let value = scalarText(item) else {
-                    throw SubscriberFieldError(field: key, message: "expected a list of names, found \(ConfigReader.describe(item)) in it")
+                guard let value = item.scalarText else {
+                    throw SubscriberFieldError(field: key, message: "expected a list of names, found \(item.described) in it")
                 }
                 values.append(value)
             }
             return values
-        case .scalar(let scalar):
-            return scalar.string.split(separator: ",").map(String.init)
-        default:
+        case .scalar(let text, _, _):
+            return text.split(separator: ",").map(String.init)
+        case .mapping:
             throw SubscriberFieldError(field: key, message: "expected a list such as [cs.LG, cs.CL]")
         }
     }
 
-    static func integer(_ node: Node, key: String) throws(SubscriberFieldError) -> Int {
-        guard let text = scalarText(node), let value = Int(TextNormalizer.trimmed(text)) else {
-            throw SubscriberFieldError(field: key, message: "expected a whole number, found \(ConfigReader.describe(node))")
+    /// The index of `key` in `keys`.
+    static func slot(_ key: String) -> Int {
+        switch key {
+        case "email": 0
+        case "name": 1
+        case "query": 2
+        case "categories": 3
+        case "authors": 4
+        case "min_upvotes": 5
+        case "max_papers": 6
+        case "schedule": 7
+        case "format": 8
+        case "paused": 9
+        case "like": 10
+        default: 11
+        }
+    }
+
+    static func integer(_ node: YAMLValue, key: String) throws(SubscriberFieldError) -> Int {
+        guard let text = node.scalarText, let value = Int(text) ?? Int(TextNormalizer.trimmed(text)) else {
+            throw SubscriberFieldError(field: key, message: "expected a whole number, found \(node.described)")
         }
         return value
     }
 
-    static func boolean(_ node: Node, key: String) throws(SubscriberFieldError) -> Bool {
-        switch scalarText(node)?.lowercased() {
+    static func boolean(_ node: YAMLValue, key: String) throws(SubscriberFieldError) -> Bool {
+        let text = node.scalarText
+        if text == "false" { return false }
+        if text == "true" { return true }
+        switch text?.lowercased() {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
-        default: throw SubscriberFieldError(field: key, message: "expected true or false, found \(ConfigReader.describe(node))")
+        default: throw SubscriberFieldError(field: key, message: "expected true or false, found \(node.described)")
         }
     }
 }
