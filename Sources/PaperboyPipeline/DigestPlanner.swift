@@ -203,7 +203,9 @@ public struct DigestPlanner: Sendable {
             due.append(subscriber)
         }
         let loader = SelectionLoader(store: store, digest: settings.digest)
-        let selector = try loader.selector(at: at, subscribers: due)
+        // With nobody due (most of the daemon's ticks), no index is built.
+        let selector = due.isEmpty ? DigestSelector(papers: [], at: at, lookback: settings.digest.lookback, ranking: settings.digest.ranking)
+            : try loader.selector(at: at, subscribers: due)
         let sent = due.isEmpty ? [:] : try loader.sentPapers(at: at)
         let storeIsEmpty = due.isEmpty ? false : try store.paperCount() == 0
         let latest = due.isEmpty ? nil : try store.latestFirstSeen()
