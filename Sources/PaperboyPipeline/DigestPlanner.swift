@@ -105,20 +105,21 @@ public struct DigestPlanner: Sendable {
     /// selected again each minute; the caller clears it when new papers arrive.
     public func planDue(at: Date, foundEmpty: inout [Int64: PeriodKey], shouldStop: @escaping @Sendable () -> Bool = { false },
                         written: (Int) -> Void = { _ in }) throws -> TickSummary {
-        let active = try store.subscribers().filter { $0.status == .active }
+        // One array of subscribers, filtered in place: with 100,000 of them every copy counts.
+        var subscribers = try store.subscribers()
+        subscribers.removeAll { $0.status != .active }
+        // Subscribers who share a schedule share their next due time.
+        var schedules = Set<Schedule>()
+        for subscriber in subscribers { schedules.insert(subscriber.preferences.schedule ?? settings.digest.schedule) }
         let known = foundEmpty
-        let subscribers = active.filter { subscriber in
-            guard let key = known[subscriber.id] else { return true }
-            return key != periodKey(subscriber, at: at, all: false)
+        if !known.isEmpty {
+            subscribers.removeAll { subscriber in known[subscriber.id].map { $0 == periodKey(subscriber, at: at, all: false) } ?? false }
         }
         var empties: [Int64: PeriodKey] = [:]
         var summary = try plan(at: at, all: false, only: nil, subscribers: subscribers, shouldStop: shouldStop, written: written) { id, key in
             empties[id] = key
         }
         foundEmpty.merge(empties) { $1 }
-        // Subscribers who share a schedule share their next due time.
-        var schedules = Set<Schedule>()
-        for subscriber in active { schedules.insert(subscriber.preferences.schedule ?? settings.digest.schedule) }
         summary.nextDue = schedules.map { $0.nextDue(after: at) }.min()
         return summary
     }
@@ -129,7 +130,9 @@ public struct DigestPlanner: Sendable {
         let all: Bool
         /// The decisions for subscribers who are not due (planned already, or not yet due).
         let undue: [PlanDecision]
-        let due: [Subscriber]
+        /// The subscribers considered, and the positions of those due among them (no second array of subscribers).
+        let subscribers: [Subscriber]
+        let due: [Int]
         let keys: [Int64: PeriodKey]
         let selector: DigestSelector
         let sent: [Int64: Set<String>]
@@ -144,7 +147,7 @@ public struct DigestPlanner: Sendable {
                        each: ([PlanDecision]) throws -> Void) throws {
             let work = ChunkedWork<[PlanDecision]>(count: due.count)
             try work.run(shouldStop: shouldStop, work: { range in
-                range.map { decide(due[$0], composer: composer) }
+                range.map { decide(subscribers[due[$0]], composer: composer) }
             }, consume: each)
         }
 
@@ -168,8 +171,14 @@ public struct DigestPlanner: Sendable {
     /// from the store; only `only` when set) and loads what selecting needs;
     /// with `keepUndue`, also the decisions for those not due (a dry run prints them).
     func prepare(at: Date, all: Bool, only: Set<EmailAddress>?, subscribers given: [Subscriber]?, keepUndue: Bool = false) throws -> PlanningRun {
-        var subscribers = try given ?? store.subscribers().filter { $0.status == .active }
-        if let only { subscribers = subscribers.filter { only.contains($0.email) } }
+        var subscribers: [Subscriber]
+        if let given {
+            subscribers = given
+        } else {
+            subscribers = try store.subscribers()
+            subscribers.removeAll { $0.status != .active }
+        }
+        if let only { subscribers.removeAll { !only.contains($0.email) } }
         // Subscribers share a few schedules: each schedule's period is worked out once (time zones are not cheap).
         var periods: [Schedule: (key: PeriodKey, start: Date)] = [:]
         func period(_ schedule: Schedule) -> (key: PeriodKey, start: Date) {
@@ -185,8 +194,8 @@ public struct DigestPlanner: Sendable {
         }
         let planned = try store.plannedSubscribers(periodKeys: keys.mapValues(\.rawValue))
         var undue: [PlanDecision] = []
-        var due: [Subscriber] = []
-        for subscriber in subscribers {
+        var due: [Int] = []
+        for (position, subscriber) in subscribers.enumerated() {
             let key = keys[subscriber.id]!
             if planned.contains(subscriber.id) {
                 if keepUndue { undue.append(PlanDecision(subscriber: subscriber, periodKey: key, outcome: .alreadyPlanned)) }
@@ -200,16 +209,16 @@ public struct DigestPlanner: Sendable {
                     continue
                 }
             }
-            due.append(subscriber)
+            due.append(position)
         }
         let loader = SelectionLoader(store: store, digest: settings.digest)
         // With nobody due (most of the daemon's ticks), no index is built.
         let selector = due.isEmpty ? DigestSelector(papers: [], at: at, lookback: settings.digest.lookback, ranking: settings.digest.ranking)
-            : try loader.selector(at: at, subscribers: due)
+            : try loader.selector(at: at, subscribers: due.lazy.map { subscribers[$0] })
         let sent = due.isEmpty ? [:] : try loader.sentPapers(at: at)
         let storeIsEmpty = due.isEmpty ? false : try store.paperCount() == 0
         let latest = due.isEmpty ? nil : try store.latestFirstSeen()
-        return PlanningRun(at: at, all: all, undue: undue, due: due, keys: keys, selector: selector, sent: sent,
+        return PlanningRun(at: at, all: all, undue: undue, subscribers: subscribers, due: due, keys: keys, selector: selector, sent: sent,
                            maxPapers: settings.digest.maxPapers, storeIsEmpty: storeIsEmpty, latestFirstSeen: latest)
     }
 

@@ -15,7 +15,7 @@ public struct SelectionLoader: Sendable {
     }
 
     /// A selector over the papers first seen in the window before `at`.
-    public func selector(at: Date, subscribers: [Subscriber]) throws -> DigestSelector {
+    public func selector(at: Date, subscribers: some Sequence<Subscriber>) throws -> DigestSelector {
         // Never before the sent log's prune horizon: older sends are forgotten.
         let windowStart = max(at.addingTimeInterval(-digest.lookback), try store.sentLogHorizon() ?? .distantPast)
         let window = try store.papers(firstSeenAfter: windowStart, notAfter: at)
