@@ -59,10 +59,24 @@ struct PaperRow: Codable, FetchableRecord, PersistableRecord {
         )
     }
 
+    /// A JSON array of strings. The usual lists (printable ASCII without
+    /// `"`, `\\` or `/`, which JSON writes as they are) are written directly;
+    /// anything else goes through the JSON encoder.
     static func encode(_ list: [String]) -> String {
         if list.isEmpty { return "[]" }
-        let data = (try? JSONEncoder().encode(list)) ?? Data("[]".utf8)
-        return String(decoding: data, as: UTF8.self)
+        var out = "["
+        for (index, item) in list.enumerated() {
+            for byte in item.utf8 where byte < 0x20 || byte > 0x7E || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "/") {
+                let data = (try? JSONEncoder().encode(list)) ?? Data("[]".utf8)
+                return String(decoding: data, as: UTF8.self)
+            }
+            if index > 0 { out += "," }
+            out += "\""
+            out += item
+            out += "\""
+        }
+        out += "]"
+        return out
     }
 
     /// The list `encode` wrote. Lists without escapes (nearly all: ids,

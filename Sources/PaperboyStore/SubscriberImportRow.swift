@@ -27,15 +27,15 @@ struct ImportedRow: Equatable {
         email = preferences.email.description
         name = preferences.name
         query = preferences.query?.text
-        categories = Self.encode(preferences.categories)
-        authors = Self.encode(preferences.authors)
+        categories = PaperRow.encode(preferences.categories)
+        authors = PaperRow.encode(preferences.authors)
         minUpvotes = preferences.minUpvotes
         maxPapers = preferences.maxPapers
         schedule = preferences.schedule?.description
         format = preferences.format.rawValue
         paused = preferences.paused
-        likes = Self.encode(preferences.likes)
-        dislikes = Self.encode(preferences.dislikes)
+        likes = PaperRow.encode(preferences.likes)
+        dislikes = PaperRow.encode(preferences.dislikes)
     }
 
     /// A stored row as the import's plan needs it.
@@ -86,24 +86,5 @@ struct ImportedRow: Equatable {
         let seconds = time.timeIntervalSince1970
         return [email, name, query, categories, authors, minUpvotes, maxPapers, schedule, format, paused,
                 seconds, seconds, likes, dislikes, origin.rawValue]
-    }
-
-    /// `PaperRow.encode` (a JSON array of strings), written directly for the
-    /// usual lists (printable ASCII without `"`, `\` or `/`), which JSON
-    /// writes as they are; anything else goes through the JSON encoder.
-    static func encode(_ list: [String]) -> String {
-        if list.isEmpty { return "[]" }
-        var out = "["
-        for (index, item) in list.enumerated() {
-            for byte in item.utf8 where byte < 0x20 || byte > 0x7E || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "/") {
-                return PaperRow.encode(list)
-            }
-            if index > 0 { out += "," }
-            out += "\""
-            out += item
-            out += "\""
-        }
-        out += "]"
-        return out
     }
 }
