@@ -107,7 +107,9 @@ struct TickBenchmark {
         let opened = (ContinuousClock.now - started).seconds
         let (due, planning, sending) = try timedWithSending(at: dueAt, planner: planner, runner: runner)
         print(String(format: "due tick (08:00) with sending to 127.0.0.1:%d over 4 connections, in a process of its own (store opened in %.3f s):", smtpPort, opened))
-        print(String(format: "  planned %d, empty %d; planning done after %.2f s", due.planned, due.empty, planning))
+        print(String(format: "  planned %d, empty %d; planning done after %.2f s, when %d had been sent (%.0f messages/s while composing, %.0f/s after)",
+                     due.planned, due.empty, planning, sending.sentWhenPlanned, Double(sending.sentWhenPlanned) / planning,
+                     Double(sending.counts.sent - sending.sentWhenPlanned) / max(0.001, sending.total - planning)))
         print(String(format: "  first message accepted after %.3f s; %d sent, %d not sent; all done in %.2f s (%.0f messages/s)",
                      sending.firstMessage ?? -1, sending.counts.sent, sending.counts.deferred + sending.counts.failed,
                      sending.total, Double(sending.counts.sent) / sending.total))
@@ -118,6 +120,8 @@ struct TickBenchmark {
         var firstMessage: Double?
         var total: Double
         var counts: DeliveryCounts
+        /// Messages with an outcome when planning ended.
+        var sentWhenPlanned: Int
     }
 
     /// The due tick with a sender alongside, as in the daemon: planning on its
@@ -136,7 +140,8 @@ struct TickBenchmark {
         let counts = try runner.run(hooks: DeliveryHooks(onOutcome: { _, _ in first.mark(ContinuousClock.now - started) }), feed: feed)
         let total = ContinuousClock.now - started
         let (summary, planningTime) = try first.waitForPlanning()
-        return (summary, planningTime, SendingTimes(firstMessage: first.firstSeconds, total: total.seconds, counts: counts))
+        return (summary, planningTime, SendingTimes(firstMessage: first.firstSeconds, total: total.seconds, counts: counts,
+                                                    sentWhenPlanned: first.outcomesWhenPlanned))
     }
 }
 
@@ -145,9 +150,13 @@ final class FirstMoment: @unchecked Sendable {
     private let condition = NSCondition()
     private var first: Duration?
     private var planning: (Result<DigestPlanner.TickSummary, Error>, Duration)?
+    /// Messages with an outcome so far, and how many there were when planning ended.
+    private var outcomes = 0
+    private(set) var outcomesWhenPlanned = 0
 
     func mark(_ elapsed: Duration) {
         condition.lock()
+        outcomes += 1
         if first == nil { first = elapsed }
         condition.unlock()
     }
@@ -161,6 +170,7 @@ final class FirstMoment: @unchecked Sendable {
     func planned(_ result: Result<DigestPlanner.TickSummary, Error>, after elapsed: Duration) {
         condition.lock()
         planning = (result, elapsed)
+        outcomesWhenPlanned = outcomes
         condition.broadcast()
         condition.unlock()
     }
