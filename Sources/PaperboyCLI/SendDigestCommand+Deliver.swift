@@ -28,7 +28,7 @@ extension SendDigestCommand {
         defer { interrupt.uninstall() }
         // Planning stops at a signal, or when delivery ended early (an outcome it could not record).
         let deliveryEnded = StopFlag()
-        let planning = PlanningThread(feed: PlanningFeed()) { feed in
+        let planning = PlanningThread { feed in
             try plan({ interrupt.stopRequested || deliveryEnded.isSet }, feed)
         }
         let delivered = Result {
@@ -64,32 +64,3 @@ extension SendDigestCommand {
     }
 }
 
-/// Runs a planning job on a thread of its own, feeding a delivery run.
-final class PlanningThread: @unchecked Sendable {
-    let feed: PlanningFeed
-    private let finished = NSCondition()
-    private var outcome: Result<DigestPlanner.TickSummary, Error>?
-
-    init(feed: PlanningFeed, _ body: @escaping @Sendable (PlanningFeed) throws -> DigestPlanner.TickSummary) {
-        self.feed = feed
-        let thread = Thread { [self] in
-            let result = Result { try body(feed) }
-            feed.finish()
-            finished.lock()
-            outcome = result
-            finished.broadcast()
-            finished.unlock()
-        }
-        thread.name = "paperboy-plan"
-        thread.start()
-    }
-
-    /// Waits for the planning job to end; its summary, or its error.
-    func result() throws -> DigestPlanner.TickSummary {
-        finished.lock()
-        while outcome == nil { finished.wait() }
-        let result = outcome!
-        finished.unlock()
-        return try result.get()
-    }
-}

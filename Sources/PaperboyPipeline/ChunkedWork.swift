@@ -58,8 +58,7 @@ struct ChunkedWork<Result: Sendable>: Sendable {
             }
             return
         }
-        let queue = ChunkQueue<Result>(chunks: ranges.count, capacity: 2 * threadCount)
-        queue.started(threadCount)
+        let queue = ChunkQueue<Result>(chunks: ranges.count, capacity: 2 * threadCount, workers: threadCount)
         for _ in 0..<threadCount {
             let thread = Thread {
                 while let index = queue.take(shouldStop: shouldStop) {
@@ -89,9 +88,11 @@ private final class ChunkQueue<Result: Sendable>: @unchecked Sendable {
     private var runningWorkers = 0
     private var cancelled = false
 
-    init(chunks: Int, capacity: Int) {
+    /// `workers` threads will take chunks; each calls `workerDone()` when it stops.
+    init(chunks: Int, capacity: Int, workers: Int) {
         self.chunks = chunks
         self.capacity = capacity
+        runningWorkers = workers
     }
 
     /// The next chunk's index for a worker, waiting while `capacity` results
@@ -122,13 +123,6 @@ private final class ChunkQueue<Result: Sendable>: @unchecked Sendable {
         condition.lock()
         runningWorkers -= 1
         condition.broadcast()
-        condition.unlock()
-    }
-
-    /// Registers the workers before they start (so `next` knows they exist).
-    func started(_ count: Int) {
-        condition.lock()
-        runningWorkers += count
         condition.unlock()
     }
 

@@ -68,3 +68,34 @@ public final class PlanningFeed: @unchecked Sendable {
         return (writtenRows, done)
     }
 }
+
+/// Runs a planning job on a thread of its own, feeding a delivery run
+/// through `feed` (finished when the job ends, whatever its outcome).
+public final class PlanningThread: @unchecked Sendable {
+    public let feed: PlanningFeed
+    private let finished = NSCondition()
+    private var outcome: Result<DigestPlanner.TickSummary, Error>?
+
+    public init(feed: PlanningFeed = PlanningFeed(), _ body: @escaping @Sendable (PlanningFeed) throws -> DigestPlanner.TickSummary) {
+        self.feed = feed
+        let thread = Thread { [self] in
+            let result = Result { try body(feed) }
+            feed.finish()
+            finished.lock()
+            outcome = result
+            finished.broadcast()
+            finished.unlock()
+        }
+        thread.name = "paperboy-plan"
+        thread.start()
+    }
+
+    /// Waits for the planning job to end; its summary, or its error.
+    public func result() throws -> DigestPlanner.TickSummary {
+        finished.lock()
+        while outcome == nil { finished.wait() }
+        let result = outcome!
+        finished.unlock()
+        return try result.get()
+    }
+}

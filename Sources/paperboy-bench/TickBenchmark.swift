@@ -128,59 +128,45 @@ struct TickBenchmark {
     /// own thread, the sender claiming each batch as soon as it is written.
     func timedWithSending(at: Date, planner: DigestPlanner, runner: DeliveryRunner) throws -> (DigestPlanner.TickSummary, Double, SendingTimes) {
         let started = ContinuousClock.now
-        let feed = PlanningFeed()
-        let first = FirstMoment()
-        let planning = Thread {
+        let outcomes = OutcomeTimes()
+        let planning = PlanningThread { feed in
             var foundEmpty: [Int64: PeriodKey] = [:]
-            let result = Result { try planner.planDue(at: at, foundEmpty: &foundEmpty, written: feed.add) }
-            first.planned(result, after: ContinuousClock.now - started)
-            feed.finish()
+            defer { outcomes.planningEnded(after: ContinuousClock.now - started) }
+            return try planner.planDue(at: at, foundEmpty: &foundEmpty, written: feed.add)
         }
-        planning.start()
-        let counts = try runner.run(hooks: DeliveryHooks(onOutcome: { _, _ in first.mark(ContinuousClock.now - started) }), feed: feed)
+        let counts = try runner.run(hooks: DeliveryHooks(onOutcome: { _, _ in outcomes.mark(ContinuousClock.now - started) }), feed: planning.feed)
         let total = ContinuousClock.now - started
-        let (summary, planningTime) = try first.waitForPlanning()
-        return (summary, planningTime, SendingTimes(firstMessage: first.firstSeconds, total: total.seconds, counts: counts,
-                                                    sentWhenPlanned: first.outcomesWhenPlanned))
+        let summary = try planning.result()
+        let snapshot = outcomes.snapshot
+        return (summary, snapshot.planningTime, SendingTimes(firstMessage: snapshot.first, total: total.seconds, counts: counts,
+                                                             sentWhenPlanned: snapshot.whenPlanned))
     }
 }
 
-/// When the first message was accepted, and the planning thread's result.
-final class FirstMoment: @unchecked Sendable {
-    private let condition = NSCondition()
+/// When the first message was accepted, and how many had an outcome when planning ended.
+final class OutcomeTimes: @unchecked Sendable {
+    private let lock = NSLock()
     private var first: Duration?
-    private var planning: (Result<DigestPlanner.TickSummary, Error>, Duration)?
-    /// Messages with an outcome so far, and how many there were when planning ended.
     private var outcomes = 0
-    private(set) var outcomesWhenPlanned = 0
+    private var planning: (elapsed: Duration, outcomes: Int)?
 
     func mark(_ elapsed: Duration) {
-        condition.lock()
+        lock.lock()
         outcomes += 1
         if first == nil { first = elapsed }
-        condition.unlock()
+        lock.unlock()
     }
 
-    var firstSeconds: Double? {
-        condition.lock()
-        defer { condition.unlock() }
-        return first?.seconds
+    func planningEnded(after elapsed: Duration) {
+        lock.lock()
+        planning = (elapsed, outcomes)
+        lock.unlock()
     }
 
-    func planned(_ result: Result<DigestPlanner.TickSummary, Error>, after elapsed: Duration) {
-        condition.lock()
-        planning = (result, elapsed)
-        outcomesWhenPlanned = outcomes
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func waitForPlanning() throws -> (DigestPlanner.TickSummary, Double) {
-        condition.lock()
-        while planning == nil { condition.wait() }
-        let (result, elapsed) = planning!
-        condition.unlock()
-        return (try result.get(), elapsed.seconds)
+    var snapshot: (first: Double?, planningTime: Double, whenPlanned: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (first?.seconds, planning?.elapsed.seconds ?? 0, planning?.outcomes ?? 0)
     }
 }
 
