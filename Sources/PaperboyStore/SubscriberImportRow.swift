@@ -23,21 +23,6 @@ struct ImportedRow: Equatable {
     /// The compared columns, in the order `Stored` reads them after id and email.
     static let compared = "name, query, categories, authors, min_upvotes, max_papers, schedule, format, paused, likes, dislikes"
 
-    init(_ preferences: SubscriberPreferences) {
-        email = preferences.email.description
-        name = preferences.name
-        query = preferences.query?.text
-        categories = PaperRow.encode(preferences.categories)
-        authors = PaperRow.encode(preferences.authors)
-        minUpvotes = preferences.minUpvotes
-        maxPapers = preferences.maxPapers
-        schedule = preferences.schedule?.description
-        format = preferences.format.rawValue
-        paused = preferences.paused
-        likes = PaperRow.encode(preferences.likes)
-        dislikes = PaperRow.encode(preferences.dislikes)
-    }
-
     /// A stored row as the import's plan needs it.
     struct Stored {
         var id: Int64
@@ -57,22 +42,6 @@ struct ImportedRow: Equatable {
         }
     }
 
-    private init(email: String, name: String?, query: String?, categories: String, authors: String, minUpvotes: Int, maxPapers: Int?,
-                 schedule: String?, format: String, paused: Bool, likes: String, dislikes: String) {
-        self.email = email
-        self.name = name
-        self.query = query
-        self.categories = categories
-        self.authors = authors
-        self.minUpvotes = minUpvotes
-        self.maxPapers = maxPapers
-        self.schedule = schedule
-        self.format = format
-        self.paused = paused
-        self.likes = likes
-        self.dislikes = dislikes
-    }
-
     /// Every column a new subscriber gets (as `SubscriberRow(preferences, ...).insert` writes them).
     static func insertStatement(_ db: Database) throws -> Statement {
         try db.makeStatement(sql: """
@@ -86,5 +55,23 @@ struct ImportedRow: Equatable {
         let seconds = time.timeIntervalSince1970
         return [email, name, query, categories, authors, minUpvotes, maxPapers, schedule, format, paused,
                 seconds, seconds, likes, dislikes, origin.rawValue]
+    }
+}
+
+/// Declared here so that the memberwise initializer `Stored` uses stays.
+extension ImportedRow {
+    init(_ preferences: SubscriberPreferences) {
+        email = preferences.email.description
+        name = preferences.name
+        query = preferences.query?.text
+        categories = PaperRow.encode(preferences.categories)
+        authors = PaperRow.encode(preferences.authors)
+        minUpvotes = preferences.minUpvotes
+        maxPapers = preferences.maxPapers
+        schedule = preferences.schedule?.description
+        format = preferences.format.rawValue
+        paused = preferences.paused
+        likes = PaperRow.encode(preferences.likes)
+        dislikes = PaperRow.encode(preferences.dislikes)
     }
 }
