@@ -10,6 +10,13 @@ final class SMTPConnection {
     /// The message being uploaded and how much of it libcurl has read.
     private var message: [UInt8] = []
     private var offset = 0
+    /// Asked before the last part of the message is handed to libcurl (the
+    /// server cannot complete the message without it): true to go on, false
+    /// to abort the transfer so that the server discards the message (see `SMTPWorker`).
+    private var beforeFinalDot: (() -> Bool)?
+    /// Set when `beforeFinalDot` said no: the transfer was aborted before its
+    /// final dot, so the message was not delivered.
+    private(set) var heldBack = false
     /// The sender CURLOPT_MAIL_FROM holds (mostly the same for every message).
     private var mailFrom: String?
 
@@ -83,10 +90,13 @@ final class SMTPConnection {
         easy.set(CURLOPT_VERBOSE, 1)
     }
 
-    /// Sets the per-message options for `envelope`.
-    func prepare(_ envelope: SMTPEnvelope) {
+    /// Sets the per-message options for `envelope`; `beforeFinalDot`, if
+    /// given, is asked once the body is read, before the final dot.
+    func prepare(_ envelope: SMTPEnvelope, beforeFinalDot: (() -> Bool)? = nil) {
         message = envelope.message
         offset = 0
+        self.beforeFinalDot = beforeFinalDot
+        heldBack = false
         recorder.reset()
         easy.clearErrorMessage()
         if envelope.from != mailFrom {
@@ -101,12 +111,24 @@ final class SMTPConnection {
     func finish() {
         message = []
         offset = 0
+        beforeFinalDot = nil
     }
 
-    /// CURLOPT_READFUNCTION: copies the next part of the message.
+    /// CURLOPT_READFUNCTION: copies the next part of the message. Before it
+    /// hands over the part that ends the message, it asks `beforeFinalDot`:
+    /// libcurl knows the size (CURLOPT_INFILESIZE_LARGE, for SIZE=) and sends
+    /// the final dot as soon as it has read that many bytes, without asking
+    /// for more, so the last part is what must wait.
     private func read(into buffer: UnsafeMutablePointer<CChar>?, capacity: Int) -> Int {
         guard let buffer else { return 0 }
         let count = min(capacity, message.count - offset)
+        if offset + count == message.count, let ask = beforeFinalDot {
+            beforeFinalDot = nil
+            if !ask() {
+                heldBack = true
+                return Self.abortTransfer
+            }
+        }
         guard count > 0 else { return 0 }
         message.withUnsafeBytes { bytes in
             UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress! + offset, byteCount: count)
@@ -114,6 +136,9 @@ final class SMTPConnection {
         offset += count
         return count
     }
+
+    /// CURL_READFUNC_ABORT: libcurl ends the transfer with CURLE_ABORTED_BY_CALLBACK.
+    static let abortTransfer = 0x1000_0000
 
     /// What the transfer that just ended with `code` means for its envelope.
     func outcome(_ code: CURLcode, settings: SMTPSettings) -> SMTPOutcome {

@@ -63,9 +63,13 @@ public final class SMTPTransport {
     }
 
     /// Like `send(_:control:onResult:)`, handing over the results that ended
-    /// together as one group (at most one per connection), so the caller can
-    /// record them in one transaction; the connections whose results are in a
-    /// group wait until `onResults` returns before they start another message.
+    /// together as one group (about one per connection), so the caller can
+    /// record them in one transaction. A connection starts its next message
+    /// at once, but holds that message's final dot until `onResults` has
+    /// returned for every earlier result of the connection; a message held
+    /// longer than `commandTimeout`, or when `control` says stop meanwhile,
+    /// is aborted before its dot (the server keeps nothing) and returned as
+    /// not started.
     @discardableResult
     public func send(_ envelopes: [SMTPEnvelope], control: SMTPSendControl?, onResults: ([SMTPResult]) -> Void) -> [Int64] {
         var sendable: [Int] = []
@@ -93,10 +97,10 @@ public final class SMTPTransport {
         while let results = batch.waitForResults(workers: workerCount) {
             for result in results { connectionsOpened += result.connectionsOpened }
             onResults(results)
-            // Only now may those connections take their next envelope: a
-            // message is never sent while the outcome of the one before it on
-            // its connection is unrecorded, so a crash can leave at most one
-            // sent-but-unrecorded message per connection (the delivery
+            // Only now may those connections complete their next message: a
+            // message's final dot never goes out while the outcome of the one
+            // before it on its connection is unrecorded, so a crash can leave at
+            // most one sent-but-unrecorded message per connection (the delivery
             // guarantee in ARCHITECTURE.md).
             batch.acknowledge(results.count)
         }
@@ -157,18 +161,20 @@ final class SMTPBatch: @unchecked Sendable {
     }
 
     /// Hands in the result of the worker's last transfer, if any, and takes
-    /// the next envelope, with the moment it may start; nil when none is left.
-    /// (One lock for both: fewer futex calls.)
-    func finish(_ result: SMTPResult?) -> (SMTPEnvelope, ContinuousClock.Instant?)? {
+    /// the next envelope, with the moment it may start and the ticket of the
+    /// worker's results so far (see `waitUntilRecorded`); nil when none is
+    /// left. The worker does not wait here for its result to be recorded: it
+    /// starts the next transfer at once and waits only before that
+    /// transfer's final dot. (One lock for both: fewer futex calls.)
+    func finish(_ result: SMTPResult?, ticket: Int) -> (envelope: SMTPEnvelope, slot: ContinuousClock.Instant?, ticket: Int)? {
         condition.lock()
         defer { condition.unlock() }
+        var ticket = ticket
         if let result {
             results.append(result)
             handedIn += 1
-            let mine = handedIn
+            ticket = handedIn
             condition.broadcast()
-            // Wait until the caller has recorded this outcome before sending more.
-            while acknowledged < mine { condition.wait() }
         }
         while next < order.count {
             let envelope = envelopes[order[next]]
@@ -183,9 +189,31 @@ final class SMTPBatch: @unchecked Sendable {
                 notStarted.append(envelope.tag)
                 continue
             }
-            return (envelope, pacer?.reserveSlot())
+            return (envelope, pacer?.reserveSlot(), ticket)
         }
         return nil
+    }
+
+    /// Blocks until the caller has recorded every result handed in up to
+    /// `ticket` (results are recorded in the order handed in); then true,
+    /// unless the control says stop (a shutdown, or an outcome that could
+    /// not be recorded). False also when that takes longer than `limit`.
+    func waitUntilRecorded(_ ticket: Int, limit: Duration) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18)
+        condition.lock()
+        defer { condition.unlock() }
+        while acknowledged < ticket {
+            if !condition.wait(until: deadline) && acknowledged < ticket { return false }
+        }
+        if let control, control.shouldStop() { return false }
+        return true
+    }
+
+    /// Counts `tag` as not started: its transfer was aborted before the final dot.
+    func heldBack(_ tag: Int64) {
+        condition.lock()
+        notStarted.append(tag)
+        condition.unlock()
     }
 
     /// True when the control says stop, or to skip `envelope`.
@@ -249,7 +277,10 @@ final class SMTPWorker: @unchecked Sendable {
     func run() {
         let clock = ContinuousClock()
         var result: SMTPResult?
-        while let (envelope, slot) = batch.finish(result) {
+        var ticket = 0
+        while let (envelope, slot, handedIn) = batch.finish(result, ticket: ticket) {
+            ticket = handedIn
+            result = nil
             if let slot, slot > clock.now {
                 // Wait for the rate limit's slot in short naps, so that a stop or
                 // an unsubscribe that comes meanwhile is seen before the transfer.
@@ -257,15 +288,30 @@ final class SMTPWorker: @unchecked Sendable {
                     let seconds = Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18
                     Thread.sleep(forTimeInterval: min(seconds, 0.05))
                 }
-                if batch.handBackIfStoppedOrSkipped(envelope) {
-                    result = nil
-                    continue
-                }
+                if batch.handBackIfStoppedOrSkipped(envelope) { continue }
             }
-            connection.prepare(envelope)
+            // The delivery guarantee: this message's final dot goes out only once
+            // the outcomes of this connection's earlier messages are recorded, so a
+            // crash leaves at most one sent-but-unrecorded message per connection.
+            // Until the dot the server keeps nothing, so the transfer itself
+            // (MAIL FROM, RCPT TO, DATA, the body) overlaps the recording.
+            var held = Duration.zero
+            let limit = settings.commandTimeout
+            let mustWait = ticket
+            connection.prepare(envelope, beforeFinalDot: { [batch] in
+                let start = clock.now
+                defer { held = clock.now - start }
+                return batch.waitUntilRecorded(mustWait, limit: .seconds(limit))
+            })
             let started = clock.now
             let code = connection.easy.perform()
-            let duration = clock.now - started
+            let duration = clock.now - started - held
+            if connection.heldBack {
+                // Aborted before the final dot: not delivered, handed back.
+                connection.finish()
+                batch.heldBack(envelope.tag)
+                continue
+            }
             let outcome = connection.outcome(code, settings: settings)
             let opened = connection.easy.infoLong(CURLINFO_NUM_CONNECTS)
             connection.finish()

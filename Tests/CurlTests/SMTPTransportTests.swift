@@ -493,6 +493,53 @@ extension SMTPTransportTests {
         #expect(Self.tagCounts(sink.dump(expecting: outcomes.count)).count == outcomes.count)
     }
 
+    /// The delivery guarantee with the final dot held: a connection sends its
+    /// next message while the outcome of the one before is being recorded,
+    /// but that message is not complete at the server (no final dot) until
+    /// `onResults` has returned. Bodies of 40 KB, larger than libcurl's
+    /// upload buffer, so the hold must be on the last part, not on a read
+    /// after it (libcurl never makes that read when it knows the size).
+    @Test(.enabled(if: SMTPSink.isInstalled))
+    func theNextMessageIsNotCompleteAtTheServerUntilTheOutcomeBeforeItIsRecorded() throws {
+        let sink = try SMTPSink()
+        let transport = try SMTPTransport(settings: Self.plainSettings(sink.url, connections: 1))
+        var completeWhileRecording: [Int64: Int] = [:]
+        let notStarted = transport.send(Self.envelopes(3, bodyBytes: 40_000), control: nil) { (results: [SMTPResult]) in
+            for result in results {
+                if case .sent = result.outcome {} else { Issue.record("\(result.outcome)") }
+                // Give the next transfer time to get as far as it may.
+                usleep(300_000)
+                completeWhileRecording[result.tag] = Self.tagCounts(sink.dump()).values.reduce(0, +)
+            }
+        }
+        #expect(notStarted.isEmpty)
+        #expect(completeWhileRecording == [1: 1, 2: 2, 3: 3], "complete messages at the server while each outcome was recorded")
+        #expect(Self.tagCounts(sink.dump(expecting: 3)) == [1: 1, 2: 1, 3: 1])
+    }
+
+    /// A stop that comes while a connection holds a message's final dot
+    /// aborts that message: the server keeps nothing of it, it is handed
+    /// back as not started, and the connection works for the next send.
+    @Test(.enabled(if: SMTPSink.isInstalled))
+    func aStopWhileAMessageWaitsForItsFinalDotAbortsItAndHandsItBack() throws {
+        let sink = try SMTPSink()
+        let transport = try SMTPTransport(settings: Self.plainSettings(sink.url, connections: 1))
+        let stop = StopFlag()
+        var sent: [Int64] = []
+        let notStarted = transport.send(Self.envelopes(3, bodyBytes: 40_000), control: SMTPSendControl(shouldStop: { stop.isSet })) { (result: SMTPResult) in
+            sent.append(result.tag)
+            usleep(200_000)
+            stop.set()
+        }
+        #expect(sent == [1])
+        #expect(Set(notStarted) == [2, 3], "the held message and the one after it are handed back")
+        usleep(300_000)
+        #expect(Self.tagCounts(sink.dump(expecting: 1)) == [1: 1], "the server kept only the completed message")
+        let again = Self.send(transport, Self.envelopes(1, from: 4))
+        guard case .sent = again[4] else { Issue.record("the next send after an abort: \(String(describing: again[4]))"); return }
+        #expect(Self.tagCounts(sink.dump(expecting: 2)) == [1: 1, 4: 1])
+    }
+
     /// An envelope the control skips (its subscriber unsubscribed) is not sent.
     @Test func skippedEnvelopesAreNotSent() throws {
         let sink = try SMTPSink()
