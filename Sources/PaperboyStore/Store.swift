@@ -12,6 +12,8 @@ import PaperboyCore
 /// GRDB's own error type.
 public final class Store: Sendable {
     let writer: any DatabaseWriter
+    /// Checkpoints a file database's WAL beside the writes (nil in memory, read-only).
+    let checkpointer: WALCheckpointer?
     /// The database file, or ":memory:".
     public let path: String
 
@@ -22,11 +24,10 @@ public final class Store: Sendable {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // A checkpoint (and its fsync, milliseconds on a real disk) every
-            // 32 MB of WAL instead of every 4 MB: writing a batch of digests
-            // adds megabytes, and each checkpoint stalls the writer, and so
-            // the sender's next record. The WAL file is cut back to 64 MB after.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192")
+            // Checkpoints run beside the writes (`WALCheckpointer`); the
+            // writer's own, which would stall every write behind it, only
+            // past this backstop. The WAL file is cut back to 64 MB after.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.backstopCheckpointPages)")
             try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
         do {
@@ -39,6 +40,7 @@ public final class Store: Sendable {
             if try !writer.read({ try migrator.hasCompletedMigrations($0) }) {
                 try migrator.migrate(writer)
             }
+            checkpointer = WALCheckpointer(path: path)
         } catch let error as StoreError {
             throw error
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
@@ -50,6 +52,14 @@ public final class Store: Sendable {
             throw StoreError(path: path, kind: StoreError.wrapping(error, path: path)?.kind ?? .other, message: "cannot open: \(error)",
                              hint: "Check the path and its permissions")
         }
+    }
+
+    /// The WAL size (in 4 KB pages, 256 MB) at which a commit checkpoints
+    /// by itself, should `WALCheckpointer` fall behind.
+    static let backstopCheckpointPages = 65536
+
+    deinit {
+        checkpointer?.stop()
     }
 
     /// What opening `path` for writing would refuse, found without creating
@@ -114,6 +124,7 @@ public final class Store: Sendable {
                 throw StoreError(path: path, kind: .schema, message: "the database was made by an older Paperboy", hint: "Run a command that writes (paperboy fetch) once to bring it up to date")
             }
             writer = queue
+            checkpointer = nil
         } catch let error as StoreError {
             throw error
         } catch let error as DatabaseError {
@@ -135,5 +146,6 @@ public final class Store: Sendable {
         let queue = try! DatabaseQueue()
         try! StoreMigrations.migrator.migrate(queue)
         writer = queue
+        checkpointer = nil
     }
 }
