@@ -92,8 +92,8 @@ final class SMTPConnection {
 
     /// Sets the per-message options for `envelope`; `beforeFinalDot`, if
     /// given, is asked once the body is read, before the final dot.
-    func prepare(_ envelope: SMTPEnvelope, beforeFinalDot: (() -> Bool)? = nil) {
-        message = envelope.message
+    func prepare(_ envelope: SMTPEnvelope, message: [UInt8], beforeFinalDot: (() -> Bool)? = nil) {
+        self.message = message
         offset = 0
         self.beforeFinalDot = beforeFinalDot
         heldBack = false
@@ -104,7 +104,7 @@ final class SMTPConnection {
             mailFrom = envelope.from
         }
         easy.set(CURLOPT_MAIL_RCPT, list: ["<\(envelope.to)>"])
-        easy.set(CURLOPT_INFILESIZE_LARGE, largeValue: Int64(envelope.message.count))
+        easy.set(CURLOPT_INFILESIZE_LARGE, largeValue: Int64(message.count))
     }
 
     /// Forgets the message once its transfer ended.

@@ -7,13 +7,37 @@ public struct SMTPEnvelope: Sendable {
     /// The one recipient (RCPT TO).
     public var to: String
     /// The message, lines ending in CRLF. libcurl dot-stuffs it and adds the final dot.
-    public var message: [UInt8]
+    public var message: [UInt8] { body.bytes }
+    /// The message itself, or how to fetch it right before its transfer.
+    public let body: SMTPBody
 
     public init(tag: Int64, from: String, to: String, message: [UInt8]) {
+        self.init(tag: tag, from: from, to: to, body: .bytes(message))
+    }
+
+    public init(tag: Int64, from: String, to: String, body: SMTPBody) {
         self.tag = tag
         self.from = from
         self.to = to
-        self.message = message
+        self.body = body
+    }
+}
+
+/// An envelope's message: its bytes, or a loader the connection's thread
+/// calls right before the transfer (so that reading a batch of messages
+/// from a store is spread over the connections, and no message is held in
+/// memory longer than its transfer). A loader that throws ends the
+/// envelope `.temporary`, not sent, with the error in the hint.
+public enum SMTPBody: Sendable {
+    case bytes([UInt8])
+    case load(@Sendable () throws -> [UInt8])
+
+    /// The bytes, loading them if need be; empty when the loader throws.
+    var bytes: [UInt8] {
+        switch self {
+        case .bytes(let bytes): bytes
+        case .load(let load): (try? load()) ?? []
+        }
     }
 }
 

@@ -295,10 +295,23 @@ final class SMTPWorker: @unchecked Sendable {
             // crash leaves at most one sent-but-unrecorded message per connection.
             // Until the dot the server keeps nothing, so the transfer itself
             // (MAIL FROM, RCPT TO, DATA, the body) overlaps the recording.
+            let message: [UInt8]
+            switch envelope.body {
+            case .bytes(let bytes):
+                message = bytes
+            case .load(let load):
+                do {
+                    message = try load()
+                } catch {
+                    result = SMTPResult(tag: envelope.tag, outcome: .temporary(reply: "", curlCode: 0, hint: "the message could not be read to be sent: \(error)"),
+                                        connectionsOpened: 0, duration: .zero)
+                    continue
+                }
+            }
             var held = Duration.zero
             let limit = settings.commandTimeout
             let mustWait = ticket
-            connection.prepare(envelope, beforeFinalDot: { [batch] in
+            connection.prepare(envelope, message: message, beforeFinalDot: { [batch] in
                 let start = clock.now
                 defer { held = clock.now - start }
                 return batch.waitUntilRecorded(mustWait, limit: .seconds(limit))

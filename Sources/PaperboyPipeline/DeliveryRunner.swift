@@ -92,7 +92,10 @@ public final class DeliveryRunner {
             let time = now()
             // The lease outlives one batch with every message timing out, plus margin.
             let lease = time.addingTimeInterval(smtp.timeout * Double(batchSize / max(1, smtp.connections) + 2) + 60)
-            let batch = try store.claimDue(limit: batchSize, claimer: claimer, at: time, leaseUntil: lease, isDead: Self.isDead)
+            // Claimed without their bodies: each connection reads its message
+            // right before sending it, beside the other transfers, so the claim
+            // that every connection waits for stays short.
+            let batch = try store.claimDue(limit: batchSize, claimer: claimer, at: time, leaseUntil: lease, bodies: false, isDead: Self.isDead)
             let claimed = batch.filter { seen.insert($0.id).inserted }
             if claimed.count < batch.count {
                 // Tried once in this run already (deferred with a short retry): the next run's.
@@ -123,7 +126,10 @@ public final class DeliveryRunner {
             let plannedFor = byID.mapValues { ($0.subscriberID, $0.plannedAt) }
             let skip: @Sendable (Int64) -> Bool = { id in plannedFor[id].map { hooks.skipRow($0.0, $0.1) } ?? false }
             let control = SMTPSendControl(shouldStop: { hooks.shouldStop() || recordFailed.isSet }, shouldSkip: skip)
-            let envelopes = claimed.map { SMTPEnvelope(tag: $0.id, from: $0.sender, to: $0.recipient, message: $0.message) }
+            let store = store
+            let envelopes = claimed.map { row in
+                SMTPEnvelope(tag: row.id, from: row.sender, to: row.recipient, body: .load { try store.outboxBody(id: row.id) })
+            }
             let notStarted = transport.send(envelopes, control: control) { (ended: [SMTPResult]) in
                 // Every outcome is recorded, even after a failed write (a busy
                 // database): an unrecorded sent message would be sent again.

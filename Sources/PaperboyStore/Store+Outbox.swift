@@ -111,8 +111,11 @@ extension Store {
     /// for `claimer` until `leaseUntil`. A due digest of a subscriber who
     /// unsubscribed or was paused since planning is cancelled instead (a
     /// confirmation or "manage" mail is not: see `OutboxKind`). The cost
-    /// grows with `limit`, not with the size of the outbox.
-    public func claimDue(limit: Int, claimer: String, at time: Date, leaseUntil: Date, isDead: (String) -> Bool) throws(StoreError) -> [OutboxMessage] {
+    /// grows with `limit`, not with the size of the outbox. Without
+    /// `bodies`, each message comes without its bytes (read them with
+    /// `outboxBody(id:)` when they are needed), and the claim is short.
+    public func claimDue(limit: Int, claimer: String, at time: Date, leaseUntil: Date, bodies: Bool = true,
+                         isDead: (String) -> Bool) throws(StoreError) -> [OutboxMessage] {
         try write { db in
             let now = time.timeIntervalSince1970
             // Rows held by a sender that is gone are due again.
@@ -130,7 +133,7 @@ extension Store {
             var claimed: [OutboxMessage] = []
             // Until some row is claimed or none is due: a batch may be all cancelled rows.
             while claimed.isEmpty {
-                let candidates = try Self.dueRows(db, at: now, limit: limit)
+                let candidates = try Self.dueRows(db, at: now, limit: limit, bodies: bodies)
                 if candidates.isEmpty { break }
                 for candidate in candidates {
                     if candidate.subscriberStopped && candidate.message.kind == .digest {
@@ -147,16 +150,16 @@ extension Store {
     }
 
     /// The first `limit` due rows (queued, or deferred and past their retry
-    /// time) in order of due time, with their bodies, and whether their
-    /// subscriber unsubscribed or was paused. One index walk per state, in
-    /// the index's order (state, next_attempt_at, id): no sort of every due
-    /// row, however many there are.
-    private static func dueRows(_ db: Database, at now: Double, limit: Int) throws -> [(message: OutboxMessage, subscriberStopped: Bool)] {
+    /// time) in order of due time, with their bodies if asked, and whether
+    /// their subscriber unsubscribed or was paused. One index walk per
+    /// state, in the index's order (state, next_attempt_at, id): no sort of
+    /// every due row, however many there are.
+    private static func dueRows(_ db: Database, at now: Double, limit: Int, bodies: Bool) throws -> [(message: OutboxMessage, subscriberStopped: Bool)] {
         let select = try db.cachedStatement(sql: """
-            SELECT outbox.id, subscriber_id, recipient, sender, coalesce(outbox_body.message, x'') AS message, attempts, planned_at, kind,
+            SELECT outbox.id, subscriber_id, recipient, sender, \(bodies ? "coalesce(outbox_body.message, x'')" : "x''") AS message, attempts, planned_at, kind,
                    next_attempt_at, (subscriber.unsubscribed_at IS NOT NULL OR subscriber.paused) AS stopped
             FROM outbox INDEXED BY outbox_due
-                LEFT JOIN outbox_body ON outbox_body.outbox_id = outbox.id
+                \(bodies ? "LEFT JOIN outbox_body ON outbox_body.outbox_id = outbox.id" : "")
                 JOIN subscriber ON subscriber.id = outbox.subscriber_id
             WHERE state = ? AND next_attempt_at <= ?
             ORDER BY next_attempt_at, outbox.id LIMIT ?
@@ -164,16 +167,34 @@ extension Store {
         var rows: [(due: Double, message: OutboxMessage, stopped: Bool)] = []
         for state in OutboxState.waiting {
             for row in try Row.fetchAll(select, arguments: [state.stored, now, limit]) {
-                let data: Data = row["message"]
                 rows.append((row["next_attempt_at"], OutboxMessage(
                     id: row["id"], subscriberID: row["subscriber_id"], recipient: row["recipient"], sender: row["sender"],
-                    message: Array(data), attempts: row["attempts"], plannedAt: Date(timeIntervalSince1970: row["planned_at"]),
+                    message: try Self.bytes(row, "message"), attempts: row["attempts"], plannedAt: Date(timeIntervalSince1970: row["planned_at"]),
                     kind: OutboxKind(stored: row["kind"]) ?? .digest
                 ), row["stopped"]))
             }
         }
         rows.sort { ($0.due, $0.message.id) < ($1.due, $1.message.id) }
         return rows.prefix(limit).map { ($0.message, $0.stopped) }
+    }
+
+    /// The bytes of the outbox row `id`'s message (empty when it has none),
+    /// read without a write lock: for a sender that claimed rows without
+    /// their bodies.
+    public func outboxBody(id: Int64) throws(StoreError) -> [UInt8] {
+        try read { db in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT message FROM outbox_body WHERE outbox_id = ?"), arguments: [id]) else { return [] }
+            return try Self.bytes(row, "message")
+        }
+    }
+
+    /// A blob column's bytes, copied once from SQLite's buffer (a `Data` and
+    /// then an array would copy twice).
+    static func bytes(_ row: Row, _ column: String) throws -> [UInt8] {
+        try row.withUnsafeData(named: column) { data in
+            guard let data else { return [] }
+            return data.withUnsafeBytes { Array($0.bindMemory(to: UInt8.self)) }
+        }
     }
 
     /// Records the outcome of one attempt as told, and returns the row's new

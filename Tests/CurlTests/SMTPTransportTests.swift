@@ -540,6 +540,31 @@ extension SMTPTransportTests {
         #expect(Self.tagCounts(sink.dump(expecting: 2)) == [1: 1, 4: 1])
     }
 
+    /// A message loaded by the connection right before its transfer goes out
+    /// as given; one whose loader throws ends temporary, with the error in
+    /// the hint, and is not sent; the others go on.
+    @Test(.enabled(if: SMTPSink.isInstalled))
+    func loadedMessagesAreSentAndOneThatCannotBeReadIsTemporaryAndNotSent() throws {
+        struct Unreadable: Error, CustomStringConvertible { var description: String { "disk I/O error" } }
+        let sink = try SMTPSink()
+        let transport = try SMTPTransport(settings: Self.plainSettings(sink.url, connections: 2))
+        let envelopes = Self.envelopes(4).map { envelope in
+            let bytes = envelope.message
+            return SMTPEnvelope(tag: envelope.tag, from: envelope.from, to: envelope.to, body: .load {
+                if envelope.tag == 3 { throw Unreadable() }
+                return bytes
+            })
+        }
+        let outcomes = Self.send(transport, envelopes)
+        #expect(outcomes.count == 4)
+        for tag: Int64 in [1, 2, 4] {
+            guard case .sent = outcomes[tag] else { Issue.record("\(tag): \(String(describing: outcomes[tag]))"); continue }
+        }
+        guard case .temporary(_, _, let hint) = outcomes[3] else { Issue.record("3: \(String(describing: outcomes[3]))"); return }
+        #expect(hint.contains("could not be read") && hint.contains("disk I/O error"), "\(hint)")
+        #expect(Self.tagCounts(sink.dump(expecting: 3)) == [1: 1, 2: 1, 4: 1])
+    }
+
     /// An envelope the control skips (its subscriber unsubscribed) is not sent.
     @Test func skippedEnvelopesAreNotSent() throws {
         let sink = try SMTPSink()

@@ -49,9 +49,33 @@ import Testing
         #expect(try store.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox_body") } == 1)
         let claimed = try store.claimDue(limit: 10, claimer: "test:1", at: t0, leaseUntil: t0.addingTimeInterval(60), isDead: { _ in false })
         #expect(claimed.first?.message == message)
+        #expect(try store.outboxBody(id: claimed[0].id) == message)
         _ = try store.record(.sent(reply: "250 ok"), for: claimed[0], at: t0)
         #expect(try store.digestMessage(subscriberID: subscriber.id, periodKey: "day") == message, "the body is kept for the view in the browser")
         try store.removeSubscriber(subscriber.email)
         #expect(try store.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox_body") } == 0, "the body goes with its row")
+    }
+
+    /// A sender may claim rows without their bodies and read each body just
+    /// before sending it; the claim is the same otherwise.
+    @Test func rowsClaimedWithoutBodiesReadTheirBodiesOneByOne() throws {
+        let store = Store.inMemory()
+        var expected: [Int64: [UInt8]] = [:]
+        for n in 0..<3 {
+            let subscriber = try store.addSubscriber(SubscriberPreferences(email: try EmailAddress(parsing: "r\(n)@example.org")), at: t0)
+            let message = Array("Subject: \(n)\r\n\r\nbody \(n)\r\n".utf8)
+            expected[subscriber.id] = message
+            let digest = PlannedDigest(subscriberID: subscriber.id, periodKey: "day", recipient: "r\(n)@example.org", sender: "p@example.org",
+                                       subject: "S", messageID: "<\(n)@example.org>", message: message, paperIDs: [])
+            #expect(try store.plan([digest], at: t0) == 1)
+        }
+        let claimed = try store.claimDue(limit: 10, claimer: "test:1", at: t0, leaseUntil: t0.addingTimeInterval(60), bodies: false, isDead: { _ in false })
+        #expect(claimed.count == 3)
+        #expect(claimed.allSatisfy { $0.message.isEmpty }, "no body comes with the claim")
+        for row in claimed {
+            #expect(try store.outboxBody(id: row.id) == expected[row.subscriberID])
+        }
+        #expect(try store.outboxBody(id: 999) == [], "a row without a body reads as empty")
+        #expect(try store.outboxCounts()[.sending] == 3)
     }
 }
