@@ -170,7 +170,15 @@ public struct DigestPlanner: Sendable {
     /// Finds who is due among active subscribers (of `given` when set, else
     /// from the store; only `only` when set) and loads what selecting needs;
     /// with `keepUndue`, also the decisions for those not due (a dry run prints them).
+    ///
+    /// What does not wait on who is due is done on other threads meanwhile:
+    /// the window's papers and their index while the subscribers load (when
+    /// they are not `given`, as in `send-digest`; a tick passes its own, and
+    /// builds no index when nobody is due), and the sent log while the index is built.
     func prepare(at: Date, all: Bool, only: Set<EmailAddress>?, subscribers given: [Subscriber]?, keepUndue: Bool = false) throws -> PlanningRun {
+        let loader = SelectionLoader(store: store, digest: settings.digest)
+        let early = given == nil ? BackgroundLoad("paperboy-index") { try loader.windowSelector(at: at) } : nil
+        defer { early?.wait() }
         var subscribers: [Subscriber]
         if let given {
             subscribers = given
@@ -211,13 +219,19 @@ public struct DigestPlanner: Sendable {
             }
             due.append(position)
         }
-        let loader = SelectionLoader(store: store, digest: settings.digest)
-        // With nobody due (most of the daemon's ticks), no index is built.
-        let selector = due.isEmpty ? DigestSelector(papers: [], at: at, lookback: settings.digest.lookback, ranking: settings.digest.ranking)
-            : try loader.selector(at: at, subscribers: due.lazy.map { subscribers[$0] })
-        let sent = due.isEmpty ? [:] : try loader.sentPapers(at: at)
-        let storeIsEmpty = due.isEmpty ? false : try store.paperCount() == 0
-        let latest = due.isEmpty ? nil : try store.latestFirstSeen()
+        guard !due.isEmpty else {
+            // Nobody due (most of the daemon's ticks, which build no index): nothing to select from.
+            return PlanningRun(at: at, all: all, undue: undue, subscribers: subscribers, due: due, keys: keys,
+                               selector: DigestSelector(papers: [], at: at, lookback: settings.digest.lookback, ranking: settings.digest.ranking),
+                               sent: [:], maxPapers: settings.digest.maxPapers, storeIsEmpty: false, latestFirstSeen: nil)
+        }
+        let store = self.store
+        let history = BackgroundLoad("paperboy-history") {
+            (sent: try loader.sentPapers(at: at), storeIsEmpty: try store.paperCount() == 0, latest: try store.latestFirstSeen())
+        }
+        defer { history.wait() }
+        let selector = try loader.selector(window: early?.value() ?? loader.windowSelector(at: at), subscribers: due.lazy.map { subscribers[$0] })
+        let (sent, storeIsEmpty, latest) = try history.value()
         return PlanningRun(at: at, all: all, undue: undue, subscribers: subscribers, due: due, keys: keys, selector: selector, sent: sent,
                            maxPapers: settings.digest.maxPapers, storeIsEmpty: storeIsEmpty, latestFirstSeen: latest)
     }

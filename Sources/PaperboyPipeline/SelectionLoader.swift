@@ -16,16 +16,29 @@ public struct SelectionLoader: Sendable {
 
     /// A selector over the papers first seen in the window before `at`.
     public func selector(at: Date, subscribers: some Sequence<Subscriber>) throws -> DigestSelector {
+        try selector(window: windowSelector(at: at), subscribers: subscribers)
+    }
+
+    /// A selector over the papers first seen in the window before `at`, with
+    /// nobody's liked or disliked papers yet: it does not depend on who is
+    /// due, so a run can build it while it finds that out.
+    public func windowSelector(at: Date) throws -> DigestSelector {
         // Never before the sent log's prune horizon: older sends are forgotten.
         let windowStart = max(at.addingTimeInterval(-digest.lookback), try store.sentLogHorizon() ?? .distantPast)
         let window = try store.papers(firstSeenAfter: windowStart, notAfter: at)
+        return DigestSelector(papers: window, at: at, lookback: digest.lookback, ranking: digest.ranking)
+    }
+
+    /// `window` (from `windowSelector(at:)`) with the papers `subscribers`
+    /// liked or marked "Not for me", which may be outside the window.
+    public func selector(window: DigestSelector, subscribers: some Sequence<Subscriber>) throws -> DigestSelector {
         let likedIDs = Set(subscribers.flatMap(\.preferences.likes))
         let dislikedIDs = Set(subscribers.flatMap(\.preferences.dislikes))
         let known = likedIDs.union(dislikedIDs)
-        let papers = known.isEmpty ? [] : try store.papers(ids: known.sorted())
-        return DigestSelector(papers: window, at: at, lookback: digest.lookback, ranking: digest.ranking,
-                              likedPapers: papers.filter { likedIDs.contains($0.id) },
-                              dislikedPapers: papers.filter { dislikedIDs.contains($0.id) })
+        guard !known.isEmpty else { return window }
+        let papers = try store.papers(ids: known.sorted())
+        return window.adding(likedPapers: papers.filter { likedIDs.contains($0.id) },
+                             dislikedPapers: papers.filter { dislikedIDs.contains($0.id) })
     }
 
     /// Paper ids already sent, per subscriber id: only sends inside the

@@ -25,6 +25,29 @@ struct PaperRow: Codable, FetchableRecord, PersistableRecord {
     var ai_keywords: String
     var sources: String
 
+    /// Read by column, not through Decodable: a run loads every paper of
+    /// the look-back window before its first digest can be composed.
+    init(row: Row) {
+        id = row["id"]
+        version = row["version"]
+        title = row["title"]
+        abstract = row["abstract"]
+        authors = row["authors"]
+        categories = row["categories"]
+        published_at = row["published_at"]
+        first_seen_at = row["first_seen_at"]
+        updated_at = row["updated_at"]
+        upvotes = row["upvotes"]
+        comments = row["comments"]
+        abstract_url = row["abstract_url"]
+        pdf_url = row["pdf_url"]
+        code_url = row["code_url"]
+        project_url = row["project_url"]
+        ai_summary = row["ai_summary"]
+        ai_keywords = row["ai_keywords"]
+        sources = row["sources"]
+    }
+
     init(_ paper: Paper, updatedAt: Date) {
         id = paper.id
         version = paper.version

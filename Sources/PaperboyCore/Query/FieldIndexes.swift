@@ -6,16 +6,11 @@ struct TextFieldIndex: Sendable {
     private let wordPostings: Postings
     private let stemPostings: Postings
 
-    /// Per paper, the field's stems in order.
-    var stemsOfPapers: [[String]] { stems }
-    /// Per paper, the field's words in order, unstemmed (same positions as `stemsOfPapers`).
-    var wordsOfPapers: [[String]] { words }
-
-    init(texts: [String], stemmer: inout StemCache) {
-        words = texts.map(TextAnalyzer.words)
-        stems = words.map { $0.map { stemmer.stem($0) } }
-        wordPostings = Postings(paperCount: texts.count, wordsOfPaper: words)
-        stemPostings = Postings(paperCount: texts.count, wordsOfPaper: stems)
+    init(_ field: AnalyzedField) {
+        words = field.words
+        stems = field.stems
+        wordPostings = Postings(paperCount: words.count, wordsOfPaper: words)
+        stemPostings = Postings(paperCount: words.count, wordsOfPaper: stems)
     }
 
     /// The papers where the word (stemmed), or with `prefix` a word starting with it, occurs.

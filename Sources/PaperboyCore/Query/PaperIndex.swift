@@ -17,11 +17,15 @@ public final class PaperIndex: @unchecked Sendable {
     /// Guarded by `lock`.
     private var cache: [TermKey: PaperSet] = [:]
 
-    public init(papers: [Paper]) {
+    public convenience init(papers: [Paper]) {
+        self.init(papers: papers, analyzed: AnalyzedFields(papers: papers))
+    }
+
+    /// An index over `papers`, whose titles and abstracts `analyzed` holds.
+    init(papers: [Paper], analyzed: AnalyzedFields) {
         self.papers = papers
-        var stemmer = StemCache()
-        title = TextFieldIndex(texts: papers.map(\.title), stemmer: &stemmer)
-        abstract = TextFieldIndex(texts: papers.map(\.abstract), stemmer: &stemmer)
+        title = TextFieldIndex(analyzed.title)
+        abstract = TextFieldIndex(analyzed.abstract)
         authors = AuthorIndex(authors: papers.map(\.authors))
         categories = CategoryIndex(categories: papers.map(\.categories))
     }
@@ -35,13 +39,6 @@ public final class PaperIndex: @unchecked Sendable {
     public func matchSet(_ node: QueryNode) -> PaperSet {
         evaluate(node)
     }
-
-    /// The per-paper stems of titles and abstracts, for relevance scoring.
-    var titleStems: [[String]] { title.stemsOfPapers }
-    var abstractStems: [[String]] { abstract.stemsOfPapers }
-    /// The per-paper unstemmed words of titles and abstracts, so a prefix term can be scored.
-    var titleWords: [[String]] { title.wordsOfPapers }
-    var abstractWords: [[String]] { abstract.wordsOfPapers }
 
     /// The query's positive terms (those not under NOT) that occur in paper
     /// `index`, as the user wrote them, without field prefix or quotes and

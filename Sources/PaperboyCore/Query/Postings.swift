@@ -10,13 +10,19 @@ struct Postings: Sendable {
         var papersByWord: [String: [Int32]] = [:]
         for (paper, words) in wordsOfPaper.enumerated() {
             for word in words {
-                // Papers are visited in order, so each list stays sorted and unique.
-                if papersByWord[word]?.last != Int32(paper) { papersByWord[word, default: []].append(Int32(paper)) }
+                // Papers are visited in order, so each list stays sorted and unique
+                // (one look-up per word: the list is changed in place).
+                Self.add(Int32(paper), to: &papersByWord[word, default: []])
             }
         }
         self.papersByWord = papersByWord
         self.sortedWords = papersByWord.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         self.paperCount = paperCount
+    }
+
+    /// Appends `paper` unless it is already the list's last.
+    private static func add(_ paper: Int32, to list: inout [Int32]) {
+        if list.last != paper { list.append(paper) }
     }
 
     /// The papers containing exactly `word`.

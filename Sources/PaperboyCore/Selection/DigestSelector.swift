@@ -29,7 +29,15 @@ public final class DigestSelector: Sendable {
     ///   - papers: the papers first seen in the window (others are ignored).
     ///   - likedPapers: papers subscribers liked that may be outside the window.
     ///   - dislikedPapers: papers subscribers marked "Not for me" that may be outside the window.
-    public init(papers candidates: [Paper], at: Date, lookback: Double, ranking: RankingSettings, likedPapers: [Paper] = [], dislikedPapers: [Paper] = []) {
+    public convenience init(papers candidates: [Paper], at: Date, lookback: Double, ranking: RankingSettings, likedPapers: [Paper] = [], dislikedPapers: [Paper] = []) {
+        self.init(papers: candidates, at: at, lookback: lookback, ranking: ranking, likedPapers: likedPapers, dislikedPapers: dislikedPapers,
+                  threads: ParallelBuild.defaultThreads)
+    }
+
+    /// The same selector, its indexes built on up to `threads` threads
+    /// (the result does not depend on how many).
+    init(papers candidates: [Paper], at: Date, lookback: Double, ranking: RankingSettings, likedPapers: [Paper] = [], dislikedPapers: [Paper] = [],
+         threads: Int) {
         self.at = at
         windowStart = at.addingTimeInterval(-lookback)
         self.ranking = ranking
@@ -37,8 +45,12 @@ public final class DigestSelector: Sendable {
             .filter { $0.firstSeenAt > at.addingTimeInterval(-lookback) && $0.firstSeenAt <= at }
             .sorted { $0.id < $1.id }
         papers = window
-        index = PaperIndex(papers: window)
-        relevance = RelevanceIndex(index: index, titleWeight: ranking.titleWeight)
+        // Titles and abstracts are split into words and stemmed once, on every
+        // core; then the query index and the relevance index are built side by side.
+        let analyzed = AnalyzedFields(papers: window, threads: threads)
+        (index, relevance) = ParallelBuild.both(threads: threads,
+                                                { PaperIndex(papers: window, analyzed: analyzed) },
+                                                { RelevanceIndex(analyzed, titleWeight: ranking.titleWeight) })
         positionByID = Dictionary(window.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { first, _ in first })
         recency = window.map { ($0.publishedAt ?? $0.firstSeenAt).timeIntervalSince1970 }
         let raw = window.map { paper -> Double in
@@ -57,11 +69,42 @@ public final class DigestSelector: Sendable {
             if recencyCopy[a] != recencyCopy[b] { return recencyCopy[a] > recencyCopy[b] }
             return window[a].id < window[b].id
         }
+        outsideVectors = Self.vectors(outside: likedPapers + dislikedPapers, positionByID: positionByID, relevance: relevance, ranking: ranking)
+    }
+
+    /// This selector with liked and disliked papers from outside the window
+    /// added: the same as one built with them. Planning builds the index
+    /// while it finds out who is due, then adds what those subscribers liked
+    /// or marked "Not for me".
+    public func adding(likedPapers: [Paper], dislikedPapers: [Paper]) -> DigestSelector {
+        let added = Self.vectors(outside: likedPapers + dislikedPapers, positionByID: positionByID, relevance: relevance, ranking: ranking)
+        return DigestSelector(self, outsideVectors: outsideVectors.merging(added) { known, _ in known })
+    }
+
+    /// A copy of `base` but for the vectors of papers outside the window.
+    private init(_ base: DigestSelector, outsideVectors: [String: SparseVector]) {
+        at = base.at
+        windowStart = base.windowStart
+        ranking = base.ranking
+        papers = base.papers
+        index = base.index
+        relevance = base.relevance
+        trending = base.trending
+        recency = base.recency
+        trendingOrder = base.trendingOrder
+        positionByID = base.positionByID
+        self.outsideVectors = outsideVectors
+    }
+
+    /// The TF-IDF vectors of the papers among `papers` that are not in the
+    /// window (`positionByID`), by id; the first of a repeated id counts.
+    private static func vectors(outside papers: [Paper], positionByID: [String: Int], relevance: RelevanceIndex,
+                                ranking: RankingSettings) -> [String: SparseVector] {
         var outside: [String: SparseVector] = [:]
-        for paper in likedPapers + dislikedPapers where positionByID[paper.id] == nil && outside[paper.id] == nil {
+        for paper in papers where positionByID[paper.id] == nil && outside[paper.id] == nil {
             outside[paper.id] = relevance.vector(title: paper.title, abstract: paper.abstract, titleWeight: ranking.titleWeight)
         }
-        outsideVectors = outside
+        return outside
     }
 
     /// The digest for one subscriber: at most `maxPapers` papers, best first.

@@ -4,8 +4,9 @@ import Foundation
 /// query words over title and abstract (the title weighted higher), and
 /// TF-IDF vectors for "more like these".
 ///
-/// Built once per run from a `PaperIndex`; each word's scores are computed
-/// the first time a query asks for them and cached. Thread-safe.
+/// Built once per run from the same words and stems as the run's
+/// `PaperIndex` (`AnalyzedFields`); each word's scores are computed the
+/// first time a query asks for them and cached. Thread-safe.
 public final class RelevanceIndex: @unchecked Sendable {
     static let k1 = 1.2
     static let b = 0.75
@@ -33,9 +34,10 @@ public final class RelevanceIndex: @unchecked Sendable {
     /// Guarded by `lock`: BM25 contribution of a prefix, per paper containing a word with it.
     private var prefixCache: [String: [(paper: Int32, score: Float)]] = [:]
 
-    public init(index: PaperIndex, titleWeight: Double) {
-        let titles = index.titleStems
-        let abstracts = index.abstractStems
+    /// The statistics of the papers whose titles and abstracts `analyzed` holds.
+    init(_ analyzed: AnalyzedFields, titleWeight: Double) {
+        let titles = analyzed.title.stems
+        let abstracts = analyzed.abstract.stems
         paperCount = titles.count
         var ids: [String: Int32] = [:]
         var postings: [[(paper: Int32, weightedTF: Float)]] = []
@@ -64,7 +66,7 @@ public final class RelevanceIndex: @unchecked Sendable {
         }
         stemIDs = ids
         var wordStems: [String: Int32] = [:]
-        for (words, stems) in [(index.titleWords, titles), (index.abstractWords, abstracts)] {
+        for (words, stems) in [(analyzed.title.words, titles), (analyzed.abstract.words, abstracts)] {
             for paper in 0..<min(words.count, stems.count) where words[paper].count == stems[paper].count {
                 for (word, stem) in zip(words[paper], stems[paper]) where wordStems[word] == nil {
                     if let id = ids[stem] { wordStems[word] = id }

@@ -15,18 +15,7 @@ public enum TextAnalyzer {
             }
         }
         if text.utf8.allSatisfy({ $0 < 0x80 }) {
-            for byte in text.utf8 {
-                switch byte {
-                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                    word.append(Unicode.Scalar(byte))
-                case UInt8(ascii: "A")...UInt8(ascii: "Z"):
-                    word.append(Unicode.Scalar(byte + 32))
-                default:
-                    flush()
-                }
-            }
-            flush()
-            return words
+            return asciiWords(text)
         }
         // Compatibility decomposition splits accented letters into a base letter
         // and combining marks (dropped below), and ligatures such as "ﬁ" into letters.
@@ -44,6 +33,30 @@ public enum TextAnalyzer {
             }
         }
         flush()
+        return words
+    }
+
+    /// `words(text)` for ASCII text: each word's bytes, lower-cased, gathered
+    /// in one reused buffer and made a string once (titles and abstracts are
+    /// nearly all ASCII, and every word of every paper passes through here).
+    private static func asciiWords(_ text: String) -> [String] {
+        var words: [String] = []
+        var word: [UInt8] = []
+        word.reserveCapacity(32)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                word.append(byte)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                word.append(byte + 32)
+            default:
+                if !word.isEmpty {
+                    words.append(String(decoding: word, as: UTF8.self))
+                    word.removeAll(keepingCapacity: true)
+                }
+            }
+        }
+        if !word.isEmpty { words.append(String(decoding: word, as: UTF8.self)) }
         return words
     }
 
