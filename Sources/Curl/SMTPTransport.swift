@@ -86,10 +86,10 @@ public final class SMTPTransport {
         if !refused.isEmpty { onResults(refused) }
         guard !sendable.isEmpty else { return [] }
 
-        let batch = SMTPBatch(envelopes: envelopes, order: sendable, pacer: pacer, control: control)
         let workerCount = min(connections.count, sendable.count)
-        for connection in connections.prefix(workerCount) {
-            let worker = SMTPWorker(connection: connection, batch: batch, settings: settings)
+        let batch = SMTPBatch(envelopes: envelopes, order: sendable, pacer: pacer, control: control, workers: workerCount)
+        for (index, connection) in connections.prefix(workerCount).enumerated() {
+            let worker = SMTPWorker(connection: connection, batch: batch, gate: batch.gates[index], settings: settings)
             let thread = Thread { worker.run() }
             thread.name = "paperboy-smtp"
             thread.start()
@@ -153,11 +153,15 @@ final class SMTPBatch: @unchecked Sendable {
     private var acknowledged = 0
     private var finishedWorkers = 0
 
-    init(envelopes: [SMTPEnvelope], order: [Int], pacer: SMTPPacer?, control: SMTPSendControl?) {
+    /// One per worker: where it waits for its results to be recorded.
+    let gates: [RecordGate]
+
+    init(envelopes: [SMTPEnvelope], order: [Int], pacer: SMTPPacer?, control: SMTPSendControl?, workers: Int) {
         self.envelopes = envelopes
         self.order = order
         self.pacer = pacer
         self.control = control
+        gates = (0..<workers).map { _ in RecordGate() }
     }
 
     /// Hands in the result of the worker's last transfer, if any, and takes
@@ -174,7 +178,8 @@ final class SMTPBatch: @unchecked Sendable {
             results.append(result)
             handedIn += 1
             ticket = handedIn
-            condition.broadcast()
+            // Only the caller's thread waits on this condition.
+            condition.signal()
         }
         while next < order.count {
             let envelope = envelopes[order[next]]
@@ -194,17 +199,13 @@ final class SMTPBatch: @unchecked Sendable {
         return nil
     }
 
-    /// Blocks until the caller has recorded every result handed in up to
-    /// `ticket` (results are recorded in the order handed in); then true,
-    /// unless the control says stop (a shutdown, or an outcome that could
-    /// not be recorded). False also when that takes longer than `limit`.
-    func waitUntilRecorded(_ ticket: Int, limit: Duration) -> Bool {
-        let deadline = Date(timeIntervalSinceNow: Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18)
-        condition.lock()
-        defer { condition.unlock() }
-        while acknowledged < ticket {
-            if !condition.wait(until: deadline) && acknowledged < ticket { return false }
-        }
+    /// Blocks (on the worker's `gate`) until the caller has recorded every
+    /// result handed in up to `ticket` (results are recorded in the order
+    /// handed in); then true, unless the control says stop (a shutdown, or
+    /// an outcome that could not be recorded). False also when that takes
+    /// longer than `limit`.
+    func waitUntilRecorded(_ ticket: Int, on gate: RecordGate, limit: Duration) -> Bool {
+        guard gate.wait(for: ticket, limit: limit) else { return false }
         if let control, control.shouldStop() { return false }
         return true
     }
@@ -236,14 +237,15 @@ final class SMTPBatch: @unchecked Sendable {
     func acknowledge(_ count: Int) {
         condition.lock()
         acknowledged += count
-        condition.broadcast()
+        let recorded = acknowledged
         condition.unlock()
+        for gate in gates { gate.open(upTo: recorded) }
     }
 
     func workerFinished() {
         condition.lock()
         finishedWorkers += 1
-        condition.broadcast()
+        condition.signal()
         condition.unlock()
     }
 
@@ -266,11 +268,13 @@ final class SMTPBatch: @unchecked Sendable {
 final class SMTPWorker: @unchecked Sendable {
     private let connection: SMTPConnection
     private let batch: SMTPBatch
+    private let gate: RecordGate
     private let settings: SMTPSettings
 
-    init(connection: SMTPConnection, batch: SMTPBatch, settings: SMTPSettings) {
+    init(connection: SMTPConnection, batch: SMTPBatch, gate: RecordGate, settings: SMTPSettings) {
         self.connection = connection
         self.batch = batch
+        self.gate = gate
         self.settings = settings
     }
 
@@ -311,10 +315,10 @@ final class SMTPWorker: @unchecked Sendable {
             var held = Duration.zero
             let limit = settings.commandTimeout
             let mustWait = ticket
-            connection.prepare(envelope, message: message, beforeFinalDot: { [batch] in
+            connection.prepare(envelope, message: message, beforeFinalDot: { [batch, gate] in
                 let start = clock.now
                 defer { held = clock.now - start }
-                return batch.waitUntilRecorded(mustWait, limit: .seconds(limit))
+                return batch.waitUntilRecorded(mustWait, on: gate, limit: .seconds(limit))
             })
             let started = clock.now
             let code = connection.easy.perform()
@@ -331,6 +335,38 @@ final class SMTPWorker: @unchecked Sendable {
             result = SMTPResult(tag: envelope.tag, outcome: outcome, connectionsOpened: opened, duration: duration)
         }
         batch.workerFinished()
+    }
+}
+
+/// Where one worker waits until its results are recorded: a condition of
+/// its own, so that recording wakes only the workers it lets go on, not
+/// every thread of the send.
+final class RecordGate: @unchecked Sendable {
+    private let condition = NSCondition()
+    /// How many results (of all workers, in the order handed in) are recorded; guarded by `condition`.
+    private var recorded = 0
+    private var waiting = false
+
+    /// Blocks until `ticket` results are recorded; false after `limit`.
+    func wait(for ticket: Int, limit: Duration) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard recorded < ticket else { return true }
+        let deadline = Date(timeIntervalSinceNow: Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18)
+        waiting = true
+        defer { waiting = false }
+        while recorded < ticket {
+            if !condition.wait(until: deadline) && recorded < ticket { return false }
+        }
+        return true
+    }
+
+    /// `count` results are recorded now; wakes the worker if it waits.
+    func open(upTo count: Int) {
+        condition.lock()
+        recorded = count
+        if waiting { condition.signal() }
+        condition.unlock()
     }
 }
 
