@@ -152,7 +152,11 @@ public struct LinkToken: Sendable {
                 o += 1
             }
             func put(_ text: String) {
-                for byte in text.utf8 { put(byte) }
+                var text = text
+                text.withUTF8 { bytes in
+                    if let source = bytes.baseAddress { (buffer.baseAddress! + o).initialize(from: source, count: bytes.count) }
+                    o += bytes.count
+                }
             }
             put(label)
             put(0)

@@ -117,9 +117,10 @@ public struct ReaderLinks: Sendable {
         return String(unsafeUninitializedCapacity: length) { out in
             var o = 0
             func put(_ text: String) {
-                for byte in text.utf8 {
-                    out[o] = byte
-                    o += 1
+                var text = text
+                text.withUTF8 { bytes in
+                    if let source = bytes.baseAddress { (out.baseAddress! + o).initialize(from: source, count: bytes.count) }
+                    o += bytes.count
                 }
             }
             put(baseURL)
