@@ -8,18 +8,20 @@
 public enum MIMEComposer {
     /// The complete RFC 5322 message, CRLF line endings, ready for SMTP DATA.
     public static func compose(_ message: MailMessage) -> [UInt8] {
-        let text = QuotedPrintable.encode(message.textBody)
-        let html = message.htmlBody.map { QuotedPrintable.encode($0) }
-        var writer = HeaderWriter(capacity: 2048 + text.count + (html?.count ?? 0))
+        // One array for the whole message, sized for the usual case; the
+        // bodies are encoded straight into it.
+        let bodyLength = QuotedPrintable.estimatedLength(message.textBody.utf8.count)
+            + (message.htmlBody.map { QuotedPrintable.estimatedLength($0.utf8.count) } ?? 0)
+        var writer = HeaderWriter(capacity: 2048 + bodyLength)
         writeHeaders(message, into: &writer)
         let boundary = "=_paperboy_" + hexHash(message.messageID)
-        if let html {
+        if let html = message.htmlBody {
             writer.begin("Content-Type")
             writer.token("multipart/alternative;")
             writer.token("boundary=\"\(boundary)\"")
             writer.end()
             writer.end()
-            appendPart(text, type: "text/plain", boundary: boundary, to: &writer.bytes)
+            appendPart(message.textBody, type: "text/plain", boundary: boundary, to: &writer.bytes)
             appendPart(html, type: "text/html", boundary: boundary, to: &writer.bytes)
             writer.bytes.append(contentsOf: "--\(boundary)--\r\n".utf8)
             return writer.bytes
@@ -27,7 +29,7 @@ public enum MIMEComposer {
         writer.field("Content-Type", "text/plain; charset=utf-8")
         writer.field("Content-Transfer-Encoding", "quoted-printable")
         writer.end()
-        appendBody(text, to: &writer.bytes)
+        appendBody(message.textBody, to: &writer.bytes)
         return writer.bytes
     }
 
@@ -76,17 +78,19 @@ public enum MIMEComposer {
         writer.end()
     }
 
-    private static func appendPart(_ encoded: [UInt8], type: String, boundary: String, to out: inout [UInt8]) {
+    private static func appendPart(_ body: String, type: String, boundary: String, to out: inout [UInt8]) {
         out.append(contentsOf: "--\(boundary)\r\nContent-Type: \(type); charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n".utf8)
-        appendBody(encoded, to: &out)
+        appendBody(body, to: &out)
         // The line break before a delimiter belongs to the delimiter (RFC 2046 §5.1.1).
         out.append(contentsOf: [0x0D, 0x0A])
     }
 
-    /// The encoded body, with a final line break when it has none.
-    private static func appendBody(_ encoded: [UInt8], to out: inout [UInt8]) {
-        out.append(contentsOf: encoded)
-        if encoded.count < 2 || encoded[encoded.count - 2] != 0x0D || encoded[encoded.count - 1] != 0x0A {
+    /// The body quoted-printable, with a final line break when its encoding has none.
+    private static func appendBody(_ body: String, to out: inout [UInt8]) {
+        let start = out.count
+        QuotedPrintable.append(body, to: &out)
+        let end = out.count
+        if end - start < 2 || out[end - 2] != 0x0D || out[end - 1] != 0x0A {
             out.append(contentsOf: [0x0D, 0x0A])
         }
     }

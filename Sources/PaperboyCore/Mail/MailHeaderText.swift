@@ -10,7 +10,8 @@ public enum MailHeaderText {
 
     /// Whether `cleaned` would return `text` unchanged: no control
     /// characters, no whitespace but single spaces between words. (Only
-    /// non-ASCII characters need a look at their Unicode properties.)
+    /// non-ASCII characters need a look at their Unicode properties, and
+    /// below U+1680 the only whitespace besides U+0085 is U+00A0.)
     static func isCleaned(_ text: String) -> Bool {
         if isCleanASCII(text) { return true }
         var previousWasSpace = true
@@ -21,7 +22,7 @@ public enum MailHeaderText {
                 previousWasSpace = true
                 continue
             }
-            if value < 0x20 || (0x7F...0x9F).contains(value) || (value > 0x7F && scalar.properties.isWhitespace) { return false }
+            if value < 0x20 || (0x7F...0x9F).contains(value) || (value >= 0x1680 && scalar.properties.isWhitespace) || value == 0xA0 { return false }
             previousWasSpace = false
         }
         return !previousWasSpace || text.isEmpty

@@ -14,31 +14,59 @@ public enum QuotedPrintable {
 
     /// Encodes the UTF-8 bytes of `text`.
     public static func encode(_ text: String) -> [UInt8] {
-        var text = text
-        return text.withUTF8 { encode($0) }
+        var out: [UInt8] = []
+        append(text, to: &out)
+        return out
     }
 
     /// Encodes `bytes`.
     public static func encode(_ bytes: [UInt8]) -> [UInt8] {
-        bytes.withUnsafeBufferPointer { encode($0) }
+        var out: [UInt8] = []
+        out.reserveCapacity(estimatedLength(bytes.count))
+        bytes.withUnsafeBufferPointer { append($0, to: &out) }
+        return out
+    }
+
+    /// Appends the encoding of `text`'s UTF-8 bytes to `out`, without an
+    /// intermediate array (a message's body goes straight into the message).
+    static func append(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        out.reserveCapacity(out.count + estimatedLength(text.utf8.count))
+        text.withUTF8 { append($0, to: &out) }
+    }
+
+    /// About how long the encoding of `count` mostly-ASCII bytes is: a soft
+    /// break per line, a little escaping. Only a capacity hint: the output
+    /// grows as an array does when the text needs more.
+    static func estimatedLength(_ count: Int) -> Int {
+        count + count / 16 + 64
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
 
-    static func encode(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+    /// Output is written to a small buffer on the stack and appended to
+    /// `out` whenever it is nearly full, so `out` never holds more than the
+    /// encoding itself (and its own growth).
+    static func append(_ input: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         let count = input.count
-        guard count > 0, let src = input.baseAddress else { return [] }
-        // At most 3 output bytes per input byte, plus a 3-byte soft break per 64 output bytes.
-        let capacity = 4 * count + 16
+        guard count > 0, let src = input.baseAddress else { return }
         let limit = maximumLineLength
-        return hexDigits.withUnsafeBufferPointer { hexBuffer in
+        // The most one step of the loop below writes: a run of `limit` bytes
+        // (the fast path), or a soft break and a four-byte sequence escaped.
+        let stagingCapacity = 4096
+        let flushAt = stagingCapacity - 2 * limit
+        hexDigits.withUnsafeBufferPointer { hexBuffer in
             let hex = hexBuffer.baseAddress!
-            return [UInt8](unsafeUninitializedCapacity: capacity) { out, written in
-                let dst = out.baseAddress!
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: stagingCapacity) { staging in
+                let dst = staging.baseAddress!
                 var o = 0
                 var column = 0
                 var i = 0
                 while i < count {
+                    if o >= flushAt {
+                        out.append(contentsOf: UnsafeBufferPointer(start: dst, count: o))
+                        o = 0
+                    }
                     // Fast path: a run of printable bytes (and inner spaces) in the middle
                     // of a line, up to where a soft break may be needed, copied at once.
                     if column != 0 && column < limit - 2 {
@@ -123,7 +151,7 @@ public enum QuotedPrintable {
                     column &+= width
                     i = end
                 }
-                written = o
+                out.append(contentsOf: UnsafeBufferPointer(start: dst, count: o))
             }
         }
     }

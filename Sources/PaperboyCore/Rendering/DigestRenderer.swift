@@ -107,57 +107,62 @@ public final class DigestRenderer: @unchecked Sendable {
         let (longDate, shortDate) = dates(digest.date, zone: digest.zone)
         var htmlPapers = ""
         var textPapers = ""
-        // One dictionary for every paper's values, refilled for each.
-        var paperValues: [String: String] = [:]
-        paperValues.reserveCapacity(4)
+        htmlPapers.reserveCapacity(digest.format == .both ? 2048 * digest.papers.count : 0)
+        textPapers.reserveCapacity(1024 * digest.papers.count)
+        // One set of values for every paper, refilled for each.
+        var paperValues = BlockValues<PaperValue>()
         for (offset, ranked) in digest.papers.enumerated() {
             let feedback = digest.feedbackURLs[ranked.paper.id]
-            paperValues["rank"] = String(offset + 1)
-            paperValues["matched"] = ranked.matchedTerms.joined(separator: ", ")
-            paperValues["more_like_this_url"] = feedback?.moreLikeThis
-            paperValues["not_for_me_url"] = feedback?.notForMe
+            paperValues[.rank] = String(offset + 1)
+            paperValues[.matched] = ranked.matchedTerms.joined(separator: ", ")
+            paperValues[.moreLikeThisURL] = feedback?.moreLikeThis ?? ""
+            paperValues[.notForMeURL] = feedback?.notForMe ?? ""
             let hasMatched = !ranked.matchedTerms.isEmpty
             if digest.format == .both {
-                block(.html(matched: hasMatched), for: ranked.paper, feedback: feedback != nil).append(to: &htmlPapers, values: paperValues)
+                block(.html(matched: hasMatched), for: ranked.paper, feedback: feedback != nil).append(to: &htmlPapers, values: paperValues.slots)
             }
-            var text = ""
-            block(.text(matched: hasMatched), for: ranked.paper, feedback: feedback != nil).append(to: &text, values: paperValues)
-            textPapers += paperValues["matched"]!.count > 60 ? TextWrapper.wrap(text) : text
+            let text = block(.text(matched: hasMatched), for: ranked.paper, feedback: feedback != nil)
+            if paperValues[.matched].count > 60 {
+                var unwrapped = ""
+                text.append(to: &unwrapped, values: paperValues.slots)
+                textPapers += TextWrapper.wrap(unwrapped)
+            } else {
+                text.append(to: &textPapers, values: paperValues.slots)
+            }
             textPapers += "\n"
         }
         let count = digest.papers.count
-        var values: [String: String] = [
-            "heading": digest.query == nil && digest.categories.isEmpty ? "Trending papers" : "New papers for you",
-            "greeting": digest.name.map { "Hello \($0)," } ?? "Hello,",
-            "date": longDate,
-            "short_date": shortDate,
-            "email": digest.email.description,
-            "why": why(digest),
-            "operator": operatorName,
-            "unsubscribe_url": digest.unsubscribeURL,
-            "preferences_url": digest.preferencesURL ?? "",
-            "view_url": digest.viewURL ?? "",
-            "count": String(count),
-            "first_title": digest.papers.first.map { Self.shorten($0.paper.title, to: 60) } ?? "",
-        ]
+        var values = BlockValues<FrameValue>()
+        values[.heading] = digest.query == nil && digest.categories.isEmpty ? "Trending papers" : "New papers for you"
+        values[.greeting] = digest.name.map { "Hello \($0)," } ?? "Hello,"
+        values[.date] = longDate
+        values[.shortDate] = shortDate
+        values[.email] = digest.email.description
+        values[.why] = why(digest)
+        values[.operatorName] = operatorName
+        values[.unsubscribeURL] = digest.unsubscribeURL
+        values[.preferencesURL] = digest.preferencesURL ?? ""
+        values[.viewURL] = digest.viewURL ?? ""
+        values[.count] = String(count)
+        values[.firstTitle] = digest.papers.first.map { Self.shorten($0.paper.title, to: 60) } ?? ""
         let frames = frames(FrameKey(one: count == 1, preferences: digest.preferencesURL != nil, view: digest.viewURL != nil))
         var subject = ""
-        frames.subject.append(to: &subject, values: values)
+        frames.subject.append(to: &subject, values: values.slots)
         subject = Self.oneLine(subject)
-        values["subject"] = subject
-        values["papers"] = htmlPapers
+        values[.subject] = subject
+        values[.papers] = htmlPapers
         var html: String?
         if digest.format == .both {
             var out = ""
             out.reserveCapacity(htmlPapers.utf8.count + 4096)
-            frames.html.append(to: &out, values: values)
+            frames.html.append(to: &out, values: values.slots)
             html = out
         }
         // The paper blocks are wrapped already: only the frame around them is wrapped.
-        values["papers"] = textPapers
+        values[.papers] = textPapers
         var text = ""
         text.reserveCapacity(textPapers.utf8.count + 1024)
-        frames.text.append(to: &text, values: values, wrapWidth: 78)
+        frames.text.append(to: &text, values: values.slots, wrapWidth: 78)
         return RenderedDigest(subject: subject, text: text, html: html)
     }
 
@@ -189,15 +194,15 @@ public final class DigestRenderer: @unchecked Sendable {
         }
         lock.unlock()
         var context: [String: Any] = ["one": key.one]
-        for name in Self.frameValues {
-            if name == "preferences_url" && !key.preferences { continue }
-            if name == "view_url" && !key.view { continue }
-            context[name] = BlockTemplate.marker(name)
+        for value in FrameValue.allCases {
+            if value == .preferencesURL && !key.preferences { continue }
+            if value == .viewURL && !key.view { continue }
+            context[value.name] = BlockTemplate.marker(value.name)
         }
         let made = Frames(
-            html: BlockTemplate(templates.html.render(context)),
-            text: BlockTemplate(templates.text.render(context)),
-            subject: BlockTemplate(templates.subject.render(context))
+            html: BlockTemplate(templates.html.render(context), names: FrameValue.names),
+            text: BlockTemplate(templates.text.render(context), names: FrameValue.names),
+            subject: BlockTemplate(templates.subject.render(context), names: FrameValue.names)
         )
         lock.lock()
         frameCache[key] = made
@@ -208,8 +213,7 @@ public final class DigestRenderer: @unchecked Sendable {
     /// The values the digest, text and subject templates see (and `one`,
     /// true for a one-paper digest). `preferences_url` and `view_url` are
     /// absent (false in a section) when the digest has none.
-    public static let frameValues = ["subject", "heading", "greeting", "date", "short_date", "email", "why", "operator", "unsubscribe_url",
-                                     "preferences_url", "view_url", "count", "first_title", "papers"]
+    public static let frameValues = FrameValue.names
     public static let frameVariables = frameValues + ["one"]
 
     /// The values the paper templates see (`paperContext`, plus `rank`,
@@ -232,19 +236,20 @@ public final class DigestRenderer: @unchecked Sendable {
         }
         lock.unlock()
         var context = Self.paperContext(paper)
-        context["rank"] = BlockTemplate.marker("rank")
+        func mark(_ value: PaperValue) { context[value.name] = BlockTemplate.marker(value.name) }
+        mark(.rank)
         if feedback {
-            context["more_like_this_url"] = BlockTemplate.marker("more_like_this_url")
-            context["not_for_me_url"] = BlockTemplate.marker("not_for_me_url")
+            mark(.moreLikeThisURL)
+            mark(.notForMeURL)
         }
         let made: BlockTemplate
         switch variant {
         case .html(let matched):
-            if matched { context["matched"] = BlockTemplate.marker("matched") }
-            made = BlockTemplate(templates.paperHTML.render(context))
+            if matched { mark(.matched) }
+            made = BlockTemplate(templates.paperHTML.render(context), names: PaperValue.names)
         case .text(let matched):
-            if matched { context["matched"] = BlockTemplate.marker("matched") }
-            made = BlockTemplate(TextWrapper.wrap(templates.paperText.render(context)))
+            if matched { mark(.matched) }
+            made = BlockTemplate(TextWrapper.wrap(templates.paperText.render(context)), names: PaperValue.names)
         }
         lock.lock()
         if blocks.count >= maxCachedPapers && blocks[paper.id] == nil {
@@ -294,7 +299,13 @@ public final class DigestRenderer: @unchecked Sendable {
         guard text.count > limit else { return text }
         let cut = text.prefix(limit)
         let end = cut.lastIndex(of: " ") ?? cut.endIndex
-        return cut[..<end].trimmingCharacters(in: CharacterSet(charactersIn: " ,;:.")) + "…"
+        // Trimmed of " ,;:." at both ends, scalar by scalar (as Foundation's
+        // `trimmingCharacters(in:)` does, without its detour through UTF-16).
+        let scalars = cut[..<end].unicodeScalars
+        func isTrimmed(_ scalar: Unicode.Scalar) -> Bool { " ,;:.".unicodeScalars.contains(scalar) }
+        guard let first = scalars.firstIndex(where: { !isTrimmed($0) }),
+              let last = scalars.lastIndex(where: { !isTrimmed($0) }) else { return "…" }
+        return String(scalars[first...last]) + "…"
     }
 
     /// A subject is one line: control characters and line breaks become spaces.
@@ -302,6 +313,19 @@ public final class DigestRenderer: @unchecked Sendable {
     /// taken for a space; ASCII needs no look-up of Unicode properties.)
     static func oneLine(_ text: String) -> String {
         if MailHeaderText.isCleaned(text) { return text }
+        // The usual subject: clean text and the template's final line break,
+        // which would only become a trailing space, and that is dropped.
+        var body = Substring(text)
+        while let last = body.utf8.last, last == 0x0A || last == 0x0D { body = body.dropLast() }
+        if body.endIndex != text.endIndex {
+            let trimmed = String(body)
+            if MailHeaderText.isCleaned(trimmed) { return trimmed }
+        }
+        return collapsedToOneLine(text)
+    }
+
+    /// `oneLine` the long way, scalar by scalar.
+    static func collapsedToOneLine(_ text: String) -> String {
         var result = String.UnicodeScalarView()
         var pendingSpace = false
         for scalar in text.unicodeScalars {
@@ -361,132 +385,49 @@ private final class ZoneDates {
     }
 }
 
-/// A paper's rendered blocks, with and without the "matched" line.
 /// One form of a paper's block: HTML or text, with the "matched" line or without.
 enum BlockVariant: Hashable {
     case html(matched: Bool)
     case text(matched: Bool)
 }
 
-/// A template rendered once with a marker in place of each per-digest value,
-/// split around the markers, so a digest is assembled by concatenation.
-///
-/// A marker is U+0001, the value's name, `&`, U+0001. The `&` tells whether
-/// the template escaped the value: `{{name}}` in an HTML template turns it
-/// into `&amp;`, so that value is HTML-escaped when filled in; `{{{name}}}`
-/// and text templates leave it, and the value goes in as it is. Feed text
-/// can hold no U+0001 (parsers drop control characters).
-struct BlockTemplate {
-    enum Piece {
-        case literal(String)
-        case value(name: String, escaped: Bool)
-    }
+/// The values a digest fills into the frames (digest, text and subject
+/// templates), in slot order (raw values count up from 0 in case order).
+enum FrameValue: Int, BlockValueName {
+    case subject, heading, greeting, date, shortDate, email, why, operatorName, unsubscribeURL,
+         preferencesURL, viewURL, count, firstTitle, papers
 
-    let pieces: [Piece]
-
-    static func marker(_ name: String) -> String { "\u{1}\(name)&\u{1}" }
-
-    init(_ rendered: String) {
-        var pieces: [Piece] = []
-        var rest = Substring(rendered)
-        while let start = rest.firstIndex(of: "\u{1}") {
-            pieces.append(.literal(String(rest[..<start])))
-            let afterStart = rest.index(after: start)
-            guard let end = rest[afterStart...].firstIndex(of: "\u{1}") else {
-                rest = rest[afterStart...]   // a stray U+0001 from a template is dropped
-                continue
-            }
-            let token = rest[afterStart..<end]
-            if token.hasSuffix("&amp;") {
-                pieces.append(.value(name: String(token.dropLast(5)), escaped: true))
-            } else if token.hasSuffix("&") {
-                pieces.append(.value(name: String(token.dropLast()), escaped: false))
-            } else {
-                pieces.append(.literal(String(token)))
-            }
-            rest = rest[rest.index(after: end)...]
+    var name: String {
+        switch self {
+        case .subject: "subject"
+        case .heading: "heading"
+        case .greeting: "greeting"
+        case .date: "date"
+        case .shortDate: "short_date"
+        case .email: "email"
+        case .why: "why"
+        case .operatorName: "operator"
+        case .unsubscribeURL: "unsubscribe_url"
+        case .preferencesURL: "preferences_url"
+        case .viewURL: "view_url"
+        case .count: "count"
+        case .firstTitle: "first_title"
+        case .papers: "papers"
         }
-        pieces.append(.literal(String(rest)))
-        self.pieces = pieces
-    }
-
-    /// Appends the block with `values` filled in. With `wrapWidth`, the text
-    /// around the `papers` value (already wrapped) is wrapped at that width.
-    func append(to out: inout String, values: [String: String], wrapWidth: Int? = nil) {
-        guard let wrapWidth else {
-            for piece in pieces {
-                switch piece {
-                case .literal(let text): out += text
-                case .value(let name, let escaped):
-                    let value = values[name] ?? ""
-                    out += escaped ? HTMLText.escape(value) : value
-                }
-            }
-            return
-        }
-        var segment = ""
-        for piece in pieces {
-            switch piece {
-            case .literal(let text): segment += text
-            case .value("papers", _):
-                out += TextWrapper.wrap(segment, width: wrapWidth)
-                segment = ""
-                out += values["papers"] ?? ""
-            case .value(let name, let escaped):
-                let value = values[name] ?? ""
-                segment += escaped ? HTMLText.escape(value) : value
-            }
-        }
-        out += TextWrapper.wrap(segment, width: wrapWidth)
     }
 }
 
-/// HTML escaping for text placed into rendered HTML outside the templates
-/// (and the daemon's own small pages).
-public enum HTMLText {
-    /// `&`, `<`, `>`, `"` and `'` as entities.
-    ///
-    /// Works on the UTF-8 bytes (the five are ASCII, and no byte of a
-    /// multi-byte character is ASCII); text without any of them is returned
-    /// as it is. Every link in a digest goes through here, so it is kept fast.
-    public static func escape(_ text: String) -> String {
-        var text = text
-        return text.withUTF8 { bytes -> String? in
-            var extra = 0
-            for byte in bytes { extra &+= growth(byte) }
-            guard extra > 0 else { return nil }
-            return String(unsafeUninitializedCapacity: bytes.count + extra) { out in
-                var o = 0
-                func put(_ entity: StaticString) {
-                    entity.withUTF8Buffer { for byte in $0 { out[o] = byte; o &+= 1 } }
-                }
-                for byte in bytes {
-                    switch byte {
-                    case UInt8(ascii: "&"): put("&amp;")
-                    case UInt8(ascii: "<"): put("&lt;")
-                    case UInt8(ascii: ">"): put("&gt;")
-                    case UInt8(ascii: "\""): put("&quot;")
-                    case UInt8(ascii: "'"): put("&#39;")
-                    default:
-                        out[o] = byte
-                        o &+= 1
-                    }
-                }
-                return o
-            }
-        } ?? text
-    }
+/// The values a digest fills into a paper's block (the rest of the block is
+/// rendered once per paper), in slot order.
+enum PaperValue: Int, BlockValueName {
+    case rank, matched, moreLikeThisURL, notForMeURL
 
-    /// How many bytes longer `byte` gets when escaped (0 for all but the five).
-    @inline(__always)
-    private static func growth(_ byte: UInt8) -> Int {
-        guard byte <= UInt8(ascii: ">") else { return 0 }
-        switch byte {
-        case UInt8(ascii: "&"): return 4
-        case UInt8(ascii: "<"), UInt8(ascii: ">"): return 3
-        case UInt8(ascii: "\""): return 5
-        case UInt8(ascii: "'"): return 4
-        default: return 0
+    var name: String {
+        switch self {
+        case .rank: "rank"
+        case .matched: "matched"
+        case .moreLikeThisURL: "more_like_this_url"
+        case .notForMeURL: "not_for_me_url"
         }
     }
 }

@@ -93,23 +93,19 @@ public struct LinkToken: Sendable {
     /// (see `Purpose`), made with the current secret.
     public func make(subscriberID: Int64, email: EmailAddress, purpose: Purpose, subject: String = "") -> String {
         var inner = innerKeyed
-        Self.macInput(id: Self.idBytes(subscriberID), email: email, purpose: purpose, subject: subject).withUnsafeBytes {
-            inner.update(bufferPointer: $0)
-        }
-        var innerDigest: [UInt8] = []
-        innerDigest.reserveCapacity(SHA256.byteCount)
-        for byte in inner.finalize() { innerDigest.append(byte) }
+        Self.withMacInput(id: subscriberID, email: email, purpose: purpose, subject: subject) { inner.update(bufferPointer: $0) }
+        let innerDigest = inner.finalize()
         var outer = outerKeyed
         innerDigest.withUnsafeBytes { outer.update(bufferPointer: $0) }
-        var token = [UInt8](repeating: 0, count: Self.tokenLength)
-        token[0] = Self.version
-        for k in 0..<8 { token[1 + k] = UInt8(truncatingIfNeeded: subscriberID >> (56 - 8 * k)) }
-        var index = 9
-        for byte in outer.finalize() where index < Self.tokenLength {
-            token[index] = byte
-            index += 1
+        let mac = outer.finalize()
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.tokenLength) { token in
+            token[0] = Self.version
+            for k in 0..<8 { token[1 + k] = UInt8(truncatingIfNeeded: subscriberID >> (56 - 8 * k)) }
+            mac.withUnsafeBytes { macBytes in
+                for k in 0..<Self.macLength { token[9 + k] = macBytes[k] }
+            }
+            return Self.base64url(UnsafeBufferPointer(token))
         }
-        return Self.base64url(token)
     }
 
     /// The id a well-formed token names, or nil when it is malformed (wrong
@@ -126,10 +122,9 @@ public struct LinkToken: Sendable {
     /// its subscriber at `email` (the address the store has for that id
     /// now), `purpose` and `subject`. Compares in constant time, with every secret.
     public func verify(_ claim: Claim, purpose: Purpose, email: EmailAddress, subject: String = "") -> Bool {
-        let id = Self.idBytes(claim.subscriberID)
         var matched = false
         for key in [key] + previousKeys {
-            let expected = Self.mac(key: key, id: id, email: email, purpose: purpose, subject: subject)
+            let expected = Self.mac(key: key, id: claim.subscriberID, email: email, purpose: purpose, subject: subject)
             var difference = UInt8(claim.mac.count == expected.count ? 0 : 1)
             for (a, b) in zip(expected, claim.mac) { difference |= a ^ b }
             matched = matched || difference == 0
@@ -137,31 +132,46 @@ public struct LinkToken: Sendable {
         return matched
     }
 
-    private static func mac(key: SymmetricKey, id: [UInt8], email: EmailAddress, purpose: Purpose, subject: String) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: macInput(id: id, email: email, purpose: purpose, subject: subject), using: key).prefix(macLength))
-    }
-
-    /// What the MAC is computed over (see the type's comment).
-    private static func macInput(id: [UInt8], email: EmailAddress, purpose: Purpose, subject: String) -> [UInt8] {
-        var message: [UInt8] = []
-        message.reserveCapacity(64 + email.localPart.utf8.count + email.domain.utf8.count + subject.utf8.count)
-        message.append(contentsOf: "paperboy-link-v1".utf8)
-        message.append(0)
-        message.append(contentsOf: purpose.rawValue.utf8)
-        message.append(0)
-        message.append(contentsOf: id)
-        message.append(contentsOf: email.localPart.utf8)
-        message.append(UInt8(ascii: "@"))
-        message.append(contentsOf: email.domain.utf8)
-        if !subject.isEmpty {
-            message.append(0)
-            message.append(contentsOf: subject.utf8)
+    private static func mac(key: SymmetricKey, id: Int64, email: EmailAddress, purpose: Purpose, subject: String) -> [UInt8] {
+        withMacInput(id: id, email: email, purpose: purpose, subject: subject) { input in
+            Array(HMAC<SHA256>.authenticationCode(for: input, using: key).prefix(macLength))
         }
-        return message
     }
 
-    static func idBytes(_ id: Int64) -> [UInt8] {
-        (0..<8).map { UInt8(truncatingIfNeeded: id >> (56 - 8 * $0)) }
+    /// Calls `body` with what the MAC is computed over (see the type's
+    /// comment), laid out in a buffer on the stack.
+    private static func withMacInput<Result>(id: Int64, email: EmailAddress, purpose: Purpose, subject: String,
+                                             _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        let label = "paperboy-link-v1"
+        let capacity = label.utf8.count + 2 + purpose.rawValue.utf8.count + 8 + email.localPart.utf8.count + 1
+            + email.domain.utf8.count + 1 + subject.utf8.count
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
+            var o = 0
+            func put(_ byte: UInt8) {
+                buffer[o] = byte
+                o += 1
+            }
+            func put(_ text: String) {
+                var text = text
+                text.withUTF8 { bytes in
+                    if let source = bytes.baseAddress { (buffer.baseAddress! + o).initialize(from: source, count: bytes.count) }
+                    o += bytes.count
+                }
+            }
+            put(label)
+            put(0)
+            put(purpose.rawValue)
+            put(0)
+            for k in 0..<8 { put(UInt8(truncatingIfNeeded: id >> (56 - 8 * k))) }
+            put(email.localPart)
+            put(UInt8(ascii: "@"))
+            put(email.domain)
+            if !subject.isEmpty {
+                put(0)
+                put(subject)
+            }
+            return body(UnsafeRawBufferPointer(start: buffer.baseAddress, count: o))
+        }
     }
 
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)

@@ -105,16 +105,36 @@ public struct ReaderLinks: Sendable {
     /// `base_url` + path + the parameters, each value percent-encoded (only
     /// unreserved characters are left as they are).
     public func url(_ path: Path, _ parameters: [(String, String)]) -> String {
-        var url = baseURL
-        url.reserveCapacity(baseURL.utf8.count + 96)
-        url += path.rawValue
-        for (index, (name, value)) in parameters.enumerated() {
-            url += index == 0 ? "?" : "&"
-            url += name
-            url += "="
-            url += Self.encode(value)
+        var length = baseURL.utf8.count + path.rawValue.utf8.count
+        var values: [String] = []
+        values.reserveCapacity(parameters.count)
+        for (name, value) in parameters {
+            let encoded = Self.encode(value)
+            values.append(encoded)
+            length += 2 + name.utf8.count + encoded.utf8.count
         }
-        return url
+        // Written in one pass into a string of the exact length.
+        return String(unsafeUninitializedCapacity: length) { out in
+            var o = 0
+            func put(_ text: String) {
+                var text = text
+                text.withUTF8 { bytes in
+                    if let source = bytes.baseAddress { (out.baseAddress! + o).initialize(from: source, count: bytes.count) }
+                    o += bytes.count
+                }
+            }
+            put(baseURL)
+            put(path.rawValue)
+            for (index, (name, _)) in parameters.enumerated() {
+                out[o] = index == 0 ? UInt8(ascii: "?") : UInt8(ascii: "&")
+                o += 1
+                put(name)
+                out[o] = UInt8(ascii: "=")
+                o += 1
+                put(values[index])
+            }
+            return o
+        }
     }
 
     static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
