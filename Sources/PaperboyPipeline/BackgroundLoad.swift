@@ -9,17 +9,29 @@ final class BackgroundLoad<Value: Sendable>: @unchecked Sendable {
     private let finished = NSCondition()
     /// Guarded by `finished`.
     private var outcome: Result<Value, any Error>?
+    /// The load, until it ran. Released by the loading thread before it
+    /// ends, not in its exit destructors (where the last release of what the
+    /// load captured, such as a store, would run too late).
+    private var load: (@Sendable () throws -> Value)?
 
     init(_ name: String, _ load: @escaping @Sendable () throws -> Value) {
-        let thread = Thread { [self] in
-            let result = Result { try load() }
-            finished.lock()
-            outcome = result
-            finished.broadcast()
-            finished.unlock()
-        }
+        self.load = load
+        let thread = Thread { [self] in run() }
         thread.name = name
         thread.start()
+    }
+
+    private func run() {
+        finished.lock()
+        var job = load
+        load = nil
+        finished.unlock()
+        let result = Result { try job!() }
+        job = nil
+        finished.lock()
+        outcome = result
+        finished.broadcast()
+        finished.unlock()
     }
 
     /// Waits for the load to end; its value, or its error.

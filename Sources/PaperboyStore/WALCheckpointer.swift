@@ -14,7 +14,11 @@ internal import GRDB
 /// much larger WAL (`Store.backstopCheckpointPages`), should this thread
 /// fall behind.
 final class WALCheckpointer: @unchecked Sendable {
-    private let connection: DatabaseQueue
+    /// Closed by `stop()` on the stopping thread, not by the checkpoint
+    /// thread as it exits (a thread's last releases run in its exit
+    /// destructors, too late for SQLite and GRDB's dispatch queue).
+    /// Used by the checkpoint thread only until `stopped`.
+    private var connection: DatabaseQueue?
     private let interval: TimeInterval
     private let condition = NSCondition()
     /// Guarded by `condition`.
@@ -45,6 +49,7 @@ final class WALCheckpointer: @unchecked Sendable {
         stopping = true
         condition.broadcast()
         while !stopped { condition.wait() }
+        connection = nil
         condition.unlock()
     }
 
@@ -66,7 +71,7 @@ final class WALCheckpointer: @unchecked Sendable {
     /// One PASSIVE checkpoint. An error (another checkpoint under way, a
     /// full disk) is left for the next round and the backstop.
     private func checkpoint() {
-        try? connection.writeWithoutTransaction { db in
+        try? connection?.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)")
         }
     }
