@@ -146,31 +146,20 @@ public struct LinkToken: Sendable {
         let capacity = label.utf8.count + 2 + purpose.rawValue.utf8.count + 8 + email.localPart.utf8.count + 1
             + email.domain.utf8.count + 1 + subject.utf8.count
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
-            var o = 0
-            func put(_ byte: UInt8) {
-                buffer[o] = byte
-                o += 1
-            }
-            func put(_ text: String) {
-                var text = text
-                text.withUTF8 { bytes in
-                    if let source = bytes.baseAddress { (buffer.baseAddress! + o).initialize(from: source, count: bytes.count) }
-                    o += bytes.count
-                }
-            }
-            put(label)
-            put(0)
-            put(purpose.rawValue)
-            put(0)
-            for k in 0..<8 { put(UInt8(truncatingIfNeeded: id >> (56 - 8 * k))) }
-            put(email.localPart)
-            put(UInt8(ascii: "@"))
-            put(email.domain)
+            var cursor = ByteCursor(buffer)
+            cursor.put(label)
+            cursor.put(0)
+            cursor.put(purpose.rawValue)
+            cursor.put(0)
+            for k in 0..<8 { cursor.put(UInt8(truncatingIfNeeded: id >> (56 - 8 * k))) }
+            cursor.put(email.localPart)
+            cursor.put(UInt8(ascii: "@"))
+            cursor.put(email.domain)
             if !subject.isEmpty {
-                put(0)
-                put(subject)
+                cursor.put(0)
+                cursor.put(subject)
             }
-            return body(UnsafeRawBufferPointer(start: buffer.baseAddress, count: o))
+            return body(UnsafeRawBufferPointer(start: buffer.baseAddress, count: cursor.count))
         }
     }
 

@@ -115,25 +115,16 @@ public struct ReaderLinks: Sendable {
         }
         // Written in one pass into a string of the exact length.
         return String(unsafeUninitializedCapacity: length) { out in
-            var o = 0
-            func put(_ text: String) {
-                var text = text
-                text.withUTF8 { bytes in
-                    if let source = bytes.baseAddress { (out.baseAddress! + o).initialize(from: source, count: bytes.count) }
-                    o += bytes.count
-                }
-            }
-            put(baseURL)
-            put(path.rawValue)
+            var cursor = ByteCursor(out)
+            cursor.put(baseURL)
+            cursor.put(path.rawValue)
             for (index, (name, _)) in parameters.enumerated() {
-                out[o] = index == 0 ? UInt8(ascii: "?") : UInt8(ascii: "&")
-                o += 1
-                put(name)
-                out[o] = UInt8(ascii: "=")
-                o += 1
-                put(values[index])
+                cursor.put(index == 0 ? UInt8(ascii: "?") : UInt8(ascii: "&"))
+                cursor.put(name)
+                cursor.put(UInt8(ascii: "="))
+                cursor.put(values[index])
             }
-            return o
+            return cursor.count
         }
     }
 
