@@ -195,6 +195,10 @@ def main():
                     for paper in disliked:
                         pb.run(FETCHED_AT, "subscriber", "dislike", email, paper)
                 explained = json.loads(pb.run(ASKED_AT, "explain", email, "--json"))
+                # An empty digest means the setup is wrong (window, query), not
+                # a ranking worth scoring 0: stop and say why.
+                if not explained["selected"]:
+                    fail(f"{email}: empty digest: {explained.get('empty_reason', '')}")
                 selected = [p["id"] for p in sorted(explained["selected"], key=lambda p: p["rank"])]
                 if mode == "keyword":
                     baseline = ("fts5-bm25", fts5_ranking(papers, topic["query"]))
