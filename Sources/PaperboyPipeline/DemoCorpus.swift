@@ -14,10 +14,10 @@ public enum DemoCorpus {
     /// The source name demo papers are recorded under.
     public static let sourceName = "demo"
 
-    /// The transfer-learning listing's bytes (`Sources/PaperboyDaemon/Resources/demo-corpus.json`).
+    /// The transfer-learning listing's bytes (`Sources/PaperboyPipeline/Resources/demo-corpus.json`).
     public static var bytes: [UInt8] { PackageResources.demo_corpus_json }
 
-    /// The feed samples' bytes (`Sources/PaperboyDaemon/Resources/demo-feeds.json`).
+    /// The feed samples' bytes (`Sources/PaperboyPipeline/Resources/demo-feeds.json`).
     public static var feedBytes: [UInt8] { PackageResources.demo_feeds_json }
 
     /// Both files parsed as `json` sources: 72 papers.

@@ -5,6 +5,10 @@ import PaperboyCore
 struct SelectBenchmark {
     let paperCount: Int
     let subscriberCount: Int
+    /// Likes per subscriber; nil: one in five subscribers likes three papers.
+    let likes: Int?
+    /// Papers per subscriber marked "Not for me".
+    let dislikes: Int
     let seed: UInt64
     let threads: Int
 
@@ -31,6 +35,20 @@ struct SelectBenchmark {
             ))
         }
 
+        // Papers first seen before the window: liked or disliked in earlier digests.
+        let earlier = (0..<1000).map { k in
+            let title = (0..<8).map { _ in vocabulary[Int(random.next() % UInt64(vocabulary.count))] }.joined(separator: " ")
+            let abstract = (0..<160).map { _ in vocabulary[Int(random.next() % UInt64(vocabulary.count))] }.joined(separator: " ")
+            return Paper(id: String(format: "2609.%05d", k), version: 1, title: title, abstract: abstract, authors: ["A. Smith"], categories: ["cs.LG"],
+                         publishedAt: now.addingTimeInterval(-30 * 86400), firstSeenAt: now.addingTimeInterval(-30 * 86400), upvotes: nil, sources: ["bench"])
+        }
+        /// `count` ids, every other one from before the window.
+        func feedback(_ count: Int) -> [String] {
+            (0..<count).map { k in
+                k % 2 == 0 ? papers[Int(random.next() % UInt64(paperCount))].id : earlier[Int(random.next() % UInt64(earlier.count))].id
+            }
+        }
+
         var subscribers: [SubscriberPreferences] = []
         var sent: [Set<String>] = []
         subscribers.reserveCapacity(subscriberCount)
@@ -49,7 +67,13 @@ struct SelectBenchmark {
             if random.next() % 3 == 0 { preferences.categories = [categories[Int(random.next() % UInt64(categories.count))]] }
             if random.next() % 10 == 0 { preferences.authors = ["\(surnames[Int(random.next() % UInt64(surnames.count))])"] }
             if random.next() % 4 == 0 { preferences.minUpvotes = Int(random.next() % 50) }
-            if random.next() % 5 == 0 { preferences.likes = (0..<3).map { _ in papers[Int(random.next() % UInt64(paperCount))].id } }
+            if let likes {
+                preferences.likes = feedback(likes)
+                preferences.dislikes = feedback(dislikes).filter { !preferences.likes.contains($0) }
+            } else {
+                if random.next() % 5 == 0 { preferences.likes = (0..<3).map { _ in papers[Int(random.next() % UInt64(paperCount))].id } }
+                if dislikes > 0 { preferences.dislikes = feedback(dislikes) }
+            }
             preferences.maxPapers = 10
             subscribers.append(preferences)
             // A week of daily digests already sent: up to 70 of the window's papers.
@@ -57,7 +81,8 @@ struct SelectBenchmark {
         }
         let generated = Date()
 
-        let selector = DigestSelector(papers: papers, at: now, lookback: 7 * 86400, ranking: RankingSettings())
+        let selector = DigestSelector(papers: papers, at: now, lookback: 7 * 86400, ranking: RankingSettings(),
+                                      likedPapers: earlier, dislikedPapers: earlier)
         let indexed = Date()
 
         let chunk = (subscriberCount + threads - 1) / threads
@@ -76,7 +101,7 @@ struct SelectBenchmark {
 
         let selectSeconds = finished.timeIntervalSince(indexed)
         let indexSeconds = indexed.timeIntervalSince(generated)
-        print("papers: \(paperCount), subscribers: \(subscriberCount), threads: \(threads), seed: \(seed)")
+        print("papers: \(paperCount), subscribers: \(subscriberCount), likes: \(likes.map(String.init) ?? "3 for one in five"), dislikes: \(dislikes), threads: \(threads), seed: \(seed)")
         print(String(format: "generate synthetic data: %.2f s", generated.timeIntervalSince(started)))
         print(String(format: "build index (once per run): %.3f s", indexSeconds))
         print(String(format: "select: %.3f s, %.0f subscribers/s, %.1f papers per digest on average", selectSeconds,
@@ -88,8 +113,8 @@ struct SelectBenchmark {
     /// Distinct words of the bundled demo corpus (lower-cased), the benchmark's vocabulary.
     static func vocabulary() throws -> [String] {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("PaperboyDaemon/Resources/demo-corpus.json")
-        let text = (try? String(contentsOf: url, encoding: .utf8)) ?? "transfer learning knowledge distillation continual lifelong adapter diffusion model"
+            .appendingPathComponent("PaperboyPipeline/Resources/demo-corpus.json")
+        let text = try String(contentsOf: url, encoding: .utf8)
         let words = Set(TextAnalyzer.words(text).filter { $0.count > 3 && $0.allSatisfy(\.isLetter) })
         return words.sorted()
     }
