@@ -65,10 +65,13 @@ struct ExplanationJSON: Encodable {
         var score: Double?
         var relevance: Double?
         var trending: Double?
-        var similarity: Double?
+        /// The learned score from the likes (`ReaderModel`), the best candidate 1.
+        var learned: Double?
+        /// The words that added most to it.
+        var learned_terms: [String]?
         /// Cosine similarity to the closest paper marked Not for me.
         var dislike_similarity: Double?
-        /// What the likes add to the score (likes weight × similarity).
+        /// What the likes add to the score before trending (likes weight × learned).
         var likes_effect: Double?
         /// What the Not for me papers take from it (dislikes weight × dislike similarity, negative).
         var dislikes_effect: Double?
@@ -84,9 +87,10 @@ struct ExplanationJSON: Encodable {
             score = ranked?.score
             relevance = ranked?.relevance
             trending = ranked?.trending
-            similarity = ranked?.similarity
+            learned = ranked?.learned
+            learned_terms = ranked?.learnedTerms
             dislike_similarity = ranked?.dislikeSimilarity
-            likes_effect = ranked.map { ranking.likes * $0.similarity }
+            likes_effect = ranked.map { ranking.likes * $0.learned }
             dislikes_effect = ranked.map { ranking.dislikes * $0.dislikeSimilarity == 0 ? 0 : -ranking.dislikes * $0.dislikeSimilarity }
             matched = ranked?.matchedTerms
             self.upvotes = upvotes
@@ -154,8 +158,8 @@ enum ExplanationText {
         } else {
             lines.append("Digest (\(explanation.selected.count) paper\(explanation.selected.count == 1 ? "" : "s")):")
             for (rank, paper) in explanation.selected.enumerated() {
-                lines.append(String(format: "%3d. %@  score %.3f (relevance %.2f, trending %.2f, likes %.2f)%@", rank + 1, paper.paper.id, paper.score,
-                                    paper.relevance, paper.trending, paper.similarity, paper.paper.upvotes.map { ", \($0) upvotes" } ?? ""))
+                lines.append(String(format: "%3d. %@  score %.3f (relevance %.2f, learned %.2f, trending %.2f)%@", rank + 1, paper.paper.id, paper.score,
+                                    paper.relevance, paper.learned, paper.trending, paper.paper.upvotes.map { ", \($0) upvotes" } ?? ""))
                 lines.append("     \(paper.paper.title)")
                 if !paper.matchedTerms.isEmpty { lines.append("     matched: \(paper.matchedTerms.joined(separator: ", "))") }
                 if let effect = feedbackEffect(paper, ranking: ranking, preferences: preferences) { lines.append("     \(effect)") }
@@ -182,12 +186,13 @@ enum ExplanationText {
 
 extension ExplanationText {
     /// What the liked and Not for me papers did to a paper's score, or nil
-    /// when the subscriber has neither: "likes: similarity 0.42 → +0.42;
-    /// not for me: similarity 0.91 → −0.91".
+    /// when the subscriber has neither: "likes: learned 0.42 → +0.420 (most
+    /// from distillation, teacher, student); not for me: similarity 0.91 → −0.910".
     static func feedbackEffect(_ paper: RankedPaper, ranking: RankingSettings, preferences: SubscriberPreferences) -> String? {
         var parts: [String] = []
         if !preferences.likes.isEmpty {
-            parts.append(String(format: "likes: similarity %.2f → %+.3f", paper.similarity, ranking.likes * paper.similarity))
+            let terms = paper.learnedTerms.isEmpty ? "" : " (most from \(paper.learnedTerms.joined(separator: ", ")))"
+            parts.append(String(format: "likes: learned %.2f → %+.3f", paper.learned, ranking.likes * paper.learned) + terms)
         }
         if !preferences.dislikes.isEmpty {
             let penalty = ranking.dislikes * paper.dislikeSimilarity

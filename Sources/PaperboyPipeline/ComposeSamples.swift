@@ -84,7 +84,7 @@ public enum ComposeSamples {
         let demo = try DemoCorpus.papers(at: at.addingTimeInterval(-3600))
         let hostile = hostilePapers()
         func ranked(_ papers: [Paper], matched: [String]) -> [RankedPaper] {
-            papers.enumerated().map { RankedPaper(paper: $1, score: 1 - Double($0) / 10, relevance: 0, trending: 0, similarity: 0, matchedTerms: matched) }
+            papers.enumerated().map { RankedPaper(paper: $1, score: 1 - Double($0) / 10, relevance: 0, trending: 0, learned: 0, matchedTerms: matched) }
         }
         func subscriber(_ id: Int64, _ preferences: SubscriberPreferences) -> Subscriber {
             Subscriber(id: id, preferences: preferences, createdAt: at, updatedAt: at)
@@ -110,7 +110,7 @@ public enum ComposeSamples {
                                                     name: k % 3 == 0 ? nil : "Reader Nº \(k)", query: nil,
                                                     format: k % 4 == 3 ? .text : .both)
             let chosen = (0..<10).map { rank -> RankedPaper in
-                RankedPaper(paper: demo[Int(next() % UInt64(demo.count))], score: 1 - Double(rank) / 10, relevance: 0, trending: 0, similarity: 0,
+                RankedPaper(paper: demo[Int(next() % UInt64(demo.count))], score: 1 - Double(rank) / 10, relevance: 0, trending: 0, learned: 0,
                             matchedTerms: k % 2 == 0 ? ["transfer learning"] : [])
             }
             samples.append(Sample(name: "bench-\(k)", subscriber: subscriber(Int64(k + 1), preferences), papers: chosen,

@@ -32,8 +32,10 @@ public struct SelectionLoader: Sendable {
     /// `window` (from `windowSelector(at:)`) with the papers `subscribers`
     /// liked or marked "Not for me", which may be outside the window.
     public func selector(window: DigestSelector, subscribers: some Sequence<Subscriber>) throws -> DigestSelector {
-        let likedIDs = Set(subscribers.flatMap(\.preferences.likes))
-        let dislikedIDs = Set(subscribers.flatMap(\.preferences.dislikes))
+        // Only the most recent likes and dislikes train a reader's model.
+        let recent = DigestSelector.trainingExamples
+        let likedIDs = Set(subscribers.flatMap { $0.preferences.likes.suffix(recent) })
+        let dislikedIDs = Set(subscribers.flatMap { $0.preferences.dislikes.suffix(recent) })
         let known = likedIDs.union(dislikedIDs)
         guard !known.isEmpty else { return window }
         let papers = try store.papers(ids: known.sorted())

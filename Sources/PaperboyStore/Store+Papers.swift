@@ -104,12 +104,20 @@ extension Store {
         }
     }
 
-    /// The stored papers among `ids` (canonical ids), in no particular order.
+    /// The stored papers among `ids` (canonical ids), in no particular order;
+    /// any number of ids (asked for in slices under SQLite's limit on bound values).
     public func papers(ids: [String]) throws(StoreError) -> [Paper] {
         try read { db in
-            try PaperRow.filter(keys: ids).fetchAll(db).map(\.paper)
+            var papers: [Paper] = []
+            for start in stride(from: 0, to: ids.count, by: Self.idsPerQuery) {
+                papers += try PaperRow.filter(keys: ids[start..<min(ids.count, start + Self.idsPerQuery)]).fetchAll(db).map(\.paper)
+            }
+            return papers
         }
     }
+
+    /// Ids bound in one `IN (...)`: SQLite allows 32,766 values in a statement.
+    static let idsPerQuery = 10_000
 
     /// The newest first-seen time in the store, if any paper is stored.
     public func latestFirstSeen() throws(StoreError) -> Date? {

@@ -6,7 +6,8 @@ import PaperboyCore
 /// - `swift run -c release paperboy-bench select --papers 2000 --subscribers 100000`:
 ///   selects a digest for M synthetic subscribers against N synthetic papers
 ///   (`--likes L --dislikes D`: every subscriber likes L papers and marked D
-///   "Not for me", half of each from before the window)
+///   "Not for me", half of each from before the window; `--uniform 1`: every
+///   word equally often instead of Zipf's law)
 ///   (words drawn from the bundled demo corpus, real arXiv categories, random
 ///   upvotes and authors), with a week of sent history per subscriber.
 /// - `swift run -c release paperboy-bench import --subscribers 100000`:
@@ -28,12 +29,12 @@ struct Benchmark {
     static func main() throws {
         var arguments = Array(CommandLine.arguments.dropFirst())
         guard let command = arguments.first, ["select", "import", "compose", "mime", "smtp", "tick", "outbox"].contains(command) else {
-            FileHandle.standardError.write(Data("usage: paperboy-bench select [--papers N] [--subscribers M] [--likes L] [--dislikes D] [--seed S] [--threads T]\n       paperboy-bench import [--subscribers M] [--seed S]\n       paperboy-bench compose [--messages N] [--seed S]\n       paperboy-bench mime [--subscribers M] [--seed S]\n       paperboy-bench tick [--subscribers M] [--seed S] [--smtp-port P]\n       paperboy-bench outbox [--rows N]\n       paperboy-bench smtp --port P [--messages N] [--size BYTES] [--connections C]\n".utf8))
+            FileHandle.standardError.write(Data("usage: paperboy-bench select [--papers N] [--subscribers M] [--likes L] [--dislikes D] [--uniform 1] [--seed S] [--threads T]\n       paperboy-bench import [--subscribers M] [--seed S]\n       paperboy-bench compose [--messages N] [--seed S]\n       paperboy-bench mime [--subscribers M] [--seed S]\n       paperboy-bench tick [--subscribers M] [--seed S] [--smtp-port P]\n       paperboy-bench outbox [--rows N]\n       paperboy-bench smtp --port P [--messages N] [--size BYTES] [--connections C]\n".utf8))
             exit(64)
         }
         arguments.removeFirst()
         var options: [String: Int] = ["papers": 2000, "subscribers": 100_000, "seed": 42, "threads": ProcessInfo.processInfo.activeProcessorCount, "messages": 20_000,
-                                      "port": 0, "size": 14 * 1024, "connections": 4, "rows": 3_000_000, "likes": 0, "dislikes": 0]
+                                      "port": 0, "size": 14 * 1024, "connections": 4, "rows": 3_000_000, "likes": 0, "dislikes": 0, "uniform": 0]
         var given: Set<String> = []
         while let flag = arguments.first {
             arguments.removeFirst()
@@ -67,7 +68,7 @@ struct Benchmark {
             try ImportBenchmark(subscriberCount: options["subscribers"]!, seed: UInt64(options["seed"]!)).run()
         } else {
             try SelectBenchmark(paperCount: options["papers"]!, subscriberCount: options["subscribers"]!,
-                                likes: given.contains("likes") ? options["likes"] : nil, dislikes: options["dislikes"]!,
+                                likes: given.contains("likes") ? options["likes"] : nil, dislikes: options["dislikes"]!, uniformWords: given.contains("uniform"),
                                 seed: UInt64(options["seed"]!), threads: options["threads"]!).run()
         }
     }

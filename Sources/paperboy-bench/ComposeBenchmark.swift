@@ -21,7 +21,7 @@ struct ComposeBenchmark {
                                                     name: k % 3 == 0 ? nil : "Reader Nº \(k)", query: nil)
             let chosen = (0..<10).map { rank -> RankedPaper in
                 let paper = papers[Int(random.next() % UInt64(papers.count))]
-                return RankedPaper(paper: paper, score: 1 - Double(rank) / 10, relevance: 0, trending: 0, similarity: 0,
+                return RankedPaper(paper: paper, score: 1 - Double(rank) / 10, relevance: 0, trending: 0, learned: 0,
                                    matchedTerms: k % 2 == 0 ? ["transfer learning"] : [])
             }
             subscribers.append((Subscriber(id: Int64(k + 1), preferences: preferences, createdAt: at, updatedAt: at), chosen))

@@ -9,6 +9,8 @@ struct SelectBenchmark {
     let likes: Int?
     /// Papers per subscriber marked "Not for me".
     let dislikes: Int
+    /// Every word equally often instead of Zipf's law.
+    let uniformWords: Bool
     let seed: UInt64
     let threads: Int
 
@@ -19,12 +21,28 @@ struct SelectBenchmark {
         let categories = ["cs.LG", "cs.CL", "cs.CV", "cs.AI", "stat.ML", "cs.IR", "cs.RO", "math.OC", "q-bio.NC", "eess.AS"]
         let surnames = ["Smith", "Müller", "Garcia", "Chen", "Wang", "Kumar", "Rossi", "Novak", "Hinton", "Bengio", "LeCun", "Nakamura"]
 
+        /// A word of the vocabulary: Zipf-distributed, as in real text (the
+        /// k-th word about 1/k as often as the first), or with `uniformWords`
+        /// every word equally often, which no corpus does: then every word is
+        /// in 1 paper in 12 and scoring a reader's terms walks long lists.
+        func word() -> String {
+            if uniformWords { return vocabulary[Int(random.next() % UInt64(vocabulary.count))] }
+            let unit = Double(random.next() >> 11) / Double(1 << 53)
+            return vocabulary[min(vocabulary.count - 1, Int(pow(Double(vocabulary.count), unit)) - 1)]
+        }
+
+        /// A query word: any word of the vocabulary, equally likely (a reader
+        /// asks for a topic, not for the commonest words of the text).
+        func topicWord() -> String {
+            vocabulary[Int(random.next() % UInt64(vocabulary.count))]
+        }
+
         let started = Date()
         var papers: [Paper] = []
         papers.reserveCapacity(paperCount)
         for k in 0..<paperCount {
-            let title = (0..<(6 + Int(random.next() % 8))).map { _ in vocabulary[Int(random.next() % UInt64(vocabulary.count))] }.joined(separator: " ")
-            let abstract = (0..<(120 + Int(random.next() % 120))).map { _ in vocabulary[Int(random.next() % UInt64(vocabulary.count))] }.joined(separator: " ")
+            let title = (0..<(6 + Int(random.next() % 8))).map { _ in word() }.joined(separator: " ")
+            let abstract = (0..<(120 + Int(random.next() % 120))).map { _ in word() }.joined(separator: " ")
             let firstSeen = now.addingTimeInterval(-Double(random.next() % (7 * 86400)))
             papers.append(Paper(
                 id: String(format: "2611.%05d", k), version: 1, title: title, abstract: abstract,
@@ -37,8 +55,8 @@ struct SelectBenchmark {
 
         // Papers first seen before the window: liked or disliked in earlier digests.
         let earlier = (0..<1000).map { k in
-            let title = (0..<8).map { _ in vocabulary[Int(random.next() % UInt64(vocabulary.count))] }.joined(separator: " ")
-            let abstract = (0..<160).map { _ in vocabulary[Int(random.next() % UInt64(vocabulary.count))] }.joined(separator: " ")
+            let title = (0..<8).map { _ in word() }.joined(separator: " ")
+            let abstract = (0..<160).map { _ in word() }.joined(separator: " ")
             return Paper(id: String(format: "2609.%05d", k), version: 1, title: title, abstract: abstract, authors: ["A. Smith"], categories: ["cs.LG"],
                          publishedAt: now.addingTimeInterval(-30 * 86400), firstSeenAt: now.addingTimeInterval(-30 * 86400), upvotes: nil, sources: ["bench"])
         }
@@ -55,14 +73,13 @@ struct SelectBenchmark {
         let cache = PreferenceParseCache()
         for k in 0..<subscriberCount {
             var preferences = SubscriberPreferences(email: try EmailAddress(parsing: "reader\(k)@bench.example.org"))
-            let word = { vocabulary[Int(random.next() % UInt64(vocabulary.count))] }
             switch random.next() % 6 {
             case 0: preferences.query = nil
-            case 1: preferences.query = try cache.query("\(word()) OR \(word())")
-            case 2: preferences.query = try cache.query("\"\(word()) \(word())\" OR \(word())")
-            case 3: preferences.query = try cache.query("\(word()) -\(word())")
-            case 4: preferences.query = try cache.query("(\(word()) OR \(word())) \(word())*")
-            default: preferences.query = try cache.query("title:\(word()) OR abstract:\(word()) OR \(word())")
+            case 1: preferences.query = try cache.query("\(topicWord()) OR \(topicWord())")
+            case 2: preferences.query = try cache.query("\"\(topicWord()) \(topicWord())\" OR \(topicWord())")
+            case 3: preferences.query = try cache.query("\(topicWord()) -\(topicWord())")
+            case 4: preferences.query = try cache.query("(\(topicWord()) OR \(topicWord())) \(topicWord())*")
+            default: preferences.query = try cache.query("title:\(topicWord()) OR abstract:\(topicWord()) OR \(topicWord())")
             }
             if random.next() % 3 == 0 { preferences.categories = [categories[Int(random.next() % UInt64(categories.count))]] }
             if random.next() % 10 == 0 { preferences.authors = ["\(surnames[Int(random.next() % UInt64(surnames.count))])"] }
@@ -101,7 +118,7 @@ struct SelectBenchmark {
 
         let selectSeconds = finished.timeIntervalSince(indexed)
         let indexSeconds = indexed.timeIntervalSince(generated)
-        print("papers: \(paperCount), subscribers: \(subscriberCount), likes: \(likes.map(String.init) ?? "3 for one in five"), dislikes: \(dislikes), threads: \(threads), seed: \(seed)")
+        print("papers: \(paperCount), subscribers: \(subscriberCount), likes: \(likes.map(String.init) ?? "3 for one in five"), dislikes: \(dislikes), words: \(uniformWords ? "uniform" : "Zipf"), threads: \(threads), seed: \(seed)")
         print(String(format: "generate synthetic data: %.2f s", generated.timeIntervalSince(started)))
         print(String(format: "build index (once per run): %.3f s", indexSeconds))
         print(String(format: "select: %.3f s, %.0f subscribers/s, %.1f papers per digest on average", selectSeconds,

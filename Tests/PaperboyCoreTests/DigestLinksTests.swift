@@ -22,7 +22,7 @@ import Testing
 
     static func content(_ reader: String, papers: [Paper], view: Bool = true, preferences: Bool = true, format: DigestFormat = .both) throws -> DigestContent {
         DigestContent(email: try EmailAddress(parsing: "\(reader)@example.org"), name: nil, query: nil, categories: [],
-                      papers: papers.map { RankedPaper(paper: $0, score: 1, relevance: 0, trending: 1, similarity: 0, matchedTerms: []) },
+                      papers: papers.map { RankedPaper(paper: $0, score: 1, relevance: 0, trending: 1, learned: 0, matchedTerms: []) },
                       date: at, zone: "UTC", unsubscribeURL: "https://papers.example.org/unsubscribe?t=\(reader)", format: format,
                       preferencesURL: preferences ? "https://papers.example.org/preferences?t=\(reader)" : nil,
                       viewURL: view ? "https://papers.example.org/d?t=\(reader)&k=daily%2008%3A00" : nil,
@@ -71,7 +71,7 @@ import Testing
 
     @Test func withoutLinksTheFooterSaysWhomToAsk() throws {
         let content = DigestContent(email: try EmailAddress(parsing: "ada@example.org"), name: nil, query: nil, categories: [],
-                                    papers: [RankedPaper(paper: Self.paper("2611.00001"), score: 1, relevance: 0, trending: 1, similarity: 0, matchedTerms: [])],
+                                    papers: [RankedPaper(paper: Self.paper("2611.00001"), score: 1, relevance: 0, trending: 1, learned: 0, matchedTerms: [])],
                                     date: Self.at, zone: "UTC", unsubscribeURL: "https://papers.example.org/unsubscribe?t=x", format: .both)
         let rendered = DigestRenderer(operatorName: "the lab's Paperboy").render(content)
         #expect(TextNormalizer.collapsed(rendered.text).contains("To change what you get, ask the lab's Paperboy."))

@@ -57,7 +57,7 @@ import Testing
             #expect(!expected.isEmpty)
             #expect(actual.map(\.paper.id) == expected.map(\.paper.id))
             #expect(actual.map(\.score) == expected.map(\.score))
-            #expect(actual.map(\.similarity) == expected.map(\.similarity))
+            #expect(actual.map(\.learned) == expected.map(\.learned))
             #expect(actual.map(\.dislikeSimilarity) == expected.map(\.dislikeSimilarity))
         }
     }
@@ -103,7 +103,7 @@ import Testing
                 #expect(actual.map(\.paper.id) == expected.map(\.paper.id), "\(query)")
                 #expect(actual.map(\.score) == expected.map(\.score), "\(query)")
                 #expect(actual.map(\.relevance) == expected.map(\.relevance), "\(query)")
-                #expect(actual.map(\.similarity) == expected.map(\.similarity), "\(query)")
+                #expect(actual.map(\.learned) == expected.map(\.learned), "\(query)")
                 #expect(actual.map(\.dislikeSimilarity) == expected.map(\.dislikeSimilarity), "\(query)")
                 #expect(actual.map(\.matchedTerms) == expected.map(\.matchedTerms), "\(query)")
             }

@@ -12,7 +12,7 @@ import Testing
 
     static func content(_ papers: [Paper]) throws -> DigestContent {
         DigestContent(email: try EmailAddress(parsing: "ada@example.org"), name: "Ada", query: nil, categories: [],
-                      papers: papers.map { RankedPaper(paper: $0, score: 1, relevance: 0, trending: 1, similarity: 0, matchedTerms: []) },
+                      papers: papers.map { RankedPaper(paper: $0, score: 1, relevance: 0, trending: 1, learned: 0, matchedTerms: []) },
                       date: FeedDate.parse("2026-11-30T08:00:00Z")!, zone: "UTC",
                       unsubscribeURL: "https://papers.example.org/unsubscribe?t=abc", format: .both)
     }

@@ -65,7 +65,7 @@ import Testing
         let papers = try DemoCorpus.papers(at: Self.at.addingTimeInterval(-3600)).prefix(2)
         let subscriber = Subscriber(id: 7, preferences: SubscriberPreferences(email: try EmailAddress(parsing: "ada@example.org")),
                                     createdAt: Self.at, updatedAt: Self.at)
-        let ranked = papers.map { RankedPaper(paper: $0, score: 1, relevance: 0, trending: 1, similarity: 0, matchedTerms: []) }
+        let ranked = papers.map { RankedPaper(paper: $0, score: 1, relevance: 0, trending: 1, learned: 0, matchedTerms: []) }
         for composed in [composer.compose(subscriber, papers: ranked, at: Self.at),
                          composer.compose(subscriber, papers: ranked, at: Self.at, testRecipient: try EmailAddress(parsing: "me@example.org"))] {
             #expect(!composed.rendered.text.contains("View in browser"))

@@ -88,7 +88,7 @@ import Testing
         let composer = try MailSetup.composer(config: DemoCorpus.mailConfig(), configPath: "(test)", environment: DemoCorpus.demoEnvironment)
         let subscriber = Subscriber(id: 7, preferences: SubscriberPreferences(email: try EmailAddress(parsing: "eve@example.org"), name: hostile),
                                     createdAt: Self.at, updatedAt: Self.at)
-        let composed = composer.compose(subscriber, papers: [RankedPaper(paper: paper, score: 1, relevance: 1, trending: 0, similarity: 0, matchedTerms: [])], at: Self.at)
+        let composed = composer.compose(subscriber, papers: [RankedPaper(paper: paper, score: 1, relevance: 1, trending: 0, learned: 0, matchedTerms: [])], at: Self.at)
         let result = try #require(try Self.pythonCheck([composed.message]).first)
         #expect(result.defects.isEmpty, "\(result.defects)")
         #expect(result.subject_headers == 1)

@@ -42,7 +42,7 @@ import Testing
     static func content(papers: [Paper], name: String? = "Ada", format: DigestFormat = .both, matched: [String] = ["distillation"]) throws -> DigestContent {
         DigestContent(
             email: try EmailAddress(parsing: "ada@example.org"), name: name, query: try Query.parse("distillation"), categories: [],
-            papers: papers.map { RankedPaper(paper: $0, score: 1, relevance: 1, trending: 0, similarity: 0, matchedTerms: matched) },
+            papers: papers.map { RankedPaper(paper: $0, score: 1, relevance: 1, trending: 0, learned: 0, matchedTerms: matched) },
             date: Date(timeIntervalSince1970: 1_795_000_000), zone: "Europe/Berlin",
             unsubscribeURL: "https://papers.example.org/unsubscribe?t=abc", format: format
         )

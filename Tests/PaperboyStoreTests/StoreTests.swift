@@ -61,6 +61,19 @@ import Testing
         #expect(try store.papers(limit: 1).map(\.title) == ["New"])
     }
 
+    @Test func papersByIdTakesMoreIdsThanSQLiteBindsInOneStatement() throws {
+        let store = Store.inMemory()
+        try store.ingest([paper("2401.00001", title: "A", abstract: ""), paper("2401.00002", title: "B", abstract: ""), paper("2401.00003", title: "C", abstract: "")],
+                         source: SourceState(name: "test"), at: TestTime.now)
+        // 40,000 ids (SQLite binds at most 32,766), the stored ones in different slices.
+        var ids = (0..<40_000).map { String(format: "2501.%05d", $0) }
+        ids.insert("2401.00001", at: 0)
+        ids.insert("2401.00002", at: Store.idsPerQuery + 5)
+        ids.append("2401.00003")
+        #expect(ids.count > 32_766)
+        #expect(try Set(store.papers(ids: ids).map(\.title)) == ["A", "B", "C"])
+    }
+
     @Test func duplicatesWithinOneBatchAreOneRow() throws {
         let store = Store.inMemory()
         var v2 = paper("2401.00001", title: "T2", abstract: "A2")

@@ -24,6 +24,8 @@ public final class DigestSelector: Sendable {
     let positionByID: [String: Int]
     /// TF-IDF vectors of liked and disliked papers outside the window, by id.
     let outsideVectors: [String: SparseVector]
+    /// The window's vectors by stem, for the readers' models (`ReaderModel`).
+    let matrix: TermMatrix
 
     /// - Parameters:
     ///   - papers: the papers first seen in the window (others are ignored).
@@ -70,6 +72,7 @@ public final class DigestSelector: Sendable {
             return window[a].id < window[b].id
         }
         outsideVectors = Self.vectors(outside: likedPapers + dislikedPapers, positionByID: positionByID, relevance: relevance, ranking: ranking)
+        matrix = TermMatrix(vectors: relevance.vectors, stemCount: relevance.stemCount)
     }
 
     /// This selector with liked and disliked papers from outside the window
@@ -93,6 +96,7 @@ public final class DigestSelector: Sendable {
         recency = base.recency
         trendingOrder = base.trendingOrder
         positionByID = base.positionByID
+        matrix = base.matrix
         self.outsideVectors = outsideVectors
     }
 
@@ -107,6 +111,10 @@ public final class DigestSelector: Sendable {
         return outside
     }
 
+    /// How many of a subscriber's most recent likes (and of their Not for me
+    /// papers) train their model; earlier ones are not read.
+    public static var trainingExamples: Int { ReaderModel.maxExamples }
+
     /// The digest for one subscriber: at most `maxPapers` papers, best first.
     /// `sent` holds the ids of papers already sent to them. A paper they
     /// liked or marked "Not for me" is never selected.
@@ -117,14 +125,15 @@ public final class DigestSelector: Sendable {
             var result: [RankedPaper] = []
             for paper in trendingOrder where result.count < maxPapers {
                 guard matched.contains(paper), passes(paper, preferences), !sent.contains(papers[paper].id) else { continue }
-                result.append(ranked(paper, relevance: 0, similarity: 0, query: nil))
+                result.append(ranked(paper, base: 1, relevance: 0, learned: 0, query: nil))
             }
             return result
         }
-        let known = Set(preferences.likes).union(preferences.dislikes)
-        let candidates = matched.indices.filter {
-            passes($0, preferences) && !sent.contains(papers[$0].id) && !known.contains(papers[$0].id)
-        }
+        // Sent, liked and disliked papers by position: a few lookups instead of hashing every candidate's id.
+        var excluded = PaperSet(count: papers.count)
+        for id in sent { if let position = positionByID[id] { excluded.insert(position) } }
+        for id in preferences.likes + preferences.dislikes { if let position = positionByID[id] { excluded.insert(position) } }
+        let candidates = matched.indices.filter { !excluded.contains($0) && passes($0, preferences) }
         return rank(candidates, preferences, limit: maxPapers)
     }
 
@@ -168,7 +177,7 @@ public final class DigestSelector: Sendable {
                 candidates.append(paper)
             }
         }
-        let ordered = rank(candidates, preferences, limit: candidates.count)
+        let ordered = rank(candidates, preferences, limit: candidates.count, explaining: true)
         let selected = Array(ordered.prefix(maxPapers))
         excluded = ordered.dropFirst(maxPapers).map { ExcludedPaper(paper: $0.paper, reason: .cutByMaxPapers, ranked: $0) } + excluded
         if !outside.isEmpty {
@@ -228,86 +237,6 @@ public final class DigestSelector: Sendable {
     /// At least min_upvotes (no upvote data counts as 0).
     func passes(_ paper: Int, _ preferences: SubscriberPreferences) -> Bool {
         (papers[paper].upvotes ?? 0) >= preferences.minUpvotes
-    }
-
-    // MARK: Ranking
-
-    func rank(_ candidates: [Int], _ preferences: SubscriberPreferences, limit: Int) -> [RankedPaper] {
-        guard !candidates.isEmpty, limit > 0 else { return [] }
-        var relevanceScores = preferences.query.map { queryRelevance($0, candidates) } ?? [Double](repeating: 0, count: candidates.count)
-        var similarities = [Double](repeating: 0, count: candidates.count)
-        if !preferences.likes.isEmpty {
-            let liked = preferences.likes.compactMap { id in positionByID[id].map { relevance.vectors[$0] } ?? outsideVectors[id] }
-            if !liked.isEmpty {
-                let centroid = SparseVector.denseCentroid(liked, count: relevance.stemCount)
-                for (k, paper) in candidates.enumerated() { similarities[k] = Double(relevance.vectors[paper].dot(dense: centroid)) }
-                // Scaled like relevance: the candidate most like the likes gets 1.
-                let best = similarities.max() ?? 0
-                if best > 0 { similarities = similarities.map { $0 / best } }
-                // Without a query the likes are the query: "more like these".
-                if preferences.query == nil { relevanceScores = similarities }
-            }
-        }
-        let dislikeSimilarities = dislikeSimilarities(candidates, preferences)
-        // Keep the best `limit` by (score, recency, id), without sorting every candidate.
-        typealias Entry = (paper: Int, score: Double, relevance: Double, similarity: Double, dislike: Double)
-        var best: [Entry] = []
-        best.reserveCapacity(min(limit, candidates.count) + 1)
-        let precedes: (Entry, Entry) -> Bool = { [papers, recency] a, b in
-            if a.score != b.score { return a.score > b.score }
-            if recency[a.paper] != recency[b.paper] { return recency[a.paper] > recency[b.paper] }
-            return papers[a.paper].id < papers[b.paper].id
-        }
-        for (k, paper) in candidates.enumerated() {
-            let dislike = dislikeSimilarities.isEmpty ? 0 : dislikeSimilarities[k]
-            let entry: Entry = (paper: paper, score: score(relevance: relevanceScores[k], trending: trending[paper], similarity: similarities[k], dislike: dislike),
-                                relevance: relevanceScores[k], similarity: similarities[k], dislike: dislike)
-            if best.count == limit, let last = best.last, !precedes(entry, last) { continue }
-            var low = 0
-            var high = best.count
-            while low < high {
-                let middle = (low + high) / 2
-                if precedes(best[middle], entry) { low = middle + 1 } else { high = middle }
-            }
-            best.insert(entry, at: low)
-            if best.count > limit { best.removeLast() }
-        }
-        return best.map { ranked($0.paper, relevance: $0.relevance, similarity: $0.similarity, dislike: $0.dislike, query: preferences.query) }
-    }
-
-    /// The blended score: the weighted parts, less the "Not for me" penalty.
-    func score(relevance: Double, trending: Double, similarity: Double, dislike: Double) -> Double {
-        ranking.relevance * relevance + ranking.trending * trending + ranking.likes * similarity - ranking.dislikes * dislike
-    }
-
-    /// Per candidate: the cosine similarity to the most similar paper the
-    /// subscriber marked "Not for me" (in or before the window); empty when
-    /// they marked none or the weight is 0. The most similar one, not the
-    /// mean of all: a near-duplicate of one disliked paper drops however many
-    /// others they disliked.
-    func dislikeSimilarities(_ candidates: [Int], _ preferences: SubscriberPreferences) -> [Double] {
-        guard !preferences.dislikes.isEmpty, ranking.dislikes > 0 else { return [] }
-        let disliked = preferences.dislikes.compactMap { id in positionByID[id].map { relevance.vectors[$0] } ?? outsideVectors[id] }
-        guard !disliked.isEmpty else { return [] }
-        var result = [Double](repeating: 0, count: candidates.count)
-        // One dense copy of each disliked vector at a time, in one reused buffer.
-        var dense = [Float](repeating: 0, count: relevance.stemCount)
-        for vector in disliked where !vector.isEmpty {
-            for k in vector.ids.indices where Int(vector.ids[k]) < dense.count { dense[Int(vector.ids[k])] = vector.values[k] }
-            for (k, paper) in candidates.enumerated() {
-                result[k] = max(result[k], Double(relevance.vectors[paper].dot(dense: dense)))
-            }
-            for id in vector.ids where Int(id) < dense.count { dense[Int(id)] = 0 }
-        }
-        return result
-    }
-
-    func ranked(_ paper: Int, relevance: Double, similarity: Double, dislike: Double = 0, query: Query?) -> RankedPaper {
-        RankedPaper(
-            paper: papers[paper], score: score(relevance: relevance, trending: trending[paper], similarity: similarity, dislike: dislike),
-            relevance: relevance, trending: trending[paper], similarity: similarity,
-            matchedTerms: query.map { index.matchedTerms($0, paper: paper) } ?? [], dislikeSimilarity: dislike
-        )
     }
 
     static func describe(duration: Double) -> String {

@@ -3,26 +3,32 @@ public struct RankedPaper: Sendable {
     public var paper: Paper
     /// The blended score that ordered it (higher first).
     public var score: Double
-    /// BM25 relevance to the query, scaled so the subscriber's best candidate is 1.
-    /// Without a query but with likes, the similarity to the likes stands in.
+    /// BM25 relevance to the query, scaled so the subscriber's best candidate
+    /// is 1; 0 without a query.
     public var relevance: Double
     /// Upvotes decayed by age, scaled so the window's most trending paper is 1.
     public var trending: Double
-    /// Cosine similarity to the centroid of the subscriber's liked papers,
-    /// scaled so the subscriber's most similar candidate is 1.
-    public var similarity: Double
+    /// The subscriber's learned score (`ReaderModel`, trained on their likes
+    /// and Not for me papers), scaled so their best candidate is 1; below 0
+    /// for a paper less like their likes than the window's average paper;
+    /// 0 without likes.
+    public var learned: Double
+    /// The words that added most to `learned`, most first (filled for `explain`).
+    public var learnedTerms: [String]
     /// Cosine similarity to the most similar paper the subscriber marked
     /// "Not for me" (0 to 1, not rescaled: only a close paper loses much).
     public var dislikeSimilarity: Double
     /// The subscriber's query terms found in the paper, as they wrote them.
     public var matchedTerms: [String]
 
-    public init(paper: Paper, score: Double, relevance: Double, trending: Double, similarity: Double, matchedTerms: [String], dislikeSimilarity: Double = 0) {
+    public init(paper: Paper, score: Double, relevance: Double, trending: Double, learned: Double, matchedTerms: [String], dislikeSimilarity: Double = 0,
+                learnedTerms: [String] = []) {
         self.paper = paper
         self.score = score
         self.relevance = relevance
         self.trending = trending
-        self.similarity = similarity
+        self.learned = learned
+        self.learnedTerms = learnedTerms
         self.dislikeSimilarity = dislikeSimilarity
         self.matchedTerms = matchedTerms
     }

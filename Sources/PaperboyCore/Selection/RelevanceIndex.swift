@@ -150,6 +150,11 @@ public final class RelevanceIndex: @unchecked Sendable {
         return scores
     }
 
+    /// The dense id of a stem of this batch, if it has it.
+    func stemID(_ stem: String) -> Int32? {
+        stemIDs[stem]
+    }
+
     /// The TF-IDF vector of a paper outside this batch (a liked paper from
     /// earlier), over this batch's vocabulary.
     func vector(title: String, abstract: String, titleWeight: Double) -> SparseVector {

@@ -1,0 +1,140 @@
+import Foundation
+
+/// Ranking: the one formula that orders a subscriber's candidates.
+///
+/// score = (relevance weight × relevance + likes weight × learned)
+///         × (1 + trending weight × trending) − dislikes weight × Not-for-me similarity
+///
+/// Relevance answers the query (`QueryRelevance.swift`), the learned score
+/// the likes (`ReaderModel`); with neither, every candidate starts at 1.
+/// Trending raises a paper in proportion to what it already has, so a
+/// trending paper off the reader's topic does not climb over one on it
+/// (added instead, it put the window's two upvoted papers into every
+/// "more like this" digest). The penalty is the cosine similarity to the
+/// closest paper the reader marked Not for me.
+extension DigestSelector {
+    /// The best `limit` of `candidates` (window positions), best first, by
+    /// (score, recency, id). `explaining` adds each paper's learned terms.
+    func rank(_ candidates: [Int], _ preferences: SubscriberPreferences, limit: Int, explaining: Bool = false) -> [RankedPaper] {
+        guard !candidates.isEmpty, limit > 0 else { return [] }
+        let count = candidates.count
+        let relevanceScores = preferences.query.map { queryRelevance($0, candidates) } ?? [Double](repeating: 0, count: count)
+        let disliked = vectors(of: preferences.dislikes)
+        let model = preferences.likes.isEmpty ? nil
+            : ReaderModel(liked: vectors(of: preferences.likes), disliked: disliked, candidates: candidates, matrix: matrix)
+        var learned = [Double](repeating: 0, count: count)
+        if let model {
+            for (k, paper) in candidates.enumerated() { learned[k] = Double(model.scores[paper]) }
+            // Scaled like relevance: the subscriber's best candidate gets 1.
+            let best = learned.max() ?? 0
+            if best > 0 { learned = learned.map { $0 / best } }
+        }
+        let answersSomething = preferences.query != nil || model != nil
+        var scores = (0..<count).map { k in
+            score(base: answersSomething ? base(relevance: relevanceScores[k], learned: learned[k]) : 1, trending: trending[candidates[k]], dislike: 0)
+        }
+        let dislikes = penalise(&scores, candidates, disliked, limit: limit)
+
+        // Keep the best `limit` by (score, recency, id), without sorting every candidate.
+        var best: [Int] = []
+        best.reserveCapacity(min(limit, count) + 1)
+        let precedes: (Int, Int) -> Bool = { [papers, recency] a, b in
+            if scores[a] != scores[b] { return scores[a] > scores[b] }
+            let (pa, pb) = (candidates[a], candidates[b])
+            if recency[pa] != recency[pb] { return recency[pa] > recency[pb] }
+            return papers[pa].id < papers[pb].id
+        }
+        for k in 0..<count {
+            if best.count == limit, let last = best.last, !precedes(k, last) { continue }
+            var low = 0
+            var high = best.count
+            while low < high {
+                let middle = (low + high) / 2
+                if precedes(best[middle], k) { low = middle + 1 } else { high = middle }
+            }
+            best.insert(k, at: low)
+            if best.count > limit { best.removeLast() }
+        }
+        return best.map { k in
+            var paper = ranked(candidates[k], base: answersSomething ? base(relevance: relevanceScores[k], learned: learned[k]) : 1,
+                               relevance: relevanceScores[k], learned: learned[k], dislike: dislikes[k], query: preferences.query)
+            if explaining, let model { paper.learnedTerms = learnedTerms(candidates[k], model) }
+            return paper
+        }
+    }
+
+    /// Relevance and the learned score, weighted and added.
+    func base(relevance: Double, learned: Double) -> Double {
+        ranking.relevance * relevance + ranking.likes * learned
+    }
+
+    /// The blended score (the formula above) from its parts.
+    func score(base: Double, trending: Double, dislike: Double) -> Double {
+        (base > 0 ? base * (1 + ranking.trending * trending) : base) - ranking.dislikes * dislike
+    }
+
+    func ranked(_ paper: Int, base: Double, relevance: Double, learned: Double, dislike: Double = 0, query: Query?) -> RankedPaper {
+        RankedPaper(
+            paper: papers[paper], score: score(base: base, trending: trending[paper], dislike: dislike),
+            relevance: relevance, trending: trending[paper], learned: learned,
+            matchedTerms: query.map { index.matchedTerms($0, paper: paper) } ?? [], dislikeSimilarity: dislike
+        )
+    }
+
+    /// The vectors of the most recent `ReaderModel.maxExamples` of `ids`
+    /// that are stored (in the window or added from outside it).
+    func vectors(of ids: [String]) -> [SparseVector] {
+        ids.suffix(ReaderModel.maxExamples).compactMap { id in positionByID[id].map { relevance.vectors[$0] } ?? outsideVectors[id] }
+    }
+
+    /// Subtracts the Not for me penalty from `scores` and returns each
+    /// candidate's similarity to its closest Not for me paper (`disliked`).
+    /// Exact for every candidate that can reach the best `limit`: it is
+    /// worked out for the best `2 × limit` by score without it, then for
+    /// every other candidate whose score without it is not below the
+    /// `limit`th score with it (a penalty only lowers a score, so the rest
+    /// cannot climb that high). The others keep 0 and their score without it.
+    private func penalise(_ scores: inout [Double], _ candidates: [Int], _ disliked: [SparseVector], limit: Int) -> [Double] {
+        var similarities = [Double](repeating: 0, count: candidates.count)
+        guard ranking.dislikes > 0, let penalty = DislikePenalty(disliked, stemCount: relevance.stemCount) else { return similarities }
+        func apply(_ k: Int) {
+            similarities[k] = penalty.similarity(relevance.vectors[candidates[k]])
+            scores[k] -= ranking.dislikes * similarities[k]
+        }
+        guard candidates.count > 4 * limit else {
+            for k in candidates.indices { apply(k) }
+            return similarities
+        }
+        let leaders = Self.best(2 * limit, of: scores)
+        for k in leaders { apply(k) }
+        let bar = leaders.map { scores[$0] }.sorted(by: >)[limit - 1]
+        let done = Set(leaders)
+        for k in candidates.indices where scores[k] >= bar && !done.contains(k) { apply(k) }
+        return similarities
+    }
+
+    /// The positions of the `count` highest of `scores`, highest first (ties: lower position first).
+    static func best(_ count: Int, of scores: [Double]) -> [Int] {
+        var best: [Int] = []
+        for k in scores.indices {
+            if best.count == count, let last = best.last, scores[k] <= scores[last] { continue }
+            var at = best.count
+            while at > 0 && scores[best[at - 1]] < scores[k] { at -= 1 }
+            best.insert(k, at: at)
+            if best.count > count { best.removeLast() }
+        }
+        return best
+    }
+
+    /// The words that added most to a paper's learned score, as written in
+    /// it (the first of its words with each stem), at most three.
+    func learnedTerms(_ paper: Int, _ model: ReaderModel) -> [String] {
+        let top = model.contributions(relevance.vectors[paper], matrix: matrix).prefix(3)
+        guard !top.isEmpty else { return [] }
+        var words: [Int32: String] = [:]
+        for word in TextAnalyzer.words(papers[paper].title + " " + papers[paper].abstract) {
+            if let id = relevance.stemID(PorterStemmer.stem(word)), words[id] == nil { words[id] = word }
+        }
+        return top.compactMap { words[$0.id] }
+    }
+}
