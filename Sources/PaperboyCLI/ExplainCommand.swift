@@ -9,7 +9,7 @@ struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
         abstract: "Show the papers a subscriber's digest would hold, with scores, and why every other paper is left out.",
-        discussion: "Lists the subscriber's liked and Not for me papers; per paper, the similarity to them and what it adds to or takes from the score. Reasons: no match, below min upvotes, outside the window, already sent, already liked, marked Not for me, cut by max papers. An empty digest gets one sentence saying why. Changes nothing."
+        discussion: "Lists the subscriber's liked and Not for me papers; per paper, the learned score from the likes with the words that pushed it most, the similarity to the closest Not for me paper, and what each adds to or takes from the score. Reasons: no match, below min upvotes, outside the window, already sent, already liked, marked Not for me, cut by max papers. An empty digest gets one sentence saying why. Changes nothing."
     )
 
     @OptionGroup var config: ConfigOptions
@@ -148,7 +148,7 @@ enum ExplanationText {
             lines.append("Note: they are paused\(subscriber.pausedReason.map { " (\($0))" } ?? ""); no digest goes out until `paperboy subscriber resume`.")
         }
         let preferences = subscriber.preferences
-        for (heading, ids) in [("Liked (similar papers rank higher)", preferences.likes), ("Not for me (never selected; similar papers rank lower)", preferences.dislikes)] where !ids.isEmpty {
+        for (heading, ids) in [("Liked (they train the learned score)", preferences.likes), ("Not for me (never selected; similar papers rank lower)", preferences.dislikes)] where !ids.isEmpty {
             lines.append("\(heading):")
             lines += ids.map { "  \($0)  \(titles[$0] ?? "(not stored)")" }
         }
