@@ -65,7 +65,11 @@ import Testing
     }
 
     @Test func withAQueryTheDislikeStillLowersTheNearDuplicate() throws {
-        let query = "protein OR diffusion OR traffic"
+        // The unrelated paper matches the query only once, in its abstract
+        // ("road"): an OR counts its best branch, so a paper matching a rarer
+        // word in title and abstract (such as "traffic") would lead on
+        // relevance alone, before any dislike.
+        let query = "protein OR diffusion OR road"
         let before = selector().select(try prefs(query: query), maxPapers: 10, sent: [])
         let after = selector().select(try prefs(dislikes: [Self.disliked.id], query: query), maxPapers: 10, sent: [])
         #expect(ids(before).contains(Self.disliked.id))

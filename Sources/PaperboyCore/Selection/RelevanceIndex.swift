@@ -1,15 +1,18 @@
 import Foundation
 
 /// Term statistics of one batch of papers, for ranking: BM25F relevance of
-/// query words over title and abstract (the title weighted higher), and
+/// query terms over title and abstract (the title weighted higher), and
 /// TF-IDF vectors for "more like these".
 ///
 /// Built once per run from the same words and stems as the run's
-/// `PaperIndex` (`AnalyzedFields`); each word's scores are computed the
+/// `PaperIndex` (`AnalyzedFields`); each term's scores are computed the
 /// first time a query asks for them and cached. Thread-safe.
 public final class RelevanceIndex: @unchecked Sendable {
     static let k1 = 1.2
     static let b = 0.75
+    /// The idf of a term in half the papers or more: small but positive, so
+    /// more occurrences still rank higher (FTS5 uses the same floor).
+    static let minimumIDF = 1e-6
 
     let paperCount: Int
     /// How many distinct stems the batch has (stem ids are 0..<stemCount).
@@ -20,6 +23,12 @@ public final class RelevanceIndex: @unchecked Sendable {
     private let postings: [[(paper: Int32, weightedTF: Float)]]
     /// Per paper: title weight × title length + abstract length.
     private let weightedLengths: [Float]
+    /// How many times one occurrence in the title counts one in the abstract.
+    private let titleWeight: Float
+    /// The titles and abstracts as words and stems in order: a phrase is
+    /// counted where its words occur in a row.
+    private let titles: AnalyzedField
+    private let abstracts: AnalyzedField
     private let averageLength: Float
     /// Per paper: its TF-IDF vector, L2-normalised, sorted by stem id.
     let vectors: [SparseVector]
@@ -33,6 +42,16 @@ public final class RelevanceIndex: @unchecked Sendable {
     private var bm25Cache: [Int32: [(paper: Int32, score: Float)]] = [:]
     /// Guarded by `lock`: BM25 contribution of a prefix, per paper containing a word with it.
     private var prefixCache: [String: [(paper: Int32, score: Float)]] = [:]
+    /// Guarded by `lock`: BM25 contribution of a term of several words, per paper containing it.
+    private var runCache: [RunKey: [(paper: Int32, score: Float)]] = [:]
+
+    /// A term of several words as the run cache knows it: the words as
+    /// written (unstemmed) and how they match (see `bm25(run:isPrefix:alsoJoined:)`).
+    private struct RunKey: Hashable {
+        let words: [String]
+        let isPrefix: Bool
+        let alsoJoined: Bool
+    }
 
     /// The statistics of the papers whose titles and abstracts `analyzed` holds.
     init(_ analyzed: AnalyzedFields, titleWeight: Double) {
@@ -65,6 +84,9 @@ public final class RelevanceIndex: @unchecked Sendable {
             lengths.append(Float(titleWeight) * Float(titles[paper].count) + Float(abstracts[paper].count))
         }
         stemIDs = ids
+        self.titleWeight = Float(titleWeight)
+        self.titles = analyzed.title
+        self.abstracts = analyzed.abstract
         var wordStems: [String: Int32] = [:]
         for (words, stems) in [(analyzed.title.words, titles), (analyzed.abstract.words, abstracts)] {
             for paper in 0..<min(words.count, stems.count) where words[paper].count == stems[paper].count {
@@ -98,19 +120,103 @@ public final class RelevanceIndex: @unchecked Sendable {
             return cached
         }
         lock.unlock()
-        let list = postings[Int(id)]
-        let n = Double(paperCount)
-        let idf = Float(log(1 + (n - Double(list.count) + 0.5) / (Double(list.count) + 0.5)))
-        let k1 = Float(Self.k1)
-        let b = Float(Self.b)
-        let scores = list.map { entry -> (paper: Int32, score: Float) in
-            let norm = k1 * (1 - b + b * weightedLengths[Int(entry.paper)] / averageLength)
-            return (entry.paper, idf * entry.weightedTF * (k1 + 1) / (entry.weightedTF + norm))
-        }
+        let scores = bm25(postings[Int(id)])
         lock.lock()
         bm25Cache[id] = scores
         lock.unlock()
         return scores
+    }
+
+    /// BM25F of one term from its postings (the papers containing it, ascending,
+    /// with the weighted term frequency): idf from its own document frequency,
+    /// term frequency saturated and normalised by the paper's weighted length.
+    ///
+    /// The idf is Robertson–Spärck Jones' as SQLite FTS5 computes it (not the
+    /// `1 +` variant of the TF-IDF vectors): a word in half the papers or
+    /// more counts next to nothing, so in an OR a paper is carried by the
+    /// rare terms it matches rather than by the common ones.
+    private func bm25(_ list: [(paper: Int32, weightedTF: Float)]) -> [(paper: Int32, score: Float)] {
+        let n = Double(paperCount)
+        let df = Double(list.count)
+        let idf = Float(max(Self.minimumIDF, log((n - df + 0.5) / (df + 0.5))))
+        let k1 = Float(Self.k1)
+        let b = Float(Self.b)
+        return list.map { entry -> (paper: Int32, score: Float) in
+            let norm = k1 * (1 - b + b * weightedLengths[Int(entry.paper)] / averageLength)
+            return (entry.paper, idf * entry.weightedTF * (k1 + 1) / (entry.weightedTF + norm))
+        }
+    }
+
+    /// The BM25F score of a query term (word, hyphenated word, phrase, with
+    /// or without a trailing `*`) over title and abstract, for every paper
+    /// containing it. A term of several words is scored as one unit, by its
+    /// own occurrences and document frequency, not as the sum of its words.
+    func bm25(term: QueryTerm) -> [(paper: Int32, score: Float)] {
+        switch term.words.count {
+        case 0: return []
+        case 1: return term.isPrefix ? bm25(prefix: term.words[0]) : bm25(stem: PorterStemmer.stem(term.words[0]))
+        default: return bm25(run: term.words, isPrefix: term.isPrefix, alsoJoined: !term.isPhrase)
+        }
+    }
+
+    /// The BM25F score of words in a row (a phrase, or a hyphenated word)
+    /// for every paper where they occur in a row in the title or abstract,
+    /// matched as the query index matches them: by stem, the last word with
+    /// `isPrefix` as a prefix of the word as written; with `alsoJoined`, the
+    /// words written as one (`crosslingual` for `cross-lingual`) count too.
+    /// An occurrence in the title counts `titleWeight` times.
+    func bm25(run words: [String], isPrefix: Bool, alsoJoined: Bool) -> [(paper: Int32, score: Float)] {
+        let key = RunKey(words: words, isPrefix: isPrefix, alsoJoined: alsoJoined)
+        lock.lock()
+        if let cached = runCache[key] {
+            lock.unlock()
+            return cached
+        }
+        lock.unlock()
+        let run = RunPattern(words: words, isPrefix: isPrefix, alsoJoined: alsoJoined)
+        var list: [(paper: Int32, weightedTF: Float)] = []
+        for paper in runCandidates(run) {
+            let p = Int(paper)
+            let tf = titleWeight * Float(run.occurrences(words: titles.words[p], stems: titles.stems[p]))
+                + Float(run.occurrences(words: abstracts.words[p], stems: abstracts.stems[p]))
+            if tf > 0 { list.append((paper, tf)) }
+        }
+        let scores = bm25(list)
+        lock.lock()
+        runCache[key] = scores
+        lock.unlock()
+        return scores
+    }
+
+    /// The papers that may contain the run, ascending: those with all its
+    /// whole words (the stems before a trailing prefix), and with `alsoJoined`
+    /// those with the joined word.
+    private func runCandidates(_ run: RunPattern) -> [Int32] {
+        let wholeStems = run.isPrefix ? run.stems.dropLast() : run.stems[...]
+        var lists = wholeStems.map { stemIDs[$0].map { postings[Int($0)] } ?? [] }
+        lists.sort { $0.count < $1.count }
+        var candidates = lists.first?.map(\.paper) ?? []
+        for list in lists.dropFirst() where !candidates.isEmpty {
+            candidates = Self.intersection(candidates, list)
+        }
+        if let joined = run.joined {
+            let joinedPapers = run.isPrefix ? bm25(prefix: joined.word).map(\.paper)
+                : (stemIDs[joined.stem].map { postings[Int($0)].map(\.paper) } ?? [])
+            candidates = Array(Set(candidates).union(joinedPapers)).sorted()
+        }
+        return candidates
+    }
+
+    /// The papers of `papers` (ascending) that are also in `list` (ascending).
+    private static func intersection(_ papers: [Int32], _ list: [(paper: Int32, weightedTF: Float)]) -> [Int32] {
+        var result: [Int32] = []
+        var k = 0
+        for paper in papers {
+            while k < list.count && list[k].paper < paper { k += 1 }
+            if k == list.count { break }
+            if list[k].paper == paper { result.append(paper) }
+        }
+        return result
     }
 
     /// The BM25F score of a prefix term (`transformer*`) for every paper with
@@ -169,6 +275,43 @@ public final class RelevanceIndex: @unchecked Sendable {
             let df = Double(postings[Int(id)].count)
             return (id, (1 + log(count)) * Float(log(1 + (n - df + 0.5) / (df + 0.5))))
         })
+    }
+}
+
+/// Words in a row as a query term matches them (see `RelevanceIndex.bm25(run:isPrefix:alsoJoined:)`).
+private struct RunPattern {
+    /// The words as written, and their stems.
+    let words: [String]
+    let stems: [String]
+    /// The last word is a prefix of a word as written.
+    let isPrefix: Bool
+    /// The words written as one, as written and stemmed; nil for a phrase.
+    let joined: (word: String, stem: String)?
+
+    init(words: [String], isPrefix: Bool, alsoJoined: Bool) {
+        self.words = words
+        stems = words.map(PorterStemmer.stem)
+        self.isPrefix = isPrefix
+        let word = words.joined()
+        joined = alsoJoined ? (word, PorterStemmer.stem(word)) : nil
+    }
+
+    /// How many times the run (or the joined word) occurs in one field of a
+    /// paper, given as words and stems in order.
+    func occurrences(words fieldWords: [String], stems fieldStems: [String]) -> Int {
+        let n = stems.count
+        let last = n - 1
+        var count = 0
+        for start in fieldStems.indices {
+            if let joined, isPrefix ? fieldWords[start].startsWithWord(joined.word) : fieldStems[start] == joined.stem {
+                count += 1
+            } else if start + n <= fieldStems.count, (0..<n).allSatisfy({ k in
+                isPrefix && k == last ? fieldWords[start + k].startsWithWord(words[k]) : fieldStems[start + k] == stems[k]
+            }) {
+                count += 1
+            }
+        }
+        return count
     }
 }
 
