@@ -96,9 +96,9 @@ extension DigestSelector {
     /// cannot climb that high). The others keep 0 and their score without it.
     private func penalise(_ scores: inout [Double], _ candidates: [Int], _ disliked: [SparseVector], limit: Int) -> [Double] {
         var similarities = [Double](repeating: 0, count: candidates.count)
-        guard ranking.dislikes > 0, let penalty = DislikePenalty(disliked, stemCount: relevance.stemCount) else { return similarities }
+        guard ranking.dislikes > 0, let penalty = DislikePenalty(disliked) else { return similarities }
         func apply(_ k: Int) {
-            similarities[k] = penalty.similarity(relevance.vectors[candidates[k]])
+            similarities[k] = penalty.similarity(candidates[k], in: matrix)
             scores[k] -= ranking.dislikes * similarities[k]
         }
         guard candidates.count > 4 * limit else {

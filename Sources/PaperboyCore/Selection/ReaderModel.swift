@@ -17,11 +17,23 @@ struct TermMatrix: Sendable {
     let meanDot: [Float]
     /// The window's vectors, by position.
     let vectors: [SparseVector]
+    /// The same vectors laid end to end (paper `p`'s stems and values are
+    /// `rowIDs[rowOffsets[p]..<rowOffsets[p + 1]]`), for loops over many
+    /// papers that should not copy a vector each.
+    let rowOffsets: [Int32]
+    let rowIDs: [Int32]
+    let rowValues: [Float]
     /// The mean number of stems in a paper's vector.
     let averageStems: Double
 
     init(vectors: [SparseVector], stemCount: Int) {
         self.vectors = vectors
+        var rowOffsets: [Int32] = [0]
+        rowOffsets.reserveCapacity(vectors.count + 1)
+        for vector in vectors { rowOffsets.append(rowOffsets[rowOffsets.count - 1] + Int32(vector.ids.count)) }
+        self.rowOffsets = rowOffsets
+        rowIDs = vectors.flatMap(\.ids)
+        rowValues = vectors.flatMap(\.values)
         averageStems = vectors.isEmpty ? 0 : Double(vectors.reduce(0) { $0 + $1.ids.count }) / Double(vectors.count)
         var counts = [Int32](repeating: 0, count: stemCount + 1)
         for vector in vectors { for id in vector.ids { counts[Int(id) + 1] += 1 } }
@@ -143,7 +155,19 @@ struct ReaderModel: Sendable {
             if candidateWork < postingsWork {
                 var dense = [Float](repeating: 0, count: matrix.stemCount)
                 for (id, weight) in weights { dense[Int(id)] = weight }
-                for paper in candidates { scores[paper] += matrix.vectors[paper].dot(dense: dense) }
+                dense.withUnsafeBufferPointer { dense in
+                    matrix.rowOffsets.withUnsafeBufferPointer { offsets in
+                        matrix.rowIDs.withUnsafeBufferPointer { ids in
+                            matrix.rowValues.withUnsafeBufferPointer { values in
+                                for paper in candidates {
+                                    var sum: Float = 0
+                                    for k in Int(offsets[paper])..<Int(offsets[paper + 1]) { sum += values[k] * dense[Int(ids[k])] }
+                                    scores[paper] += sum
+                                }
+                            }
+                        }
+                    }
+                }
             } else {
                 matrix.offsets.withUnsafeBufferPointer { offsets in
                     matrix.papers.withUnsafeBufferPointer { papers in
@@ -240,7 +264,7 @@ struct SparseAccumulator {
         var ids = touched
         if ids.count > count {
             var magnitudes = ids.map { abs(values[Int($0)]) }
-            let threshold = Self.select(count - 1, largestOf: &magnitudes)
+            let threshold = Quickselect.value(at: count - 1, largestFirst: &magnitudes)
             // Those above the threshold, then those at it by id until `count`.
             var kept: [Int32] = []
             kept.reserveCapacity(count)
@@ -255,27 +279,32 @@ struct SparseAccumulator {
         ids.sort()
         return ids.map { (id: $0, weight: values[Int($0)]) }
     }
+}
 
+/// The k-th largest of many numbers without sorting them all.
+enum Quickselect {
     /// The value that would be at `rank` (0: the largest) if `values` were
     /// sorted descending; reorders `values` (quickselect, middle pivot).
-    static func select(_ rank: Int, largestOf values: inout [Float]) -> Float {
-        var low = 0
-        var high = values.count - 1
-        while low < high {
-            let pivot = values[(low + high) / 2]
-            var i = low
-            var j = high
-            while i <= j {
-                while values[i] > pivot { i += 1 }
-                while values[j] < pivot { j -= 1 }
-                if i <= j {
-                    values.swapAt(i, j)
-                    i += 1
-                    j -= 1
+    static func value(at rank: Int, largestFirst values: inout [Float]) -> Float {
+        values.withUnsafeMutableBufferPointer { values in
+            var low = 0
+            var high = values.count - 1
+            while low < high {
+                let pivot = values[(low + high) / 2]
+                var i = low
+                var j = high
+                while i <= j {
+                    while values[i] > pivot { i += 1 }
+                    while values[j] < pivot { j -= 1 }
+                    if i <= j {
+                        (values[i], values[j]) = (values[j], values[i])
+                        i += 1
+                        j -= 1
+                    }
                 }
+                if rank <= j { high = j } else if rank >= i { low = i } else { return values[rank] }
             }
-            if rank <= j { high = j } else if rank >= i { low = i } else { return values[rank] }
+            return values[rank]
         }
-        return values[rank]
     }
 }
