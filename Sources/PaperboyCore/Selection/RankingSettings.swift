@@ -1,13 +1,14 @@
-/// How candidates are ordered (`digest.ranking`): a weighted sum of
-/// relevance to the query, trending (upvotes decayed by age) and
-/// similarity to the subscriber's liked papers, each scaled to 0...1, less
-/// the similarity to the papers they marked "Not for me".
+/// How candidates are ordered (`digest.ranking`): relevance to the query
+/// and the learned score from the likes, weighted and added, raised by
+/// trending (upvotes decayed by age), less the similarity to the papers
+/// they marked "Not for me"; the formula is in `DigestSelector+Ranking.swift`.
 public struct RankingSettings: Sendable, Equatable {
     /// Weight of BM25 relevance to the query (`relevance`, default 1).
     public var relevance: Double = 1
-    /// Weight of trending (`trending`, default 0.5).
+    /// How much trending raises a score (`trending`, default 0.5: the
+    /// window's most trending paper counts 1.5 times).
     public var trending: Double = 0.5
-    /// Weight of similarity to liked papers (`likes`, default 1).
+    /// Weight of the learned score from the likes (`likes`, default 1).
     public var likes: Double = 1
     /// Weight of the similarity to papers marked "Not for me", subtracted
     /// (`dislikes`, default 1; 0 turns the penalty off, the papers themselves stay out).

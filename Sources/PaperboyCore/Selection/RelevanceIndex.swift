@@ -336,16 +336,4 @@ struct SparseVector: Sendable {
         return sum
     }
 
-
-    /// The normalised mean of several vectors, spread over `count` stem ids
-    /// (a dense array makes each candidate's dot product one pass over its own stems).
-    static func denseCentroid(_ vectors: [SparseVector], count: Int) -> [Float] {
-        var sum = [Float](repeating: 0, count: count)
-        for vector in vectors {
-            for k in vector.ids.indices where Int(vector.ids[k]) < count { sum[Int(vector.ids[k])] += vector.values[k] }
-        }
-        let norm = sum.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
-        if norm > 0 { for k in sum.indices where sum[k] != 0 { sum[k] /= norm } }
-        return sum
-    }
 }
