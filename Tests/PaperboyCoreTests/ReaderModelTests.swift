@@ -65,6 +65,13 @@ import Testing
         }
     }
 
+    @Test func aQueryOfFiltersOnlyStillOrdersByTrending() throws {
+        // Every paper is by "A. Author": the query filters, it does not rank.
+        let digest = selector().select(try prefs(likes: [], query: "author:author"), maxPapers: 3, sent: [])
+        #expect(digest.map(\.paper.id) == ["2611.00004", "2611.00008", "2611.00005"])
+        #expect(digest.allSatisfy { $0.relevance == 1 })
+    }
+
     @Test func aDislikeLowersItsNearDuplicateBelowAnUnrelatedPaperAlsoForAReaderWithLikes() throws {
         // Liked: protein folding. Not for me: the GPU paper. Its near-duplicate
         // (same words, other order) falls below the unrelated papers.

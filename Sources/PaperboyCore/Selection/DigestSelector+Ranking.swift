@@ -18,7 +18,11 @@ extension DigestSelector {
     func rank(_ candidates: [Int], _ preferences: SubscriberPreferences, limit: Int, explaining: Bool = false) -> [RankedPaper] {
         guard !candidates.isEmpty, limit > 0 else { return [] }
         let count = candidates.count
-        let relevanceScores = preferences.query.map { queryRelevance($0, candidates) } ?? [Double](repeating: 0, count: count)
+        var relevanceScores = preferences.query.map { queryRelevance($0, candidates) } ?? [Double](repeating: 0, count: count)
+        if preferences.query != nil && !relevanceScores.contains(where: { $0 > 0 }) {
+            // A query of filters only (author:, category:, NOT) ranks nothing: every match answers it alike.
+            relevanceScores = [Double](repeating: 1, count: count)
+        }
         let disliked = vectors(of: preferences.dislikes)
         let model = preferences.likes.isEmpty ? nil
             : ReaderModel(liked: vectors(of: preferences.likes), disliked: disliked, candidates: candidates, matrix: matrix)
@@ -105,25 +109,12 @@ extension DigestSelector {
             for k in candidates.indices { apply(k) }
             return similarities
         }
-        let leaders = Self.best(2 * limit, of: scores)
+        let leaders = TopK.best(2 * limit, of: scores.indices) { scores[$0] }
         for k in leaders { apply(k) }
         let bar = leaders.map { scores[$0] }.sorted(by: >)[limit - 1]
         let done = Set(leaders)
         for k in candidates.indices where scores[k] >= bar && !done.contains(k) { apply(k) }
         return similarities
-    }
-
-    /// The positions of the `count` highest of `scores`, highest first (ties: lower position first).
-    static func best(_ count: Int, of scores: [Double]) -> [Int] {
-        var best: [Int] = []
-        for k in scores.indices {
-            if best.count == count, let last = best.last, scores[k] <= scores[last] { continue }
-            var at = best.count
-            while at > 0 && scores[best[at - 1]] < scores[k] { at -= 1 }
-            best.insert(k, at: at)
-            if best.count > count { best.removeLast() }
-        }
-        return best
     }
 
     /// The words that added most to a paper's learned score, as written in

@@ -126,7 +126,7 @@ struct ReaderModel: Sendable {
         Self.add(kept, meanWeight: meanWeight, to: &scores, candidates: candidates, matrix: matrix)
         if Self.feedbackPapers > 0 && candidates.count > Self.feedbackPapers {
             // The best candidates so far, as positives: their heaviest terms and their share of the mean are added.
-            let best = Self.best(Self.feedbackPapers, of: candidates, scores: scores)
+            let best = TopK.best(Self.feedbackPapers, of: candidates) { scores[$0] }
             accumulator.reset()
             for paper in best { accumulator.add(matrix.vectors[paper], times: Self.feedbackWeight / Float(best.count)) }
             let feedback = accumulator.heaviest(Self.maxFeedbackTerms)
@@ -217,19 +217,6 @@ struct ReaderModel: Sendable {
         }
         return result.sorted { $0.amount != $1.amount ? $0.amount > $1.amount : $0.id < $1.id }
     }
-
-    /// The `count` papers of `candidates` with the highest scores (ties: lower position first).
-    static func best(_ count: Int, of candidates: [Int], scores: [Float]) -> [Int] {
-        var best: [Int] = []
-        for paper in candidates {
-            if best.count == count, let last = best.last, scores[paper] <= scores[last] { continue }
-            var at = best.count
-            while at > 0 && scores[best[at - 1]] < scores[paper] { at -= 1 }
-            best.insert(paper, at: at)
-            if best.count > count { best.removeLast() }
-        }
-        return best
-    }
 }
 
 /// A dense sum of sparse vectors that remembers which entries it touched,
@@ -278,33 +265,5 @@ struct SparseAccumulator {
         }
         ids.sort()
         return ids.map { (id: $0, weight: values[Int($0)]) }
-    }
-}
-
-/// The k-th largest of many numbers without sorting them all.
-enum Quickselect {
-    /// The value that would be at `rank` (0: the largest) if `values` were
-    /// sorted descending; reorders `values` (quickselect, middle pivot).
-    static func value(at rank: Int, largestFirst values: inout [Float]) -> Float {
-        values.withUnsafeMutableBufferPointer { values in
-            var low = 0
-            var high = values.count - 1
-            while low < high {
-                let pivot = values[(low + high) / 2]
-                var i = low
-                var j = high
-                while i <= j {
-                    while values[i] > pivot { i += 1 }
-                    while values[j] < pivot { j -= 1 }
-                    if i <= j {
-                        (values[i], values[j]) = (values[j], values[i])
-                        i += 1
-                        j -= 1
-                    }
-                }
-                if rank <= j { high = j } else if rank >= i { low = i } else { return values[rank] }
-            }
-            return values[rank]
-        }
     }
 }
