@@ -65,7 +65,7 @@ struct ExplanationJSON: Encodable {
         var score: Double?
         var relevance: Double?
         var trending: Double?
-        /// The learned score from the likes (`ReaderModel`), the best candidate 1.
+        /// The learned score from the likes (`ReaderModel`), -1...1.
         var learned: Double?
         /// The words that added most to it.
         var learned_terms: [String]?

@@ -43,12 +43,13 @@ import Testing
     }
 
     @Test func moreLikeThisPutsTheTopicFirstAndTheTrendingPaperAfterIt() throws {
-        let digest = selector().select(try prefs(likes: ["2611.00001"]), maxPapers: 4, sent: [])
+        let digest = selector().select(try prefs(likes: ["2611.00001"]), maxPapers: 10, sent: [])
+        #expect(digest.count == 7)
         #expect(Set(digest.prefix(2).map(\.paper.id)) == ["2611.00002", "2611.00003"])
         #expect(digest.first?.learned == 1)
         // The traffic paper has 500 upvotes, but trending only raises what the likes already carry.
-        let traffic = digest.firstIndex { $0.paper.id == "2611.00004" }
-        #expect(traffic == nil || traffic! >= 2)
+        let traffic = try #require(digest.firstIndex { $0.paper.id == "2611.00004" })
+        #expect(traffic >= 2)
         // With no likes the same reader would get the traffic paper first.
         #expect(selector().select(try prefs(likes: []), maxPapers: 1, sent: []).first?.paper.id == "2611.00004")
         // Relevance is the query's alone: without a query it is 0, not the likes counted twice.
@@ -131,5 +132,130 @@ import Testing
         #expect(all.map(\.paper.id) == onlyRecent.map(\.paper.id))
         #expect(all.map(\.score) == onlyRecent.map(\.score))
         #expect(Set(all.prefix(3).map(\.paper.id)) == Self.proteinPapers)
+    }
+}
+
+/// The pieces the ranker is made of, on their own.
+@Suite struct RankerPartsTests {
+    /// A deterministic corpus of `count` papers over a small vocabulary, so papers share words unevenly.
+    static func corpus(_ count: Int, seed: UInt64 = 7) -> [Paper] {
+        let words = ["protein", "folding", "graph", "traffic", "speech", "audio", "robot", "grasp", "language", "model", "diffusion",
+                     "attention", "sparse", "retrieval", "question", "vision", "image", "transfer", "domain", "shift", "continual", "memory"]
+        var state = seed
+        func next() -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(state >> 33)
+        }
+        return (0..<count).map { k in
+            let title = (0..<5).map { _ in words[next() % words.count] }.joined(separator: " ")
+            let abstract = (0..<30).map { _ in words[next() % words.count] }.joined(separator: " ")
+            return Paper(id: String(format: "2611.%05d", k), title: title, abstract: abstract, authors: ["A. Author"], categories: ["cs.LG"],
+                         firstSeenAt: ReaderModelTests.seen.addingTimeInterval(Double(-(next() % 5000))), upvotes: next() % 3 == 0 ? nil : next() % 90)
+        }
+    }
+
+    @Test func quickselectFindsWhatASortFinds() {
+        var state: UInt64 = 3
+        for size in [1, 2, 5, 64, 300] {
+            // Few distinct values: many ties.
+            let values = (0..<size).map { _ -> Float in
+                state = state &* 6_364_136_223_846_793_005 &+ 1
+                return Float((state >> 40) % 17) / 4
+            }
+            let sorted = values.sorted(by: >)
+            for rank in Set([0, size / 2, size - 1]) {
+                var copy = values
+                #expect(Quickselect.value(at: rank, largestFirst: &copy) == sorted[rank], "size \(size) rank \(rank)")
+            }
+        }
+    }
+
+    @Test func topKKeepsTheHighestAndBreaksTiesByOrder() {
+        let scores: [Double] = [0.5, 0.9, 0.5, 0.1, 0.9, 0.7]
+        #expect(TopK.best(3, of: scores.indices) { scores[$0] } == [1, 4, 5])
+        #expect(TopK.best(5, of: scores.indices) { scores[$0] } == [1, 4, 5, 0, 2])
+        #expect(TopK.best(0, of: scores.indices) { scores[$0] } == [])
+        #expect(TopK.best(10, of: [3, 1]) { scores[$0] } == [1, 3])
+    }
+
+    @Test func theHeaviestEntriesAreKeptTiesByStemID() {
+        var accumulator = SparseAccumulator(count: 10)
+        accumulator.add(SparseVector([(1, 1), (2, 1), (3, 2), (4, 1), (7, 3)]), times: 1)
+        // |values| after normalising: 7 > 3 > 1, 2, 4 (tied): keep 7, 3, then the lowest ids of the tie.
+        #expect(accumulator.heaviest(4).map(\.id) == [1, 2, 3, 7])
+        #expect(accumulator.heaviest(10).map(\.id) == [1, 2, 3, 4, 7])
+        accumulator.reset()
+        #expect(accumulator.heaviest(4).isEmpty)
+        accumulator.add(SparseVector([(5, 1)]), times: -1)
+        #expect(accumulator.heaviest(4).map(\.id) == [5])
+        #expect(accumulator.heaviest(4).first.map { $0.weight < 0 } == true)
+    }
+
+    @Test func scoringOverPostingsAndOverCandidatesAgree() {
+        let selector = DigestSelector(papers: Self.corpus(200), at: ReaderModelTests.at, lookback: 7 * 86400, ranking: RankingSettings())
+        let matrix = selector.matrix
+        let weights: [(id: Int32, weight: Float)] = (0..<Int32(min(12, matrix.stemCount))).map { ($0, Float($0 % 5) / 3 - 0.4) }
+        let candidates = Array(stride(from: 0, to: selector.papers.count, by: 3))
+        var viaPostings = [Float](repeating: 0, count: selector.papers.count)
+        var viaCandidates = viaPostings
+        ReaderModel.add(weights, meanWeight: 0.45, to: &viaPostings, candidates: candidates, matrix: matrix, overCandidates: false)
+        ReaderModel.add(weights, meanWeight: 0.45, to: &viaCandidates, candidates: candidates, matrix: matrix, overCandidates: true)
+        for paper in candidates {
+            #expect(abs(viaPostings[paper] - viaCandidates[paper]) < 1e-5, "paper \(paper)")
+        }
+        #expect(candidates.contains { abs(viaPostings[$0]) > 1e-3 })
+    }
+
+    @Test func theNotForMePenaltyOnlyWhereItMattersGivesTheFullRanking() throws {
+        // 60 papers, so the penalty is worked out lazily (more than 4 × max papers).
+        let papers = Self.corpus(60)
+        let selector = DigestSelector(papers: papers, at: ReaderModelTests.at, lookback: 7 * 86400, ranking: RankingSettings())
+        let email = try EmailAddress(parsing: "reader@example.org")
+        let cases = [
+            SubscriberPreferences(email: email, dislikes: ["2611.00003", "2611.00010"]),
+            SubscriberPreferences(email: email, likes: ["2611.00001"], dislikes: ["2611.00003", "2611.00010", "2611.00020"]),
+            SubscriberPreferences(email: email, query: try Query.parse("protein OR graph OR language"), likes: ["2611.00005"], dislikes: ["2611.00007"]),
+        ]
+        for preferences in cases {
+            for maxPapers in [1, 3, 10] {
+                let lazy = selector.select(preferences, maxPapers: maxPapers, sent: [])
+                let full = selector.explain(preferences, maxPapers: maxPapers, sent: []).selected
+                #expect(lazy.map(\.paper.id) == full.map(\.paper.id), "\(preferences.dislikes) max \(maxPapers)")
+                #expect(lazy.map(\.score) == full.map(\.score))
+                #expect(lazy.map(\.dislikeSimilarity) == full.map(\.dislikeSimilarity))
+            }
+        }
+    }
+
+    @Test func trainingIsTheSameOnAnyNumberOfThreadsAndInAnyInputOrder() throws {
+        // Over 128 papers: the index is analysed in several slices.
+        let papers = Self.corpus(300)
+        let preferences = SubscriberPreferences(email: try EmailAddress(parsing: "reader@example.org"), likes: ["2611.00002", "2611.00100"],
+                                                dislikes: ["2611.00050"])
+        let one = DigestSelector(papers: papers, at: ReaderModelTests.at, lookback: 7 * 86400, ranking: RankingSettings(), threads: 1)
+            .explain(preferences, maxPapers: 10, sent: [])
+        let three = DigestSelector(papers: papers.reversed(), at: ReaderModelTests.at, lookback: 7 * 86400, ranking: RankingSettings(), threads: 3)
+            .explain(preferences, maxPapers: 10, sent: [])
+        #expect(one.selected.count == 10)
+        #expect(one.selected.map(\.paper.id) == three.selected.map(\.paper.id))
+        #expect(one.selected.map(\.score) == three.selected.map(\.score))
+        #expect(one.selected.map(\.learnedTerms) == three.selected.map(\.learnedTerms))
+    }
+
+    @Test func aWeightOfZeroLeavesItsPartOutAndTrendingStillOrders() throws {
+        let papers = ReaderModelTests.window
+        var ranking = RankingSettings()
+        ranking.relevance = 0
+        let email = try EmailAddress(parsing: "reader@example.org")
+        let byQuery = DigestSelector(papers: papers, at: ReaderModelTests.at, lookback: 7 * 86400, ranking: ranking)
+            .select(SubscriberPreferences(email: email, query: try Query.parse("protein OR traffic OR language")), maxPapers: 3, sent: [])
+        // The query only filters: the most upvoted match first.
+        #expect(byQuery.first?.paper.id == "2611.00004")
+        ranking = RankingSettings()
+        ranking.likes = 0
+        let byLikes = DigestSelector(papers: papers, at: ReaderModelTests.at, lookback: 7 * 86400, ranking: ranking)
+            .select(SubscriberPreferences(email: email, likes: ["2611.00001"]), maxPapers: 3, sent: [])
+        #expect(byLikes.map(\.paper.id) == ["2611.00004", "2611.00008", "2611.00005"])
+        #expect(byLikes.allSatisfy { $0.learned == 0 })
     }
 }

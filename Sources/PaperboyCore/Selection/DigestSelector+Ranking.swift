@@ -24,16 +24,18 @@ extension DigestSelector {
             relevanceScores = [Double](repeating: 1, count: count)
         }
         let disliked = vectors(of: preferences.dislikes)
-        let model = preferences.likes.isEmpty ? nil
+        let model = preferences.likes.isEmpty || ranking.likes == 0 ? nil
             : ReaderModel(liked: vectors(of: preferences.likes), disliked: disliked, candidates: candidates, matrix: matrix)
         var learned = [Double](repeating: 0, count: count)
         if let model {
             for (k, paper) in candidates.enumerated() { learned[k] = Double(model.scores[paper]) }
-            // Scaled like relevance: the subscriber's best candidate gets 1.
-            let best = learned.max() ?? 0
-            if best > 0 { learned = learned.map { $0 / best } }
+            // Scaled like relevance, into -1...1: the candidate the model is
+            // surest about (nearly always the best) gets 1 or -1.
+            let scale = learned.lazy.map(abs).max() ?? 0
+            if scale > 0 { learned = learned.map { $0 / scale } }
         }
-        let answersSomething = preferences.query != nil || model != nil
+        // With a part that orders (a weight above 0), the base comes from it; otherwise every candidate starts at 1.
+        let answersSomething = (preferences.query != nil && ranking.relevance > 0) || model != nil
         var scores = (0..<count).map { k in
             score(base: answersSomething ? base(relevance: relevanceScores[k], learned: learned[k]) : 1, trending: trending[candidates[k]], dislike: 0)
         }

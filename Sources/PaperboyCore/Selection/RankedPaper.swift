@@ -9,9 +9,10 @@ public struct RankedPaper: Sendable {
     /// Upvotes decayed by age, scaled so the window's most trending paper is 1.
     public var trending: Double
     /// The subscriber's learned score (`ReaderModel`, trained on their likes
-    /// and Not for me papers), scaled so their best candidate is 1; below 0
-    /// for a paper less like their likes than the window's average paper;
-    /// 0 without likes.
+    /// and Not for me papers), scaled into -1...1 by the largest magnitude
+    /// among their candidates (usually the best, which gets 1); below 0 for
+    /// a paper less like their likes than the window's average paper; 0
+    /// without likes.
     public var learned: Double
     /// The words that added most to `learned`, most first (filled for `explain`).
     public var learnedTerms: [String]

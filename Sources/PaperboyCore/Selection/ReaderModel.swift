@@ -69,17 +69,17 @@ struct TermMatrix: Sendable {
 /// "more like these" (stems of title and abstract, the title weighted).
 ///
 /// Training is a linear classifier in closed form: the weights are the
-/// mean liked vector less the mean negative one at half weight
-/// (`negativeWeight`), where the negatives are the window (its mean is
-/// shared by every reader, `TermMatrix`) and, with a larger share, the
-/// papers marked Not for me. A linear SVM or logistic regression with
-/// strong regularisation (arxiv-sanity-lite's C = 0.01) comes to the same
-/// direction, but here training costs the adding of a few sparse vectors,
-/// so 100,000 readers train within a planning run. One round of
-/// pseudo-relevance feedback follows: the three best candidates join the
-/// positives at half weight, which finds papers on the topic that share few
-/// words with the two or three papers a reader liked. Only the `maxTerms`
-/// heaviest terms are kept, so scoring walks a few postings lists.
+/// mean liked vector less the negative ones, the window's mean at
+/// `negativeWeight` (shared by every reader, `TermMatrix`), and with Not for
+/// me papers `negativeWeight × (1 − dislikedShare)` of it and
+/// `dislikedShare` × the mean disliked vector. A linear SVM or logistic
+/// regression with strong regularisation (arxiv-sanity-lite's C = 0.01)
+/// comes to the same direction, but here training costs the adding of a few
+/// sparse vectors, so 100,000 readers train within a planning run. One
+/// round of pseudo-relevance feedback follows: the three best candidates
+/// join the positives at half weight, which finds papers on the topic that
+/// share few words with the two or three papers a reader liked. Only the
+/// `maxTerms` heaviest terms are kept, so scoring walks a few postings lists.
 ///
 /// Deterministic: ties break by paper position (the window is sorted by id).
 struct ReaderModel: Sendable {
@@ -147,12 +147,13 @@ struct ReaderModel: Sendable {
     /// weights' postings (every paper with those stems), or each candidate's
     /// own stems against the weights laid out densely (few candidates, as
     /// for most readers with a query).
-    private static func add(_ weights: [(id: Int32, weight: Float)], meanWeight: Float, to scores: inout [Float], candidates: [Int],
-                            matrix: TermMatrix) {
+    /// `overCandidates` forces one way (tests compare the two).
+    static func add(_ weights: [(id: Int32, weight: Float)], meanWeight: Float, to scores: inout [Float], candidates: [Int],
+                    matrix: TermMatrix, overCandidates: Bool? = nil) {
         let postingsWork = weights.reduce(0) { $0 + Int(matrix.offsets[Int($1.id) + 1] - matrix.offsets[Int($1.id)]) }
         let candidateWork = Int(Double(candidates.count) * matrix.averageStems) + matrix.stemCount / 8
         scores.withUnsafeMutableBufferPointer { scores in
-            if candidateWork < postingsWork {
+            if overCandidates ?? (candidateWork < postingsWork) {
                 var dense = [Float](repeating: 0, count: matrix.stemCount)
                 for (id, weight) in weights { dense[Int(id)] = weight }
                 dense.withUnsafeBufferPointer { dense in
