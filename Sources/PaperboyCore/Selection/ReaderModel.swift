@@ -5,8 +5,9 @@ import Foundation
 /// then walks the postings of the model's few terms instead of every
 /// candidate's every word. Also the window's mean vector and each paper's
 /// dot product with it: the "every other paper is a negative" half of every
-/// reader's model, computed once per run.
-struct TermMatrix: Sendable {
+/// reader's model, computed once per run. A class, so every reader's
+/// ranking shares it without copying its arrays' references.
+final class TermMatrix: Sendable {
     /// Postings of stem id `s`: `papers[offsets[s]..<offsets[s + 1]]` with `values` alongside.
     let offsets: [Int32]
     let papers: [Int32]
