@@ -41,25 +41,12 @@ extension DigestSelector {
         }
         let dislikes = penalise(&scores, candidates, disliked, limit: limit)
 
-        // Keep the best `limit` by (score, recency, id), without sorting every candidate.
-        var best: [Int] = []
-        best.reserveCapacity(min(limit, count) + 1)
-        let precedes: (Int, Int) -> Bool = { [papers, recency] a, b in
+        // The best `limit` by (score, recency, id), without sorting every candidate.
+        let best = TopK.best(limit, of: 0..<count) { [papers, recency] a, b in
             if scores[a] != scores[b] { return scores[a] > scores[b] }
             let (pa, pb) = (candidates[a], candidates[b])
             if recency[pa] != recency[pb] { return recency[pa] > recency[pb] }
             return papers[pa].id < papers[pb].id
-        }
-        for k in 0..<count {
-            if best.count == limit, let last = best.last, !precedes(k, last) { continue }
-            var low = 0
-            var high = best.count
-            while low < high {
-                let middle = (low + high) / 2
-                if precedes(best[middle], k) { low = middle + 1 } else { high = middle }
-            }
-            best.insert(k, at: low)
-            if best.count > limit { best.removeLast() }
         }
         return best.map { k in
             var paper = ranked(candidates[k], base: answersSomething ? base(relevance: relevanceScores[k], learned: learned[k]) : 1,
@@ -76,7 +63,12 @@ extension DigestSelector {
 
     /// The blended score (the formula above) from its parts.
     func score(base: Double, trending: Double, dislike: Double) -> Double {
-        (base > 0 ? base * (1 + ranking.trending * trending) : base) - ranking.dislikes * dislike
+        (base > 0 ? base * (1 + ranking.trending * trending) : base) - penalty(dislike)
+    }
+
+    /// What the Not for me similarity takes from a score.
+    func penalty(_ dislike: Double) -> Double {
+        ranking.dislikes * dislike
     }
 
     func ranked(_ paper: Int, base: Double, relevance: Double, learned: Double, dislike: Double = 0, query: Query?) -> RankedPaper {
@@ -102,10 +94,10 @@ extension DigestSelector {
     /// cannot climb that high). The others keep 0 and their score without it.
     private func penalise(_ scores: inout [Double], _ candidates: [Int], _ disliked: [SparseVector], limit: Int) -> [Double] {
         var similarities = [Double](repeating: 0, count: candidates.count)
-        guard ranking.dislikes > 0, let penalty = DislikePenalty(disliked) else { return similarities }
+        guard ranking.dislikes > 0, let closest = DislikePenalty(disliked) else { return similarities }
         func apply(_ k: Int) {
-            similarities[k] = penalty.similarity(candidates[k], in: matrix)
-            scores[k] -= ranking.dislikes * similarities[k]
+            similarities[k] = closest.similarity(candidates[k], in: matrix)
+            scores[k] -= penalty(similarities[k])
         }
         guard candidates.count > 4 * limit else {
             for k in candidates.indices { apply(k) }

@@ -3,10 +3,11 @@ import Foundation
 /// Chooses and orders the papers of each subscriber's digest at one moment.
 ///
 /// Built once per run over the papers in the look-back window: matching is
-/// set-based (`PaperIndex`), relevance and similarity come from a shared
-/// `RelevanceIndex`, and trending is computed once per paper, so each
-/// subscriber costs set operations and a scan of their own candidates,
-/// never a database round trip. The same inputs always give the same digest.
+/// set-based (`PaperIndex`), relevance and the papers' vectors come from a
+/// shared `RelevanceIndex` (by stem in `TermMatrix`), and trending is
+/// computed once per paper, so each subscriber costs set operations, a
+/// small model of their likes and a scan of their own candidates, never a
+/// database round trip. The same inputs always give the same digest.
 public final class DigestSelector: Sendable {
     public let at: Date
     public let windowStart: Date
