@@ -154,18 +154,24 @@ import Testing
         }
     }
 
-    @Test func quickselectFindsWhatASortFinds() {
+    @Test func radixSelectFindsWhatASortFinds() {
         var state: UInt64 = 3
-        for size in [1, 2, 5, 64, 300] {
-            // Few distinct values: many ties.
-            let values = (0..<size).map { _ -> Float in
-                state = state &* 6_364_136_223_846_793_005 &+ 1
-                return Float((state >> 40) % 17) / 4
-            }
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1
+            return state >> 40
+        }
+        let sets: [[Float]] = [
+            // Few distinct values: many ties, and zeros.
+            (0..<300).map { _ in Float(next() % 17) / 4 },
+            // Weights as a reader model has them: many magnitudes, some equal in their top bytes.
+            (0..<1200).map { _ in Float(next() % 1_000_000) / 1e6 * Float(1 << (next() % 6)) / 64 },
+            [0.5], [0, 0], [1, 2], [2.5, 2.5, 2.5], [Float.leastNonzeroMagnitude, 0, .greatestFiniteMagnitude],
+        ]
+        for values in sets {
             let sorted = values.sorted(by: >)
-            for rank in Set([0, size / 2, size - 1]) {
+            for rank in Set([0, 1, values.count / 2, values.count - 1]) where rank < values.count {
                 var copy = values
-                #expect(Quickselect.value(at: rank, largestFirst: &copy) == sorted[rank], "size \(size) rank \(rank)")
+                #expect(RadixSelect.value(at: rank, largestFirst: &copy) == sorted[rank], "\(values.count) values, rank \(rank)")
             }
         }
     }
@@ -179,13 +185,16 @@ import Testing
     }
 
     @Test func theHeaviestEntriesAreKeptTiesByStemID() {
-        var accumulator = SparseAccumulator(count: 10)
+        let scratch = RankingScratch(stems: 10)
+        var accumulator = SparseAccumulator(scratch: scratch)
         accumulator.add(SparseVector([(1, 1), (2, 1), (3, 2), (4, 1), (7, 3)]), times: 1)
         // |values| after normalising: 7 > 3 > 1, 2, 4 (tied): keep 7, 3, then the lowest ids of the tie.
-        #expect(accumulator.heaviest(4).map(\.id) == [1, 2, 3, 7])
-        #expect(accumulator.heaviest(10).map(\.id) == [1, 2, 3, 4, 7])
+        #expect(accumulator.heaviest(4).map(\.id).sorted() == [1, 2, 3, 7])
+        #expect(accumulator.heaviest(10).map(\.id).sorted() == [1, 2, 3, 4, 7])
         accumulator.reset()
         #expect(accumulator.heaviest(4).isEmpty)
+        // Reset leaves the scratch as it was: all zero.
+        #expect((0..<10).allSatisfy { scratch.sums[$0] == 0 })
         accumulator.add(SparseVector([(5, 1)]), times: -1)
         #expect(accumulator.heaviest(4).map(\.id) == [5])
         #expect(accumulator.heaviest(4).first.map { $0.weight < 0 } == true)
@@ -198,12 +207,43 @@ import Testing
         let candidates = Array(stride(from: 0, to: selector.papers.count, by: 3))
         var viaPostings = [Float](repeating: 0, count: selector.papers.count)
         var viaCandidates = viaPostings
-        ReaderModel.add(weights, meanWeight: 0.45, to: &viaPostings, candidates: candidates, matrix: matrix, overCandidates: false)
-        ReaderModel.add(weights, meanWeight: 0.45, to: &viaCandidates, candidates: candidates, matrix: matrix, overCandidates: true)
+        let scratch = RankingScratch(stems: matrix.stemCount)
+        ReaderModel.add(weights, meanWeight: 0.45, to: &viaPostings, candidates: candidates, matrix: matrix, scratch: scratch, overCandidates: false)
+        ReaderModel.add(weights, meanWeight: 0.45, to: &viaCandidates, candidates: candidates, matrix: matrix, scratch: scratch, overCandidates: true)
+        #expect((0..<matrix.stemCount).allSatisfy { scratch.weights[$0] == 0 })
         for paper in candidates {
             #expect(abs(viaPostings[paper] - viaCandidates[paper]) < 1e-5, "paper \(paper)")
         }
         #expect(candidates.contains { abs(viaPostings[$0]) > 1e-3 })
+    }
+
+    @Test func theNotForMePenaltyIsTheCosineToTheClosestDislikedPaperForAnyNumberOfThem() {
+        let selector = DigestSelector(papers: Self.corpus(80), at: ReaderModelTests.at, lookback: 7 * 86400, ranking: RankingSettings())
+        let vectors = selector.relevance.vectors
+        let scratch = RankingScratch(stems: selector.matrix.stemCount)
+        // One group of eight lanes, exactly full, and several groups, the last one partly filled.
+        for count in [1, 5, 8, 9, 20] {
+            let disliked = (0..<count).map { vectors[($0 * 7) % 40] }
+            DislikePenalty.with(disliked, scratch: scratch) { penalty in
+                guard let penalty else { Issue.record("no penalty for \(count)"); return }
+                for paper in 40..<80 {
+                    // Vectors are unit length: the cosine is the dot product, worked out entry by entry.
+                    let expected = disliked.map { vector -> Float in
+                        var sum: Float = 0
+                        for (k, id) in vectors[paper].ids.enumerated() {
+                            if let j = vector.ids.firstIndex(of: id) { sum += vector.values[j] * vectors[paper].values[k] }
+                        }
+                        return sum
+                    }.max()!
+                    #expect(abs(penalty.similarity(paper, in: selector.matrix) - Double(expected)) < 1e-5, "\(count) disliked, paper \(paper)")
+                }
+                // A paper disliked itself is as close as can be.
+                #expect(abs(penalty.similarity(0, in: selector.matrix) - 1) < 1e-5)
+            }
+            #expect((0..<scratch.stemCount).allSatisfy { scratch.starts[$0] == 0 && scratch.counts[$0] == 0 && scratch.marks[$0] == 0 },
+                    "the scratch is left as it was (\(count) disliked)")
+        }
+        DislikePenalty.with([], scratch: scratch) { #expect($0 == nil) }
     }
 
     @Test func theNotForMePenaltyOnlyWhereItMattersGivesTheFullRanking() throws {

@@ -6,6 +6,22 @@ struct AnalyzedField: Sendable {
     let words: [[String]]
     /// Per paper, the stems of `words` (same positions).
     let stems: [[String]]
+    /// Per paper, the fingerprints of `stems` (same positions): a phrase is
+    /// looked for by comparing these, and the strings only where they agree.
+    let fingerprints: [[UInt64]]
+}
+
+/// A 64-bit fingerprint of a word or stem (FNV-1a of its UTF-8). Equal
+/// strings have equal fingerprints, so two that differ are different
+/// strings: one integer comparison, where comparing two unequal `String`s
+/// takes the standard library's slow path (scanning a paper for a phrase
+/// did that at every word). Equal fingerprints are confirmed on the strings.
+enum Fingerprint {
+    static func of(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return hash
+    }
 }
 
 /// The titles and abstracts of a batch of papers as words and stems,
@@ -28,12 +44,15 @@ struct AnalyzedFields: Sendable {
             return (title: Self.analyze(range.map { papers[$0].title }, stemmer: &stemmer),
                     abstract: Self.analyze(range.map { papers[$0].abstract }, stemmer: &stemmer))
         }
-        title = AnalyzedField(words: slices.flatMap(\.title.words), stems: slices.flatMap(\.title.stems))
-        abstract = AnalyzedField(words: slices.flatMap(\.abstract.words), stems: slices.flatMap(\.abstract.stems))
+        title = AnalyzedField(words: slices.flatMap(\.title.words), stems: slices.flatMap(\.title.stems),
+                              fingerprints: slices.flatMap(\.title.fingerprints))
+        abstract = AnalyzedField(words: slices.flatMap(\.abstract.words), stems: slices.flatMap(\.abstract.stems),
+                                 fingerprints: slices.flatMap(\.abstract.fingerprints))
     }
 
     private static func analyze(_ texts: [String], stemmer: inout StemCache) -> AnalyzedField {
         let words = texts.map(TextAnalyzer.words)
-        return AnalyzedField(words: words, stems: words.map { $0.map { stemmer.stem($0) } })
+        let stems = words.map { $0.map { stemmer.stem($0) } }
+        return AnalyzedField(words: words, stems: stems, fingerprints: stems.map { $0.map(Fingerprint.of) })
     }
 }

@@ -3,12 +3,14 @@ struct TextFieldIndex: Sendable {
     /// Per paper, the field's words in order, unstemmed and stemmed (same positions).
     private let words: [[String]]
     private let stems: [[String]]
+    private let fingerprints: [[UInt64]]
     private let wordPostings: Postings
     private let stemPostings: Postings
 
     init(_ field: AnalyzedField) {
         words = field.words
         stems = field.stems
+        fingerprints = field.fingerprints
         wordPostings = Postings(paperCount: words.count, wordsOfPaper: words)
         stemPostings = Postings(paperCount: words.count, wordsOfPaper: stems)
     }
@@ -29,7 +31,8 @@ struct TextFieldIndex: Sendable {
             candidates.formIntersection(papers(word: term.words[k], stem: queryStems[k], prefix: term.isPrefix && k == last))
         }
         var result = PaperSet(count: words.count)
-        for paper in candidates.indices where containsRun(paper: paper, term: term, queryStems: queryStems) {
+        let queryFingerprints = queryStems.map(Fingerprint.of)
+        for paper in candidates.indices where containsRun(paper: paper, term: term, queryStems: queryStems, queryFingerprints: queryFingerprints) {
             result.insert(paper)
         }
         if !term.isPhrase {
@@ -41,9 +44,10 @@ struct TextFieldIndex: Sendable {
     }
 
     /// True when the term's words occur in a row in the paper's field.
-    private func containsRun(paper: Int, term: QueryTerm, queryStems: [String]) -> Bool {
+    private func containsRun(paper: Int, term: QueryTerm, queryStems: [String], queryFingerprints: [UInt64]) -> Bool {
         let paperWords = words[paper]
         let paperStems = stems[paper]
+        let paperFingerprints = fingerprints[paper]
         let n = queryStems.count
         guard paperStems.count >= n else { return false }
         let last = n - 1
@@ -51,7 +55,7 @@ struct TextFieldIndex: Sendable {
             (0..<n).allSatisfy { k in
                 term.isPrefix && k == last
                     ? paperWords[start + k].startsWithWord(term.words[k])
-                    : paperStems[start + k] == queryStems[k]
+                    : paperFingerprints[start + k] == queryFingerprints[k] && paperStems[start + k] == queryStems[k]
             }
         }
     }

@@ -46,14 +46,24 @@ public final class PaperIndex: @unchecked Sendable {
     /// index outside `papers`.
     public func matchedTerms(_ query: Query, paper index: Int) -> [String] {
         guard papers.indices.contains(index) else { return [] }
+        return Self.matchedTerms(termMatches(query), paper: index)
+    }
+
+    /// The query's positive terms as written, in order, each with the
+    /// papers it matches: worked out once for the terms of many papers.
+    func termMatches(_ query: Query) -> [(written: String, papers: PaperSet)] {
         var terms: [(QueryTerm, positive: Bool)] = []
         collectTerms(query.root, positive: true, into: &terms)
+        return terms.enumerated().compactMap { k, entry in
+            entry.positive && k < query.writtenTerms.count ? (query.writtenTerms[k], papers(matching: entry.0)) : nil
+        }
+    }
+
+    /// What `matchedTerms(_:paper:)` says of paper `index`, from `termMatches(_:)`.
+    static func matchedTerms(_ termMatches: [(written: String, papers: PaperSet)], paper index: Int) -> [String] {
         var result: [String] = []
-        for (k, (term, positive)) in terms.enumerated() where positive && k < query.writtenTerms.count {
-            let written = query.writtenTerms[k]
-            if !result.contains(written) && papers(matching: term).contains(index) {
-                result.append(written)
-            }
+        for (written, papers) in termMatches where !result.contains(written) && papers.contains(index) {
+            result.append(written)
         }
         return result
     }

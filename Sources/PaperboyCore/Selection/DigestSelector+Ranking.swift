@@ -17,6 +17,10 @@ extension DigestSelector {
     /// (score, recency, id). `explaining` adds each paper's learned terms.
     func rank(_ candidates: [Int], _ preferences: SubscriberPreferences, limit: Int, explaining: Bool = false) -> [RankedPaper] {
         guard !candidates.isEmpty, limit > 0 else { return [] }
+        return scratchPool.withScratch { rank(candidates, preferences, limit: limit, explaining: explaining, scratch: $0) }
+    }
+
+    private func rank(_ candidates: [Int], _ preferences: SubscriberPreferences, limit: Int, explaining: Bool, scratch: RankingScratch) -> [RankedPaper] {
         let count = candidates.count
         var relevanceScores = preferences.query.map { queryRelevance($0, candidates) } ?? [Double](repeating: 0, count: count)
         if preferences.query != nil && !relevanceScores.contains(where: { $0 > 0 }) {
@@ -25,7 +29,7 @@ extension DigestSelector {
         }
         let disliked = vectors(of: preferences.dislikes)
         let model = preferences.likes.isEmpty || ranking.likes == 0 ? nil
-            : ReaderModel(liked: vectors(of: preferences.likes), disliked: disliked, candidates: candidates, matrix: matrix)
+            : ReaderModel(liked: vectors(of: preferences.likes), disliked: disliked, candidates: candidates, matrix: matrix, scratch: scratch)
         var learned = [Double](repeating: 0, count: count)
         if let model {
             for (k, paper) in candidates.enumerated() { learned[k] = Double(model.scores[paper]) }
@@ -39,7 +43,7 @@ extension DigestSelector {
         var scores = (0..<count).map { k in
             score(base: answersSomething ? base(relevance: relevanceScores[k], learned: learned[k]) : 1, trending: trending[candidates[k]], dislike: 0)
         }
-        let dislikes = penalise(&scores, candidates, disliked, limit: limit)
+        let dislikes = penalise(&scores, candidates, disliked, limit: limit, scratch: scratch)
 
         // The best `limit` by (score, recency, id), without sorting every candidate.
         let best = TopK.best(limit, of: 0..<count) { [papers, recency] a, b in
@@ -48,9 +52,10 @@ extension DigestSelector {
             if recency[pa] != recency[pb] { return recency[pa] > recency[pb] }
             return papers[pa].id < papers[pb].id
         }
+        let termMatches = preferences.query.map(index.termMatches) ?? []
         return best.map { k in
             var paper = ranked(candidates[k], base: answersSomething ? base(relevance: relevanceScores[k], learned: learned[k]) : 1,
-                               relevance: relevanceScores[k], learned: learned[k], dislike: dislikes[k], query: preferences.query)
+                               relevance: relevanceScores[k], learned: learned[k], dislike: dislikes[k], termMatches: termMatches)
             if explaining, let model { paper.learnedTerms = learnedTerms(candidates[k], model) }
             return paper
         }
@@ -71,43 +76,60 @@ extension DigestSelector {
         ranking.dislikes * dislike
     }
 
-    func ranked(_ paper: Int, base: Double, relevance: Double, learned: Double, dislike: Double = 0, query: Query?) -> RankedPaper {
+    func ranked(_ paper: Int, base: Double, relevance: Double, learned: Double, dislike: Double = 0,
+                termMatches: [(written: String, papers: PaperSet)]) -> RankedPaper {
         RankedPaper(
             paper: papers[paper], score: score(base: base, trending: trending[paper], dislike: dislike),
             relevance: relevance, trending: trending[paper], learned: learned,
-            matchedTerms: query.map { index.matchedTerms($0, paper: paper) } ?? [], dislikeSimilarity: dislike
+            matchedTerms: PaperIndex.matchedTerms(termMatches, paper: paper), dislikeSimilarity: dislike
         )
     }
 
     /// The vectors of the most recent `ReaderModel.maxExamples` of `ids`
     /// that are stored (in the window or added from outside it).
     func vectors(of ids: [String]) -> [SparseVector] {
-        ids.suffix(ReaderModel.maxExamples).compactMap { id in positionByID[id].map { relevance.vectors[$0] } ?? outsideVectors[id] }
+        let (window, outside) = (relevance.vectors, outsideVectors)
+        return ids.suffix(ReaderModel.maxExamples).compactMap { id in positionByID[id].map { window[$0] } ?? outside[id] }
     }
 
     /// Subtracts the Not for me penalty from `scores` and returns each
     /// candidate's similarity to its closest Not for me paper (`disliked`).
     /// Exact for every candidate that can reach the best `limit`: it is
-    /// worked out for the best `2 × limit` by score without it, then for
-    /// every other candidate whose score without it is not below the
-    /// `limit`th score with it (a penalty only lowers a score, so the rest
-    /// cannot climb that high). The others keep 0 and their score without it.
-    private func penalise(_ scores: inout [Double], _ candidates: [Int], _ disliked: [SparseVector], limit: Int) -> [Double] {
+    /// worked out for the best `limit` by score without it, whose lowest
+    /// score with it is the bar; then for the others whose score without it
+    /// reaches the bar, highest first, the bar rising as better scores come
+    /// in. A penalty only lowers a score, so the rest cannot reach the best
+    /// `limit`; they keep 0 and their score without it.
+    private func penalise(_ scores: inout [Double], _ candidates: [Int], _ disliked: [SparseVector], limit: Int,
+                          scratch: RankingScratch) -> [Double] {
         var similarities = [Double](repeating: 0, count: candidates.count)
-        guard ranking.dislikes > 0, let closest = DislikePenalty(disliked) else { return similarities }
-        func apply(_ k: Int) {
-            similarities[k] = closest.similarity(candidates[k], in: matrix)
-            scores[k] -= penalty(similarities[k])
+        guard ranking.dislikes > 0 else { return similarities }
+        DislikePenalty.with(disliked, scratch: scratch) { closest in
+            guard let closest else { return }
+            func apply(_ k: Int) {
+                similarities[k] = closest.similarity(candidates[k], in: matrix)
+                scores[k] -= penalty(similarities[k])
+            }
+            guard candidates.count > 4 * limit else {
+                for k in candidates.indices { apply(k) }
+                return
+            }
+            let leaders = TopK.best(limit, of: scores.indices) { scores[$0] }
+            for k in leaders { apply(k) }
+            // The best `limit` scores with the penalty so far; the bar is the lowest.
+            var best = leaders.map { scores[$0] }
+            var bar = best.min()!
+            var rest = candidates.indices.filter { scores[$0] >= bar && !leaders.contains($0) }
+            rest.sort { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
+            for k in rest {
+                if scores[k] < bar { break }
+                apply(k)
+                if scores[k] > bar {
+                    best[best.firstIndex(of: bar)!] = scores[k]
+                    bar = best.min()!
+                }
+            }
         }
-        guard candidates.count > 4 * limit else {
-            for k in candidates.indices { apply(k) }
-            return similarities
-        }
-        let leaders = TopK.best(2 * limit, of: scores.indices) { scores[$0] }
-        for k in leaders { apply(k) }
-        let bar = leaders.map { scores[$0] }.sorted(by: >)[limit - 1]
-        let done = Set(leaders)
-        for k in candidates.indices where scores[k] >= bar && !done.contains(k) { apply(k) }
         return similarities
     }
 

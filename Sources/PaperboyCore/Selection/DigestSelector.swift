@@ -27,6 +27,8 @@ public final class DigestSelector: Sendable {
     let outsideVectors: [String: SparseVector]
     /// The window's vectors by stem, for the readers' models (`ReaderModel`).
     let matrix: TermMatrix
+    /// Working memory for ranking, one per thread that ranks at once.
+    let scratchPool: RankingScratch.Pool
 
     /// - Parameters:
     ///   - papers: the papers first seen in the window (others are ignored).
@@ -74,6 +76,7 @@ public final class DigestSelector: Sendable {
         }
         outsideVectors = Self.vectors(outside: likedPapers + dislikedPapers, positionByID: positionByID, relevance: relevance, ranking: ranking)
         matrix = TermMatrix(vectors: relevance.vectors, stemCount: relevance.stemCount)
+        scratchPool = RankingScratch.Pool(stems: relevance.stemCount)
     }
 
     /// This selector with liked and disliked papers from outside the window
@@ -98,6 +101,7 @@ public final class DigestSelector: Sendable {
         trendingOrder = base.trendingOrder
         positionByID = base.positionByID
         matrix = base.matrix
+        scratchPool = base.scratchPool
         self.outsideVectors = outsideVectors
     }
 
@@ -126,7 +130,7 @@ public final class DigestSelector: Sendable {
             var result: [RankedPaper] = []
             for paper in trendingOrder where result.count < maxPapers {
                 guard matched.contains(paper), passes(paper, preferences), !sent.contains(papers[paper].id) else { continue }
-                result.append(ranked(paper, base: 1, relevance: 0, learned: 0, query: nil))
+                result.append(ranked(paper, base: 1, relevance: 0, learned: 0, termMatches: []))
             }
             return result
         }

@@ -2,73 +2,107 @@
 /// the most similar one, not the mean of all, so a near-duplicate of one
 /// disliked paper drops however many others they disliked.
 ///
-/// The disliked papers' stems sit in a small open-addressing table (stem id
-/// → a chain of (disliked paper, value)), so one paper costs a walk over
-/// its own stems, and building the table does not touch the whole vocabulary.
+/// The disliked papers go in groups of eight, one lane each of a
+/// `SIMD8<Float>`. For each stem and group with that stem there is a row:
+/// the eight papers' values for it side by side. A scratch's `starts` and
+/// `counts` say where each stem's rows are, so one paper costs a walk over
+/// its own stems with one vector multiply-add per row (for up to eight Not
+/// for me papers, one per stem the paper shares with them), and building
+/// the rows touches only the disliked papers' stems. Made and cleared by
+/// `with(_:scratch:_:)`.
 struct DislikePenalty {
-    /// Open addressing: `slotStem[s]` is the stem in slot `s` (-1: empty), `slotHead[s]` its chain's first entry.
-    private var slotStem: [Int32]
-    private var slotHead: [Int32]
-    private let mask: Int
-    /// The chains' entries: which disliked paper, its value for the stem, the next entry or -1.
-    private var dislike: [Int32] = []
-    private var value: [Float] = []
-    private var next: [Int32] = []
-    private let count: Int
+    typealias Row = SIMD8<Float>
+    private let scratch: RankingScratch
+    /// The rows, grouped by stem: which group of eight, and their values.
+    private let rowGroup: [Int32]
+    private let rows: [Row]
+    private let groups: Int
 
-    /// Nil without a non-empty vector.
-    init?(_ vectors: [SparseVector]) {
+    /// Runs `body` with the penalty of `vectors` (nil without a non-empty
+    /// one), then leaves the scratch as it was.
+    static func with<Result>(_ vectors: [SparseVector], scratch: RankingScratch, _ body: (DislikePenalty?) -> Result) -> Result {
         let vectors = vectors.filter { !$0.isEmpty }
-        guard !vectors.isEmpty else { return nil }
-        count = vectors.count
-        var slots = 64
-        let entries = vectors.reduce(0) { $0 + $1.ids.count }
-        while slots < 2 * entries { slots *= 2 }
-        mask = slots - 1
-        slotStem = [Int32](repeating: -1, count: slots)
-        slotHead = [Int32](repeating: -1, count: slots)
-        for (dislike, vector) in vectors.enumerated() {
-            for k in vector.ids.indices {
-                let slot = slotFor(vector.ids[k])
-                slotStem[slot] = vector.ids[k]
-                self.dislike.append(Int32(dislike))
-                value.append(vector.values[k])
-                next.append(slotHead[slot])
-                slotHead[slot] = Int32(next.count - 1)
+        guard !vectors.isEmpty else { return body(nil) }
+        let (starts, counts, lastGroup) = (scratch.starts, scratch.counts, scratch.marks)
+        let groups = (vectors.count + Row.scalarCount - 1) / Row.scalarCount
+        // Count each stem's rows (one per group that has it), marking the last group counted.
+        var stems: [Int32] = []
+        for (index, vector) in vectors.enumerated() {
+            let group = Int32(index / Row.scalarCount + 1)
+            for id in vector.ids where Int(id) < counts.count && lastGroup[Int(id)] != group {
+                lastGroup[Int(id)] = group
+                if counts[Int(id)] == 0 { stems.append(id) }
+                counts[Int(id)] += 1
             }
         }
+        defer { for stem in stems { starts[Int(stem)] = 0; counts[Int(stem)] = 0; lastGroup[Int(stem)] = 0 } }
+        // Each stem's rows end where the next stem's begin; filled back to front.
+        var end: Int32 = 0
+        for stem in stems {
+            end += counts[Int(stem)]
+            starts[Int(stem)] = end
+            lastGroup[Int(stem)] = -1
+        }
+        var rowGroup = [Int32](repeating: 0, count: Int(end))
+        var rows = [Row](repeating: .zero, count: Int(end))
+        rowGroup.withUnsafeMutableBufferPointer { rowGroup in
+            rows.withUnsafeMutableBufferPointer { rows in
+                for (index, vector) in vectors.enumerated() {
+                    let (group, lane) = (index / Row.scalarCount, index % Row.scalarCount)
+                    for k in vector.ids.indices where Int(vector.ids[k]) < counts.count {
+                        let stem = Int(vector.ids[k])
+                        // `lastGroup` now holds the stem's row in the latest group filled.
+                        var row = Int(lastGroup[stem])
+                        if row < 0 || rowGroup[row] != Int32(group) {
+                            starts[stem] -= 1
+                            row = Int(starts[stem])
+                            rowGroup[row] = Int32(group)
+                            lastGroup[stem] = Int32(row)
+                        }
+                        rows[row][lane] = vector.values[k]
+                    }
+                }
+            }
+        }
+        return body(DislikePenalty(scratch: scratch, rowGroup: rowGroup, rows: rows, groups: groups))
     }
 
-    /// The slot holding `stem`, or the empty slot where it would go.
-    private func slotFor(_ stem: Int32) -> Int {
-        var slot = Int(UInt32(bitPattern: stem) &* 2_654_435_761) & mask
-        while slotStem[slot] != -1 && slotStem[slot] != stem { slot = (slot + 1) & mask }
-        return slot
+    private init(scratch: RankingScratch, rowGroup: [Int32], rows: [Row], groups: Int) {
+        self.scratch = scratch
+        self.rowGroup = rowGroup
+        self.rows = rows
+        self.groups = groups
     }
 
     /// The largest cosine similarity of window paper `paper` to a disliked paper (0...1).
     func similarity(_ paper: Int, in matrix: TermMatrix) -> Double {
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: count) { sums in
-            sums.initialize(repeating: 0)
-            slotStem.withUnsafeBufferPointer { slotStem in
-                slotHead.withUnsafeBufferPointer { slotHead in
-                    matrix.rowIDs.withUnsafeBufferPointer { ids in
-                        matrix.rowValues.withUnsafeBufferPointer { values in
-                            for k in Int(matrix.rowOffsets[paper])..<Int(matrix.rowOffsets[paper + 1]) {
-                                let stem = ids[k]
-                                var slot = Int(UInt32(bitPattern: stem) &* 2_654_435_761) & mask
-                                while slotStem[slot] != -1 && slotStem[slot] != stem { slot = (slot + 1) & mask }
-                                var entry = Int(slotHead[slot])
-                                while entry >= 0 {
-                                    sums[Int(dislike[entry])] += value[entry] * values[k]
-                                    entry = Int(next[entry])
-                                }
+        let (starts, counts) = (scratch.starts, scratch.counts)
+        let range = Int(matrix.rowOffsets[paper])..<Int(matrix.rowOffsets[paper + 1])
+        return rows.withUnsafeBufferPointer { rows in
+            matrix.rowIDs.withUnsafeBufferPointer { ids in
+                matrix.rowValues.withUnsafeBufferPointer { values in
+                    if groups == 1 {
+                        // Up to eight Not for me papers: one row per stem, summed in a register.
+                        var sum = Row.zero
+                        for k in range {
+                            let stem = Int(ids[k])
+                            if counts[stem] > 0 { sum += rows[Int(starts[stem])] * values[k] }
+                        }
+                        return Double(sum.max())
+                    }
+                    return withUnsafeTemporaryAllocation(of: Row.self, capacity: groups) { sums in
+                        sums.initialize(repeating: .zero)
+                        rowGroup.withUnsafeBufferPointer { rowGroup in
+                            for k in range {
+                                let stem = Int(ids[k])
+                                let start = Int(starts[stem])
+                                for row in start..<(start + Int(counts[stem])) { sums[Int(rowGroup[row])] += rows[row] * values[k] }
                             }
                         }
+                        return Double(sums.reduce(Row.zero) { $0.replacing(with: $1, where: $1 .> $0) }.max())
                     }
                 }
             }
-            return Double(sums.max() ?? 0)
         }
     }
 }

@@ -102,7 +102,7 @@ struct ReaderModel: Sendable {
     static let feedbackPapers = 3
     static let feedbackWeight: Float = 0.5
 
-    /// The kept terms (stem ids, ascending) and their weights.
+    /// The kept terms (stem ids, in no particular order) and their weights.
     let terms: [Int32]
     let weights: [Float]
     /// How much of the window's mean vector is subtracted.
@@ -113,18 +113,19 @@ struct ReaderModel: Sendable {
 
     /// Trains on the liked and disliked vectors, then refines with the best
     /// of `candidates` (window positions). Nil without a liked vector.
-    init?(liked: [SparseVector], disliked: [SparseVector], candidates: [Int], matrix: TermMatrix) {
+    init?(liked: [SparseVector], disliked: [SparseVector], candidates: [Int], matrix: TermMatrix, scratch: RankingScratch) {
         let liked = liked.suffix(Self.maxExamples).filter { !$0.isEmpty }
         guard !liked.isEmpty else { return nil }
         let disliked = disliked.suffix(Self.maxExamples).filter { !$0.isEmpty }
-        var accumulator = SparseAccumulator(count: matrix.stemCount)
+        var accumulator = SparseAccumulator(scratch: scratch)
+        defer { accumulator.reset() }
         for vector in liked { accumulator.add(vector, times: 1 / Float(liked.count)) }
         let share: Float = disliked.isEmpty ? 0 : Self.dislikedShare
         for vector in disliked { accumulator.add(vector, times: -share / Float(disliked.count)) }
         var kept = accumulator.heaviest(Self.maxTerms)
         var meanWeight = Self.negativeWeight * (1 - share)
         var scores = [Float](repeating: 0, count: matrix.meanDot.count)
-        Self.add(kept, meanWeight: meanWeight, to: &scores, candidates: candidates, matrix: matrix)
+        Self.add(kept, meanWeight: meanWeight, to: &scores, candidates: candidates, matrix: matrix, scratch: scratch)
         if Self.feedbackPapers > 0 && candidates.count > Self.feedbackPapers {
             // The best candidates so far, as positives: their heaviest terms and their share of the mean are added.
             let best = TopK.best(Self.feedbackPapers, of: candidates) { scores[$0] }
@@ -132,8 +133,11 @@ struct ReaderModel: Sendable {
             for paper in best { accumulator.add(matrix.vectors[paper], times: Self.feedbackWeight / Float(best.count)) }
             let feedback = accumulator.heaviest(Self.maxFeedbackTerms)
             let feedbackMean = Self.negativeWeight * Self.feedbackWeight
-            Self.add(feedback, meanWeight: feedbackMean, to: &scores, candidates: candidates, matrix: matrix)
-            kept = Self.merged(kept, feedback)
+            Self.add(feedback, meanWeight: feedbackMean, to: &scores, candidates: candidates, matrix: matrix, scratch: scratch)
+            // Both term lists as one, the weights of a term in both added.
+            accumulator.reset()
+            for (id, weight) in kept + feedback { accumulator.add(id, weight) }
+            kept = accumulator.entries
             meanWeight += feedbackMean
         }
         terms = kept.map(\.id)
@@ -150,14 +154,16 @@ struct ReaderModel: Sendable {
     /// for most readers with a query).
     /// `overCandidates` forces one way (tests compare the two).
     static func add(_ weights: [(id: Int32, weight: Float)], meanWeight: Float, to scores: inout [Float], candidates: [Int],
-                    matrix: TermMatrix, overCandidates: Bool? = nil) {
+                    matrix: TermMatrix, scratch: RankingScratch, overCandidates: Bool? = nil) {
         let postingsWork = weights.reduce(0) { $0 + Int(matrix.offsets[Int($1.id) + 1] - matrix.offsets[Int($1.id)]) }
         let candidateWork = Int(Double(candidates.count) * matrix.averageStems) + matrix.stemCount / 8
         scores.withUnsafeMutableBufferPointer { scores in
             if overCandidates ?? (candidateWork < postingsWork) {
-                var dense = [Float](repeating: 0, count: matrix.stemCount)
+                // The weights laid out by stem in the scratch, cleared after.
+                let dense = scratch.weights
                 for (id, weight) in weights { dense[Int(id)] = weight }
-                dense.withUnsafeBufferPointer { dense in
+                defer { for (id, _) in weights { dense[Int(id)] = 0 } }
+                do {
                     matrix.rowOffsets.withUnsafeBufferPointer { offsets in
                         matrix.rowIDs.withUnsafeBufferPointer { ids in
                             matrix.rowValues.withUnsafeBufferPointer { values in
@@ -189,31 +195,13 @@ struct ReaderModel: Sendable {
         }
     }
 
-    /// Two weight lists sorted by id, as one, weights of the same id added.
-    private static func merged(_ a: [(id: Int32, weight: Float)], _ b: [(id: Int32, weight: Float)]) -> [(id: Int32, weight: Float)] {
-        var result: [(id: Int32, weight: Float)] = []
-        result.reserveCapacity(a.count + b.count)
-        var (i, j) = (0, 0)
-        while i < a.count || j < b.count {
-            if j == b.count || (i < a.count && a[i].id < b[j].id) {
-                result.append(a[i]); i += 1
-            } else if i == a.count || b[j].id < a[i].id {
-                result.append(b[j]); j += 1
-            } else {
-                result.append((a[i].id, a[i].weight + b[j].weight)); i += 1; j += 1
-            }
-        }
-        return result
-    }
-
     /// What each of a paper's stems adds to its score, largest first; only
     /// the stems that add something.
     func contributions(_ vector: SparseVector, matrix: TermMatrix) -> [(id: Int32, amount: Float)] {
+        let weightByTerm = Dictionary(zip(terms, weights), uniquingKeysWith: +)
         var result: [(id: Int32, amount: Float)] = []
-        var k = 0
         for (j, id) in vector.ids.enumerated() {
-            while k < terms.count && terms[k] < id { k += 1 }
-            let weight = (k < terms.count && terms[k] == id ? weights[k] : 0) - meanWeight * matrix.mean[Int(id)]
+            let weight = (weightByTerm[id] ?? 0) - meanWeight * matrix.mean[Int(id)]
             let amount = weight * vector.values[j]
             if amount > 0 { result.append((id, amount)) }
         }
@@ -221,51 +209,73 @@ struct ReaderModel: Sendable {
     }
 }
 
-/// A dense sum of sparse vectors that remembers which entries it touched,
-/// so the heaviest can be found without scanning every stem.
+/// A sum of sparse vectors laid out by stem in a scratch's `sums`, which
+/// remembers the entries it touched (in the scratch's `stemList`), so the
+/// heaviest can be found and the sums cleared without scanning every stem.
+/// One at a time per scratch; `reset()` before the scratch goes to another use.
 struct SparseAccumulator {
-    private var values: [Float]
-    private var touched: [Int32] = []
+    private let scratch: RankingScratch
+    private let sums: UnsafeMutableBufferPointer<Float>
+    private let touched: UnsafeMutableBufferPointer<Int32>
+    private var touchedCount = 0
 
-    init(count: Int) {
-        values = [Float](repeating: 0, count: count)
+    init(scratch: RankingScratch) {
+        self.scratch = scratch
+        sums = scratch.sums
+        touched = scratch.stemList
     }
 
     /// Back to all zeros, touching only what was added.
     mutating func reset() {
-        for id in touched { values[Int(id)] = 0 }
-        touched.removeAll(keepingCapacity: true)
+        for k in 0..<touchedCount { sums[Int(touched[k])] = 0 }
+        touchedCount = 0
     }
 
     mutating func add(_ vector: SparseVector, times factor: Float) {
-        for k in vector.ids.indices {
-            let id = Int(vector.ids[k])
-            guard id < values.count else { continue }
-            if values[id] == 0 { touched.append(Int32(id)) }
-            values[id] += factor * vector.values[k]
-            // Exactly 0 again (rare): keep it listed once by nudging it.
-            if values[id] == 0 { values[id] = .leastNonzeroMagnitude }
+        vector.ids.withUnsafeBufferPointer { ids in
+            vector.values.withUnsafeBufferPointer { values in
+                for k in ids.indices { add(ids[k], factor * values[k]) }
+            }
         }
     }
 
-    /// The `count` entries of largest magnitude (ties: lower stem id), by stem id.
-    func heaviest(_ count: Int) -> [(id: Int32, weight: Float)] {
-        var ids = touched
-        if ids.count > count {
-            var magnitudes = ids.map { abs(values[Int($0)]) }
-            let threshold = Quickselect.value(at: count - 1, largestFirst: &magnitudes)
-            // Those above the threshold, then those at it by id until `count`.
-            var kept: [Int32] = []
-            kept.reserveCapacity(count)
-            var tied: [Int32] = []
-            for id in ids {
-                let magnitude = abs(values[Int(id)])
-                if magnitude > threshold { kept.append(id) } else if magnitude == threshold { tied.append(id) }
-            }
-            if kept.count < count { kept += tied.sorted().prefix(count - kept.count) }
-            ids = kept
+    @inline(__always)
+    mutating func add(_ id: Int32, _ amount: Float) {
+        guard Int(id) < sums.count else { return }
+        let old = sums[Int(id)]
+        if old == 0 {
+            touched[touchedCount] = id
+            touchedCount += 1
         }
-        ids.sort()
-        return ids.map { (id: $0, weight: values[Int($0)]) }
+        // Exactly 0 again (rare): keep it listed once by nudging it.
+        let new = old + amount
+        sums[Int(id)] = new == 0 ? .leastNonzeroMagnitude : new
+    }
+
+    /// Every entry added to, in the order first added.
+    var entries: [(id: Int32, weight: Float)] {
+        (0..<touchedCount).map { k in (id: touched[k], weight: sums[Int(touched[k])]) }
+    }
+
+    /// The `count` entries of largest magnitude (ties: lower stem id), in
+    /// the order first added.
+    func heaviest(_ count: Int) -> [(id: Int32, weight: Float)] {
+        guard touchedCount > count else { return entries }
+        guard count > 0 else { return [] }
+        let magnitudes = UnsafeMutableBufferPointer(rebasing: scratch.valueList[0..<touchedCount])
+        for k in 0..<touchedCount { magnitudes[k] = abs(sums[Int(touched[k])]) }
+        let threshold = RadixSelect.value(at: count - 1, largestFirst: magnitudes)
+        // Those above the threshold, then those at it by id until `count`.
+        var kept: [(id: Int32, weight: Float)] = []
+        kept.reserveCapacity(count)
+        var tied: [Int32] = []
+        for k in 0..<touchedCount {
+            let weight = sums[Int(touched[k])]
+            if abs(weight) > threshold { kept.append((touched[k], weight)) } else if abs(weight) == threshold { tied.append(touched[k]) }
+        }
+        if kept.count < count {
+            for id in tied.sorted().prefix(count - kept.count) { kept.append((id, sums[Int(id)])) }
+        }
+        return kept
     }
 }

@@ -177,8 +177,8 @@ public final class RelevanceIndex: @unchecked Sendable {
         var list: [(paper: Int32, weightedTF: Float)] = []
         for paper in runCandidates(run) {
             let p = Int(paper)
-            let tf = titleWeight * Float(run.occurrences(words: titles.words[p], stems: titles.stems[p]))
-                + Float(run.occurrences(words: abstracts.words[p], stems: abstracts.stems[p]))
+            let tf = titleWeight * Float(run.occurrences(words: titles.words[p], stems: titles.stems[p], fingerprints: titles.fingerprints[p]))
+                + Float(run.occurrences(words: abstracts.words[p], stems: abstracts.stems[p], fingerprints: abstracts.fingerprints[p]))
             if tf > 0 { list.append((paper, tf)) }
         }
         let scores = bm25(list)
@@ -283,30 +283,35 @@ private struct RunPattern {
     /// The words as written, and their stems.
     let words: [String]
     let stems: [String]
+    let fingerprints: [UInt64]
     /// The last word is a prefix of a word as written.
     let isPrefix: Bool
     /// The words written as one, as written and stemmed; nil for a phrase.
-    let joined: (word: String, stem: String)?
+    let joined: (word: String, stem: String, fingerprint: UInt64)?
 
     init(words: [String], isPrefix: Bool, alsoJoined: Bool) {
         self.words = words
         stems = words.map(PorterStemmer.stem)
+        fingerprints = stems.map(Fingerprint.of)
         self.isPrefix = isPrefix
         let word = words.joined()
-        joined = alsoJoined ? (word, PorterStemmer.stem(word)) : nil
+        let stem = PorterStemmer.stem(word)
+        joined = alsoJoined ? (word, stem, Fingerprint.of(stem)) : nil
     }
 
     /// How many times the run (or the joined word) occurs in one field of a
-    /// paper, given as words and stems in order.
-    func occurrences(words fieldWords: [String], stems fieldStems: [String]) -> Int {
+    /// paper, given as words, stems and their fingerprints in order.
+    func occurrences(words fieldWords: [String], stems fieldStems: [String], fingerprints fieldFingerprints: [UInt64]) -> Int {
         let n = stems.count
         let last = n - 1
         var count = 0
         for start in fieldStems.indices {
-            if let joined, isPrefix ? fieldWords[start].startsWithWord(joined.word) : fieldStems[start] == joined.stem {
+            if let joined, isPrefix ? fieldWords[start].startsWithWord(joined.word)
+                : fieldFingerprints[start] == joined.fingerprint && fieldStems[start] == joined.stem {
                 count += 1
             } else if start + n <= fieldStems.count, (0..<n).allSatisfy({ k in
-                isPrefix && k == last ? fieldWords[start + k].startsWithWord(words[k]) : fieldStems[start + k] == stems[k]
+                isPrefix && k == last ? fieldWords[start + k].startsWithWord(words[k])
+                    : fieldFingerprints[start + k] == fingerprints[k] && fieldStems[start + k] == stems[k]
             }) {
                 count += 1
             }
