@@ -154,26 +154,33 @@ import Testing
         }
     }
 
-    @Test func radixSelectFindsWhatASortFinds() {
+    @Test func theHeaviestAreWhatASortByMagnitudeThenStemIDKeeps() {
         var state: UInt64 = 3
         func next() -> UInt64 {
             state = state &* 6_364_136_223_846_793_005 &+ 1
             return state >> 40
         }
-        let sets: [[Float]] = [
-            // Few distinct values: many ties, and zeros.
-            (0..<300).map { _ in Float(next() % 17) / 4 },
-            // Weights as a reader model has them: many magnitudes, some equal in their top bytes.
-            (0..<1200).map { _ in Float(next() % 1_000_000) / 1e6 * Float(1 << (next() % 6)) / 64 },
-            [0.5], [0, 0], [1, 2], [2.5, 2.5, 2.5], [Float.leastNonzeroMagnitude, 0, .greatestFiniteMagnitude],
+        let stems = 3000
+        let scratch = RankingScratch(stems: stems)
+        let cases: [[(Int32, Float)]] = [
+            // Few distinct magnitudes, both signs: many ties, in the bucket that is cut and above it.
+            (0..<600).map { _ in (Int32(next() % UInt64(stems)), (Float(next() % 9) + 1) / 8 * (next() % 2 == 0 ? 1 : -1)) },
+            // Weights as a reader model has them: many magnitudes over several powers of two.
+            (0..<1500).map { _ in (Int32(next() % UInt64(stems)), Float(next() % 1_000_000 + 1) / 1e6 * Float(1 << (next() % 6)) / 64) },
         ]
-        for values in sets {
-            let sorted = values.sorted(by: >)
-            for rank in Set([0, 1, values.count / 2, values.count - 1]) where rank < values.count {
-                var copy = values
-                #expect(RadixSelect.value(at: rank, largestFirst: &copy) == sorted[rank], "\(values.count) values, rank \(rank)")
+        for entries in cases {
+            var accumulator = SparseAccumulator(scratch: scratch)
+            for (id, weight) in entries { accumulator.add(id, weight) }
+            let weightByID = Dictionary(uniqueKeysWithValues: accumulator.entries.map { ($0.id, $0.weight) })
+            let all = accumulator.entries.sorted { abs($0.weight) != abs($1.weight) ? abs($0.weight) > abs($1.weight) : $0.id < $1.id }
+            for count in [1, 7, 128, all.count - 1, all.count, all.count + 5] {
+                let heaviest = accumulator.heaviest(count)
+                #expect(heaviest.map(\.id).sorted() == all.prefix(count).map(\.id).sorted(), "\(entries.count) entries, count \(count)")
+                #expect(heaviest.allSatisfy { weightByID[$0.id] == $0.weight })
             }
+            accumulator.reset()
         }
+        #expect((0..<stems).allSatisfy { scratch.sums[$0] == 0 })
     }
 
     @Test func topKKeepsTheHighestAndBreaksTiesByOrder() {

@@ -43,20 +43,27 @@ struct TextFieldIndex: Sendable {
         return result
     }
 
-    /// True when the term's words occur in a row in the paper's field.
+    /// True when the term's words (two or more) occur in a row in the
+    /// paper's field. A tight scan for the first stem's fingerprint; the
+    /// rest is checked only where it occurs.
     private func containsRun(paper: Int, term: QueryTerm, queryStems: [String], queryFingerprints: [UInt64]) -> Bool {
         let paperWords = words[paper]
         let paperStems = stems[paper]
-        let paperFingerprints = fingerprints[paper]
         let n = queryStems.count
-        guard paperStems.count >= n else { return false }
+        guard paperStems.count >= n, n >= 2 else { return false }
         let last = n - 1
-        return (0...(paperStems.count - n)).contains { start in
-            (0..<n).allSatisfy { k in
-                term.isPrefix && k == last
-                    ? paperWords[start + k].startsWithWord(term.words[k])
-                    : paperFingerprints[start + k] == queryFingerprints[k] && paperStems[start + k] == queryStems[k]
+        let first = queryFingerprints[0]
+        return fingerprints[paper].withUnsafeBufferPointer { paperFingerprints in
+            for start in 0...(paperFingerprints.count - n) where paperFingerprints[start] == first && paperStems[start] == queryStems[0] {
+                // Only the last word can be a prefix.
+                let rest = (1..<n).allSatisfy { k in
+                    term.isPrefix && k == last
+                        ? paperWords[start + k].startsWithWord(term.words[k])
+                        : paperFingerprints[start + k] == queryFingerprints[k] && paperStems[start + k] == queryStems[k]
+                }
+                if rest { return true }
             }
+            return false
         }
     }
 }

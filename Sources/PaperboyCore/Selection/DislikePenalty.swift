@@ -29,10 +29,12 @@ struct DislikePenalty {
         var stems: [Int32] = []
         for (index, vector) in vectors.enumerated() {
             let group = Int32(index / Row.scalarCount + 1)
-            for id in vector.ids where Int(id) < counts.count && lastGroup[Int(id)] != group {
-                lastGroup[Int(id)] = group
-                if counts[Int(id)] == 0 { stems.append(id) }
-                counts[Int(id)] += 1
+            vector.ids.withUnsafeBufferPointer { ids in
+                for id in ids where Int(id) < counts.count && lastGroup[Int(id)] != group {
+                    lastGroup[Int(id)] = group
+                    if counts[Int(id)] == 0 { stems.append(id) }
+                    counts[Int(id)] += 1
+                }
             }
         }
         defer { for stem in stems { starts[Int(stem)] = 0; counts[Int(stem)] = 0; lastGroup[Int(stem)] = 0 } }
@@ -48,18 +50,22 @@ struct DislikePenalty {
         rowGroup.withUnsafeMutableBufferPointer { rowGroup in
             rows.withUnsafeMutableBufferPointer { rows in
                 for (index, vector) in vectors.enumerated() {
-                    let (group, lane) = (index / Row.scalarCount, index % Row.scalarCount)
-                    for k in vector.ids.indices where Int(vector.ids[k]) < counts.count {
-                        let stem = Int(vector.ids[k])
-                        // `lastGroup` now holds the stem's row in the latest group filled.
-                        var row = Int(lastGroup[stem])
-                        if row < 0 || rowGroup[row] != Int32(group) {
-                            starts[stem] -= 1
-                            row = Int(starts[stem])
-                            rowGroup[row] = Int32(group)
-                            lastGroup[stem] = Int32(row)
+                    let (group, lane) = (Int32(index / Row.scalarCount), index % Row.scalarCount)
+                    vector.ids.withUnsafeBufferPointer { ids in
+                        vector.values.withUnsafeBufferPointer { values in
+                            for k in ids.indices where Int(ids[k]) < counts.count {
+                                let stem = Int(ids[k])
+                                // `lastGroup` now holds the stem's row in the latest group filled.
+                                var row = Int(lastGroup[stem])
+                                if row < 0 || rowGroup[row] != group {
+                                    starts[stem] -= 1
+                                    row = Int(starts[stem])
+                                    rowGroup[row] = group
+                                    lastGroup[stem] = Int32(row)
+                                }
+                                rows[row][lane] = values[k]
+                            }
                         }
-                        rows[row][lane] = vector.values[k]
                     }
                 }
             }

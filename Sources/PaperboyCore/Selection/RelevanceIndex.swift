@@ -40,6 +40,8 @@ public final class RelevanceIndex: @unchecked Sendable {
     private let lock = NSLock()
     /// Guarded by `lock`: BM25 contribution of a stem, per paper containing it.
     private var bm25Cache: [Int32: [(paper: Int32, score: Float)]] = [:]
+    /// Guarded by `lock`: the stem id of a query word (nil: not in the batch).
+    private var stemIDByWord: [String: Int32?] = [:]
     /// Guarded by `lock`: BM25 contribution of a prefix, per paper containing a word with it.
     private var prefixCache: [String: [(paper: Int32, score: Float)]] = [:]
     /// Guarded by `lock`: BM25 contribution of a term of several words, per paper containing it.
@@ -113,6 +115,24 @@ public final class RelevanceIndex: @unchecked Sendable {
         return bm25(id: id)
     }
 
+    /// The BM25F score of one query word (stemmed here; the stem of each
+    /// word is worked out once per run, not once per subscriber who asks).
+    private func bm25(word: String) -> [(paper: Int32, score: Float)] {
+        lock.lock()
+        let known = stemIDByWord[word]
+        lock.unlock()
+        let id: Int32?
+        if let known {
+            id = known
+        } else {
+            id = stemIDs[PorterStemmer.stem(word)]
+            lock.lock()
+            stemIDByWord[word] = .some(id)
+            lock.unlock()
+        }
+        return id.map(bm25(id:)) ?? []
+    }
+
     private func bm25(id: Int32) -> [(paper: Int32, score: Float)] {
         lock.lock()
         if let cached = bm25Cache[id] {
@@ -154,7 +174,7 @@ public final class RelevanceIndex: @unchecked Sendable {
     func bm25(term: QueryTerm) -> [(paper: Int32, score: Float)] {
         switch term.words.count {
         case 0: return []
-        case 1: return term.isPrefix ? bm25(prefix: term.words[0]) : bm25(stem: PorterStemmer.stem(term.words[0]))
+        case 1: return term.isPrefix ? bm25(prefix: term.words[0]) : bm25(word: term.words[0])
         default: return bm25(run: term.words, isPrefix: term.isPrefix, alsoJoined: !term.isPhrase)
         }
     }
@@ -278,7 +298,7 @@ public final class RelevanceIndex: @unchecked Sendable {
     }
 }
 
-/// Words in a row as a query term matches them (see `RelevanceIndex.bm25(run:isPrefix:alsoJoined:)`).
+/// Two or more words in a row as a query term matches them (see `RelevanceIndex.bm25(run:isPrefix:alsoJoined:)`).
 private struct RunPattern {
     /// The words as written, and their stems.
     let words: [String]
@@ -300,20 +320,28 @@ private struct RunPattern {
     }
 
     /// How many times the run (or the joined word) occurs in one field of a
-    /// paper, given as words, stems and their fingerprints in order.
+    /// paper, given as words, stems and their fingerprints in order. A
+    /// tight scan over the fingerprints; the strings are compared only
+    /// where the fingerprints agree.
     func occurrences(words fieldWords: [String], stems fieldStems: [String], fingerprints fieldFingerprints: [UInt64]) -> Int {
         let n = stems.count
         let last = n - 1
-        var count = 0
-        for start in fieldStems.indices {
-            if let joined, isPrefix ? fieldWords[start].startsWithWord(joined.word)
-                : fieldFingerprints[start] == joined.fingerprint && fieldStems[start] == joined.stem {
-                count += 1
-            } else if start + n <= fieldStems.count, (0..<n).allSatisfy({ k in
+        /// The run's words from `start` on (the first already matched by fingerprint).
+        func runMatches(at start: Int) -> Bool {
+            start + n <= fieldStems.count && fieldStems[start] == stems[0] && (1..<max(1, n)).allSatisfy { k in
                 isPrefix && k == last ? fieldWords[start + k].startsWithWord(words[k])
                     : fieldFingerprints[start + k] == fingerprints[k] && fieldStems[start + k] == stems[k]
-            }) {
-                count += 1
+            }
+        }
+        var count = 0
+        fieldFingerprints.withUnsafeBufferPointer { scanned in
+            for start in scanned.indices {
+                if let joined, isPrefix ? fieldWords[start].startsWithWord(joined.word)
+                    : scanned[start] == joined.fingerprint && fieldStems[start] == joined.stem {
+                    count += 1
+                } else if scanned[start] == fingerprints[0] && runMatches(at: start) {
+                    count += 1
+                }
             }
         }
         return count
