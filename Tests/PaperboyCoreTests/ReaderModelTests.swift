@@ -253,6 +253,36 @@ import Testing
         DislikePenalty.with([], scratch: scratch) { #expect($0 == nil) }
     }
 
+    @Test func aCandidateScoringExactlyTheBarIsPenalisedToo() throws {
+        // Trending 0, no query or likes: every score before the penalty is 1, so the bar ties with every paper
+        // not yet looked at. Two topics with no word in common; the Not for me paper is in one, whose papers are
+        // the newer half (a skipped one would win on recency) or the older.
+        let topicA = ["protein", "folding", "amino", "acid"]
+        let topicB = ["traffic", "road", "car", "city"]
+        var ranking = RankingSettings()
+        ranking.trending = 0
+        for variant in 0..<4 {
+            let papers = (0..<40).map { k -> Paper in
+                let inA = variant < 2 ? k % 2 == 0 : k >= 20
+                let words = inA ? topicA : topicB
+                let newer = variant % 2 == 0 ? inA : !inA
+                return Paper(id: String(format: "2611.%05d", k), title: (words[(k % 4)...] + words[..<(k % 4)]).joined(separator: " "),
+                             abstract: words.joined(separator: " "), authors: ["A. Author"], categories: ["cs.LG"],
+                             firstSeenAt: ReaderModelTests.seen.addingTimeInterval(Double(newer ? -k : -1000 - k)), upvotes: nil)
+            }
+            let selector = DigestSelector(papers: papers, at: ReaderModelTests.at, lookback: 7 * 86400, ranking: ranking)
+            let preferences = SubscriberPreferences(email: try EmailAddress(parsing: "reader@example.org"), dislikes: [papers[variant < 2 ? 0 : 20].id])
+            for maxPapers in [1, 2, 3, 5] {
+                let lazy = selector.select(preferences, maxPapers: maxPapers, sent: [])
+                let full = selector.explain(preferences, maxPapers: maxPapers, sent: []).selected
+                #expect(lazy.map(\.paper.id) == full.map(\.paper.id), "variant \(variant), max \(maxPapers)")
+                #expect(lazy.map(\.score) == full.map(\.score))
+                #expect(lazy.count == maxPapers && lazy.allSatisfy { $0.paper.abstract == topicB.joined(separator: " ") },
+                        "the Not for me paper's topic goes below the other (variant \(variant), max \(maxPapers))")
+            }
+        }
+    }
+
     @Test func theNotForMePenaltyOnlyWhereItMattersGivesTheFullRanking() throws {
         // 60 papers, so the penalty is worked out lazily (more than 4 × max papers).
         let papers = Self.corpus(60)

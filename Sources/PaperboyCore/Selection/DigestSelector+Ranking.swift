@@ -53,10 +53,11 @@ extension DigestSelector {
             return papers[pa].id < papers[pb].id
         }
         let termMatches = preferences.query.map(index.termMatches) ?? []
+        let modelWeights = explaining ? model?.weightByTerm : nil
         return best.map { k in
             var paper = ranked(candidates[k], base: answersSomething ? base(relevance: relevanceScores[k], learned: learned[k]) : 1,
                                relevance: relevanceScores[k], learned: learned[k], dislike: dislikes[k], termMatches: termMatches)
-            if explaining, let model { paper.learnedTerms = learnedTerms(candidates[k], model) }
+            if let model, let modelWeights { paper.learnedTerms = learnedTerms(candidates[k], model, weights: modelWeights) }
             return paper
         }
     }
@@ -135,8 +136,8 @@ extension DigestSelector {
 
     /// The words that added most to a paper's learned score, as written in
     /// it (the first of its words with each stem), at most three.
-    func learnedTerms(_ paper: Int, _ model: ReaderModel) -> [String] {
-        let top = model.contributions(relevance.vectors[paper], matrix: matrix).prefix(3)
+    func learnedTerms(_ paper: Int, _ model: ReaderModel, weights: [Int32: Float]) -> [String] {
+        let top = model.contributions(relevance.vectors[paper], matrix: matrix, weights: weights).prefix(3)
         guard !top.isEmpty else { return [] }
         var words: [Int32: String] = [:]
         for word in TextAnalyzer.words(papers[paper].title + " " + papers[paper].abstract) {

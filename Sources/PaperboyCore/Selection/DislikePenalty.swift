@@ -82,6 +82,7 @@ struct DislikePenalty {
 
     /// The largest cosine similarity of window paper `paper` to a disliked paper (0...1).
     func similarity(_ paper: Int, in matrix: TermMatrix) -> Double {
+        precondition(matrix.stemCount <= scratch.stemCount, "a scratch for \(scratch.stemCount) stems, a matrix of \(matrix.stemCount)")
         let (starts, counts) = (scratch.starts, scratch.counts)
         let range = Int(matrix.rowOffsets[paper])..<Int(matrix.rowOffsets[paper + 1])
         return rows.withUnsafeBufferPointer { rows in

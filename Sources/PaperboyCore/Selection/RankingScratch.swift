@@ -21,10 +21,8 @@ final class RankingScratch: @unchecked Sendable {
     let counts: UnsafeMutableBufferPointer<Int32>
     /// Per stem: a mark while a `DislikePenalty` is built. All 0 between uses.
     let marks: UnsafeMutableBufferPointer<Int32>
-    /// Room for a list of stems and one of values, at most one per stem
-    /// (`SparseAccumulator`); no invariant.
+    /// Room for a list of stems, each at most once (`SparseAccumulator`); no invariant.
     let stemList: UnsafeMutableBufferPointer<Int32>
-    let valueList: UnsafeMutableBufferPointer<Float>
 
     init(stems: Int) {
         sums = .allocate(capacity: stems)
@@ -38,7 +36,6 @@ final class RankingScratch: @unchecked Sendable {
         marks = .allocate(capacity: stems)
         marks.initialize(repeating: 0)
         stemList = .allocate(capacity: stems)
-        valueList = .allocate(capacity: stems)
     }
 
     deinit {
@@ -48,7 +45,6 @@ final class RankingScratch: @unchecked Sendable {
         counts.deallocate()
         marks.deallocate()
         stemList.deallocate()
-        valueList.deallocate()
     }
 
     var stemCount: Int { sums.count }

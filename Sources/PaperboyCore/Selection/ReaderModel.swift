@@ -102,7 +102,7 @@ struct ReaderModel: Sendable {
     static let feedbackPapers = 3
     static let feedbackWeight: Float = 0.5
 
-    /// The kept terms (stem ids, in no particular order) and their weights.
+    /// The kept terms (stem ids, ascending) and their weights.
     let terms: [Int32]
     let weights: [Float]
     /// How much of the window's mean vector is subtracted.
@@ -114,6 +114,7 @@ struct ReaderModel: Sendable {
     /// Trains on the liked and disliked vectors, then refines with the best
     /// of `candidates` (window positions). Nil without a liked vector.
     init?(liked: [SparseVector], disliked: [SparseVector], candidates: [Int], matrix: TermMatrix, scratch: RankingScratch) {
+        precondition(matrix.stemCount <= scratch.stemCount, "a scratch for \(scratch.stemCount) stems, a matrix of \(matrix.stemCount)")
         let liked = liked.suffix(Self.maxExamples).filter { !$0.isEmpty }
         guard !liked.isEmpty else { return nil }
         let disliked = disliked.suffix(Self.maxExamples).filter { !$0.isEmpty }
@@ -122,7 +123,8 @@ struct ReaderModel: Sendable {
         for vector in liked { accumulator.add(vector, times: 1 / Float(liked.count)) }
         let share: Float = disliked.isEmpty ? 0 : Self.dislikedShare
         for vector in disliked { accumulator.add(vector, times: -share / Float(disliked.count)) }
-        var kept = accumulator.heaviest(Self.maxTerms)
+        // By stem id: the scores' sums then come out the same whatever the order of the likes.
+        var kept = accumulator.heaviest(Self.maxTerms).sorted { $0.id < $1.id }
         var meanWeight = Self.negativeWeight * (1 - share)
         var scores = [Float](repeating: 0, count: matrix.meanDot.count)
         Self.add(kept, meanWeight: meanWeight, to: &scores, candidates: candidates, matrix: matrix, scratch: scratch)
@@ -131,13 +133,13 @@ struct ReaderModel: Sendable {
             let best = TopK.best(Self.feedbackPapers, of: candidates) { scores[$0] }
             accumulator.reset()
             for paper in best { accumulator.add(matrix.vectors[paper], times: Self.feedbackWeight / Float(best.count)) }
-            let feedback = accumulator.heaviest(Self.maxFeedbackTerms)
+            let feedback = accumulator.heaviest(Self.maxFeedbackTerms).sorted { $0.id < $1.id }
             let feedbackMean = Self.negativeWeight * Self.feedbackWeight
             Self.add(feedback, meanWeight: feedbackMean, to: &scores, candidates: candidates, matrix: matrix, scratch: scratch)
             // Both term lists as one, the weights of a term in both added.
             accumulator.reset()
             for (id, weight) in kept + feedback { accumulator.add(id, weight) }
-            kept = accumulator.entries
+            kept = accumulator.entries.sorted { $0.id < $1.id }
             meanWeight += feedbackMean
         }
         terms = kept.map(\.id)
@@ -155,6 +157,7 @@ struct ReaderModel: Sendable {
     /// `overCandidates` forces one way (tests compare the two).
     static func add(_ weights: [(id: Int32, weight: Float)], meanWeight: Float, to scores: inout [Float], candidates: [Int],
                     matrix: TermMatrix, scratch: RankingScratch, overCandidates: Bool? = nil) {
+        precondition(matrix.stemCount <= scratch.stemCount, "a scratch for \(scratch.stemCount) stems, a matrix of \(matrix.stemCount)")
         let postingsWork = weights.reduce(0) { $0 + Int(matrix.offsets[Int($1.id) + 1] - matrix.offsets[Int($1.id)]) }
         let candidateWork = Int(Double(candidates.count) * matrix.averageStems) + matrix.stemCount / 8
         scores.withUnsafeMutableBufferPointer { scores in
@@ -195,10 +198,13 @@ struct ReaderModel: Sendable {
         }
     }
 
+    /// The kept terms' weights by stem, for `contributions(_:matrix:weights:)`.
+    var weightByTerm: [Int32: Float] { Dictionary(uniqueKeysWithValues: zip(terms, weights)) }
+
     /// What each of a paper's stems adds to its score, largest first; only
-    /// the stems that add something.
-    func contributions(_ vector: SparseVector, matrix: TermMatrix) -> [(id: Int32, amount: Float)] {
-        let weightByTerm = Dictionary(zip(terms, weights), uniquingKeysWith: +)
+    /// the stems that add something. `weights` is `weightByTerm`, worked
+    /// out once for all the papers explained.
+    func contributions(_ vector: SparseVector, matrix: TermMatrix, weights weightByTerm: [Int32: Float]) -> [(id: Int32, amount: Float)] {
         var result: [(id: Int32, amount: Float)] = []
         for (j, id) in vector.ids.enumerated() {
             let weight = (weightByTerm[id] ?? 0) - meanWeight * matrix.mean[Int(id)]
@@ -212,8 +218,9 @@ struct ReaderModel: Sendable {
 /// A sum of sparse vectors laid out by stem in a scratch's `sums`, which
 /// remembers the entries it touched (in the scratch's `stemList`), so the
 /// heaviest can be found and the sums cleared without scanning every stem.
-/// One at a time per scratch; `reset()` before the scratch goes to another use.
-struct SparseAccumulator {
+/// One at a time per scratch (not copyable: a copy would not clear what
+/// the other added); `reset()` before the scratch goes to another use.
+struct SparseAccumulator: ~Copyable {
     private let scratch: RankingScratch
     private let sums: UnsafeMutableBufferPointer<Float>
     private let touched: UnsafeMutableBufferPointer<Int32>
