@@ -102,7 +102,7 @@ struct ReaderModel: Sendable {
     static let feedbackPapers = 3
     static let feedbackWeight: Float = 0.5
 
-    /// The kept terms (stem ids, ascending) and their weights.
+    /// The kept terms (stem ids, in the order first added) and their weights.
     let terms: [Int32]
     let weights: [Float]
     /// How much of the window's mean vector is subtracted.
@@ -123,8 +123,8 @@ struct ReaderModel: Sendable {
         for vector in liked { accumulator.add(vector, times: 1 / Float(liked.count)) }
         let share: Float = disliked.isEmpty ? 0 : Self.dislikedShare
         for vector in disliked { accumulator.add(vector, times: -share / Float(disliked.count)) }
-        // By stem id: the scores' sums then come out the same whatever the order of the likes.
-        var kept = accumulator.heaviest(Self.maxTerms).sorted { $0.id < $1.id }
+        // In the order first added: the scores' sums follow the likes' order (sorting by stem id cost 4 %).
+        var kept = accumulator.heaviest(Self.maxTerms)
         var meanWeight = Self.negativeWeight * (1 - share)
         var scores = [Float](repeating: 0, count: matrix.meanDot.count)
         Self.add(kept, meanWeight: meanWeight, to: &scores, candidates: candidates, matrix: matrix, scratch: scratch)
@@ -133,13 +133,13 @@ struct ReaderModel: Sendable {
             let best = TopK.best(Self.feedbackPapers, of: candidates) { scores[$0] }
             accumulator.reset()
             for paper in best { accumulator.add(matrix.vectors[paper], times: Self.feedbackWeight / Float(best.count)) }
-            let feedback = accumulator.heaviest(Self.maxFeedbackTerms).sorted { $0.id < $1.id }
+            let feedback = accumulator.heaviest(Self.maxFeedbackTerms)
             let feedbackMean = Self.negativeWeight * Self.feedbackWeight
             Self.add(feedback, meanWeight: feedbackMean, to: &scores, candidates: candidates, matrix: matrix, scratch: scratch)
             // Both term lists as one, the weights of a term in both added.
             accumulator.reset()
             for (id, weight) in kept + feedback { accumulator.add(id, weight) }
-            kept = accumulator.entries.sorted { $0.id < $1.id }
+            kept = accumulator.entries
             meanWeight += feedbackMean
         }
         terms = kept.map(\.id)
