@@ -12,13 +12,13 @@ import Foundation
 ///
 /// The first chunks are small (`firstChunkSize`, doubling up to
 /// `chunkSize`) so that the first results reach the caller quickly.
-struct ChunkedWork<Result: Sendable>: Sendable {
+public struct ChunkedWork<Result: Sendable>: Sendable {
     let count: Int
     let workers: Int
     let chunkSize: Int
     let firstChunkSize: Int
 
-    init(count: Int, workers: Int = ChunkedWork.defaultWorkers, chunkSize: Int = 256, firstChunkSize: Int = 16) {
+    public init(count: Int, workers: Int = ChunkedWork.defaultWorkers, chunkSize: Int = 256, firstChunkSize: Int = 16) {
         self.count = count
         self.workers = max(1, workers)
         self.chunkSize = max(1, chunkSize)
@@ -26,7 +26,7 @@ struct ChunkedWork<Result: Sendable>: Sendable {
     }
 
     /// One worker per core.
-    static var defaultWorkers: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+    public static var defaultWorkers: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
     /// The chunks, as index ranges into the input: small ones first.
     var ranges: [Range<Int>] {
@@ -44,7 +44,7 @@ struct ChunkedWork<Result: Sendable>: Sendable {
 
     /// `work` is called on a worker thread with a chunk's range; `consume` on
     /// the calling thread with its result.
-    func run(shouldStop: @escaping @Sendable () -> Bool = { false },
+    public func run(shouldStop: @escaping @Sendable () -> Bool = { false },
              work: @escaping @Sendable (Range<Int>) -> Result,
              consume: (Result) throws -> Void) throws {
         let ranges = ranges

@@ -1,5 +1,6 @@
 import Foundation
 import PaperboyCore
+import PaperboyPipeline
 
 /// Synthetic data and timing for the selection benchmark.
 struct SelectBenchmark {
@@ -102,18 +103,15 @@ struct SelectBenchmark {
                                       likedPapers: earlier, dislikedPapers: earlier)
         let indexed = Date()
 
-        let chunk = (subscriberCount + threads - 1) / threads
+        // Handed out as planning hands them out (`ChunkedWork`: chunks of up to
+        // 256 to whichever thread is free), not in fixed halves that would
+        // wait for the slower core.
         let frozenSubscribers = subscribers
         let frozenSent = sent
-        let counts = Counts(threads)
-        DispatchQueue.concurrentPerform(iterations: threads) { part in
-            var total = 0
-            for k in (part * chunk)..<min(subscriberCount, (part + 1) * chunk) {
-                total += selector.select(frozenSubscribers[k], maxPapers: 10, sent: frozenSent[k]).count
-            }
-            counts.set(part, total)
-        }
-        let selected = counts.total
+        var selected = 0
+        try ChunkedWork<Int>(count: subscriberCount, workers: threads).run(work: { range in
+            range.reduce(0) { $0 + selector.select(frozenSubscribers[$1], maxPapers: 10, sent: frozenSent[$1]).count }
+        }, consume: { selected += $0 })
         let finished = Date()
 
         let selectSeconds = finished.timeIntervalSince(indexed)
@@ -141,15 +139,6 @@ struct SelectBenchmark {
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         return Int(usage.ru_maxrss) / 1024
     }
-}
-
-/// Per-thread totals, written once by each thread.
-final class Counts: @unchecked Sendable {
-    private let lock = NSLock()
-    private var values: [Int]
-    init(_ count: Int) { values = Array(repeating: 0, count: count) }
-    func set(_ index: Int, _ value: Int) { lock.lock(); values[index] = value; lock.unlock() }
-    var total: Int { lock.lock(); defer { lock.unlock() }; return values.reduce(0, +) }
 }
 
 /// A small deterministic random number generator, so runs are repeatable.
