@@ -183,6 +183,19 @@ import Testing
         #expect((0..<stems).allSatisfy { scratch.sums[$0] == 0 })
     }
 
+    @Test func aPaperSetRemovesWhatItHeldAndNothingElse() {
+        // Selection takes the sent, liked and disliked papers out of the matches this way.
+        var set = PaperSet(count: 130, members: [0, 63, 64, 129])
+        set.remove(63)
+        set.remove(5)
+        #expect(set.indices == [0, 64, 129])
+        #expect(!set.contains(63) && set.contains(64))
+        var all = PaperSet.all(count: 130)
+        all.remove(129)
+        all.remove(0)
+        #expect(all.indices == Array(1..<129))
+    }
+
     @Test func topKKeepsTheHighestAndBreaksTiesByOrder() {
         let scores: [Double] = [0.5, 0.9, 0.5, 0.1, 0.9, 0.7]
         #expect(TopK.best(3, of: scores.indices) { scores[$0] } == [1, 4, 5])

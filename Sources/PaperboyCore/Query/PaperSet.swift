@@ -27,6 +27,10 @@ public struct PaperSet: Equatable, Sendable {
         bits[index >> 6] |= 1 << UInt64(index & 63)
     }
 
+    public mutating func remove(_ index: Int) {
+        bits[index >> 6] &= ~(1 << UInt64(index & 63))
+    }
+
     public func contains(_ index: Int) -> Bool {
         index >= 0 && index < count && bits[index >> 6] & (1 << UInt64(index & 63)) != 0
     }

@@ -30,18 +30,17 @@ extension DigestSelector {
         let disliked = vectors(of: preferences.dislikes)
         let model = preferences.likes.isEmpty || ranking.likes == 0 ? nil
             : ReaderModel(liked: vectors(of: preferences.likes), disliked: disliked, candidates: candidates, matrix: matrix, scratch: scratch)
-        var learned = [Double](repeating: 0, count: count)
-        if let model {
-            for (k, paper) in candidates.enumerated() { learned[k] = Double(model.scores[paper]) }
-            // Scaled like relevance, into -1...1: the candidate the model is
-            // surest about (nearly always the best) gets 1 or -1.
-            let scale = learned.lazy.map(abs).max() ?? 0
-            if scale > 0 { learned = learned.map { $0 / scale } }
+        // The learned score, scaled like relevance into -1...1: the candidate
+        // the model is surest about (nearly always the best) gets 1 or -1.
+        let learnedScale = model.map { model in candidates.reduce(0) { max($0, abs(Double(model.scores[$1]))) } } ?? 0
+        func learned(_ k: Int) -> Double {
+            guard let model, learnedScale > 0 else { return 0 }
+            return Double(model.scores[candidates[k]]) / learnedScale
         }
         // With a part that orders (a weight above 0), the base comes from it; otherwise every candidate starts at 1.
         let answersSomething = (preferences.query != nil && ranking.relevance > 0) || model != nil
         var scores = (0..<count).map { k in
-            score(base: answersSomething ? base(relevance: relevanceScores[k], learned: learned[k]) : 1, trending: trending[candidates[k]], dislike: 0)
+            score(base: answersSomething ? base(relevance: relevanceScores[k], learned: learned(k)) : 1, trending: trending[candidates[k]], dislike: 0)
         }
         let dislikes = penalise(&scores, candidates, disliked, limit: limit, scratch: scratch)
 
@@ -55,8 +54,8 @@ extension DigestSelector {
         let termMatches = preferences.query.map(index.termMatches) ?? []
         let modelWeights = explaining ? model?.weightByTerm : nil
         return best.map { k in
-            var paper = ranked(candidates[k], base: answersSomething ? base(relevance: relevanceScores[k], learned: learned[k]) : 1,
-                               relevance: relevanceScores[k], learned: learned[k], dislike: dislikes[k], termMatches: termMatches)
+            var paper = ranked(candidates[k], base: answersSomething ? base(relevance: relevanceScores[k], learned: learned(k)) : 1,
+                               relevance: relevanceScores[k], learned: learned(k), dislike: dislikes[k], termMatches: termMatches)
             if let model, let modelWeights { paper.learnedTerms = learnedTerms(candidates[k], model, weights: modelWeights) }
             return paper
         }

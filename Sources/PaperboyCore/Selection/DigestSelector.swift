@@ -20,6 +20,8 @@ public final class DigestSelector: Sendable {
     let trending: [Double]
     /// Per paper: its date for tie-breaks (published, else first seen).
     let recency: [Double]
+    /// Per paper: its upvotes (none: 0), for min_upvotes without reading each `Paper`.
+    let upvotes: [Int]
     /// Papers by (trending, recency, id): the order of a digest without query or likes.
     let trendingOrder: [Int]
     let positionByID: [String: Int]
@@ -58,6 +60,7 @@ public final class DigestSelector: Sendable {
                                                 { RelevanceIndex(analyzed, titleWeight: ranking.titleWeight) })
         positionByID = Dictionary(window.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { first, _ in first })
         recency = window.map { ($0.publishedAt ?? $0.firstSeenAt).timeIntervalSince1970 }
+        upvotes = window.map { $0.upvotes ?? 0 }
         let raw = window.map { paper -> Double in
             let upvotes = Double(max(0, paper.upvotes ?? 0))
             // Age since Paperboy first saw it: a paper trends when it appears
@@ -98,6 +101,7 @@ public final class DigestSelector: Sendable {
         relevance = base.relevance
         trending = base.trending
         recency = base.recency
+        upvotes = base.upvotes
         trendingOrder = base.trendingOrder
         positionByID = base.positionByID
         matrix = base.matrix
@@ -135,11 +139,12 @@ public final class DigestSelector: Sendable {
             return result
         }
         // Sent, liked and disliked papers by position: a few lookups instead of hashing every candidate's id.
-        var excluded = PaperSet(count: papers.count)
-        for id in sent { if let position = positionByID[id] { excluded.insert(position) } }
-        for id in preferences.likes + preferences.dislikes { if let position = positionByID[id] { excluded.insert(position) } }
-        let candidates = matched.indices.filter { !excluded.contains($0) && passes($0, preferences) }
-        return rank(candidates, preferences, limit: maxPapers)
+        var candidates = matched
+        for id in sent { if let position = positionByID[id] { candidates.remove(position) } }
+        for ids in [preferences.likes, preferences.dislikes] {
+            for id in ids { if let position = positionByID[id] { candidates.remove(position) } }
+        }
+        return rank(candidates.indices.filter { passes($0, preferences) }, preferences, limit: maxPapers)
     }
 
     /// What `paperboy explain` shows: the digest, every other paper with the
@@ -241,7 +246,7 @@ public final class DigestSelector: Sendable {
 
     /// At least min_upvotes (no upvote data counts as 0).
     func passes(_ paper: Int, _ preferences: SubscriberPreferences) -> Bool {
-        (papers[paper].upvotes ?? 0) >= preferences.minUpvotes
+        upvotes[paper] >= preferences.minUpvotes
     }
 
     static func describe(duration: Double) -> String {
