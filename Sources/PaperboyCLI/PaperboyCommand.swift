@@ -8,7 +8,7 @@ public struct PaperboyCommand: AsyncParsableCommand {
         commandName: "paperboy",
         abstract: "Emails each subscriber a digest of the trending research papers that match their interests.",
         version: PaperboyVersion.current,
-        subcommands: [RunCommand.self, SendDigestCommand.self, CheckCommand.self, FetchCommand.self, PapersCommand.self, SubscriberCommand.self, ExplainCommand.self, PreviewCommand.self, OutboxCommand.self, DbCommand.self]
+        subcommands: [RunCommand.self, SendDigestCommand.self, CheckCommand.self, FetchCommand.self, PapersCommand.self, SubscriberCommand.self, ExplainCommand.self, PreviewCommand.self, OutboxCommand.self, BounceCommand.self, DbCommand.self]
     )
 
     public init() {}

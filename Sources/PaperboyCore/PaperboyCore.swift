@@ -4,7 +4,9 @@
 // parsers (Hugging Face JSON, arXiv Atom/RSS, their shape check), the config
 // model and its reader (every key, default and error wording), the query
 // language, selection and ranking, the Mustache rendering of digests, link
-// tokens, and MIME composition with DKIM signing. One owner each for: every
+// tokens, MIME composition with DKIM signing, and reading what comes back
+// to the return mailbox (Bounces/: bounces, complaints, mailed
+// unsubscribes, auto-replies). One owner each for: every
 // date format (DateFormats), the outbox period key (PeriodKey), the
 // Message-ID (MessageID), the SMTP TLS mode (SMTPConfig.TLSMode).
 //

@@ -1,0 +1,246 @@
+import Foundation
+
+/// What a message in the return mailbox is.
+public enum BounceKind: String, Sendable, CaseIterable, Codable {
+    /// Delivery failed for good (a DSN with `Action: failed` and a 5.x.x status, or a bounce that says so).
+    case hard
+    /// Delivery failed for now or is delayed (4.x.x, `Action: delayed`).
+    case soft
+    /// A reader marked the digest as spam (an ARF feedback report, RFC 5965).
+    case complaint
+    /// A reader mailed the `List-Unsubscribe` mailto address.
+    case unsubscribe
+    /// A vacation message or another automatic answer: not a bounce.
+    case autoReply = "auto-reply"
+    /// Anything else: left in the mailbox for a person.
+    case unknown
+}
+
+/// What a message in the return mailbox says: its kind, the addresses it
+/// reports (failed recipients, the complainer, the reader who unsubscribed),
+/// the status code and the server's own words, and why it was read so.
+public struct BounceReport: Sendable, Equatable {
+    public var kind: BounceKind
+    /// Lower-cased, each once, in the order the message gives them.
+    public var recipients: [String]
+    /// The enhanced status code (RFC 3463), `5.1.1`; else the SMTP reply code, `550`.
+    public var status: String?
+    /// The remote server's words (`Diagnostic-Code`, or the bounce's text line with the code).
+    public var diagnostic: String?
+    /// For `unsubscribe`: the token after "unsubscribe" in the subject (the digest's mailto link puts it there).
+    public var token: String?
+    /// One sentence: which rule decided the kind.
+    public var reason: String
+}
+
+/// Reads a message from the return mailbox (`ReceivedMessage`) and says what
+/// it is (`BounceReport`), in this order:
+///
+/// 1. An ARF feedback report (`message/feedback-report`): a complaint.
+/// 2. A delivery status notification (`message/delivery-status`, RFC 3464):
+///    hard when a recipient's `Action` is `failed` with a 5.x.x status,
+///    soft when it failed with 4.x.x or is `delayed`; one that only reports
+///    delivery is unknown.
+/// 3. Mail to the unsubscribe address, or with the subject "unsubscribe
+///    TOKEN": an unsubscribe from the sender.
+/// 4. A bounce without a DSN, as qmail, Exim, older Exchange and webmail
+///    providers write them: from a mailer daemon or postmaster, or with a
+///    bounce subject, with failed addresses in the text; hard or soft by the
+///    codes and words near them.
+/// 5. An automatic answer (`Auto-Submitted`, `X-Autoreply`, `Precedence:
+///    auto_reply`, a vacation subject): an auto-reply, never a bounce.
+/// 6. Anything else: unknown.
+///
+/// DSNs and bounces carry `Auto-Submitted` themselves, so they are looked
+/// for before auto-replies.
+public enum BounceClassifier {
+    /// - Parameter unsubscribeAddresses: the addresses that take unsubscribe
+    ///   requests (`mail.unsubscribe_mailto`), any case.
+    public static func classify(_ message: ReceivedMessage, unsubscribeAddresses: [String] = []) -> BounceReport {
+        if let report = feedbackReport(message) { return report }
+        if let report = deliveryStatus(message) { return report }
+        if let report = unsubscribe(message, addresses: unsubscribeAddresses.map { $0.lowercased() }) { return report }
+        if let report = plainBounce(message) { return report }
+        if let reason = autoReply(message) {
+            return BounceReport(kind: .autoReply, recipients: [], status: nil, diagnostic: nil, token: nil, reason: reason)
+        }
+        return BounceReport(kind: .unknown, recipients: [], status: nil, diagnostic: nil, token: nil,
+                            reason: "no delivery report, feedback report, unsubscribe request or bounce text found")
+    }
+
+    // MARK: 1. ARF
+
+    private static func feedbackReport(_ message: ReceivedMessage) -> BounceReport? {
+        guard let report = message.allParts.first(where: { $0.contentType.type == "message/feedback-report" }) else { return nil }
+        let fields = ReceivedMessage(report.text + "\n\n")
+        var recipients = fields.all("Original-Rcpt-To").flatMap { Self.addresses($0).prefix(1) }
+        if recipients.isEmpty {
+            // The complainer is whom the quoted digest was addressed to.
+            let quoted = message.allParts.first { ["message/rfc822", "text/rfc822-headers"].contains($0.contentType.type) }?.parts.first
+            recipients = (quoted?.all("To") ?? []).flatMap(Self.addresses)
+        }
+        let type = fields["Feedback-Type"]?.lowercased() ?? "abuse"
+        return BounceReport(kind: .complaint, recipients: unique(recipients), status: nil, diagnostic: nil, token: nil,
+                            reason: "feedback report (Feedback-Type: \(type))")
+    }
+
+    // MARK: 2. DSN
+
+    private static func deliveryStatus(_ message: ReceivedMessage) -> BounceReport? {
+        guard let part = message.allParts.first(where: { ["message/delivery-status", "message/global-delivery-status"].contains($0.contentType.type) })
+        else { return nil }
+        // The per-message block, then one block per recipient, separated by empty lines.
+        let blocks = part.text.replacingOccurrences(of: "\r\n", with: "\n")
+            .components(separatedBy: "\n\n")
+            .map { ReceivedMessage($0.trimmingCharacters(in: .newlines) + "\n\n") }
+            .filter { !$0.fields.isEmpty }
+        var failed: [(address: String, status: String?, diagnostic: String?, permanent: Bool)] = []
+        for block in blocks {
+            guard let action = block["Action"]?.lowercased(), let recipient = block["Final-Recipient"] ?? block["Original-Recipient"],
+                  let address = address(afterType: recipient) else { continue }
+            let status = block["Status"].flatMap(enhancedStatus)
+            let diagnostic = block["Diagnostic-Code"].map(withoutType)
+            if action.hasPrefix("failed") {
+                failed.append((address, status, diagnostic, !(status?.hasPrefix("4") ?? false)))
+            } else if action.hasPrefix("delayed") {
+                failed.append((address, status, diagnostic, false))
+            }
+        }
+        guard let first = failed.first(where: \.permanent) ?? failed.first else {
+            return BounceReport(kind: .unknown, recipients: [], status: nil, diagnostic: nil, token: nil,
+                                reason: "delivery status report without a failed or delayed recipient")
+        }
+        let hard = failed.contains(where: \.permanent)
+        return BounceReport(kind: hard ? .hard : .soft, recipients: unique(failed.filter { $0.permanent == hard }.map(\.address)),
+                            status: first.status, diagnostic: first.diagnostic, token: nil,
+                            reason: "delivery status report (Action: \(hard ? "failed" : "delayed or failed for now"))")
+    }
+
+    // MARK: 3. Unsubscribe
+
+    private static func unsubscribe(_ message: ReceivedMessage, addresses: [String]) -> BounceReport? {
+        let to = ["To", "Delivered-To", "X-Original-To", "Envelope-To", "Cc"].flatMap { message.all($0) }.flatMap(Self.addresses)
+        let subject = (message["Subject"] ?? "").trimmingCharacters(in: .whitespaces)
+        let words = subject.split(whereSeparator: \.isWhitespace)
+        let subjectSays = words.first?.lowercased() == "unsubscribe"
+        guard subjectSays || to.contains(where: addresses.contains) else { return nil }
+        let from = (message.all("Reply-To") + message.all("From")).flatMap(Self.addresses)
+        return BounceReport(kind: .unsubscribe, recipients: Array(unique(from).prefix(1)), status: nil, diagnostic: nil,
+                            token: subjectSays && words.count > 1 ? String(words[1]) : nil,
+                            reason: subjectSays ? "subject starts with \"unsubscribe\"" : "sent to the unsubscribe address")
+    }
+
+    // MARK: 4. Bounces without a DSN
+
+    private static let bounceSenders = ["mailer-daemon", "postmaster", "mail delivery", "mail-daemon", "mailerdaemon"]
+    private static let bounceSubjects = [
+        "undelivered mail", "undeliverable", "mail delivery failed", "delivery status notification", "failure notice",
+        "returned mail", "delivery failure", "mail system error", "delivery failed", "could not be delivered", "nondeliverable",
+        "warning: message", "delivery delayed",
+    ]
+
+    private static func plainBounce(_ message: ReceivedMessage) -> BounceReport? {
+        let from = (message["From"] ?? "").lowercased()
+        let subject = (message["Subject"] ?? "").lowercased()
+        guard bounceSenders.contains(where: from.contains) || bounceSubjects.contains(where: subject.contains) else { return nil }
+        // The bounce's own words: its first text part, not the quoted digest.
+        let text = firstText(message)
+        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
+        let own = Set((message.all("From") + message.all("To")).flatMap(Self.addresses))
+        var recipients: [String] = []
+        var status: String?
+        var diagnostic: String?
+        for (k, line) in lines.enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            // qmail: "<user@host>:"; Exim: an indented address alone on its line; most others: the address with a code or in brackets.
+            let found = addresses(trimmed).filter { !own.contains($0) && !isDaemon($0) }
+            let isListing = trimmed.hasPrefix("<") && trimmed.hasSuffix(">:")
+                || (line.hasPrefix("  ") && found.count == 1 && trimmed.split(whereSeparator: \.isWhitespace).count == 1)
+                || (found.count == 1 && (smtpCode(trimmed) != nil || enhancedStatus(trimmed) != nil))
+                || (found.count == 1 && !trimmed.lowercased().hasPrefix("to:") && k > 0
+                    && (lines[k - 1].lowercased().contains("following") || lines[k - 1].lowercased().contains("recipient")))
+            if isListing { recipients += found }
+            // The first line with a code, once an address has been named: the server's words.
+            if diagnostic == nil, !(recipients.isEmpty && found.isEmpty), let code = enhancedStatus(trimmed) ?? smtpCode(trimmed) {
+                diagnostic = trimmed
+                status = code
+            }
+        }
+        guard !recipients.isEmpty else { return nil }
+        let lower = text.lowercased()
+        let temporary = status.map { $0.hasPrefix("4") } ?? false
+            || lower.contains("has not yet been delivered") || lower.contains("will be retried") || lower.contains("will continue trying")
+            || lower.contains("temporary failure") || lower.contains("delayed")
+        let permanent = status.map { $0.hasPrefix("5") } ?? false || lower.contains("permanent")
+            || lower.contains("could not be delivered") || lower.contains("user unknown") || lower.contains("does not exist")
+            || lower.contains("no such user") || lower.contains("unable to deliver")
+        let kind: BounceKind = permanent && !(status?.hasPrefix("4") ?? false) ? .hard : (temporary ? .soft : .hard)
+        return BounceReport(kind: kind, recipients: unique(recipients), status: status, diagnostic: diagnostic, token: nil,
+                            reason: "bounce text from \(message["From"] ?? "a mailer daemon") (no delivery status report)")
+    }
+
+    private static func firstText(_ message: ReceivedMessage) -> String {
+        if message.parts.isEmpty { return message.text }
+        for part in message.parts {
+            let type = part.contentType.type
+            if type == "text/plain" { return part.text }
+            if type.hasPrefix("multipart/") { return firstText(part) }
+        }
+        return message.parts.first?.text ?? ""
+    }
+
+    private static func isDaemon(_ address: String) -> Bool {
+        let local = address.split(separator: "@").first.map(String.init) ?? address
+        return ["mailer-daemon", "postmaster", "mailerdaemon", "double-bounce"].contains(local)
+    }
+
+    // MARK: 5. Auto-replies
+
+    private static let vacationSubjects = ["auto:", "automatic reply", "autoreply", "auto-reply", "out of office", "out of the office",
+                                           "vacation", "abwesenheit", "réponse automatique", "respuesta automática", "away from"]
+
+    private static func autoReply(_ message: ReceivedMessage) -> String? {
+        if let value = message["Auto-Submitted"], value.lowercased() != "no" { return "Auto-Submitted: \(value)" }
+        for name in ["X-Autoreply", "X-Autorespond", "X-Autogenerated"] where message[name] != nil { return "\(name) header" }
+        if let precedence = message["Precedence"]?.lowercased(), precedence == "auto_reply" { return "Precedence: auto_reply" }
+        let subject = (message["Subject"] ?? "").lowercased()
+        if let word = vacationSubjects.first(where: subject.contains) { return "subject says \"\(word)\"" }
+        return nil
+    }
+
+    // MARK: Addresses and codes
+
+    /// `rfc822; user@example.org` → `user@example.org`.
+    private static func address(afterType value: String) -> String? {
+        addresses(withoutType(value)).first
+    }
+
+    private static func withoutType(_ value: String) -> String {
+        guard let semicolon = value.firstIndex(of: ";") else { return value.trimmingCharacters(in: .whitespaces) }
+        return value[value.index(after: semicolon)...].trimmingCharacters(in: .whitespaces)
+    }
+
+    /// The email addresses in a text, lower-cased, without angle brackets.
+    static func addresses(_ text: String) -> [String] {
+        var result: [String] = []
+        for match in text.matches(of: /[A-Za-z0-9._%+=\/!#$&'*^`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+/) {
+            result.append(String(match.output).lowercased())
+        }
+        return result
+    }
+
+    /// The first enhanced status code (RFC 3463: class 2, 4 or 5) in a text.
+    static func enhancedStatus(_ text: String) -> String? {
+        text.firstMatch(of: /(?:^|[^0-9.])([245]\.[0-9]{1,3}\.[0-9]{1,3})(?![0-9.]*[0-9])/).map { String($0.output.1) }
+    }
+
+    /// The first SMTP reply code (4xx or 5xx) at the start of a text or after a space.
+    static func smtpCode(_ text: String) -> String? {
+        text.firstMatch(of: /(?:^|[\s:(])([45][0-9]{2})(?=[\s-])/).map { String($0.output.1) }
+    }
+
+    private static func unique(_ addresses: [String]) -> [String] {
+        var seen = Set<String>()
+        return addresses.filter { seen.insert($0).inserted }
+    }
+}
