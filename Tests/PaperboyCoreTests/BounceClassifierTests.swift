@@ -1,5 +1,6 @@
 import Foundation
 @testable import PaperboyCore
+import PaperboyTestSupport
 import Testing
 
 /// What a message in the return mailbox is (`BounceClassifier`), for the
@@ -254,6 +255,20 @@ import Testing
         #expect(report.recipients.isEmpty)
         // Not even a header: still read, still unknown.
         #expect(Self.classify("just some bytes\n").kind == .unknown)
+    }
+
+    /// DSNs a real Postfix wrote (Tests/PaperboyTestSupport/Fixtures/bounces/README.md says how).
+    @Test(arguments: [
+        ("postfix-3.7-unknown-local-user.eml", BounceKind.hard, "gone-reader@lab.example.org", "5.1.1", "unknown user: \"gone-reader\""),
+        ("postfix-3.7-remote-500.eml", .hard, "reader@reject.example.com", "5.3.0", "500 5.3.0 Error: command failed"),
+        ("postfix-3.7-remote-450-expired.eml", .soft, "reader@tempfail.example.com", "4.3.0", "450 4.3.0 Error: command failed"),
+    ])
+    func realPostfixDSNs(file: String, kind: BounceKind, recipient: String, status: String, diagnostic: String) throws {
+        let report = BounceClassifier.classify(ReceivedMessage(try TestPaths.fixture("bounces/" + file)))
+        #expect(report.kind == kind)
+        #expect(report.recipients == [recipient])
+        #expect(report.status == status)
+        #expect(report.diagnostic == diagnostic)
     }
 
     @Test func headersUnfoldAndBodiesDecode() {
