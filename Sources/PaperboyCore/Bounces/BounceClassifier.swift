@@ -167,17 +167,17 @@ public enum BounceClassifier {
             }
         }
         guard !recipients.isEmpty else { return nil }
+        // A 4xx code is soft, a 5xx code hard; without a code, the words decide (hard when they say both or neither).
         let lower = text.lowercased()
-        let temporary = status.map { $0.hasPrefix("4") } ?? false
-            || lower.contains("has not yet been delivered") || lower.contains("will be retried") || lower.contains("will continue trying")
-            || lower.contains("temporary failure") || lower.contains("delayed")
-        let permanent = status.map { $0.hasPrefix("5") } ?? false || lower.contains("permanent")
-            || lower.contains("could not be delivered") || lower.contains("user unknown") || lower.contains("does not exist")
-            || lower.contains("no such user") || lower.contains("unable to deliver")
-        let kind: BounceKind = permanent && !(status?.hasPrefix("4") ?? false) ? .hard : (temporary ? .soft : .hard)
+        let saysTemporary = temporaryWords.contains(where: lower.contains)
+        let saysPermanent = permanentWords.contains(where: lower.contains)
+        let kind: BounceKind = status?.first == "4" || (status?.first != "5" && saysTemporary && !saysPermanent) ? .soft : .hard
         return BounceReport(kind: kind, recipients: unique(recipients), status: status, diagnostic: diagnostic, token: nil,
                             reason: "bounce text from \(message["From"] ?? "a mailer daemon") (no delivery status report)")
     }
+
+    private static let temporaryWords = ["has not yet been delivered", "will be retried", "will continue trying", "temporary failure", "delayed"]
+    private static let permanentWords = ["permanent", "could not be delivered", "user unknown", "does not exist", "no such user", "unable to deliver"]
 
     private static func firstText(_ message: ReceivedMessage) -> String {
         if message.parts.isEmpty { return message.text }

@@ -166,15 +166,13 @@ struct ReaderModel: Sendable {
                 let dense = scratch.weights
                 for (id, weight) in weights { dense[Int(id)] = weight }
                 defer { for (id, _) in weights { dense[Int(id)] = 0 } }
-                do {
-                    matrix.rowOffsets.withUnsafeBufferPointer { offsets in
-                        matrix.rowIDs.withUnsafeBufferPointer { ids in
-                            matrix.rowValues.withUnsafeBufferPointer { values in
-                                for paper in candidates {
-                                    var sum: Float = 0
-                                    for k in Int(offsets[paper])..<Int(offsets[paper + 1]) { sum += values[k] * dense[Int(ids[k])] }
-                                    scores[paper] += sum
-                                }
+                matrix.rowOffsets.withUnsafeBufferPointer { offsets in
+                    matrix.rowIDs.withUnsafeBufferPointer { ids in
+                        matrix.rowValues.withUnsafeBufferPointer { values in
+                            for paper in candidates {
+                                var sum: Float = 0
+                                for k in Int(offsets[paper])..<Int(offsets[paper + 1]) { sum += values[k] * dense[Int(ids[k])] }
+                                scores[paper] += sum
                             }
                         }
                     }
