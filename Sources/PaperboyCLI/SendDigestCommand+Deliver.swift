@@ -10,7 +10,7 @@ extension SendDigestCommand {
     /// here (rows go out as soon as planning has written them), then prints
     /// the counts, what waits for a retry and what a stop left;
     /// exits 0, 75 (some deferred or waiting, or left by SIGINT/SIGTERM) or 1 (some failed).
-    func deliver(store: Store, smtp: SMTPConfig, fromDomain: String?, at moment: Date,
+    func deliver(store: Store, smtp: SMTPConfig, fromDomain: String?, returnPath: ReturnPath?, at moment: Date,
                  plan: @escaping @Sendable (_ shouldStop: @escaping @Sendable () -> Bool, PlanningFeed) throws -> DigestPlanner.TickSummary) throws {
         let runner: DeliveryRunner
         let clock = try CommandClock.daemonClock()
@@ -18,6 +18,7 @@ extension SendDigestCommand {
             // With --at in the future, rows planned for then are due then: the run's clock never goes before it.
             runner = try DeliveryRunner(store: store, smtp: smtp, password: try DeliveryRunner.password(smtp), fromDomain: fromDomain,
                                         logger: config.makeLogger(label: "paperboy.send"), now: { max(clock.now(), moment) })
+            runner.returnPath = returnPath
         } catch let error as MailSetupError {
             throw CLIFailure(error.message, exitCode: .config)
         }

@@ -85,8 +85,14 @@ struct SendDigestCommand: ParsableCommand {
                 ? "--demo sends nothing without a mail server: use --dry-run, or --config with an smtp section"
                 : "\(config.configPath): smtp: missing; add smtp.url (see deploy/paperboy.yaml), or use --dry-run", exitCode: .config)
         }
+        let returnPath: ReturnPath?
+        do {
+            returnPath = demo ? nil : try BounceSetup.returnPath(config: settings, configPath: config.configPath)
+        } catch {
+            throw CLIFailure("\(error)", exitCode: .config)
+        }
         // Planning (select, compose, write in batches) runs alongside delivery: see deliver.
-        try deliver(store: store, smtp: smtp, fromDomain: settings.mail.fromAddress?.domain, at: moment) { shouldStop, feed in
+        try deliver(store: store, smtp: smtp, fromDomain: settings.mail.fromAddress?.domain, returnPath: returnPath, at: moment) { shouldStop, feed in
             try planner.plan(at: moment, all: all, only: only, shouldStop: shouldStop, due: feed.expect, written: feed.add)
         }
     }

@@ -52,6 +52,7 @@ public final class DaemonRuntime: @unchecked Sendable {
             let password = try DeliveryRunner.password(smtp, environment: environment)
             let runner = try DeliveryRunner(store: store, smtp: smtp, password: password, fromDomain: config.mail.fromAddress?.domain,
                                             logger: logger, now: now)
+            runner.returnPath = try BounceSetup.returnPath(config: config, configPath: configPath, environment: environment)
             let webTemplates = try WebTemplateFiles.load(directory: config.mail.templatesDirectory)
             return DaemonRuntime(configPath: configPath, config: config, composer: composer, setupWarnings: warnings, runner: runner,
                                  webTemplates: webTemplates, store: store)

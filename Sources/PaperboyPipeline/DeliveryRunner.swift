@@ -46,6 +46,8 @@ public final class DeliveryRunner {
     public let smtp: SMTPConfig
     public let transport: SMTPTransport
     public let claimer: String
+    /// The signed envelope sender per row (`bounce.address`); nil: each row's own sender (the From address).
+    public var returnPath: ReturnPath?
     let logger: Logger
     let now: () -> Date
     /// Outbox rows whose outcome is waiting to be recorded (the database is busy).
@@ -127,8 +129,10 @@ public final class DeliveryRunner {
             let skip: @Sendable (Int64) -> Bool = { id in plannedFor[id].map { hooks.skipRow($0.0, $0.1) } ?? false }
             let control = SMTPSendControl(shouldStop: { hooks.shouldStop() || recordFailed.isSet }, shouldSkip: skip)
             let store = store
+            let returnPath = returnPath
             let envelopes = claimed.map { row in
-                SMTPEnvelope(tag: row.id, from: row.sender, to: row.recipient, body: .load { try store.outboxBody(id: row.id) })
+                SMTPEnvelope(tag: row.id, from: returnPath?.sender(outboxID: row.id) ?? row.sender, to: row.recipient,
+                             body: .load { try store.outboxBody(id: row.id) })
             }
             let notStarted = transport.send(envelopes, control: control) { (ended: [SMTPResult]) in
                 // Every outcome is recorded, even after a failed write (a busy

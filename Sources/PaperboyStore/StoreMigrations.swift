@@ -225,6 +225,33 @@ enum StoreMigrations {
                 ALTER TABLE outbox DROP COLUMN message;
                 """)
         }
+        // v12: every message read from the return mailbox (bounces,
+        // complaints, mailed unsubscribe requests), once: UNIQUE(message_key)
+        // is what makes a message apply at most once, across restarts and a
+        // kill -9 between recording it and moving it in the mailbox. Kept
+        // when the subscriber is removed (subscriber_id set to NULL) and when
+        // the outbox row is pruned (outbox_id is no reference).
+        migrator.registerMigration("v12-bounces") { db in
+            try db.execute(sql: """
+                CREATE TABLE bounce (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    message_key TEXT NOT NULL UNIQUE,      -- the mailbox's identity of the message (ReturnMailbox's key)
+                    processed_at REAL NOT NULL,            -- Unix seconds
+                    kind TEXT NOT NULL,                    -- BounceKind
+                    subscriber_id INTEGER REFERENCES subscriber(id) ON DELETE SET NULL,
+                    outbox_id INTEGER,                     -- the row the return path names
+                    address TEXT,                          -- the first address the message reports
+                    status TEXT,
+                    diagnostic TEXT,
+                    outcome TEXT NOT NULL,                 -- BounceOutcome: what it did to the subscriber
+                    disposition TEXT NOT NULL,             -- BounceDisposition: what becomes of it in the mailbox
+                    note TEXT NOT NULL,
+                    message_id TEXT                        -- the message's own Message-ID, for finding it in the mailbox
+                );
+                CREATE INDEX bounce_subscriber ON bounce (subscriber_id, processed_at);
+                CREATE INDEX bounce_time ON bounce (processed_at);
+                """)
+        }
         return migrator
     }
 }

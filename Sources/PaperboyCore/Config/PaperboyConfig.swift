@@ -34,6 +34,8 @@ public struct PaperboyConfig: Sendable, Equatable {
     public var retention = RetentionSettings()
     /// The reader's pages (`web:`).
     public var web = WebSettings()
+    /// The return address and the bounce mailbox (`bounce:`).
+    public var bounce = BounceSettings()
 
     public init(database: String, fetch: FetchSettings = FetchSettings(), sources: [SourceConfig], digest: DigestSettings = DigestSettings(), mail: MailSettings = MailSettings(), smtp: SMTPConfig? = nil) {
         self.database = database
@@ -84,15 +86,17 @@ public struct PaperboyConfig: Sendable, Equatable {
         let daemon = try DaemonSettings.read(&top)
         let retention = try RetentionSettings.read(try top.mapping("retention", allowed: RetentionSettings.keys))
         let web = try WebSettings.read(try top.mapping("web", allowed: WebSettings.keys))
+        let bounce = try BounceSettings.read(try top.mapping("bounce", allowed: BounceSettings.keys), baseDirectory: baseDirectory)
         try top.finish(allowed: Self.topLevelKeys)
         var config = PaperboyConfig(database: database, fetch: fetch, sources: sources, digest: digest, mail: mail, smtp: smtp)
         config.daemon = daemon
         config.retention = retention
         config.web = web
+        config.bounce = bounce
         return config
     }
 
-    static let topLevelKeys = ["database", "fetch", "sources", "digest"] + MailSettings.keys + ["smtp", "http", "shutdown_timeout"] + ["retention", "web"]
+    static let topLevelKeys = ["database", "fetch", "sources", "digest"] + MailSettings.keys + ["smtp", "http", "shutdown_timeout"] + ["retention", "web", "bounce"]
 
     static func describe(_ error: YamlError) -> String {
         switch error {

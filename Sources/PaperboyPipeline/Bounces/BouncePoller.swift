@@ -1,0 +1,121 @@
+import Foundation
+import PaperboyCore
+import PaperboyStore
+
+/// One connection to the return mailbox, as the poller uses it (`ReturnMailbox`
+/// in Curl through `CurlReturnMailbox`, or a test's own). Messages are named
+/// by their key, stable across connections.
+public protocol ReturnMailboxSession: AnyObject {
+    /// False for POP3: nothing can be moved or flagged, so the store's record
+    /// of each key is what keeps a message from being read twice.
+    var canMoveOrFlag: Bool { get }
+    /// The keys of the messages still to read, oldest first.
+    func pendingKeys() throws -> [String]
+    func fetch(key: String) throws -> [UInt8]
+    /// Moves the message out of the folder read (never deletes it).
+    func markProcessed(key: String) throws
+    /// Leaves the message where it is, marked as read by Paperboy, flagged when `forPerson`.
+    func leave(key: String, forPerson: Bool) throws
+}
+
+/// What one pass over the return mailbox did, message by message.
+public struct BouncePollReport: Sendable {
+    public struct Item: Sendable {
+        public var key: String
+        public var kind: BounceKind
+        public var address: String?
+        public var status: String?
+        public var subscriberID: Int64?
+        public var decision: BouncePolicy.Decision
+        /// What it did to the subscriber; nil in a dry run.
+        public var outcome: BounceOutcome?
+        /// Recorded by an earlier pass that ended before the message was moved: applied nothing now.
+        public var recordedBefore: Bool
+    }
+    public var items: [Item] = []
+    /// Messages POP3 keeps that an earlier pass recorded (skipped unread).
+    public var skipped = 0
+
+    public func count(_ kind: BounceKind) -> Int { items.filter { $0.kind == kind && !$0.recordedBefore }.count }
+}
+
+/// Reads the return mailbox once: each message not read before is fetched,
+/// classified (`BounceClassifier`), traced to its subscriber (`BounceTracer`),
+/// decided on (`BouncePolicy`), recorded with its effect in one transaction
+/// (`Store.recordBounce`), and only then moved or flagged in the mailbox.
+///
+/// A stop or crash between recording and moving loses nothing and applies
+/// nothing twice: the next pass finds the key recorded and only moves the
+/// message. A message is never deleted.
+public struct BouncePoller: Sendable {
+    public let store: Store
+    public let settings: BounceSettings
+    public let tracer: BounceTracer
+    /// `mail.unsubscribe_mailto`, for telling a mailed unsubscribe request.
+    public let unsubscribeAddresses: [String]
+    let now: @Sendable () -> Date
+
+    public init(store: Store, settings: BounceSettings, tracer: BounceTracer, unsubscribeAddresses: [String], now: @escaping @Sendable () -> Date) {
+        self.store = store
+        self.settings = settings
+        self.tracer = tracer
+        self.unsubscribeAddresses = unsubscribeAddresses
+        self.now = now
+    }
+
+    /// One pass. With `dryRun`, nothing is recorded and nothing in the mailbox
+    /// changes; the report says what would be done. `shouldStop` is asked
+    /// between messages. `onItem` sees each message as it is done.
+    public func poll(_ session: ReturnMailboxSession, dryRun: Bool = false, shouldStop: () -> Bool = { false },
+                     onItem: (BouncePollReport.Item) -> Void = { _ in }) throws -> BouncePollReport {
+        var report = BouncePollReport()
+        for key in try session.pendingKeys() {
+            if shouldStop() { break }
+            if let earlier = try store.bounce(key: key) {
+                // POP3 keeps every message: the record is what says it was read.
+                guard session.canMoveOrFlag else {
+                    report.skipped += 1
+                    continue
+                }
+                let item = BouncePollReport.Item(key: key, kind: earlier.kind, address: earlier.address, status: earlier.status,
+                                                 subscriberID: earlier.subscriberID,
+                                                 decision: .init(effect: .nothing, disposition: earlier.disposition, note: earlier.note),
+                                                 outcome: earlier.outcome, recordedBefore: true)
+                if !dryRun { try finish(key, earlier.disposition, in: session) }
+                report.items.append(item)
+                onItem(item)
+                continue
+            }
+            let bytes = try session.fetch(key: key)
+            let message = ReceivedMessage(bytes)
+            let classified = BounceClassifier.classify(message, unsubscribeAddresses: unsubscribeAddresses)
+            let target = try tracer.target(of: message, report: classified)
+            let decision = BouncePolicy.decide(classified, target: target, settings: settings)
+            var item = BouncePollReport.Item(key: key, kind: classified.kind, address: classified.recipients.first, status: classified.status,
+                                             subscriberID: target?.subscriberID, decision: decision, outcome: nil, recordedBefore: false)
+            if !dryRun {
+                let record = BounceRecord(key: key, at: now(), report: classified, target: target, decision: decision, messageID: message["Message-ID"])
+                switch try store.recordBounce(record) {
+                case .recorded(let outcome): item.outcome = outcome
+                case .alreadyRecorded(let earlier):
+                    // Another process read it meanwhile.
+                    item.outcome = earlier.outcome
+                    item.recordedBefore = true
+                }
+                try finish(key, decision.disposition, in: session)
+            }
+            report.items.append(item)
+            onItem(item)
+        }
+        return report
+    }
+
+    private func finish(_ key: String, _ disposition: BounceDisposition, in session: ReturnMailboxSession) throws {
+        guard session.canMoveOrFlag else { return }
+        switch disposition {
+        case .processed: try session.markProcessed(key: key)
+        case .ignored: try session.leave(key: key, forPerson: false)
+        case .forPerson: try session.leave(key: key, forPerson: true)
+        }
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+internal import GRDB
+import PaperboyCore
+
+/// What a message from the return mailbox did to its subscriber (the
+/// `outcome` column; its only spelling).
+public enum BounceOutcome: String, Sendable, CaseIterable {
+    /// The subscriber was paused (a hard bounce, or the soft limit reached).
+    case paused
+    /// A soft bounce was counted; the limit is not reached.
+    case counted
+    /// The subscriber was unsubscribed and their queued digests cancelled.
+    case unsubscribed
+    /// Nothing changed: an auto-reply, a message for a person, a bounce of a
+    /// confirmation mail, or a subscriber already paused or unsubscribed.
+    case unchanged
+}
+
+extension BounceOutcome: StoredAsText {}
+extension BounceKind: StoredAsText {}
+extension BounceDisposition: StoredAsText {}
+
+/// One message read from the return mailbox, as it is to be recorded.
+public struct BounceRecord: Sendable {
+    /// The mailbox's identity of the message (`MailboxEntry.key`).
+    public var key: String
+    public var at: Date
+    public var report: BounceReport
+    public var target: BounceTarget?
+    public var decision: BouncePolicy.Decision
+    /// The message's Message-ID, if it has one.
+    public var messageID: String?
+
+    public init(key: String, at: Date, report: BounceReport, target: BounceTarget?, decision: BouncePolicy.Decision, messageID: String?) {
+        self.key = key
+        self.at = at
+        self.report = report
+        self.target = target
+        self.decision = decision
+        self.messageID = messageID
+    }
+}
+
+/// A recorded message, as `bounce list` and `subscriber show` show it.
+public struct StoredBounce: Sendable, Equatable {
+    public var id: Int64
+    public var key: String
+    public var processedAt: Date
+    public var kind: BounceKind
+    public var subscriberID: Int64?
+    /// The subscriber's address now (nil when not traced, or removed since).
+    public var subscriberEmail: String?
+    public var outboxID: Int64?
+    public var address: String?
+    public var status: String?
+    public var diagnostic: String?
+    public var outcome: BounceOutcome
+    public var disposition: BounceDisposition
+    public var note: String
+    public var messageID: String?
+}
+
+/// What recording a message came to.
+public enum BounceRecording: Sendable, Equatable {
+    /// Recorded now, with what it did.
+    case recorded(BounceOutcome)
+    /// Recorded before (a poll that ended before it moved the message): nothing applied again.
+    case alreadyRecorded(StoredBounce)
+}
+
+extension Store {
+    /// Records `record` and applies its decision to the subscriber, in one
+    /// transaction; a message whose key is recorded already applies nothing.
+    public func recordBounce(_ record: BounceRecord) throws(StoreError) -> BounceRecording {
+        try write { db in
+            if let existing = try Self.bounces(db, where: "bounce.message_key = ?", [record.key], limit: 1).first {
+                return .alreadyRecorded(existing)
+            }
+            let outcome = try Self.apply(db, record)
+            let report = record.report
+            try db.execute(sql: """
+                INSERT INTO bounce (message_key, processed_at, kind, subscriber_id, outbox_id, address, status, diagnostic,
+                                    outcome, disposition, note, message_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [record.key, record.at.timeIntervalSince1970, report.kind.stored, record.target?.subscriberID,
+                                 record.target?.outboxID, report.recipients.first, report.status, report.diagnostic,
+                                 outcome.stored, record.decision.disposition.stored, record.decision.note, record.messageID])
+            return .recorded(outcome)
+        }
+    }
+
+    private static func apply(_ db: Database, _ record: BounceRecord) throws -> BounceOutcome {
+        guard let id = record.target?.subscriberID else { return .unchanged }
+        let now = record.at.timeIntervalSince1970
+        func pause(_ reason: String) throws -> BounceOutcome {
+            try db.execute(sql: """
+                UPDATE subscriber SET paused = 1, paused_reason = ?, updated_at = ?
+                WHERE id = ? AND NOT paused AND unsubscribed_at IS NULL
+                """, arguments: [reason, now, id])
+            return db.changesCount > 0 ? .paused : .unchanged
+        }
+        switch record.decision.effect {
+        case .nothing:
+            return .unchanged
+        case .pause(let reason):
+            return try pause(reason)
+        case .softBounce(let limit, let window, let reason):
+            // Counted with this one, which is inserted after.
+            let earlier = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM bounce WHERE subscriber_id = ? AND kind = ? AND processed_at > ?
+                """, arguments: [id, BounceKind.soft.stored, now - window]) ?? 0
+            guard earlier + 1 >= limit else { return .counted }
+            let paused = try pause(reason)
+            return paused == .paused ? .paused : .counted
+        case .unsubscribe:
+            return try recordUnsubscribe(db, id: id, at: record.at) ? .unsubscribed : .unchanged
+        }
+    }
+
+    /// The recorded message with this key, if any (a poll skips what it recorded).
+    public func bounce(key: String) throws(StoreError) -> StoredBounce? {
+        try read { db in try Self.bounces(db, where: "bounce.message_key = ?", [key], limit: 1).first }
+    }
+
+    /// Recorded messages, newest first: since `since` (all when nil), of one
+    /// subscriber when `subscriberID` is given, at most `limit`.
+    public func bounces(since: Date? = nil, subscriberID: Int64? = nil, limit: Int = 1000) throws(StoreError) -> [StoredBounce] {
+        var conditions = ["1"]
+        var arguments: [any DatabaseValueConvertible] = []
+        if let since {
+            conditions.append("bounce.processed_at >= ?")
+            arguments.append(since.timeIntervalSince1970)
+        }
+        if let subscriberID {
+            conditions.append("bounce.subscriber_id = ?")
+            arguments.append(subscriberID)
+        }
+        let filter = conditions.joined(separator: " AND ")
+        let values = arguments
+        return try read { db in try Self.bounces(db, where: filter, StatementArguments(values.map { $0.databaseValue }), limit: limit) }
+    }
+
+    /// How many messages of each kind were recorded (kinds with none left out).
+    public func bounceCounts() throws(StoreError) -> [BounceKind: Int] {
+        try read { db in
+            var counts: [BounceKind: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT kind, count(*) AS n FROM bounce GROUP BY kind") {
+                if let kind = BounceKind(stored: row["kind"]) { counts[kind] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    private static func bounces(_ db: Database, where condition: String, _ arguments: StatementArguments, limit: Int) throws -> [StoredBounce] {
+        try Row.fetchAll(db, sql: """
+            SELECT bounce.*, subscriber.email AS subscriber_email FROM bounce LEFT JOIN subscriber ON subscriber.id = bounce.subscriber_id
+            WHERE \(condition) ORDER BY bounce.processed_at DESC, bounce.id DESC LIMIT ?
+            """, arguments: arguments + [limit]).map { row in
+            StoredBounce(id: row["id"], key: row["message_key"], processedAt: Date(timeIntervalSince1970: row["processed_at"]),
+                         kind: BounceKind(stored: row["kind"]) ?? .unknown, subscriberID: row["subscriber_id"],
+                         subscriberEmail: row["subscriber_email"], outboxID: row["outbox_id"], address: row["address"],
+                         status: row["status"], diagnostic: row["diagnostic"], outcome: BounceOutcome(stored: row["outcome"]) ?? .unchanged,
+                         disposition: BounceDisposition(stored: row["disposition"]) ?? .forPerson, note: row["note"], messageID: row["message_id"])
+        }
+    }
+
+    /// The outbox row `id`: its subscriber, the address it went to, and
+    /// whether it was a digest; nil when there is no such row (pruned).
+    public func outboxAddressee(id: Int64) throws(StoreError) -> (subscriberID: Int64, recipient: String, isDigest: Bool)? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT subscriber_id, recipient, kind FROM outbox WHERE id = ?", arguments: [id]).map { row in
+                (row["subscriber_id"], row["recipient"], (OutboxKind(stored: row["kind"]) ?? .digest) == .digest)
+            }
+        }
+    }
+
+    /// The one subscriber whose address is `address`, ignoring case, with
+    /// their address as stored; nil when none is, or several case variants are.
+    public func subscriberID(matching address: String) throws(StoreError) -> (id: Int64, email: String)? {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT id, email FROM subscriber WHERE lower(email) = lower(?) LIMIT 2", arguments: [address])
+            guard rows.count == 1 else { return nil }
+            return (rows[0]["id"], rows[0]["email"])
+        }
+    }
+}
