@@ -7,7 +7,7 @@ import PaperboyStore
 struct SubscriberShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Show one subscriber: their settings, the defaults in effect, status, how and when they subscribed, liked and Not for me papers, the next digest time."
+        abstract: "Show one subscriber: their settings, the defaults in effect, status, how and when they subscribed, liked and Not for me papers, the next digest time, recent digests and bounces."
     )
 
     @OptionGroup var config: ConfigOptions
@@ -37,6 +37,7 @@ struct SubscriberShowCommand: ParsableCommand {
         if let left = subscriber.unsubscribedAt { lines.append("unsubscribed: \(DisplayDate.minute(left))") }
         lines.append("last changed: \(DisplayDate.minute(subscriber.updatedAt))")
         lines += try OutboxSummary.recentDigests(store, subscriberID: subscriber.id)
+        lines += try BounceLines.history(store, subscriberID: subscriber.id)
         say(lines.joined(separator: "\n"))
     }
 }

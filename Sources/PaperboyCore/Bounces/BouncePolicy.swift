@@ -89,7 +89,7 @@ public enum BouncePolicy {
             return Decision(effect: .pause(reason: pauseReason(report)), disposition: .processed, note: "hard bounce: pause")
         case .soft where target.isDigest:
             return Decision(effect: .softBounce(limit: settings.softLimit, window: settings.softWindow,
-                                                reason: "\(settings.softLimit) soft bounces in \(ConfigDuration.describe(settings.softWindow)), the last: \(summary(report))"),
+                                                reason: "bounced: \(settings.softLimit) soft bounces in \(ConfigDuration.describe(settings.softWindow)), the last: \(summary(report))"),
                             disposition: .processed, note: "soft bounce: counted")
         case .hard, .soft:
             return Decision(effect: .nothing, disposition: .processed, note: "a bounce of a confirmation or manage mail; nobody is paused")

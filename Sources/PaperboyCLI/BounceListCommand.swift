@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import PaperboyCore
+import PaperboyStore
+
+/// `paperboy bounce list [--since DATE] [--limit N] [--json]`
+struct BounceListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List the messages read from the return mailbox, newest first, with what each did."
+    )
+
+    @OptionGroup var config: ConfigOptions
+
+    @Option(name: .long, help: ArgumentHelp("Only messages read since then: a date (2026-11-28), a time (2026-11-28T08:00:00Z), or an age (36h, 7d).", valueName: "DATE"))
+    var since: String?
+
+    @Option(name: .long, help: "At most this many messages (the newest).")
+    var limit: Int = 100
+
+    @Flag(name: .long, help: "Print a JSON array (snake_case keys).")
+    var json = false
+
+    func validate() throws {
+        guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
+        if let since, SinceParser.date(since, now: try CommandClock.now()) == nil {
+            throw ValidationError("--since \"\(since)\" is neither a date (2026-11-28), a time (2026-11-28T08:00:00Z) nor an age (36h, 7d)")
+        }
+    }
+
+    func run() throws {
+        let settings = try config.loadConfig()
+        let store = try config.openStore(settings, readOnly: true)
+        let sinceDate = try since.flatMap { SinceParser.date($0, now: try CommandClock.now()) }
+        let bounces = try store.bounces(since: sinceDate, limit: limit)
+        if json {
+            say(try PaperJSON.encode(bounces.map(BounceJSON.init)))
+            return
+        }
+        if bounces.isEmpty {
+            say("No messages read from the return mailbox\(since.map { " since \($0)" } ?? ""). `paperboy bounce poll` reads it (the daemon does every bounce.interval).")
+            return
+        }
+        for bounce in bounces { say(BounceLines.line(bounce, withSubscriber: true)) }
+        let counts = Dictionary(grouping: bounces, by: \.kind).mapValues(\.count)
+        say("\(bounces.count) message\(bounces.count == 1 ? "" : "s"): " + BounceKind.allCases.compactMap { kind in
+            counts[kind].map { "\($0) \(kind.rawValue)" }
+        }.joined(separator: ", "))
+    }
+}
+
+/// How a recorded message reads on the terminal: `bounce list` and `subscriber show`.
+enum BounceLines {
+    static func line(_ bounce: StoredBounce, withSubscriber: Bool) -> String {
+        var line = "\(DisplayDate.minute(bounce.processedAt))  \(bounce.kind.rawValue)"
+        if let status = bounce.status { line += " \(status)" }
+        if withSubscriber {
+            line += "  " + (bounce.subscriberEmail ?? bounce.address.map { "\($0) (no subscriber)" } ?? "(no address)")
+        }
+        line += "  → \(outcome(bounce))"
+        if let diagnostic = bounce.diagnostic { line += "\n    \(diagnostic.split(whereSeparator: \.isNewline).joined(separator: " "))" }
+        return line
+    }
+
+    /// What became of it: the subscriber's side, then the mailbox's.
+    static func outcome(_ bounce: StoredBounce) -> String {
+        let done: String = switch bounce.outcome {
+        case .paused: "paused"
+        case .counted: "soft bounce counted"
+        case .unsubscribed: "unsubscribed"
+        case .unchanged: "nothing changed"
+        }
+        let left: String = switch bounce.disposition {
+        case .processed: "moved to the processed folder"
+        case .ignored: "left in the mailbox"
+        case .forPerson: "left in the mailbox, flagged for a person: \(bounce.note)"
+        }
+        return "\(done); \(left)"
+    }
+
+    /// A subscriber's history for `subscriber show`, newest first.
+    static func history(_ store: Store, subscriberID: Int64) throws -> [String] {
+        let bounces = try store.bounces(subscriberID: subscriberID, limit: 20)
+        guard !bounces.isEmpty else { return [] }
+        return ["bounces (\(bounces.count == 20 ? "last 20" : "\(bounces.count)")):"] + bounces.map { "  " + line($0, withSubscriber: false) }
+    }
+}
+
+/// One recorded message as `bounce list --json` prints it.
+struct BounceJSON: Encodable {
+    let processed_at: String
+    let kind: String
+    let status: String?
+    let diagnostic: String?
+    let address: String?
+    let subscriber: String?
+    let outbox_id: Int64?
+    let outcome: String
+    let disposition: String
+    let note: String
+    let message_id: String?
+
+    init(_ bounce: StoredBounce) {
+        processed_at = DateFormats.iso8601(bounce.processedAt)
+        kind = bounce.kind.rawValue
+        status = bounce.status
+        diagnostic = bounce.diagnostic
+        address = bounce.address
+        subscriber = bounce.subscriberEmail
+        outbox_id = bounce.outboxID
+        outcome = bounce.outcome.rawValue
+        disposition = bounce.disposition.rawValue
+        note = bounce.note
+        message_id = bounce.messageID
+    }
+}

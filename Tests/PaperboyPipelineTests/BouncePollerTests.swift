@@ -1,0 +1,283 @@
+import Foundation
+import PaperboyCore
+import PaperboyPipeline
+import PaperboyStore
+import PaperboyTestSupport
+import Synchronization
+import Testing
+
+/// A mailbox in memory: what the poller fetched, moved and flagged, and a
+/// failure to inject (a connection that drops before a message is moved).
+final class MemoryMailbox: ReturnMailboxSession {
+    var canMoveOrFlag: Bool
+    var inbox: [(key: String, bytes: [UInt8])] = []
+    var processed: [String] = []
+    var left: [String: Bool] = [:]   // key → for a person
+    var fetched: [String] = []
+    var failMoves = 0
+
+    init(canMoveOrFlag: Bool = true) { self.canMoveOrFlag = canMoveOrFlag }
+
+    struct Dropped: Error {}
+
+    func deliver(_ text: String) {
+        inbox.append(("imap:1:\(inbox.count + processed.count + 1)", Array(text.replacingOccurrences(of: "\n", with: "\r\n").utf8)))
+    }
+
+    func pendingKeys() throws -> [String] { inbox.map(\.key).filter { left[$0] == nil } }
+    func fetch(key: String) throws -> [UInt8] {
+        fetched.append(key)
+        return inbox.first { $0.key == key }!.bytes
+    }
+    func markProcessed(key: String) throws {
+        if failMoves > 0 {
+            failMoves -= 1
+            throw Dropped()
+        }
+        inbox.removeAll { $0.key == key }
+        processed.append(key)
+    }
+    func leave(key: String, forPerson: Bool) throws { left[key] = forPerson }
+}
+
+@Suite struct BouncePollerTests {
+    let t0 = TestTime.now
+    static let secret = Array("a link secret of thirty-two bytes".utf8)
+    let tokens = LinkToken(secret: BouncePollerTests.secret)
+    let returnPath = ReturnPath(address: try! EmailAddress(parsing: "bounces@lab.example.org"), secret: BouncePollerTests.secret)
+
+    struct World {
+        let store: Store
+        let poller: BouncePoller
+        let ada: Subscriber
+        let outboxID: Int64
+    }
+
+    /// A store with ada@example.org and one queued digest for her.
+    func world(settings: BounceSettings = BounceSettings(), clock: @escaping @Sendable () -> Date = { TestTime.now }) throws -> World {
+        let store = Store.inMemory()
+        let ada = try store.addSubscriber(SubscriberPreferences(email: try EmailAddress(parsing: "ada@example.org")), at: t0)
+        try store.plan([PlannedDigest(subscriberID: ada.id, periodKey: "day", recipient: "ada@example.org", sender: "digest@lab.example.org",
+                                      subject: "S", messageID: "<1@lab.example.org>", message: Array("m".utf8), paperIDs: [])], at: t0)
+        let outboxID = try #require(try store.bounceTestOutboxID(subscriberID: ada.id))
+        let tracer = BounceTracer(store: store, returnPath: returnPath, tokens: tokens)
+        let poller = BouncePoller(store: store, settings: settings, tracer: tracer, unsubscribeAddresses: ["unsubscribe@lab.example.org"], now: clock)
+        return World(store: store, poller: poller, ada: ada, outboxID: outboxID)
+    }
+
+    /// A DSN as Postfix writes it, sent to `to` (the envelope sender of the digest).
+    static func dsn(to: String, recipient: String = "ada@example.org", action: String = "failed", status: String = "5.1.1",
+                    diagnostic: String = "smtp; 550 5.1.1 <ada@example.org>: Recipient address rejected: User unknown") -> String {
+        """
+        From: Mail Delivery System <MAILER-DAEMON@mx.example.org>
+        To: \(to)
+        Subject: Undelivered Mail Returned to Sender
+        Message-ID: <dsn-\(status)-\(UUID().uuidString)@mx.example.org>
+        Auto-Submitted: auto-replied
+        MIME-Version: 1.0
+        Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+        --B
+        Content-Type: text/plain
+
+        I'm sorry to have to inform you that your message could not be delivered.
+
+        --B
+        Content-Type: message/delivery-status
+
+        Reporting-MTA: dns; mx.example.org
+
+        Final-Recipient: rfc822; \(recipient)
+        Action: \(action)
+        Status: \(status)
+        Diagnostic-Code: \(diagnostic)
+
+        --B--
+        """
+    }
+
+    static func arf(complainer: String) -> String {
+        """
+        From: <abuse@mail.example.org>
+        To: <fbl@lab.example.org>
+        Subject: Abuse report
+        MIME-Version: 1.0
+        Content-Type: multipart/report; report-type=feedback-report; boundary="A"
+
+        --A
+        Content-Type: text/plain
+
+        This is an email abuse report.
+
+        --A
+        Content-Type: message/feedback-report
+
+        Feedback-Type: abuse
+        User-Agent: SomeGenerator/1.0
+        Version: 1
+        Original-Rcpt-To: <\(complainer)>
+
+        --A
+        Content-Type: message/rfc822
+
+        From: Paperboy <digest@lab.example.org>
+        To: \(complainer)
+        Subject: Your papers
+
+        Hello
+        --A--
+        """
+    }
+
+    static func plain(from: String, to: String, subject: String, extra: String = "") -> String {
+        "From: \(from)\nTo: \(to)\nSubject: \(subject)\n\(extra)Message-ID: <\(UUID().uuidString)@example.org>\n\nSome text.\n"
+    }
+
+    @Test func aHardBounceToTheReturnPathPausesItsSubscriberWithTheServersWords() throws {
+        let world = try world()
+        let mailbox = MemoryMailbox()
+        mailbox.deliver(Self.dsn(to: returnPath.sender(outboxID: world.outboxID)))
+        let report = try world.poller.poll(mailbox)
+        #expect(report.items.map(\.kind) == [.hard])
+        #expect(report.items.first?.outcome == .paused)
+        let ada = try #require(try world.store.subscriber(id: world.ada.id))
+        #expect(ada.status == .paused)
+        #expect(ada.pausedReason == "bounced: 550 5.1.1 <ada@example.org>: Recipient address rejected: User unknown")
+        #expect(mailbox.processed.count == 1 && mailbox.inbox.isEmpty, "moved out of the folder")
+        let recorded = try world.store.bounces(subscriberID: world.ada.id)
+        #expect(recorded.map(\.outboxID) == [world.outboxID])
+        #expect(recorded.first?.subscriberEmail == "ada@example.org")
+    }
+
+    @Test func aForgedReturnPathTokenNamesNobody() throws {
+        let world = try world()
+        let mailbox = MemoryMailbox()
+        let forged = ReturnPath(address: try EmailAddress(parsing: "bounces@lab.example.org"), secret: Array("another secret, thirty-two bytes!".utf8))
+        // Naming an address no subscriber has, so only the token could trace it.
+        mailbox.deliver(Self.dsn(to: forged.sender(outboxID: world.outboxID), recipient: "someone@else.example"))
+        let report = try world.poller.poll(mailbox)
+        #expect(report.items.first?.subscriberID == nil)
+        #expect(report.items.first?.decision.disposition == .forPerson)
+        #expect(try world.store.subscriber(id: world.ada.id)?.status == .active)
+        #expect(mailbox.left.values.first == true, "flagged for a person, left in place")
+    }
+
+    @Test func softBouncesPauseAtTheLimitWithinTheWindowOnly() throws {
+        let now = Mutex(TestTime.now)
+        var settings = BounceSettings()
+        settings.softLimit = 3
+        settings.softWindow = 14 * 86400
+        let world = try world(settings: settings, clock: { now.withLock { $0 } })
+        let mailbox = MemoryMailbox()
+        let soft = Self.dsn(to: returnPath.sender(outboxID: world.outboxID), action: "delayed", status: "4.2.2",
+                            diagnostic: "smtp; 452 4.2.2 Mailbox full")
+        // One soft bounce, then 20 days pass: it falls out of the window.
+        mailbox.deliver(soft)
+        #expect(try world.poller.poll(mailbox).items.map(\.outcome) == [.counted])
+        now.withLock { $0 = $0.addingTimeInterval(20 * 86400) }
+        mailbox.deliver(soft)
+        mailbox.deliver(soft)
+        #expect(try world.poller.poll(mailbox).items.map(\.outcome) == [.counted, .counted])
+        #expect(try world.store.subscriber(id: world.ada.id)?.status == .active)
+        mailbox.deliver(soft)
+        #expect(try world.poller.poll(mailbox).items.map(\.outcome) == [.paused])
+        let ada = try #require(try world.store.subscriber(id: world.ada.id))
+        #expect(ada.pausedReason == "bounced: 3 soft bounces in 14d, the last: 452 4.2.2 Mailbox full")
+    }
+
+    @Test func aComplaintUnsubscribesAndCancelsQueuedDigests() throws {
+        let world = try world()
+        let mailbox = MemoryMailbox()
+        mailbox.deliver(Self.arf(complainer: "ada@example.org"))
+        let report = try world.poller.poll(mailbox)
+        #expect(report.items.map(\.kind) == [.complaint])
+        #expect(report.items.first?.outcome == .unsubscribed)
+        #expect(try world.store.subscriber(id: world.ada.id)?.status == .unsubscribed)
+        #expect(try world.store.outboxRows(subscriberID: world.ada.id).map(\.state) == [.cancelled])
+    }
+
+    @Test func aMailedUnsubscribeNeedsItsToken() throws {
+        let world = try world()
+        let mailbox = MemoryMailbox()
+        // A forged request (right format, wrong secret) changes nothing and waits for a person.
+        let stranger = LinkToken(secret: Array("another secret, thirty-two bytes!".utf8))
+        let forged = stranger.make(subscriberID: world.ada.id, email: world.ada.email, purpose: .unsubscribe)
+        mailbox.deliver(Self.plain(from: "ada@example.org", to: "unsubscribe@lab.example.org", subject: "unsubscribe \(forged)"))
+        var report = try world.poller.poll(mailbox)
+        #expect(report.items.map(\.kind) == [.unsubscribe])
+        #expect(report.items.first?.outcome == .unchanged)
+        #expect(try world.store.subscriber(id: world.ada.id)?.status == .active)
+        #expect(mailbox.left.values.first == true)
+
+        let token = tokens.make(subscriberID: world.ada.id, email: world.ada.email, purpose: .unsubscribe)
+        mailbox.deliver(Self.plain(from: "someone@else.example", to: "unsubscribe@lab.example.org", subject: "unsubscribe \(token)"))
+        report = try world.poller.poll(mailbox)
+        #expect(report.items.map(\.outcome) == [.unsubscribed])
+        #expect(try world.store.subscriber(id: world.ada.id)?.status == .unsubscribed)
+        #expect(try world.store.outboxRows(subscriberID: world.ada.id).map(\.state) == [.cancelled])
+    }
+
+    @Test func autoRepliesAndUnrelatedMailChangeNothingAndStay() throws {
+        let world = try world()
+        let mailbox = MemoryMailbox()
+        mailbox.deliver(Self.plain(from: "ada@example.org", to: returnPath.sender(outboxID: world.outboxID), subject: "Out of office",
+                                   extra: "Auto-Submitted: auto-replied\n"))
+        mailbox.deliver(Self.plain(from: "friend@example.org", to: "bounces@lab.example.org", subject: "Lunch on Friday?"))
+        let report = try world.poller.poll(mailbox)
+        #expect(report.items.map(\.kind) == [.autoReply, .unknown])
+        #expect(report.items.map(\.outcome) == [.unchanged, .unchanged])
+        #expect(try world.store.subscriber(id: world.ada.id)?.status == .active)
+        #expect(mailbox.inbox.count == 2 && mailbox.processed.isEmpty)
+        #expect(mailbox.left == [mailbox.inbox[0].key: false, mailbox.inbox[1].key: true])
+        // Read once: the next pass finds nothing new.
+        #expect(try world.poller.poll(mailbox).items.isEmpty)
+    }
+
+    @Test func aPassThatEndsBeforeTheMoveAppliesNothingTwice() throws {
+        let world = try world()
+        let mailbox = MemoryMailbox()
+        let soft = Self.dsn(to: returnPath.sender(outboxID: world.outboxID), action: "delayed", status: "4.2.2", diagnostic: "smtp; 452 4.2.2 full")
+        mailbox.deliver(soft)
+        mailbox.failMoves = 1
+        #expect(throws: MemoryMailbox.Dropped.self) { try world.poller.poll(mailbox) }
+        #expect(mailbox.inbox.count == 1, "recorded but still in the folder")
+        let again = try world.poller.poll(mailbox)
+        #expect(again.items.map(\.recordedBefore) == [true])
+        #expect(mailbox.fetched.count == 1, "not fetched again")
+        #expect(mailbox.inbox.isEmpty && mailbox.processed.count == 1)
+        #expect(try world.store.bounces(subscriberID: world.ada.id).count == 1, "counted once")
+    }
+
+    @Test func aDryRunRecordsAndMovesNothing() throws {
+        let world = try world()
+        let mailbox = MemoryMailbox()
+        mailbox.deliver(Self.dsn(to: returnPath.sender(outboxID: world.outboxID)))
+        let report = try world.poller.poll(mailbox, dryRun: true)
+        #expect(report.items.first?.decision.effect == .pause(reason: "bounced: 550 5.1.1 <ada@example.org>: Recipient address rejected: User unknown"))
+        #expect(report.items.first?.outcome == nil)
+        #expect(try world.store.bounces().isEmpty)
+        #expect(try world.store.subscriber(id: world.ada.id)?.status == .active)
+        #expect(mailbox.inbox.count == 1 && mailbox.left.isEmpty)
+    }
+
+    @Test func withPOP3TheRecordIsWhatKeepsAMessageFromBeingReadTwice() throws {
+        let world = try world()
+        let mailbox = MemoryMailbox(canMoveOrFlag: false)
+        mailbox.deliver(Self.dsn(to: returnPath.sender(outboxID: world.outboxID)))
+        mailbox.deliver(Self.plain(from: "friend@example.org", to: "bounces@lab.example.org", subject: "Hello"))
+        #expect(try world.poller.poll(mailbox).items.count == 2)
+        let second = try world.poller.poll(mailbox)
+        #expect(second.items.isEmpty && second.skipped == 2)
+        #expect(mailbox.fetched.count == 2 && mailbox.inbox.count == 2, "never fetched again, never deleted")
+    }
+}
+
+extension Store {
+    /// The id of a subscriber's only outbox row, for these tests.
+    func bounceTestOutboxID(subscriberID: Int64) throws -> Int64? {
+        let time = TestTime.now.addingTimeInterval(86400 * 400)
+        let claimed = try claimDue(limit: 100, claimer: "test:1", at: time, leaseUntil: time, bodies: false, isDead: { _ in false })
+        try release(ids: claimed.map(\.id))
+        return claimed.first { $0.subscriberID == subscriberID }?.id
+    }
+}
