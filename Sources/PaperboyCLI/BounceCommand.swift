@@ -7,7 +7,7 @@ struct BounceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bounce",
         abstract: "Read bounces, complaints and mailed unsubscribes.",
-        subcommands: [BounceListCommand.self, BounceClassifyCommand.self]
+        subcommands: [BouncePollCommand.self, BounceListCommand.self, BounceClassifyCommand.self]
     )
 }
 

@@ -9,7 +9,7 @@ import Synchronization
 /// threads per lane.
 ///
 /// Long jobs cannot starve short ones: each service (fetch, plan, send,
-/// reload, prune) has a lane of its own and runs one job at a time on it, and HTTP
+/// reload, prune, bounce) has a lane of its own and runs one job at a time on it, and HTTP
 /// requests have theirs (`.requests` for the public pages, `.status` for
 /// /healthz and /metrics).
 public final class BlockingWork: Sendable {
@@ -29,13 +29,15 @@ public final class BlockingWork: Sendable {
         case reload
         /// The daily prune (`retention:`).
         case prune
+        /// One read of the return mailbox (`bounce:`).
+        case bounce
 
         /// The most threads the lane holds at once.
         public var maxThreads: Int {
             switch self {
             case .requests: 4
             case .status: 2
-            case .fetch, .plan, .send, .reload, .prune: 1
+            case .fetch, .plan, .send, .reload, .prune, .bounce: 1
             }
         }
 

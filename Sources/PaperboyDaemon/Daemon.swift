@@ -8,7 +8,8 @@ import Synchronization
 import UnixSignals
 
 /// `paperboy run`: one `ServiceGroup` of the scheduler, the fetcher, the
-/// sender, the HTTP endpoint, the SIGHUP reload and the systemd notifier.
+/// sender, the HTTP endpoint, the SIGHUP reload, the retention and bounce
+/// services and the systemd notifier.
 ///
 /// SIGTERM or SIGINT starts a graceful shutdown: the scheduler and fetcher
 /// stop, the sender lets the SMTP transactions under way finish (at most
@@ -101,6 +102,7 @@ public final class Daemon: Sendable {
         public let endpoint: HTTPEndpoint
         public let notify: NotifyService
         public let retention: RetentionService
+        public let bounces: BounceService
     }
 
     /// Builds the services (once per `run`; tests drive them one by one).
@@ -115,7 +117,8 @@ public final class Daemon: Sendable {
                                    tickStaleAfter: options.tickStaleAfter, senderWake: senderWake),
             notify: NotifyService(notifier: notifier, status: status, clock: clock, tickStaleAfter: options.tickStaleAfter,
                                   logger: logger.labelled("paperboy.systemd")),
-            retention: RetentionService(context: context, logger: logger.labelled("paperboy.retention"))
+            retention: RetentionService(context: context, logger: logger.labelled("paperboy.retention")),
+            bounces: BounceService(context: context, logger: logger.labelled("paperboy.bounces"))
         )
     }
 
@@ -147,7 +150,7 @@ public final class Daemon: Sendable {
                 _ = try? await work.run(.reload) { self.reload() }
             })
         }
-        ordered += [built.retention, fetcher, scheduler, sender, notify]
+        ordered += [built.retention, built.bounces, fetcher, scheduler, sender, notify]
         let services = ordered.map {
             ServiceGroupConfiguration.ServiceConfiguration(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
                                                            failureTerminationBehavior: .gracefullyShutdownGroup)

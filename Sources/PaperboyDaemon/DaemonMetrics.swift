@@ -22,6 +22,8 @@ public final class DaemonMetrics: Sendable {
     private let subscriptionsConfirmed: Counter
     private let subscriptionsExpired: Counter
     private let feedback: [ReaderLinks.Feedback: (given: Counter, undone: Counter)]
+    private let bounces: [BounceKind: Counter]
+    private let bouncePollsFailed: Counter
     private let perSource = Mutex<[String: (fetched: Counter, errors: Counter, lastSuccess: Gauge)]>([:])
 
     public init() {
@@ -47,7 +49,20 @@ public final class DaemonMetrics: Sendable {
             )
         }
         self.feedback = feedback
+        var bounces: [BounceKind: Counter] = [:]
+        for kind in BounceKind.allCases {
+            bounces[kind] = registry.makeCounter(descriptor: Self.name("bounces", "total", "Messages read from the return mailbox (bounce.mailbox), by kind."),
+                                                 labels: [("kind", kind.rawValue)])
+        }
+        self.bounces = bounces
+        bouncePollsFailed = registry.makeCounter(descriptor: Self.name("bounce_polls_failed", "total", "Reads of the return mailbox that failed (retried with back-off)."))
     }
+
+    /// A message read from the return mailbox and recorded (once per message).
+    public func recordBounce(_ kind: BounceKind) { bounces[kind]?.increment() }
+
+    /// A read of the return mailbox failed.
+    public func recordBouncePollFailed() { bouncePollsFailed.increment() }
 
     /// A valid subscribe request was filed (`POST /subscribe`).
     public func recordSubscriptionRequested() { subscriptionsRequested.increment() }

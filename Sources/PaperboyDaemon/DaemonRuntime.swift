@@ -6,7 +6,7 @@ import PaperboyStore
 import Synchronization
 
 /// Everything `paperboy run` builds from the config file: the settings, the
-/// composer (templates, secret, DKIM key) and the SMTP sender. Built whole
+/// composer (templates, secret, DKIM key), the SMTP sender and the bounce reader. Built whole
 /// at start and on each SIGHUP; a reload that fails to build keeps the
 /// running one.
 public final class DaemonRuntime: @unchecked Sendable {
@@ -22,9 +22,11 @@ public final class DaemonRuntime: @unchecked Sendable {
     public let webTemplates: WebTemplates
     /// What the reader's pages do, over this config and composer.
     public let desk: ReaderDesk
+    /// Reading the return mailbox; nil when `bounce.mailbox` is not set.
+    public let bounces: BounceReading?
 
     init(configPath: String, config: PaperboyConfig, composer: DigestComposer, setupWarnings: [String] = [], runner: DeliveryRunner,
-         webTemplates: WebTemplates = .defaults, store: Store) {
+         webTemplates: WebTemplates = .defaults, store: Store, bounces: BounceReading? = nil) {
         self.configPath = configPath
         self.config = config
         self.composer = composer
@@ -32,6 +34,7 @@ public final class DaemonRuntime: @unchecked Sendable {
         self.runner = runner
         self.webTemplates = webTemplates
         desk = ReaderDesk(store: store, config: config, composer: composer)
+        self.bounces = bounces
     }
 
     /// Reads `configPath` and everything it names. Throws `ConfigError` or
@@ -54,8 +57,9 @@ public final class DaemonRuntime: @unchecked Sendable {
                                             logger: logger, now: now)
             runner.returnPath = try BounceSetup.returnPath(config: config, configPath: configPath, environment: environment)
             let webTemplates = try WebTemplateFiles.load(directory: config.mail.templatesDirectory)
+            let bounces = try BounceSetup.reading(config: config, configPath: configPath, store: store, environment: environment, now: now)
             return DaemonRuntime(configPath: configPath, config: config, composer: composer, setupWarnings: warnings, runner: runner,
-                                 webTemplates: webTemplates, store: store)
+                                 webTemplates: webTemplates, store: store, bounces: bounces)
         } catch let error as MailSetupError {
             throw DaemonSetupError(message: error.message)
         }

@@ -22,6 +22,18 @@ public final class DaemonStatus: Sendable {
         public var fetchFailuresInARow: [String: Int] = [:]
         /// When the retention service last pruned the store.
         public var lastPrune: Date?
+        /// The return mailbox, once the bounce service has tried to read it.
+        public var bounceMailbox: BounceMailboxState?
+    }
+
+    /// What the bounce service last did with the return mailbox.
+    public struct BounceMailboxState: Sendable {
+        public var url: String
+        public var lastSuccess: Date?
+        public var lastError: String?
+        /// Polls in a row that failed; 0 after one that worked.
+        public var failuresInARow = 0
+        public var nextPoll: Date?
     }
 
     private let state = Mutex(Snapshot())
@@ -57,6 +69,13 @@ public final class DaemonStatus: Sendable {
             let error = snapshot.fetchErrors[name].map { ": \($0)" } ?? ""
             return "source \(name): the last \(failures) fetches failed\(error)"
         }
+    }
+
+    /// Why the return mailbox counts as failing: its last `failingSourceAfter`
+    /// or more polls failed (sending goes on regardless).
+    public var bounceMailboxProblem: String? {
+        guard let mailbox = snapshot.bounceMailbox, mailbox.failuresInARow >= Self.failingSourceAfter else { return nil }
+        return "bounce mailbox \(mailbox.url): the last \(mailbox.failuresInARow) polls failed\(mailbox.lastError.map { ": \($0)" } ?? "")"
     }
 
     /// Takes each source's last success and failures in a row from the store,

@@ -120,6 +120,7 @@ public struct HTTPEndpoint: Sendable {
         if let started = snapshot.tickStartedAt { scheduler["tick_under_way_since"] = SchedulerService.iso(started) }
         if let problem = context.status.schedulerProblem(at: now, staleAfter: tickStaleAfter) { problems.append(problem) }
         problems += context.status.sourceProblems(context.runtime.runtime.config.sources.map(\.name))
+        if let problem = context.status.bounceMailboxProblem { problems.append(problem) }
         if let error = snapshot.lastTickError {
             scheduler["last_error"] = error
             problems.append("scheduler: the last tick failed: \(error)")
@@ -132,7 +133,7 @@ public struct HTTPEndpoint: Sendable {
             if let failures = snapshot.fetchFailuresInARow[source.name], failures > 0 { entry["failures_in_a_row"] = failures }
             sources[source.name] = entry
         }
-        let document: [String: Any] = [
+        var document: [String: Any] = [
             "status": problems.isEmpty ? "ok" : "unhealthy",
             "problems": problems,
             "scheduler": scheduler,
@@ -141,6 +142,14 @@ public struct HTTPEndpoint: Sendable {
             "last_send": snapshot.lastSend,
             "version": PaperboyVersion.current,
         ]
+        if let mailbox = snapshot.bounceMailbox {
+            var entry: [String: Any] = ["url": mailbox.url]
+            if let success = mailbox.lastSuccess { entry["last_success"] = SchedulerService.iso(success) }
+            if let error = mailbox.lastError { entry["last_error"] = error }
+            if mailbox.failuresInARow > 0 { entry["failures_in_a_row"] = mailbox.failuresInARow }
+            if let next = mailbox.nextPoll { entry["next_poll"] = SchedulerService.iso(next) }
+            document["bounce_mailbox"] = entry
+        }
         let data = (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .prettyPrinted])) ?? Data("{}".utf8)
         return Response(status: problems.isEmpty ? .ok : .serviceUnavailable,
                         headers: [.contentType: "application/json", .cacheControl: "no-store"],

@@ -1,3 +1,4 @@
+import Curl
 import PaperboyCore
 import PaperboyStore
 
@@ -80,6 +81,18 @@ extension StoreError: HasExitStatus {
         case (.work, false):
             // The store's own words: the file, what failed, what to check.
             return description
+        }
+    }
+}
+
+/// The return mailbox: down or slow is temporary (75, the next poll tries
+/// again); refused credentials, TLS, a missing folder or impossible settings
+/// are the config's (78).
+extension MailboxError: HasExitStatus {
+    public func exitStatus(at stage: FailureStage) -> ExitStatus {
+        switch kind {
+        case .cannotConnect, .timeout, .messageGone, .protocolError: .temporaryFailure
+        case .tls, .loginRefused, .noSuchFolder, .invalidSettings: .config
         }
     }
 }
