@@ -21,7 +21,7 @@ final class MemoryMailbox: ReturnMailboxSession {
     struct Dropped: Error {}
 
     func deliver(_ text: String) {
-        inbox.append(("imap:1:\(inbox.count + processed.count + 1)", Array(text.replacingOccurrences(of: "\n", with: "\r\n").utf8)))
+        inbox.append(("imap:1:\(inbox.count + processed.count + 1)", Array(text.utf8)))
     }
 
     func pendingKeys() throws -> [String] { inbox.map(\.key).filter { left[$0] == nil } }
@@ -65,78 +65,10 @@ final class MemoryMailbox: ReturnMailboxSession {
         return World(store: store, poller: poller, ada: ada, outboxID: outboxID)
     }
 
-    /// A DSN as Postfix writes it, sent to `to` (the envelope sender of the digest).
-    static func dsn(to: String, recipient: String = "ada@example.org", action: String = "failed", status: String = "5.1.1",
-                    diagnostic: String = "smtp; 550 5.1.1 <ada@example.org>: Recipient address rejected: User unknown") -> String {
-        """
-        From: Mail Delivery System <MAILER-DAEMON@mx.example.org>
-        To: \(to)
-        Subject: Undelivered Mail Returned to Sender
-        Message-ID: <dsn-\(status)-\(UUID().uuidString)@mx.example.org>
-        Auto-Submitted: auto-replied
-        MIME-Version: 1.0
-        Content-Type: multipart/report; report-type=delivery-status; boundary="B"
-
-        --B
-        Content-Type: text/plain
-
-        I'm sorry to have to inform you that your message could not be delivered.
-
-        --B
-        Content-Type: message/delivery-status
-
-        Reporting-MTA: dns; mx.example.org
-
-        Final-Recipient: rfc822; \(recipient)
-        Action: \(action)
-        Status: \(status)
-        Diagnostic-Code: \(diagnostic)
-
-        --B--
-        """
-    }
-
-    static func arf(complainer: String) -> String {
-        """
-        From: <abuse@mail.example.org>
-        To: <fbl@lab.example.org>
-        Subject: Abuse report
-        MIME-Version: 1.0
-        Content-Type: multipart/report; report-type=feedback-report; boundary="A"
-
-        --A
-        Content-Type: text/plain
-
-        This is an email abuse report.
-
-        --A
-        Content-Type: message/feedback-report
-
-        Feedback-Type: abuse
-        User-Agent: SomeGenerator/1.0
-        Version: 1
-        Original-Rcpt-To: <\(complainer)>
-
-        --A
-        Content-Type: message/rfc822
-
-        From: Paperboy <digest@lab.example.org>
-        To: \(complainer)
-        Subject: Your papers
-
-        Hello
-        --A--
-        """
-    }
-
-    static func plain(from: String, to: String, subject: String, extra: String = "") -> String {
-        "From: \(from)\nTo: \(to)\nSubject: \(subject)\n\(extra)Message-ID: <\(UUID().uuidString)@example.org>\n\nSome text.\n"
-    }
-
     @Test func aHardBounceToTheReturnPathPausesItsSubscriberWithTheServersWords() throws {
         let world = try world()
         let mailbox = MemoryMailbox()
-        mailbox.deliver(Self.dsn(to: returnPath.sender(outboxID: world.outboxID)))
+        mailbox.deliver(BounceMessages.dsn(to: returnPath.sender(outboxID: world.outboxID)))
         let report = try world.poller.poll(mailbox)
         #expect(report.items.map(\.kind) == [.hard])
         #expect(report.items.first?.outcome == .paused)
@@ -154,7 +86,7 @@ final class MemoryMailbox: ReturnMailboxSession {
         let mailbox = MemoryMailbox()
         let forged = ReturnPath(address: try EmailAddress(parsing: "bounces@lab.example.org"), secret: Array("another secret, thirty-two bytes!".utf8))
         // Naming an address no subscriber has, so only the token could trace it.
-        mailbox.deliver(Self.dsn(to: forged.sender(outboxID: world.outboxID), recipient: "someone@else.example"))
+        mailbox.deliver(BounceMessages.dsn(to: forged.sender(outboxID: world.outboxID), recipient: "someone@else.example"))
         let report = try world.poller.poll(mailbox)
         #expect(report.items.first?.subscriberID == nil)
         #expect(report.items.first?.decision.disposition == .forPerson)
@@ -169,7 +101,7 @@ final class MemoryMailbox: ReturnMailboxSession {
         settings.softWindow = 14 * 86400
         let world = try world(settings: settings, clock: { now.withLock { $0 } })
         let mailbox = MemoryMailbox()
-        let soft = Self.dsn(to: returnPath.sender(outboxID: world.outboxID), action: "delayed", status: "4.2.2",
+        let soft = BounceMessages.dsn(to: returnPath.sender(outboxID: world.outboxID), action: "delayed", status: "4.2.2",
                             diagnostic: "smtp; 452 4.2.2 Mailbox full")
         // One soft bounce, then 20 days pass: it falls out of the window.
         mailbox.deliver(soft)
@@ -188,7 +120,7 @@ final class MemoryMailbox: ReturnMailboxSession {
     @Test func aComplaintUnsubscribesAndCancelsQueuedDigests() throws {
         let world = try world()
         let mailbox = MemoryMailbox()
-        mailbox.deliver(Self.arf(complainer: "ada@example.org"))
+        mailbox.deliver(BounceMessages.arf(complainer: "ada@example.org"))
         let report = try world.poller.poll(mailbox)
         #expect(report.items.map(\.kind) == [.complaint])
         #expect(report.items.first?.outcome == .unsubscribed)
@@ -202,7 +134,7 @@ final class MemoryMailbox: ReturnMailboxSession {
         // A forged request (right format, wrong secret) changes nothing and waits for a person.
         let stranger = LinkToken(secret: Array("another secret, thirty-two bytes!".utf8))
         let forged = stranger.make(subscriberID: world.ada.id, email: world.ada.email, purpose: .unsubscribe)
-        mailbox.deliver(Self.plain(from: "ada@example.org", to: "unsubscribe@lab.example.org", subject: "unsubscribe \(forged)"))
+        mailbox.deliver(BounceMessages.plain(from: "ada@example.org", to: "unsubscribe@lab.example.org", subject: "unsubscribe \(forged)"))
         var report = try world.poller.poll(mailbox)
         #expect(report.items.map(\.kind) == [.unsubscribe])
         #expect(report.items.first?.outcome == .unchanged)
@@ -210,7 +142,7 @@ final class MemoryMailbox: ReturnMailboxSession {
         #expect(mailbox.left.values.first == true)
 
         let token = tokens.make(subscriberID: world.ada.id, email: world.ada.email, purpose: .unsubscribe)
-        mailbox.deliver(Self.plain(from: "someone@else.example", to: "unsubscribe@lab.example.org", subject: "unsubscribe \(token)"))
+        mailbox.deliver(BounceMessages.plain(from: "someone@else.example", to: "unsubscribe@lab.example.org", subject: "unsubscribe \(token)"))
         report = try world.poller.poll(mailbox)
         #expect(report.items.map(\.outcome) == [.unsubscribed])
         #expect(try world.store.subscriber(id: world.ada.id)?.status == .unsubscribed)
@@ -220,9 +152,9 @@ final class MemoryMailbox: ReturnMailboxSession {
     @Test func autoRepliesAndUnrelatedMailChangeNothingAndStay() throws {
         let world = try world()
         let mailbox = MemoryMailbox()
-        mailbox.deliver(Self.plain(from: "ada@example.org", to: returnPath.sender(outboxID: world.outboxID), subject: "Out of office",
+        mailbox.deliver(BounceMessages.plain(from: "ada@example.org", to: returnPath.sender(outboxID: world.outboxID), subject: "Out of office",
                                    extra: "Auto-Submitted: auto-replied\n"))
-        mailbox.deliver(Self.plain(from: "friend@example.org", to: "bounces@lab.example.org", subject: "Lunch on Friday?"))
+        mailbox.deliver(BounceMessages.plain(from: "friend@example.org", to: "bounces@lab.example.org", subject: "Lunch on Friday?"))
         let report = try world.poller.poll(mailbox)
         #expect(report.items.map(\.kind) == [.autoReply, .unknown])
         #expect(report.items.map(\.outcome) == [.unchanged, .unchanged])
@@ -236,7 +168,7 @@ final class MemoryMailbox: ReturnMailboxSession {
     @Test func aPassThatEndsBeforeTheMoveAppliesNothingTwice() throws {
         let world = try world()
         let mailbox = MemoryMailbox()
-        let soft = Self.dsn(to: returnPath.sender(outboxID: world.outboxID), action: "delayed", status: "4.2.2", diagnostic: "smtp; 452 4.2.2 full")
+        let soft = BounceMessages.dsn(to: returnPath.sender(outboxID: world.outboxID), action: "delayed", status: "4.2.2", diagnostic: "smtp; 452 4.2.2 full")
         mailbox.deliver(soft)
         mailbox.failMoves = 1
         #expect(throws: MemoryMailbox.Dropped.self) { try world.poller.poll(mailbox) }
@@ -251,7 +183,7 @@ final class MemoryMailbox: ReturnMailboxSession {
     @Test func aDryRunRecordsAndMovesNothing() throws {
         let world = try world()
         let mailbox = MemoryMailbox()
-        mailbox.deliver(Self.dsn(to: returnPath.sender(outboxID: world.outboxID)))
+        mailbox.deliver(BounceMessages.dsn(to: returnPath.sender(outboxID: world.outboxID)))
         let report = try world.poller.poll(mailbox, dryRun: true)
         #expect(report.items.first?.decision.effect == .pause(reason: "bounced: 550 5.1.1 <ada@example.org>: Recipient address rejected: User unknown"))
         #expect(report.items.first?.outcome == nil)
@@ -263,8 +195,8 @@ final class MemoryMailbox: ReturnMailboxSession {
     @Test func withPOP3TheRecordIsWhatKeepsAMessageFromBeingReadTwice() throws {
         let world = try world()
         let mailbox = MemoryMailbox(canMoveOrFlag: false)
-        mailbox.deliver(Self.dsn(to: returnPath.sender(outboxID: world.outboxID)))
-        mailbox.deliver(Self.plain(from: "friend@example.org", to: "bounces@lab.example.org", subject: "Hello"))
+        mailbox.deliver(BounceMessages.dsn(to: returnPath.sender(outboxID: world.outboxID)))
+        mailbox.deliver(BounceMessages.plain(from: "friend@example.org", to: "bounces@lab.example.org", subject: "Hello"))
         #expect(try world.poller.poll(mailbox).items.count == 2)
         let second = try world.poller.poll(mailbox)
         #expect(second.items.isEmpty && second.skipped == 2)
