@@ -79,6 +79,9 @@ import Testing
         #expect(moved.count == 2)
         #expect(moved.allSatisfy { !$0.flags.contains("\\Seen") && !$0.flags.contains("\\Deleted") }, "\(moved)")
         #expect(try mailbox.pending().map(\.uid) == ["2"])
+        let gone = try #require(throws: MailboxError.self) { try mailbox.fetch(entries[0]) }
+        #expect(gone.kind == .messageGone, "a moved message is gone from the folder: \(gone)")
+        #expect(try mailbox.fetch(entries[1]) == Self.message(2), "and the connection still works")
     }
 
     @Test func withoutMoveTheMessageIsCopiedAndMarkedNeverExpunged() throws {
