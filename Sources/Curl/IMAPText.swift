@@ -76,11 +76,11 @@ enum IMAPText {
     /// The capabilities of the last `* CAPABILITY` line (or `[CAPABILITY ...]` code), upper-cased.
     static func capabilities(_ lines: [String]) -> Set<String>? {
         for line in lines.reversed() {
-            if let range = line.range(of: "CAPABILITY ", options: .caseInsensitive) {
-                var tail = line[range.upperBound...]
-                if let end = tail.firstIndex(of: "]") { tail = tail[..<end] }
-                return Set(tail.split(separator: " ").map { $0.uppercased() })
-            }
+            let upper = line.uppercased()
+            // Not "A005 OK Capability completed": only the untagged line or the response code.
+            guard let range = upper.hasPrefix("* CAPABILITY ") ? upper.range(of: "CAPABILITY ") : upper.range(of: "[CAPABILITY ") else { continue }
+            let tail = upper[range.upperBound...].prefix { $0 != "]" }
+            return Set(tail.split(separator: " ").map(String.init))
         }
         return nil
     }

@@ -105,8 +105,9 @@ final class MailboxConnection {
 
     /// The body of the last transfer as text lines (CRLF or LF removed).
     var bodyLines: [String] {
-        String(decoding: body, as: UTF8.self).split(separator: "\n").map { line in
-            String(line.hasSuffix("\r") ? line.dropLast() : line)
+        // Split as bytes: "\r\n" is one Character, never equal to "\n".
+        body.split(separator: UInt8(ascii: "\n")).map { line in
+            String(decoding: line.last == UInt8(ascii: "\r") ? line.dropLast() : line, as: UTF8.self)
         }
     }
 

@@ -7,7 +7,7 @@ import Testing
 /// the Curl, Pipeline, Daemon and CLI targets.
 struct TestLayoutTests {
     /// What starts a process or a server from the test support target.
-    static let outsideHelpers = ["runPaperboy(", "runTool(", "PythonHelper(", "SMTPSink(", "AioSMTPServer(", "FixtureServer",
+    static let outsideHelpers = ["runPaperboy(", "runTool(", "PythonHelper(", "SMTPSink(", "AioSMTPServer(", "DovecotServer(", "FixtureServer",
                                  "TestPaths.python", "TestPaths.supportDirectory", "Process()"]
 
     static func uses(in target: String) throws -> [String] {
