@@ -34,6 +34,8 @@ struct BouncePollCommand: ParsableCommand {
         let session = try reading.open()
         let report = try reading.poller.poll(session, dryRun: dryRun, onItem: { item in
             say(Self.line(item, dryRun: dryRun))
+            // Each line as it happens, also into a pipe (`| tee`): the message is recorded and moved by now.
+            fflush(nil)
         })
         let read = report.items.filter { !$0.recordedBefore }
         var summary = "\(reading.mailboxURL): \(read.count) message\(read.count == 1 ? "" : "s") \(dryRun ? "to read" : "read")"
