@@ -52,13 +52,14 @@ struct BounceListCommand: ParsableCommand {
 /// How a recorded message reads on the terminal: `bounce list` and `subscriber show`.
 enum BounceLines {
     static func line(_ bounce: StoredBounce, withSubscriber: Bool) -> String {
+        // The status, address and diagnostic are a remote server's words: escaped for the terminal.
         var line = "\(DisplayDate.minute(bounce.processedAt))  \(bounce.kind.rawValue)"
-        if let status = bounce.status { line += " \(status)" }
+        if let status = bounce.status { line += " \(status.debugEscaped)" }
         if withSubscriber {
-            line += "  " + (bounce.subscriberEmail ?? bounce.address.map { "\($0) (no subscriber)" } ?? "(no address)")
+            line += "  " + (bounce.subscriberEmail ?? bounce.address.map { "\($0.debugEscaped) (no subscriber)" } ?? "(no address)")
         }
         line += "  → \(outcome(bounce))"
-        if let diagnostic = bounce.diagnostic { line += "\n    \(diagnostic.split(whereSeparator: \.isNewline).joined(separator: " "))" }
+        if let diagnostic = bounce.diagnostic { line += "\n    \(diagnostic.split(whereSeparator: \.isNewline).joined(separator: " ").debugEscaped)" }
         return line
     }
 
@@ -73,7 +74,7 @@ enum BounceLines {
         let left: String = switch bounce.disposition {
         case .processed: "moved to the processed folder"
         case .ignored: "left in the mailbox"
-        case .forPerson: "left in the mailbox, flagged for a person: \(bounce.note)"
+        case .forPerson: "left in the mailbox, flagged for a person: \(bounce.note.debugEscaped)"
         }
         return "\(done); \(left)"
     }

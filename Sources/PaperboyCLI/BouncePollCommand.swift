@@ -48,9 +48,10 @@ struct BouncePollCommand: ParsableCommand {
     }
 
     static func line(_ item: BouncePollReport.Item, dryRun: Bool) -> String {
-        var line = "\(item.key)  \(item.kind.rawValue)"
-        if let status = item.status { line += " \(status)" }
-        if let address = item.address { line += " \(address)" }
+        // The key, status and address come from the mailbox: escaped for the terminal.
+        var line = "\(item.key.debugEscaped)  \(item.kind.rawValue)"
+        if let status = item.status { line += " \(status.debugEscaped)" }
+        if let address = item.address { line += " \(address.debugEscaped)" }
         if item.recordedBefore { return line + "  → recorded by an earlier poll; \(disposition(item.decision.disposition, dryRun: dryRun))" }
         let effect: String = switch (item.outcome, item.decision.effect) {
         case (.paused?, _): "paused"
@@ -63,7 +64,7 @@ struct BouncePollCommand: ParsableCommand {
         case (nil, .nothing): "would change nothing"
         }
         let who = item.subscriberID.map { " subscriber \($0)" } ?? ""
-        return line + "  → \(effect)\(who) (\(item.decision.note)); \(disposition(item.decision.disposition, dryRun: dryRun))"
+        return line + "  → \(effect)\(who) (\(item.decision.note.debugEscaped)); \(disposition(item.decision.disposition, dryRun: dryRun))"
     }
 
     static func disposition(_ disposition: BounceDisposition, dryRun: Bool) -> String {

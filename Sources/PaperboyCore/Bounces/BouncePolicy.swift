@@ -107,11 +107,11 @@ public enum BouncePolicy {
 
     /// The status and the server's words, on one line, at most 300 characters.
     static func summary(_ report: BounceReport) -> String {
-        let words = (report.diagnostic ?? "").split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let words = (report.diagnostic ?? "").split(whereSeparator: \.isWhitespace).joined(separator: " ").debugEscaped
         var text: String
         switch (report.status, words.isEmpty) {
-        case (let status?, true): text = status
-        case (let status?, false) where !words.contains(status): text = "\(status) \(words)"
+        case (let status?, true): text = status.debugEscaped
+        case (let status?, false) where !words.contains(status): text = "\(status.debugEscaped) \(words)"
         case (_, false): text = words
         case (nil, true): text = "no status given"
         }

@@ -75,7 +75,7 @@ public struct BounceSettings: Sendable, Equatable {
                      UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
                     out.unicodeScalars.append(Unicode.Scalar(byte))
                 default:
-                    out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+                    out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(2)
                 }
             }
             return out
@@ -211,10 +211,4 @@ public struct BounceSettings: Sendable, Equatable {
 public struct BounceSettingsProblem: Error, Sendable, Equatable {
     public var message: String
     init(_ message: String) { self.message = message }
-}
-
-private extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
 }

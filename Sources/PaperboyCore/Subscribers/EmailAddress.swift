@@ -104,15 +104,17 @@ public struct EmailAddressError: Error, CustomStringConvertible, Equatable, Send
 }
 
 extension String {
-    /// The string with control characters written as \r, \n, \t or \u{..}, for messages.
-    var debugEscaped: String {
+    /// The string with control characters (C0, DEL, C1) written as \r, \n,
+    /// \t or \u{..}, for messages and the terminal: text from outside (an
+    /// address, a remote server's words) cannot move the cursor or recolour it.
+    public var debugEscaped: String {
         var out = ""
         for scalar in unicodeScalars {
             switch scalar {
             case "\r": out += "\\r"
             case "\n": out += "\\n"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F: out += "\\u{\(String(scalar.value, radix: 16))}"
+            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value): out += "\\u{\(String(scalar.value, radix: 16))}"
             default: out.unicodeScalars.append(scalar)
             }
         }
