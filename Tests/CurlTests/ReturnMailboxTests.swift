@@ -63,6 +63,25 @@ import Testing
         #expect(flags[2] == ["\\Seen"], "a read message stays read: \(flags)")
     }
 
+    @Test func aConnectionLostBetweenCommandsIsOpenedAgainWithoutMarkingMailRead() throws {
+        let server = try DovecotServer()
+        for tag in 1...2 { try server.append(Self.message(tag)) }
+        let mailbox = try Self.imap(server)
+        let entries = try mailbox.pending()
+        try server.kick()
+        // The kept connection is closed: the fetch opens the folder read-only again on a new one.
+        #expect(try mailbox.fetch(entries[0]) == Self.message(1))
+        try server.kick()
+        try mailbox.leave(entries[1], forPerson: true)
+        let flags = try Self.flags(server)
+        #expect(flags[1] == [], "still unread after a fetch on a new connection: \(flags)")
+        #expect(flags[2] == ["$PaperboyUnknown", "\\Flagged"], "\(flags)")
+        let pop3 = try Self.pop3(server)
+        let listed = try pop3.pending()
+        try server.kick()
+        #expect(try pop3.fetch(listed[1]) == Self.message(2), "a new POP3 session lists again before RETR")
+    }
+
     @Test func markProcessedMovesToTheProcessedFolderMadeOnFirstUse() throws {
         let server = try DovecotServer()
         for tag in 1...3 { try server.append(Self.message(tag)) }

@@ -132,6 +132,12 @@ public final class DovecotServer {
         try doveadm(["-f", "tab", "mailbox", "list", "-u", user]).split(separator: "\n").dropFirst().map(String.init)
     }
 
+    /// Closes every IMAP and POP3 connection of the user (`doveadm kick`), as
+    /// a server's restart or idle timeout would.
+    public func kick() throws {
+        try doveadm(["kick", user])
+    }
+
     /// The server's log so far (for a failing test's message).
     public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
