@@ -170,10 +170,26 @@ import Testing
         let pop3s = try ReturnMailbox(settings: MailboxSettings(url: server.pop3sURL, username: server.user, password: server.password,
                                                                 tls: .implicit, caFile: server.caFile, connectTimeout: 5, timeout: 20))
         #expect(try pop3s.pending().count == 1)
+        let pop3 = try ReturnMailbox(settings: MailboxSettings(url: server.pop3URL, username: server.user, password: server.password,
+                                                               tls: .starttls, caFile: server.caFile, connectTimeout: 5, timeout: 20))
+        #expect(try pop3.fetch(try #require(pop3.pending().first)) == Self.message(1))
         let untrusted = try Self.imap(server, url: server.imapsURL, tls: .implicit, caFile: nil)
         let error = try #require(throws: MailboxError.self) { try untrusted.pending() }
         #expect(error.kind == .tls)
         #expect(error.description.contains("bounce.ca_file"))
+    }
+
+    @Test func startTLSIsRequiredNeverOpportunistic() throws {
+        let server = try DovecotServer(tls: false)
+        try server.append(Self.message(1))
+        #expect(try Self.imap(server).pending().count == 1, "the server works without TLS")
+        for url in [server.imapURL, server.pop3URL] {
+            let mailbox = try ReturnMailbox(settings: MailboxSettings(url: url, username: server.user, password: server.password,
+                                                                      tls: .starttls, connectTimeout: 5, timeout: 20))
+            let error = try #require(throws: MailboxError.self) { try mailbox.pending() }
+            #expect(error.kind == .tls, "\(url): \(error)")
+            #expect(error.description.contains("STARTTLS") && error.description.contains(url))
+        }
     }
 
     @Test(arguments: [false, true]) func aWrongPasswordNamesTheMailboxNotThePassword(pop3: Bool) throws {
