@@ -254,5 +254,8 @@ import Testing
             let error = try #require(throws: MailboxError.self) { try ReturnMailbox(settings: MailboxSettings(url: url, tls: tls)) }
             #expect(error.kind == .invalidSettings && error.description.contains(words), "\(url): \(error)")
         }
+        #expect(MailboxSettings(url: "imap://127.0.0.1:143/INBOX", tls: .none).hostIsLoopback)
+        #expect(MailboxSettings(url: "pop3://[::1]:110", tls: .none).hostIsLoopback)
+        #expect(!MailboxSettings(url: "imaps://mail.example.org/INBOX", tls: .implicit).hostIsLoopback)
     }
 }
