@@ -86,8 +86,8 @@ final class MailboxConnection {
     /// restart) fails at once; that transfer is tried once more on a new
     /// connection. Every command used is safe to repeat: reads (POP3 has only those), STORE +FLAGS,
     /// a MOVE or COPY of a UID already moved, CREATE of a folder that exists.
-    @discardableResult
     /// With `retry` false, such a failure is thrown and `lostKeptConnection` says so.
+    @discardableResult
     func perform(_ url: String, command: String? = nil, noBody: Bool = false, retry: Bool = true) throws(MailboxError) -> Bool {
         easy.set(CURLOPT_URL, url)
         if let command { easy.set(CURLOPT_CUSTOMREQUEST, command) } else { easy.set(CURLOPT_CUSTOMREQUEST, pointer: nil) }
