@@ -46,12 +46,21 @@ final class IMAPMailbox: MailboxSession {
 
     func fetch(_ entry: MailboxEntry) throws(MailboxError) -> [UInt8] {
         if mode != .readOnly { try open(readOnly: true) }
-        let (validity, uid) = try current(entry)
-        try run(nil, url: folderURL + ";UIDVALIDITY=\(validity)/;UID=\(uid)")
+        var (validity, uid) = try current(entry)
+        let fetchURL = { (validity: String) in self.folderURL + ";UIDVALIDITY=\(validity)/;UID=\(uid)" }
+        do throws(MailboxError) {
+            // Not tried again by the connection: on a new one libcurl would SELECT (read-write) first.
+            try run(nil, url: fetchURL(validity), retry: false)
+        } catch where connection.lostKeptConnection {
+            try open(readOnly: true)
+            (validity, uid) = try current(entry)
+            try run(nil, url: fetchURL(validity))
+        }
         let message = connection.body
-        // A connection lost since the EXAMINE: libcurl SELECTed read-write
-        // before fetching, and the server may have set \Seen. Dovecot reports
-        // FLAGS in the FETCH response when they changed; take \Seen back then.
+        // A connection lost between the EXAMINE and the fetch: libcurl
+        // SELECTed read-write before fetching, and the server may have set
+        // \Seen. Dovecot reports FLAGS in the FETCH response when they
+        // changed; take \Seen back then.
         let fetchLine = connection.lines.first { $0.hasPrefix("* ") && $0.uppercased().contains(" FETCH (") }
         if connection.verbs.contains("SELECT"), let fetchLine, let flags = fetchLine.uppercased().range(of: "FLAGS ("),
            fetchLine.uppercased()[flags.upperBound...].prefix(while: { $0 != ")" }).contains("\\SEEN") {
@@ -103,9 +112,9 @@ final class IMAPMailbox: MailboxSession {
 
     /// Runs one transfer and follows what it did to the session: a new
     /// connection (libcurl logged in again), SELECT or EXAMINE, UIDVALIDITY.
-    private func run(_ command: String?, url: String? = nil) throws(MailboxError) {
+    private func run(_ command: String?, url: String? = nil, retry: Bool = true) throws(MailboxError) {
         do throws(MailboxError) {
-            if try connection.perform(url ?? folderURL, command: command) { capabilities = nil }
+            if try connection.perform(url ?? folderURL, command: command, retry: retry) { capabilities = nil }
         } catch {
             mode = .closed
             throw error

@@ -18,6 +18,8 @@ final class MailboxConnection {
     private(set) var lines: [String] = []
     /// The commands libcurl sent during the last transfer (verbs: SELECT, UID, RETR ...).
     private(set) var verbs: [String] = []
+    /// Set when the last transfer failed because a kept connection was closed (and was not tried again).
+    private(set) var lostKeptConnection = false
     /// Set when the body grew beyond `maxBodyBytes` (the transfer is aborted).
     private var overflow = false
 
@@ -79,17 +81,30 @@ final class MailboxConnection {
     /// `command` as CURLOPT_CUSTOMREQUEST (nil: libcurl's own request for the
     /// URL, such as a fetch). `noBody` for a POP3 command answered in one line.
     /// Returns whether libcurl had to open a new connection for it.
+    ///
+    /// A kept connection the server has closed meanwhile (idle timeout,
+    /// restart) fails at once; that transfer is tried once more on a new
+    /// connection. Every command used is safe to repeat: reads (POP3 has only those), STORE +FLAGS,
+    /// a MOVE or COPY of a UID already moved, CREATE of a folder that exists.
+    /// With `retry` false, such a failure is thrown and `lostKeptConnection` says so.
     @discardableResult
-    func perform(_ url: String, command: String? = nil, noBody: Bool = false) throws(MailboxError) -> Bool {
-        body.removeAll(keepingCapacity: true)
-        lines.removeAll(keepingCapacity: true)
-        verbs.removeAll(keepingCapacity: true)
-        overflow = false
+    func perform(_ url: String, command: String? = nil, noBody: Bool = false, retry: Bool = true) throws(MailboxError) -> Bool {
         easy.set(CURLOPT_URL, url)
         if let command { easy.set(CURLOPT_CUSTOMREQUEST, command) } else { easy.set(CURLOPT_CUSTOMREQUEST, pointer: nil) }
         easy.set(CURLOPT_NOBODY, noBody ? 1 : 0)
-        let code = easy.perform()
-        let newConnection = easy.infoLong(CURLINFO_NUM_CONNECTS) > 0
+        var code = transfer()
+        var newConnection = easy.infoLong(CURLINFO_NUM_CONNECTS) > 0
+        // A POP3 server that closes says "-ERR" first, which libcurl reports as a weird reply (8).
+        var lost: Set<UInt32> = [CURLE_RECV_ERROR.rawValue, CURLE_SEND_ERROR.rawValue, CURLE_GOT_NOTHING.rawValue]
+        if endpoint.mailProtocol == .pop3 { lost.insert(CURLE_WEIRD_SERVER_REPLY.rawValue) }
+        lostKeptConnection = !newConnection && lost.contains(code.rawValue)
+        if lostKeptConnection && retry {
+            lostKeptConnection = false
+            easy.set(CURLOPT_FRESH_CONNECT, 1)
+            code = transfer()
+            easy.set(CURLOPT_FRESH_CONNECT, 0)
+            newConnection = true
+        }
         guard code == CURLE_OK else {
             if overflow {
                 throw MailboxError(kind: .protocolError, url: settings.url,
@@ -101,6 +116,14 @@ final class MailboxConnection {
                                     lastVerb: verbs.last, reply: reply.map { String($0.prefix(300)) })
         }
         return newConnection
+    }
+
+    private func transfer() -> CURLcode {
+        body.removeAll(keepingCapacity: true)
+        lines.removeAll(keepingCapacity: true)
+        verbs.removeAll(keepingCapacity: true)
+        overflow = false
+        return easy.perform()
     }
 
     /// The body of the last transfer as text lines (CRLF or LF removed).

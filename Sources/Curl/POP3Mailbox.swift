@@ -24,11 +24,15 @@ final class POP3Mailbox: MailboxSession {
                                    message: "the message \(entry.key) is no longer in the mailbox: list it again")
             }
             // A new connection is a new session, whose numbers may differ: list again and retry.
-            if try connection.perform(connection.endpoint.base + "/\(number)") {
+            do throws(MailboxError) {
+                if try connection.perform(connection.endpoint.base + "/\(number)", retry: false) {
+                    numbers = nil
+                    continue
+                }
+                return connection.body
+            } catch where connection.lostKeptConnection {
                 numbers = nil
-                continue
             }
-            return connection.body
         }
         throw MailboxError(kind: .protocolError, url: connection.settings.url,
                            message: "the connection to the mail server kept breaking while fetching \(entry.key)")

@@ -63,6 +63,25 @@ import Testing
         #expect(flags[2] == ["\\Seen"], "a read message stays read: \(flags)")
     }
 
+    @Test func aConnectionLostBetweenCommandsIsOpenedAgainWithoutMarkingMailRead() throws {
+        let server = try DovecotServer()
+        for tag in 1...2 { try server.append(Self.message(tag)) }
+        let mailbox = try Self.imap(server)
+        let entries = try mailbox.pending()
+        try server.kick()
+        // The kept connection is closed: the fetch opens the folder read-only again on a new one.
+        #expect(try mailbox.fetch(entries[0]) == Self.message(1))
+        try server.kick()
+        try mailbox.leave(entries[1], forPerson: true)
+        let flags = try Self.flags(server)
+        #expect(flags[1] == [], "still unread after a fetch on a new connection: \(flags)")
+        #expect(flags[2] == ["$PaperboyUnknown", "\\Flagged"], "\(flags)")
+        let pop3 = try Self.pop3(server)
+        let listed = try pop3.pending()
+        try server.kick()
+        #expect(try pop3.fetch(listed[1]) == Self.message(2), "a new POP3 session lists again before RETR")
+    }
+
     @Test func markProcessedMovesToTheProcessedFolderMadeOnFirstUse() throws {
         let server = try DovecotServer()
         for tag in 1...3 { try server.append(Self.message(tag)) }
@@ -151,10 +170,26 @@ import Testing
         let pop3s = try ReturnMailbox(settings: MailboxSettings(url: server.pop3sURL, username: server.user, password: server.password,
                                                                 tls: .implicit, caFile: server.caFile, connectTimeout: 5, timeout: 20))
         #expect(try pop3s.pending().count == 1)
+        let pop3 = try ReturnMailbox(settings: MailboxSettings(url: server.pop3URL, username: server.user, password: server.password,
+                                                               tls: .starttls, caFile: server.caFile, connectTimeout: 5, timeout: 20))
+        #expect(try pop3.fetch(try #require(pop3.pending().first)) == Self.message(1))
         let untrusted = try Self.imap(server, url: server.imapsURL, tls: .implicit, caFile: nil)
         let error = try #require(throws: MailboxError.self) { try untrusted.pending() }
         #expect(error.kind == .tls)
         #expect(error.description.contains("bounce.ca_file"))
+    }
+
+    @Test func startTLSIsRequiredNeverOpportunistic() throws {
+        let server = try DovecotServer(tls: false)
+        try server.append(Self.message(1))
+        #expect(try Self.imap(server).pending().count == 1, "the server works without TLS")
+        for url in [server.imapURL, server.pop3URL] {
+            let mailbox = try ReturnMailbox(settings: MailboxSettings(url: url, username: server.user, password: server.password,
+                                                                      tls: .starttls, connectTimeout: 5, timeout: 20))
+            let error = try #require(throws: MailboxError.self) { try mailbox.pending() }
+            #expect(error.kind == .tls, "\(url): \(error)")
+            #expect(error.description.contains("STARTTLS") && error.description.contains(url))
+        }
     }
 
     @Test(arguments: [false, true]) func aWrongPasswordNamesTheMailboxNotThePassword(pop3: Bool) throws {
@@ -219,5 +254,8 @@ import Testing
             let error = try #require(throws: MailboxError.self) { try ReturnMailbox(settings: MailboxSettings(url: url, tls: tls)) }
             #expect(error.kind == .invalidSettings && error.description.contains(words), "\(url): \(error)")
         }
+        #expect(MailboxSettings(url: "imap://127.0.0.1:143/INBOX", tls: .none).hostIsLoopback)
+        #expect(MailboxSettings(url: "pop3://[::1]:110", tls: .none).hostIsLoopback)
+        #expect(!MailboxSettings(url: "imaps://mail.example.org/INBOX", tls: .implicit).hostIsLoopback)
     }
 }

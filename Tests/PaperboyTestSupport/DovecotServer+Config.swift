@@ -2,9 +2,13 @@ import Foundation
 
 extension DovecotServer {
     /// The whole dovecot.conf of a test server (nothing from /etc/dovecot is read).
-    /// `ports`: IMAP, IMAPS, POP3, POP3S, LMTP.
-    static func config(directory: URL, certificate: TestCertificate, uid: uid_t, gid: gid_t, ports: [Int], imapCapability: String?) -> String {
+    /// `ports`: IMAP, IMAPS, POP3, POP3S, LMTP. Without `tls`, no TLS at all
+    /// (no STARTTLS offered, no IMAPS or POP3S listener).
+    static func config(directory: URL, certificate: TestCertificate, uid: uid_t, gid: gid_t, ports: [Int], tls: Bool, imapCapability: String?) -> String {
         let root = directory.path
+        func implicitTLS(_ name: String, _ port: Int) -> String {
+            tls ? "inet_listener \(name) {\n    address = 127.0.0.1\n    port = \(port)\n    ssl = yes\n  }" : ""
+        }
         return """
         # Written by DovecotServer (Tests/PaperboyTestSupport) for one test.
         base_dir = \(root)/run
@@ -13,9 +17,7 @@ extension DovecotServer {
         instance_name = paperboy-test-\(ports[0])
         protocols = imap pop3 lmtp
         listen = 127.0.0.1
-        ssl = yes
-        ssl_cert = <\(certificate.certificate.path)
-        ssl_key = <\(certificate.key.path)
+        \(tls ? "ssl = yes\nssl_cert = <\(certificate.certificate.path)\nssl_key = <\(certificate.key.path)" : "ssl = no")
         disable_plaintext_auth = no
         auth_mechanisms = plain login
         # bounces+TOKEN@paperboy.test over LMTP: the domain is dropped, the
@@ -41,22 +43,14 @@ extension DovecotServer {
             address = 127.0.0.1
             port = \(ports[0])
           }
-          inet_listener imaps {
-            address = 127.0.0.1
-            port = \(ports[1])
-            ssl = yes
-          }
+          \(implicitTLS("imaps", ports[1]))
         }
         service pop3-login {
           inet_listener pop3 {
             address = 127.0.0.1
             port = \(ports[2])
           }
-          inet_listener pop3s {
-            address = 127.0.0.1
-            port = \(ports[3])
-            ssl = yes
-          }
+          \(implicitTLS("pop3s", ports[3]))
         }
         service lmtp {
           inet_listener lmtp {

@@ -35,8 +35,9 @@ public final class DovecotServer {
     private let process: Process
 
     /// `imapCapability`: Dovecot's `imap_capability` (what the server says it
-    /// can do after login), to play a server without MOVE, say.
-    public init(imapCapability: String? = nil) throws {
+    /// can do after login), to play a server without MOVE, say. `tls` false:
+    /// a server without TLS (no STARTTLS; `imapsPort`, `pop3sPort` are 0).
+    public init(tls: Bool = true, imapCapability: String? = nil) throws {
         directory = try TestPaths.temporaryDirectory()
         configFile = directory.appendingPathComponent("dovecot.conf")
         logFile = directory.appendingPathComponent("dovecot.log")
@@ -54,9 +55,10 @@ public final class DovecotServer {
 
         var lastError = ServerStartError(message: "dovecot did not start")
         for _ in 0..<3 {
-            let ports = try (0..<5).map { _ in try LoopbackPort.free() }
+            var ports = try (0..<5).map { _ in try LoopbackPort.free() }
             guard Set(ports).count == 5 else { continue }
-            let config = Self.config(directory: directory, certificate: certificate, uid: uid, gid: gid, ports: ports, imapCapability: imapCapability)
+            if !tls { (ports[1], ports[3]) = (0, 0) }
+            let config = Self.config(directory: directory, certificate: certificate, uid: uid, gid: gid, ports: ports, tls: tls, imapCapability: imapCapability)
             try config.write(to: configFile, atomically: true, encoding: .utf8)
             let process = Process()
             // Through python3, which unblocks every signal and execs dovecot in
@@ -132,6 +134,12 @@ public final class DovecotServer {
         try doveadm(["-f", "tab", "mailbox", "list", "-u", user]).split(separator: "\n").dropFirst().map(String.init)
     }
 
+    /// Closes every IMAP and POP3 connection of the user (`doveadm kick`), as
+    /// a server's restart or idle timeout would.
+    public func kick() throws {
+        try doveadm(["kick", user])
+    }
+
     /// The server's log so far (for a failing test's message).
     public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
@@ -172,7 +180,7 @@ public final class DovecotServer {
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(15)
         while clock.now < deadline && process.isRunning {
-            if ports.allSatisfy(LoopbackPort.accepts) { return true }
+            if ports.allSatisfy({ $0 == 0 || LoopbackPort.accepts($0) }) { return true }
             usleep(20_000)
         }
         return false
