@@ -135,8 +135,8 @@ public enum BounceClassifier {
     /// `gone@example.org: 550 5.1.1 <gone@example.org>: User unknown` → `550 5.1.1 <gone@example.org>: User unknown`.
     private static func notificationLine(naming address: String, in message: ReceivedMessage) -> String? {
         for line in firstText(message).components(separatedBy: "\n") where addresses(line).contains(address) {
-            guard let code = line.firstMatch(of: /(?:^|[\s:(])([45][0-9]{2})[\s-]/) else { continue }
-            return collapsed(String(line[code.output.1.startIndex...]))
+            guard let code = replyCode(in: line) else { continue }
+            return collapsed(String(line[code.startIndex...]))
         }
         return nil
     }
@@ -292,9 +292,14 @@ public enum BounceClassifier {
         text.firstMatch(of: /(?:^|[^0-9.])([245]\.[0-9]{1,3}\.[0-9]{1,3})(?![0-9.]*[0-9])/).map { String($0.output.1) }
     }
 
-    /// The first SMTP reply code (4xx or 5xx) at the start of a text or after a space.
+    /// The first SMTP reply code (4xx or 5xx) at the start of a text or after a space, colon or parenthesis.
     static func smtpCode(_ text: String) -> String? {
-        text.firstMatch(of: /(?:^|[\s:(])([45][0-9]{2})(?=[\s-])/).map { String($0.output.1) }
+        replyCode(in: text).map(String.init)
+    }
+
+    /// Where `smtpCode` finds its code: the three digits, as a slice of `text`.
+    private static func replyCode(in text: String) -> Substring? {
+        text.firstMatch(of: /(?:^|[\s:(])([45][0-9]{2})(?=[\s-])/)?.output.1
     }
 
     private static func unique(_ addresses: [String]) -> [String] {
