@@ -304,6 +304,7 @@ import Testing
         ("sendmail-8.17-remote-552-mailbox-full.eml", .hard, ["full-reader@remote.example.com"], "5.2.2"),
         ("sendmail-8.17-remote-554-rejected-as-spam.eml", .hard, ["spam-reader@remote.example.com"], "5.7.1"),
         ("sendmail-8.17-remote-450-delay-warning.eml", .soft, ["grey-reader@remote.example.com"], "4.2.0"),
+        ("sendmail-8.17-remote-450-expired.eml", .soft, ["grey-reader@remote.example.com"], "4.4.7"),
         // dma 0.13: plain text, no DSN
         ("dma-0.13-remote-550-user-unknown.eml", .hard, ["gone-reader@remote.example.com"], "5.1.1"),
         ("dma-0.13-remote-552-mailbox-full.eml", .hard, ["full-reader@remote.example.com"], "5.2.2"),
