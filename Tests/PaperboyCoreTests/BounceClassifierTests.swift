@@ -298,6 +298,7 @@ import Testing
         ("opensmtpd-6.8-remote-552-mailbox-full.eml", .hard, ["full-reader@remote.example.com"], "5.2.2"),
         ("opensmtpd-6.8-remote-554-rejected-as-spam.eml", .hard, ["spam-reader@remote.example.com"], "5.7.1"),
         ("opensmtpd-6.8-remote-450-delayed.eml", .soft, ["grey-reader@remote.example.com"], "4.2.0"),
+        ("opensmtpd-6.8-remote-450-expired.eml", .soft, ["grey-reader@remote.example.com"], "4.4.7"),
         // Sendmail 8.17.1.9
         ("sendmail-8.17-unknown-local-user.eml", .hard, ["gone-reader@sendmail.lab.example.org"], "5.1.1"),
         ("sendmail-8.17-remote-550-user-unknown.eml", .hard, ["gone-reader@remote.example.com"], "5.1.1"),
