@@ -332,12 +332,19 @@ import Testing
         #expect(files.count == Self.corpus.count)
     }
 
-    /// A Sieve `reject` gives its reason, and a DSN without a Diagnostic-Code the server's words from its text.
+    /// A Sieve `reject` gives its reason, and a DSN without a Diagnostic-Code the server's words from its text
+    /// (OpenSMTPD, Dovecot, Exim for a local failure).
     @Test func refusalsAndTextOnlyDiagnosticsKeepTheServersWords() throws {
         let reject = BounceClassifier.classify(ReceivedMessage(try TestPaths.fixture("bounces/dovecot-2.3-sieve-reject.eml")))
         #expect(reject.diagnostic == "I no longer read these digests; please stop sending them.")
         let opensmtpd = BounceClassifier.classify(ReceivedMessage(try TestPaths.fixture("bounces/opensmtpd-6.8-remote-550-user-unknown.eml")))
         #expect(opensmtpd.diagnostic == "550 5.1.1 <gone-reader@remote.example.com>: Recipient address rejected: User unknown in virtual mailbox table")
+        let expired = BounceClassifier.classify(ReceivedMessage(try TestPaths.fixture("bounces/opensmtpd-6.8-remote-450-expired.eml")))
+        #expect(expired.diagnostic == "Envelope expired")
+        let quota = BounceClassifier.classify(ReceivedMessage(try TestPaths.fixture("bounces/dovecot-2.3-lda-quota-exceeded.eml")))
+        #expect(quota.diagnostic == "Quota exceeded (mailbox for user is full)")
+        let unrouteable = BounceClassifier.classify(ReceivedMessage(try TestPaths.fixture("bounces/exim-4.96-unrouteable-local-user.eml")))
+        #expect(unrouteable.diagnostic == "Unrouteable address")
         // A folded Diagnostic-Code reads as one line with single spaces.
         let postfix = BounceClassifier.classify(ReceivedMessage(try TestPaths.fixture("bounces/postfix-3.7-remote-550-mailbox-disabled.eml")))
         #expect(postfix.diagnostic == "550 5.2.1 <disabled-reader@remote.example.com>: Mailbox disabled, not accepting messages")

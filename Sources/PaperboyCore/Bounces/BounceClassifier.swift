@@ -101,8 +101,8 @@ public enum BounceClassifier {
         for block in blocks {
             guard let action = block["Action"]?.lowercased(), let recipient = block["Final-Recipient"] ?? block["Original-Recipient"],
                   let address = address(afterType: recipient) else { continue }
-            // OpenSMTPD gives no Diagnostic-Code: its notification names the recipient with the server's reply.
-            let diagnostic = block["Diagnostic-Code"].map { collapsed(withoutType($0)) } ?? notificationLine(naming: address, in: message)
+            // OpenSMTPD, Dovecot and Exim (for a local failure) give no Diagnostic-Code: the server's words are in the text.
+            let diagnostic = block["Diagnostic-Code"].map { collapsed(withoutType($0)) } ?? notificationWords(about: address, in: message)
             let status = block["Status"].flatMap(enhancedStatus).map { refined($0, by: diagnostic) }
             if action.hasPrefix("failed") {
                 failed.append((address, status, diagnostic, !(status?.hasPrefix("4") ?? false)))
@@ -131,14 +131,21 @@ public enum BounceClassifier {
         return specific
     }
 
-    /// The notification's line that names `address` with a reply code, from the code on:
-    /// `gone@example.org: 550 5.1.1 <gone@example.org>: User unknown` → `550 5.1.1 <gone@example.org>: User unknown`.
-    private static func notificationLine(naming address: String, in message: ReceivedMessage) -> String? {
-        for line in firstText(message).components(separatedBy: "\n") where addresses(line).contains(address) {
-            guard let code = replyCode(in: line) else { continue }
-            return collapsed(String(line[code.startIndex...]))
-        }
-        return nil
+    /// The server's words in the notification text (the first text part) for a
+    /// report that gives none of its own: the line naming `address`, from its
+    /// reply code on (OpenSMTPD: `gone@example.org: 550 5.1.1 <gone@example.org>: User unknown`
+    /// → `550 5.1.1 <gone@example.org>: User unknown`), or what follows `address:`
+    /// when the line starts so (OpenSMTPD: `gone@example.org: Envelope expired`); else the lines after it up to
+    /// an empty line (Dovecot: "Your message to <…> was automatically rejected:" then the
+    /// reason; Exim: the address, then "Unrouteable address").
+    private static func notificationWords(about address: String, in message: ReceivedMessage) -> String? {
+        let lines = firstText(message).replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
+        guard let naming = lines.firstIndex(where: { addresses($0).contains(address) }) else { return nil }
+        let line = lines[naming].trimmingCharacters(in: .whitespaces)
+        if let code = replyCode(in: line) { return collapsed(String(line[code.startIndex...])) }
+        if line.lowercased().hasPrefix(address + ":") { return collapsed(String(line.dropFirst(address.count + 1))) }
+        let words = collapsed(lines[(naming + 1)...].prefix { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.joined(separator: " "))
+        return words.isEmpty ? nil : words
     }
 
     /// A folded field's text with each run of whitespace as one space.
@@ -161,11 +168,7 @@ public enum BounceClassifier {
               let modifier = disposition.split(separator: ";").last?.trimmingCharacters(in: .whitespaces),
               refusedDispositions.contains(where: modifier.hasPrefix),
               let recipient = (fields["Final-Recipient"] ?? fields["Original-Recipient"]).flatMap(address(afterType:)) else { return nil }
-        let lines = firstText(message).replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
-        let reason = lines.firstIndex { addresses($0).contains(recipient) }
-            .map { lines[($0 + 1)...].joined(separator: " ") }
-            .map(collapsed)
-        return BounceReport(kind: .hard, recipients: [recipient], status: nil, diagnostic: reason?.isEmpty == false ? reason : nil,
+        return BounceReport(kind: .hard, recipients: [recipient], status: nil, diagnostic: notificationWords(about: recipient, in: message),
                             token: nil, reason: "disposition notification (Disposition: \(modifier)): the recipient's server refused the message")
     }
 
