@@ -271,6 +271,85 @@ import Testing
         #expect(report.diagnostic == diagnostic)
     }
 
+    /// The whole corpus of messages real mail software wrote (Tests/PaperboyTestSupport/Fixtures/bounces/README.md
+    /// says how each was made): the kind, the address and the status each one states, read from the message itself.
+    /// An auto-reply reports no address (it is not a bounce), nor does a DSN that only says the message was relayed.
+    static let corpus: [(file: String, kind: BounceKind, recipients: [String], status: String?)] = [
+        // Postfix 3.7.11
+        ("postfix-3.7-unknown-local-user.eml", .hard, ["gone-reader@lab.example.org"], "5.1.1"),
+        ("postfix-3.7-remote-500.eml", .hard, ["reader@reject.example.com"], "5.3.0"),
+        ("postfix-3.7-remote-450-expired.eml", .soft, ["reader@tempfail.example.com"], "4.3.0"),
+        ("postfix-3.7-remote-450-delay-warning.eml", .soft, ["grey-reader@remote.example.com"], "4.2.0"),
+        ("postfix-3.7-remote-550-mailbox-disabled.eml", .hard, ["disabled-reader@remote.example.com"], "5.2.1"),
+        ("postfix-3.7-remote-554-rejected-after-data.eml", .hard, ["spam-reader@remote.example.com"], "5.7.1"),
+        ("postfix-3.7-three-recipients-one-failed.eml", .hard, ["gone-reader@remote.example.com"], "5.1.1"),
+        ("postfix-3.7-three-recipients-one-delayed.eml", .soft, ["slow-reader@remote.example.com"], "4.3.0"),
+        ("postfix-3.7-virtual-mailbox-full-5.2.2.eml", .hard, ["full-reader@virt.lab.example.org"], "5.2.2"),
+        ("postfix-3.7-notify-success-relayed.eml", .unknown, [], nil),
+        // Exim 4.96: Status 5.0.0 or 4.0.0, the remote server's code in Diagnostic-Code
+        ("exim-4.96-unrouteable-local-user.eml", .hard, ["gone-reader@exim.lab.example.org"], "5.0.0"),
+        ("exim-4.96-remote-550-user-unknown.eml", .hard, ["gone-reader@remote.example.com"], "5.1.1"),
+        ("exim-4.96-remote-552-mailbox-full.eml", .hard, ["full-reader@remote.example.com"], "5.2.2"),
+        ("exim-4.96-remote-554-rejected-as-spam.eml", .hard, ["spam-reader@remote.example.com"], "5.7.1"),
+        ("exim-4.96-remote-450-delay-warning.eml", .soft, ["grey-reader@remote.example.com"], "4.2.0"),
+        ("exim-4.96-remote-450-retry-timeout-exceeded.eml", .hard, ["grey-reader@remote.example.com"], "5.0.0"),
+        // OpenSMTPD 6.8: multipart/mixed, no Diagnostic-Code; the server's reply is in the text
+        ("opensmtpd-6.8-remote-550-user-unknown.eml", .hard, ["gone-reader@remote.example.com"], "5.1.1"),
+        ("opensmtpd-6.8-remote-552-mailbox-full.eml", .hard, ["full-reader@remote.example.com"], "5.2.2"),
+        ("opensmtpd-6.8-remote-554-rejected-as-spam.eml", .hard, ["spam-reader@remote.example.com"], "5.7.1"),
+        ("opensmtpd-6.8-remote-450-delayed.eml", .soft, ["grey-reader@remote.example.com"], "4.2.0"),
+        ("opensmtpd-6.8-remote-450-expired.eml", .soft, ["grey-reader@remote.example.com"], "4.4.7"),
+        // Sendmail 8.17.1.9
+        ("sendmail-8.17-unknown-local-user.eml", .hard, ["gone-reader@sendmail.lab.example.org"], "5.1.1"),
+        ("sendmail-8.17-remote-550-user-unknown.eml", .hard, ["gone-reader@remote.example.com"], "5.1.1"),
+        ("sendmail-8.17-remote-552-mailbox-full.eml", .hard, ["full-reader@remote.example.com"], "5.2.2"),
+        ("sendmail-8.17-remote-554-rejected-as-spam.eml", .hard, ["spam-reader@remote.example.com"], "5.7.1"),
+        ("sendmail-8.17-remote-450-delay-warning.eml", .soft, ["grey-reader@remote.example.com"], "4.2.0"),
+        ("sendmail-8.17-remote-450-expired.eml", .soft, ["grey-reader@remote.example.com"], "4.4.7"),
+        // dma 0.13: plain text, no DSN
+        ("dma-0.13-remote-550-user-unknown.eml", .hard, ["gone-reader@remote.example.com"], "5.1.1"),
+        ("dma-0.13-remote-552-mailbox-full.eml", .hard, ["full-reader@remote.example.com"], "5.2.2"),
+        ("dma-0.13-remote-554-rejected-as-spam.eml", .hard, ["spam-reader@remote.example.com"], "5.7.1"),
+        // Dovecot 2.3 LDA with Pigeonhole Sieve
+        ("dovecot-2.3-lda-quota-exceeded.eml", .hard, ["full-reader@dovecot.lab.example.org"], "5.2.2"),
+        ("dovecot-2.3-sieve-reject.eml", .hard, ["reject-reader@dovecot.lab.example.org"], nil),
+        ("dovecot-2.3-sieve-vacation.eml", .autoReply, [], nil),
+    ]
+
+    @Test(arguments: corpus.map(\.file))
+    func theCorpusReadsRight(file: String) throws {
+        let expected = try #require(Self.corpus.first { $0.file == file })
+        let report = BounceClassifier.classify(ReceivedMessage(try TestPaths.fixture("bounces/" + file)))
+        #expect(report.kind == expected.kind, "\(file): \(report.reason)")
+        #expect(report.recipients == expected.recipients, "\(file)")
+        #expect(report.status == expected.status, "\(file)")
+    }
+
+    @Test func everyMessageInTheCorpusHasItsExpectedReading() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: TestPaths.fixtures.appendingPathComponent("bounces").path)
+            .filter { $0.hasSuffix(".eml") }
+        #expect(Set(files) == Set(Self.corpus.map(\.file)))
+        #expect(files.count == Self.corpus.count)
+    }
+
+    /// A Sieve `reject` gives its reason, and a DSN without a Diagnostic-Code the server's words from its text
+    /// (OpenSMTPD, Dovecot, Exim for a local failure).
+    @Test func refusalsAndTextOnlyDiagnosticsKeepTheServersWords() throws {
+        let reject = BounceClassifier.classify(ReceivedMessage(try TestPaths.fixture("bounces/dovecot-2.3-sieve-reject.eml")))
+        #expect(reject.diagnostic == "I no longer read these digests; please stop sending them.")
+        let opensmtpd = BounceClassifier.classify(ReceivedMessage(try TestPaths.fixture("bounces/opensmtpd-6.8-remote-550-user-unknown.eml")))
+        #expect(opensmtpd.diagnostic == "550 5.1.1 <gone-reader@remote.example.com>: Recipient address rejected: User unknown in virtual mailbox table")
+        let expired = BounceClassifier.classify(ReceivedMessage(try TestPaths.fixture("bounces/opensmtpd-6.8-remote-450-expired.eml")))
+        #expect(expired.diagnostic == "Envelope expired")
+        let quota = BounceClassifier.classify(ReceivedMessage(try TestPaths.fixture("bounces/dovecot-2.3-lda-quota-exceeded.eml")))
+        #expect(quota.diagnostic == "Quota exceeded (mailbox for user is full)")
+        let unrouteable = BounceClassifier.classify(ReceivedMessage(try TestPaths.fixture("bounces/exim-4.96-unrouteable-local-user.eml")))
+        #expect(unrouteable.diagnostic == "Unrouteable address")
+        // A folded Diagnostic-Code reads as one line with single spaces.
+        let postfix = BounceClassifier.classify(ReceivedMessage(try TestPaths.fixture("bounces/postfix-3.7-remote-550-mailbox-disabled.eml")))
+        #expect(postfix.diagnostic == "550 5.2.1 <disabled-reader@remote.example.com>: Mailbox disabled, not accepting messages")
+    }
+
     @Test func headersUnfoldAndBodiesDecode() {
         let message = ReceivedMessage("Subject: one\r\n two\r\nContent-Type: text/plain;\r\n charset=\"utf-8\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\ncaf=C3=A9 =\r\nau lait\r\n")
         #expect(message["subject"] == "one two")

@@ -40,7 +40,9 @@ public struct BounceReport: Sendable, Equatable {
 /// 2. A delivery status notification (`message/delivery-status`, RFC 3464):
 ///    hard when a recipient's `Action` is `failed` with a 5.x.x status,
 ///    soft when it failed with 4.x.x or is `delayed`; one that only reports
-///    delivery is unknown.
+///    delivery is unknown. A refusal sent as a disposition notification
+///    (`message/disposition-notification` saying `deleted`, as a Sieve
+///    `reject` makes it, RFC 5429) is hard too.
 /// 3. Mail to the unsubscribe address, or with the subject "unsubscribe
 ///    TOKEN": an unsubscribe from the sender.
 /// 4. A bounce without a DSN, as qmail, Exim, older Exchange and webmail
@@ -59,6 +61,7 @@ public enum BounceClassifier {
     public static func classify(_ message: ReceivedMessage, unsubscribeAddresses: [String] = []) -> BounceReport {
         if let report = feedbackReport(message) { return report }
         if let report = deliveryStatus(message) { return report }
+        if let report = refusal(message) { return report }
         if let report = unsubscribe(message, addresses: unsubscribeAddresses.map { $0.lowercased() }) { return report }
         if let report = plainBounce(message) { return report }
         if let reason = autoReply(message) {
@@ -98,8 +101,9 @@ public enum BounceClassifier {
         for block in blocks {
             guard let action = block["Action"]?.lowercased(), let recipient = block["Final-Recipient"] ?? block["Original-Recipient"],
                   let address = address(afterType: recipient) else { continue }
-            let status = block["Status"].flatMap(enhancedStatus)
-            let diagnostic = block["Diagnostic-Code"].map(withoutType)
+            // OpenSMTPD, Dovecot and Exim (for a local failure) give no Diagnostic-Code: the server's words are in the text.
+            let diagnostic = block["Diagnostic-Code"].map { collapsed(withoutType($0)) } ?? notificationWords(about: address, in: message)
+            let status = block["Status"].flatMap(enhancedStatus).map { refined($0, by: diagnostic) }
             if action.hasPrefix("failed") {
                 failed.append((address, status, diagnostic, !(status?.hasPrefix("4") ?? false)))
             } else if action.hasPrefix("delayed") {
@@ -114,6 +118,58 @@ public enum BounceClassifier {
         return BounceReport(kind: hard ? .hard : .soft, recipients: unique(failed.filter { $0.permanent == hard }.map(\.address)),
                             status: first.status, diagnostic: first.diagnostic, token: nil,
                             reason: "delivery status report (Action: \(hard ? "failed" : "delayed or failed for now"))")
+    }
+
+    /// Exim and OpenSMTPD write the generic `5.0.0` (or `4.0.0`) as the
+    /// `Status` and give the remote server's specific code only in its words
+    /// (`550 5.1.1 …`): that code is taken when its class is the same. A
+    /// different class stays as written (Exim's "retry timeout exceeded" is
+    /// a `5.0.0` failure after `450 4.2.0` replies).
+    private static func refined(_ status: String, by diagnostic: String?) -> String {
+        guard status.hasSuffix(".0.0"), let specific = diagnostic.flatMap(enhancedStatus),
+              specific.first == status.first, !specific.hasSuffix(".0.0") else { return status }
+        return specific
+    }
+
+    /// The server's words in the notification text (the first text part) for a
+    /// report that gives none of its own: the line naming `address`, from its
+    /// reply code on (OpenSMTPD: `gone@example.org: 550 5.1.1 <gone@example.org>: User unknown`
+    /// → `550 5.1.1 <gone@example.org>: User unknown`), or what follows `address:`
+    /// when the line starts so (OpenSMTPD: `gone@example.org: Envelope expired`); else the lines after it up to
+    /// an empty line (Dovecot: "Your message to <…> was automatically rejected:" then the
+    /// reason; Exim: the address, then "Unrouteable address").
+    private static func notificationWords(about address: String, in message: ReceivedMessage) -> String? {
+        let lines = firstText(message).replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
+        guard let naming = lines.firstIndex(where: { addresses($0).contains(address) }) else { return nil }
+        let line = lines[naming].trimmingCharacters(in: .whitespaces)
+        if let code = replyCode(in: line) { return collapsed(String(line[code.startIndex...])) }
+        if line.lowercased().hasPrefix(address + ":") { return collapsed(String(line.dropFirst(address.count + 1))) }
+        let words = collapsed(lines[(naming + 1)...].prefix { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.joined(separator: " "))
+        return words.isEmpty ? nil : words
+    }
+
+    /// A folded field's text with each run of whitespace as one space.
+    private static func collapsed(_ text: String) -> String {
+        text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    // MARK: 2b. Refusals as disposition notifications
+
+    /// Dispositions (RFC 8098) that say the message was thrown away unread: a refusal, not a read receipt.
+    private static let refusedDispositions = ["deleted", "rejected"]
+
+    /// Dovecot's Sieve `reject` (RFC 5429) answers with an MDN: `Final-Recipient`
+    /// names the reader, `Disposition: automatic-action/MDN-sent-automatically;
+    /// deleted`, and the text part gives the reason after the line naming the reader.
+    private static func refusal(_ message: ReceivedMessage) -> BounceReport? {
+        guard let part = message.allParts.first(where: { $0.contentType.type == "message/disposition-notification" }) else { return nil }
+        let fields = ReceivedMessage(part.text.trimmingCharacters(in: .newlines) + "\n\n")
+        guard let disposition = fields["Disposition"]?.lowercased(),
+              let modifier = disposition.split(separator: ";").last?.trimmingCharacters(in: .whitespaces),
+              refusedDispositions.contains(where: modifier.hasPrefix),
+              let recipient = (fields["Final-Recipient"] ?? fields["Original-Recipient"]).flatMap(address(afterType:)) else { return nil }
+        return BounceReport(kind: .hard, recipients: [recipient], status: nil, diagnostic: notificationWords(about: recipient, in: message),
+                            token: nil, reason: "disposition notification (Disposition: \(modifier)): the recipient's server refused the message")
     }
 
     // MARK: 3. Unsubscribe
@@ -152,11 +208,13 @@ public enum BounceClassifier {
         var diagnostic: String?
         for (k, line) in lines.enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            // qmail: "<user@host>:"; Exim: an indented address alone on its line; most others: the address with a code or in brackets.
+            // qmail: "<user@host>:"; Exim: an indented address alone on its line; most others: the address with a code,
+            // or in a sentence that says delivery to it failed (dma: "There was an error delivering your mail to <user@host>.").
             let found = addresses(trimmed).filter { !own.contains($0) && !isDaemon($0) }
             let isListing = trimmed.hasPrefix("<") && trimmed.hasSuffix(">:")
                 || (line.hasPrefix("  ") && found.count == 1 && trimmed.split(whereSeparator: \.isWhitespace).count == 1)
                 || (found.count == 1 && (smtpCode(trimmed) != nil || enhancedStatus(trimmed) != nil))
+                || (found.count == 1 && failedRecipientPhrases.contains(where: trimmed.lowercased().contains))
                 || (found.count == 1 && !trimmed.lowercased().hasPrefix("to:") && k > 0
                     && (lines[k - 1].lowercased().contains("following") || lines[k - 1].lowercased().contains("recipient")))
             if isListing { recipients += found }
@@ -175,6 +233,9 @@ public enum BounceClassifier {
         return BounceReport(kind: kind, recipients: unique(recipients), status: status, diagnostic: diagnostic, token: nil,
                             reason: "bounce text from \(message["From"] ?? "a mailer daemon") (no delivery status report)")
     }
+
+    /// Sentences that name the one address a bounce could not deliver to.
+    private static let failedRecipientPhrases = ["error delivering your mail to", "could not be delivered to", "delivery to the following recipient"]
 
     private static let temporaryWords = ["has not yet been delivered", "will be retried", "will continue trying", "temporary failure", "delayed"]
     private static let permanentWords = ["permanent", "could not be delivered", "user unknown", "does not exist", "no such user", "unable to deliver"]
@@ -234,9 +295,14 @@ public enum BounceClassifier {
         text.firstMatch(of: /(?:^|[^0-9.])([245]\.[0-9]{1,3}\.[0-9]{1,3})(?![0-9.]*[0-9])/).map { String($0.output.1) }
     }
 
-    /// The first SMTP reply code (4xx or 5xx) at the start of a text or after a space.
+    /// The first SMTP reply code (4xx or 5xx) at the start of a text or after a space, colon or parenthesis.
     static func smtpCode(_ text: String) -> String? {
-        text.firstMatch(of: /(?:^|[\s:(])([45][0-9]{2})(?=[\s-])/).map { String($0.output.1) }
+        replyCode(in: text).map(String.init)
+    }
+
+    /// Where `smtpCode` finds its code: the three digits, as a slice of `text`.
+    private static func replyCode(in text: String) -> Substring? {
+        text.firstMatch(of: /(?:^|[\s:(])([45][0-9]{2})(?=[\s-])/)?.output.1
     }
 
     private static func unique(_ addresses: [String]) -> [String] {
