@@ -5,14 +5,15 @@ import PaperboyCore
 import PaperboyPipeline
 import PaperboyStore
 
-/// `paperboy check [--smtp] [--sources]`
+/// `paperboy check [--smtp] [--sources] [--bounce]`
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Check the config and templates; with --smtp the mail server, with --sources every feed.",
+        abstract: "Check the config and templates; with --smtp the mail server, with --sources every feed, with --bounce the return mailbox.",
         discussion: """
         --smtp connects, runs EHLO, STARTTLS and AUTH, and quits, naming the step that failed with curl's error, \
         the server's reply and a hint. --sources fetches and parses every source without storing anything. \
+        --bounce logs in to bounce.mailbox and counts the messages waiting, reading and changing none. \
         Warns (on stderr) when the link secret is shorter than 32 bytes or its file may be read by group or others; \
         refuses a secret shorter than 16 bytes or made of one character (or a few) repeated. \
         Exits 0 when everything checked works, 78 for a config problem, 69 when a server or feed fails.
@@ -26,6 +27,9 @@ struct CheckCommand: ParsableCommand {
 
     @Flag(help: "Fetch and parse every source (nothing is stored).")
     var sources = false
+
+    @Flag(help: "Log in to the return mailbox (bounce.mailbox) and count the messages waiting; nothing is read or changed.")
+    var bounce = false
 
     func run() throws {
         let settings = try config.loadConfig()
@@ -83,6 +87,32 @@ struct CheckCommand: ParsableCommand {
                 }
             }
         }
+        if bounce, !(try checkBounceMailbox(settings)) { failed = true }
         if failed { throw ExitCode(ExitStatus.unavailable.rawValue) }
+    }
+}
+
+extension CheckCommand {
+    /// Logs in to `bounce.mailbox` and lists what waits; false when the mailbox fails.
+    func checkBounceMailbox(_ settings: PaperboyConfig) throws -> Bool {
+        guard let url = settings.bounce.mailbox?.url else {
+            throw CLIFailure("\(config.configPath): bounce.mailbox: missing; set it to the mailbox bounces arrive in, such as imaps://bounces@mail.example.org/INBOX",
+                             exitCode: .config)
+        }
+        let password: String?
+        do {
+            password = try BounceSetup.password(settings.bounce)
+        } catch let error as MailSetupError {
+            throw CLIFailure(error.message, exitCode: .config)
+        }
+        do {
+            let mailbox = try CurlReturnMailbox(settings: BounceSetup.mailboxSettings(settings.bounce, password: password)!)
+            let waiting = try mailbox.pendingKeys().count
+            say("bounce: \(url): logged in, \(waiting) message\(waiting == 1 ? "" : "s") waiting")
+            return true
+        } catch {
+            say("bounce: \(error)")
+            return false
+        }
     }
 }

@@ -229,3 +229,22 @@ import Glibc
         #expect(dump.contains("From: Paperboy <digest@lab.example.org>"), "the From header is unchanged")
     }
 }
+
+extension BounceMailboxTests {
+    @Test func checkBounceLogsInAndCountsWithoutReading() throws {
+        try #require(DovecotServer.isInstalled, "needs dovecot-imapd (.ci/run installs it)")
+        let dovecot = try DovecotServer()
+        let s = try setup(["ada@example.org"], mailboxURL: mailboxURL(dovecot))
+        try dovecot.deliver(Array(BounceMessages.arf(complainer: "ada@example.org").utf8), to: "bounces@return.example.net")
+        try #require(try waitFor(1, of: dovecot).count == 1)
+        let check = try run(s, ["check", "--bounce"], password: dovecot.password)
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.contains("bounce: imap://127.0.0.1:\(dovecot.imapPort)/INBOX: logged in, 1 message waiting"), "\(check.stdout)")
+        #expect(try dovecot.messages(in: "INBOX").first?.flags.contains("\\Seen") == false, "nothing read")
+        let refused = try run(s, ["check", "--bounce"], password: "wrong")
+        #expect(refused.status == 69, "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stdout.contains("bounce: bounce mailbox imap://127.0.0.1:\(dovecot.imapPort)/INBOX"), "\(refused.stdout)")
+        let missing = try run(s, ["check", "--bounce"])
+        #expect(missing.status == 78 && missing.stderr.contains("bounce.password_file"), "\(missing.stderr)")
+    }
+}
