@@ -12,8 +12,8 @@ struct BounceListCommand: ParsableCommand {
 
     @OptionGroup var config: ConfigOptions
 
-    @Option(name: .long, help: ArgumentHelp("Only messages read since then: a date (2026-11-28), a time (2026-11-28T08:00:00Z), or an age (36h, 7d).", valueName: "DATE"))
-    var since: String?
+    /// Messages read since then.
+    @OptionGroup var since: SinceOption
 
     @Option(name: .long, help: "At most this many messages (the newest).")
     var limit: Int = 100
@@ -23,22 +23,19 @@ struct BounceListCommand: ParsableCommand {
 
     func validate() throws {
         guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
-        if let since, SinceParser.date(since, now: try CommandClock.now()) == nil {
-            throw ValidationError("--since \"\(since)\" is neither a date (2026-11-28), a time (2026-11-28T08:00:00Z) nor an age (36h, 7d)")
-        }
     }
 
     func run() throws {
         let settings = try config.loadConfig()
         let store = try config.openStore(settings, readOnly: true)
-        let sinceDate = try since.flatMap { SinceParser.date($0, now: try CommandClock.now()) }
+        let sinceDate = since.date(now: try CommandClock.now())
         let bounces = try store.bounces(since: sinceDate, limit: limit)
         if json {
             say(try PaperJSON.encode(bounces.map(BounceJSON.init)))
             return
         }
         if bounces.isEmpty {
-            say("No messages read from the return mailbox\(since.map { " since \($0)" } ?? ""). `paperboy bounce poll` reads it (the daemon does every bounce.interval).")
+            say("No messages read from the return mailbox\(since.since.map { " since \($0)" } ?? ""). `paperboy bounce poll` reads it (the daemon does every bounce.interval).")
             return
         }
         for bounce in bounces { say(BounceLines.line(bounce, withSubscriber: true)) }

@@ -11,8 +11,8 @@ struct PapersListCommand: ParsableCommand {
 
     @OptionGroup var source: PaperSourceOptions
 
-    @Option(name: .long, help: ArgumentHelp("Only papers first seen since then: a date (2026-11-28), a time (2026-11-28T08:00:00Z), or an age (36h, 7d).", valueName: "DATE"))
-    var since: String?
+    /// Papers first seen since then.
+    @OptionGroup var since: SinceOption
 
     @Option(name: .long, help: "At most this many papers (the newest). When the limit cuts the list, the text output's last line says so, and with --json a note goes to stderr (the JSON stays a plain array).")
     var limit: Int = 100
@@ -22,15 +22,12 @@ struct PapersListCommand: ParsableCommand {
 
     func validate() throws {
         guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
-        if let since, SinceParser.date(since, now: try CommandClock.now()) == nil {
-            throw ValidationError("--since \"\(since)\" is neither a date (2026-11-28), a time (2026-11-28T08:00:00Z) nor an age (36h, 7d)")
-        }
     }
 
     func run() throws {
         let store = try source.openStore()
         let now = try CommandClock.now()
-        let sinceDate = since.flatMap { SinceParser.date($0, now: now) }
+        let sinceDate = since.date(now: now)
         let papers = try store.papers(since: sinceDate, limit: limit)
         let total = papers.count < limit ? papers.count : try store.paperCount(since: sinceDate)
         let cut = total > papers.count ? "showing \(papers.count) of \(total) papers; use --limit N to see more" : nil
@@ -40,7 +37,7 @@ struct PapersListCommand: ParsableCommand {
             return
         }
         if papers.isEmpty {
-            say("No papers stored\(since.map { " since \($0)" } ?? ""). Run `paperboy fetch` first, or try --demo.")
+            say("No papers stored\(since.since.map { " since \($0)" } ?? ""). Run `paperboy fetch` first, or try --demo.")
             return
         }
         let idWidth = min(24, papers.map(\.id.count).max() ?? 10)

@@ -50,13 +50,7 @@ public final class PostfixInstance {
             process.standardOutput = output
             process.standardError = output
             try process.run()
-            var listening = false
-            for _ in 0..<1000 where process.isRunning {
-                listening = LoopbackPort.accepts(port)
-                if listening { break }
-                usleep(10_000)
-            }
-            if listening {
+            if LoopbackPort.waitUntilListening(process, on: port, seconds: 10) {
                 self.port = port
                 self.process = process
                 return

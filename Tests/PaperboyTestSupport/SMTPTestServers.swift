@@ -24,6 +24,16 @@ public enum LoopbackPort {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// Waits up to `seconds` for `process` to listen on 127.0.0.1:`port`;
+    /// false when it exits first or never does.
+    public static func waitUntilListening(_ process: Process, on port: Int, seconds: Double = 5) -> Bool {
+        for _ in 0..<Int(seconds * 100) where process.isRunning {
+            if accepts(port) { return true }
+            usleep(10_000)
+        }
+        return false
+    }
+
     /// Whether something accepts connections on 127.0.0.1:`port`.
     public static func accepts(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -65,13 +75,7 @@ public final class SMTPSink {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            var listening = false
-            for _ in 0..<500 where process.isRunning {
-                listening = LoopbackPort.accepts(port)
-                if listening { break }
-                usleep(10_000)
-            }
-            if listening {
+            if LoopbackPort.waitUntilListening(process, on: port) {
                 self.port = port
                 self.process = process
                 return
