@@ -105,10 +105,13 @@ extension Store {
         case .pause(let reason):
             return try pause(reason)
         case .softBounce(let limit, let window, let reason):
-            // Counted with this one, which is inserted after.
+            // Counted with this one (inserted after), within the window and
+            // since the last pause a bounce made: a reader resumed after soft
+            // bounces starts again from none.
             let earlier = try Int.fetchOne(db, sql: """
                 SELECT count(*) FROM bounce WHERE subscriber_id = ? AND kind = ? AND processed_at > ?
-                """, arguments: [id, BounceKind.soft.stored, now - window]) ?? 0
+                    AND processed_at > coalesce((SELECT max(processed_at) FROM bounce WHERE subscriber_id = ? AND outcome = ?), 0)
+                """, arguments: [id, BounceKind.soft.stored, now - window, id, BounceOutcome.paused.stored]) ?? 0
             guard earlier + 1 >= limit else { return .counted }
             let paused = try pause(reason)
             return paused == .paused ? .paused : .counted

@@ -115,6 +115,12 @@ final class MemoryMailbox: ReturnMailboxSession {
         #expect(try world.poller.poll(mailbox).items.map(\.outcome) == [.paused])
         let ada = try #require(try world.store.subscriber(id: world.ada.id))
         #expect(ada.pausedReason == "bounced: 3 soft bounces in 14d, the last: 452 4.2.2 Mailbox full")
+        // Resumed by the operator, she starts again from none.
+        now.withLock { $0 = $0.addingTimeInterval(3600) }
+        _ = try world.store.updateSubscriber(ada.email, at: now.withLock { $0 }) { $0.preferences.paused = false; $0.pausedReason = nil }
+        mailbox.deliver(soft)
+        #expect(try world.poller.poll(mailbox).items.map(\.outcome) == [.counted])
+        #expect(try world.store.subscriber(id: world.ada.id)?.status == .active)
     }
 
     @Test func aComplaintUnsubscribesAndCancelsQueuedDigests() throws {
