@@ -9,7 +9,7 @@ import Testing
 @Suite(.serialized) struct DeployTests {
     static let deploy = TestPaths.projectRoot.appendingPathComponent("deploy")
     static let analyze = "/usr/bin/systemd-analyze"
-    static let services = ["paperboy.service", "paperboy-send.service", "paperboy-fetch.service"]
+    static let services = ["paperboy.service", "paperboy-send.service", "paperboy-fetch.service", "paperboy-bounces.service"]
 
     func unit(_ name: String) throws -> String {
         try String(contentsOf: Self.deploy.appendingPathComponent(name), encoding: .utf8)
@@ -35,7 +35,7 @@ import Testing
             placed = true
         }
         defer { if placed { try? FileManager.default.removeItem(atPath: installed) } }
-        let units = Self.services + ["paperboy-send.timer", "paperboy-fetch.timer"]
+        let units = Self.services + ["paperboy-send.timer", "paperboy-fetch.timer", "paperboy-bounces.timer"]
         let result = try runTool(Self.analyze, ["verify"] + units.map { Self.deploy.appendingPathComponent($0).path })
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stderr.isEmpty, "\(result.stderr)")
@@ -48,6 +48,7 @@ import Testing
             "Type=notify", "ExecStart=/usr/local/bin/paperboy run --config /etc/paperboy/paperboy.yaml",
             "ExecReload=/bin/kill -HUP $MAINPID", "Restart=on-failure", "StateDirectory=paperboy", "ConfigurationDirectory=paperboy",
             "LoadCredential=secret:/etc/paperboy/credentials/secret", "LoadCredential=smtp-password:/etc/paperboy/credentials/smtp-password",
+            "LoadCredential=bounce-password:/etc/paperboy/credentials/bounce-password",
             "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6", "User=paperboy",
         ] {
             #expect(lines.contains(expected), "paperboy.service lacks \(expected)")
@@ -106,6 +107,34 @@ import Testing
         #expect(value("SuccessExitStatus", in: "Service", of: try unit("paperboy-send.service")) == "75")
     }
 
+    @Test func theBounceTimerPollsTheMailboxWithTheSendUnitsHardeningAndTheMailboxPassword() throws {
+        let text = try unit("paperboy-bounces.service")
+        let lines = Set(text.split(separator: "\n").map(String.init))
+        for expected in [
+            "Type=oneshot", "ExecStart=/usr/local/bin/paperboy bounce poll --config /etc/paperboy/paperboy.yaml",
+            "User=paperboy", "StateDirectory=paperboy", "ConfigurationDirectory=paperboy",
+            "LoadCredential=secret:/etc/paperboy/credentials/secret", "LoadCredential=bounce-password:/etc/paperboy/credentials/bounce-password",
+        ] {
+            #expect(lines.contains(expected), "paperboy-bounces.service lacks \(expected)")
+        }
+        // 75 (the mailbox down or slow) is retried by the next run; 78 (login, TLS, no bounce.mailbox) stays a failure.
+        #expect(value("SuccessExitStatus", in: "Service", of: text) == "75")
+        // The hardening block is the send unit's, line for line (comments aside).
+        func hardening(_ text: String) -> [String] {
+            let body = text.components(separatedBy: "\nNoNewPrivileges=yes\n").dropFirst().first.map { "NoNewPrivileges=yes\n" + $0 } ?? ""
+            return body.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") }
+        }
+        let send = try unit("paperboy-send.service")
+        #expect(hardening(send).count >= 20)
+        #expect(hardening(text) == hardening(send))
+        // The timer runs it every 5 minutes, and says it is only for a config with bounce.mailbox.
+        let timer = try unit("paperboy-bounces.timer")
+        #expect(value("Unit", in: "Timer", of: timer) == "paperboy-bounces.service")
+        #expect(value("OnCalendar", in: "Timer", of: timer) == "*-*-* *:00/5:00")
+        #expect(timer.contains("bounce.mailbox") && text.contains("bounce.mailbox"))
+        #expect(value("WantedBy", in: "Install", of: timer) == "timers.target")
+    }
+
     @Test func installSystemdPutsEverythingWhereTheUnitsLookAndKeepsConfigAndSecret() throws {
         let root = try TestPaths.temporaryDirectory()
         let script = Self.deploy.deletingLastPathComponent().appendingPathComponent("scripts/install-systemd").path
@@ -113,6 +142,7 @@ import Testing
         #expect(first.status == 0, "\(first.stderr)")
         func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
         for file in ["usr/local/bin/paperboy", "etc/systemd/system/paperboy.service", "etc/systemd/system/paperboy-send.timer",
+                     "etc/systemd/system/paperboy-bounces.service", "etc/systemd/system/paperboy-bounces.timer",
                      "usr/lib/sysusers.d/paperboy.conf", "usr/lib/tmpfiles.d/paperboy.conf", "etc/paperboy/paperboy.yaml",
                      "usr/local/share/paperboy/templates/digest.html.mustache", "usr/local/share/doc/paperboy/README.md",
                      "usr/local/share/doc/paperboy/ARCHITECTURE.md", "usr/local/share/doc/paperboy/docs/operations.md"] {
@@ -127,13 +157,20 @@ import Testing
         let unit = try String(contentsOfFile: path("etc/systemd/system/paperboy.service"), encoding: .utf8)
         #expect(unit.contains("LoadCredential=secret:/etc/paperboy/credentials/secret"))
         #expect(FileManager.default.fileExists(atPath: path("etc/paperboy/credentials/smtp-password")))
+        // The mailbox password: empty (none) until the operator fills it, root only, as LoadCredential= needs the file.
+        let bounce = path("etc/paperboy/credentials/bounce-password")
+        #expect(try String(contentsOfFile: bounce, encoding: .utf8) == "")
+        #expect(try FileManager.default.attributesOfItem(atPath: bounce)[.posixPermissions] as? Int == 0o600)
+        #expect(first.stdout.contains("paperboy-bounces.timer"), "the closing instructions do not name the bounce timer: \(first.stdout)")
 
-        // Again (an upgrade): the operator's config and the secret stay.
+        // Again (an upgrade): the operator's config, the secret and the mailbox password stay.
         try "database: mine.sqlite\n".write(toFile: path("etc/paperboy/paperboy.yaml"), atomically: true, encoding: .utf8)
+        try "mailbox password\n".write(toFile: bounce, atomically: true, encoding: .utf8)
         let second = try runTool(script, ["--binary", TestPaths.paperboyBinary.path, "--destdir", root.path])
         #expect(second.status == 0, "\(second.stderr)")
         #expect(try String(contentsOfFile: path("etc/paperboy/paperboy.yaml"), encoding: .utf8) == "database: mine.sqlite\n")
         #expect(try String(contentsOfFile: path("etc/paperboy/credentials/secret"), encoding: .utf8) == secret)
+        #expect(try String(contentsOfFile: bounce, encoding: .utf8) == "mailbox password\n")
     }
 
     @Test func installSystemdTakesPathsRelativeToWhereItRunsAndBuildsNothingWhenGivenABinary() throws {
