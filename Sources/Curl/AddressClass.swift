@@ -43,3 +43,16 @@ public enum AddressClass: Int, Sendable, CaseIterable {
         }
     }
 }
+
+/// The one rule for a host name that never leaves the machine (localhost,
+/// 127.0.0.0/8, [::1]): where the SMTP transport and the return mailbox may
+/// go without TLS.
+enum LoopbackHost {
+    /// `host` as a URL writes it (an IPv6 address in brackets), without the port.
+    static func contains(_ host: String) -> Bool {
+        let name = host.lowercased()
+        if name == "localhost" || name == "localhost." || name == "[::1]" { return true }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+}

@@ -47,8 +47,13 @@ struct MailboxEndpoint {
             do { _ = try IMAPText.quoted(folder) } catch let error { throw bad(error.reason) }
         }
         switch (implicitTLS, settings.tls) {
-        case (true, .implicit), (false, .starttls), (false, .none):
+        case (true, .implicit), (false, .starttls):
             break
+        case (false, .none):
+            // Fail closed, whatever the caller checked: the password never crosses a network in the clear.
+            guard isLoopback else {
+                throw bad("bounce.tls none would send the password in the clear to \(authority); use starttls or imaps://, or a loopback address")
+            }
         case (true, _):
             throw bad("\(scheme) means TLS from the first byte, so bounce.tls must be implicit")
         case (false, .implicit):
@@ -78,9 +83,7 @@ struct MailboxEndpoint {
         } else if let colon = host.firstIndex(of: ":") {
             host = String(host[..<colon])
         }
-        if host == "localhost" || host == "localhost." || host == "[::1]" { return true }
-        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+        return LoopbackHost.contains(host)
     }
 
     /// `%XX` sequences decoded; nil for a broken escape or bytes that are not UTF-8.

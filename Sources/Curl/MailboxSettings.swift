@@ -54,12 +54,3 @@ public struct MailboxSettings: Sendable {
 public enum MailboxProtocol: Sendable {
     case imap, pop3
 }
-
-extension MailboxSettings {
-    /// Whether the URL's host is localhost, 127.0.0.0/8 or [::1]: where the
-    /// caller may allow `tls: .none`. False for a URL that does not parse.
-    public var hostIsLoopback: Bool {
-        guard let endpoint = try? MailboxEndpoint(settings: self) else { return false }
-        return endpoint.isLoopback
-    }
-}

@@ -196,10 +196,5 @@ struct SMTPEndpoint {
     }
 
     /// localhost, 127.0.0.0/8 or ::1: mail that never leaves the machine.
-    var isLoopback: Bool {
-        let name = host.lowercased()
-        if name == "localhost" || name == "localhost." || name == "[::1]" { return true }
-        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { part in UInt8(part) != nil }
-    }
+    var isLoopback: Bool { LoopbackHost.contains(host) }
 }
