@@ -107,13 +107,13 @@ final class MailboxConnection {
         }
         guard code == CURLE_OK else {
             if overflow {
-                throw MailboxError(kind: .protocolError, url: settings.url,
-                                   message: "a response was larger than \(Self.maxBodyBytes >> 20) MB; remove that message from the mailbox by hand",
+                throw MailboxError(kind: .tooLarge, url: settings.url,
+                                   message: "a message is larger than \(Self.maxBodyBytes >> 20) MB; it is left in the mailbox, flagged for a person",
                                    curlCode: Int(code.rawValue))
             }
             let reply = lines.last { !$0.hasPrefix("* ") && !$0.hasPrefix("+ ") }
             throw MailboxError.from(code: code, settings: settings, endpoint: endpoint, curlMessage: easy.errorMessage,
-                                    lastVerb: verbs.last, reply: reply.map { String($0.prefix(300)) })
+                                    lastVerb: verbs.last, reply: reply.map { MailboxError.printable(String($0.prefix(300))) })
         }
         return newConnection
     }

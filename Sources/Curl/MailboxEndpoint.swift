@@ -63,12 +63,17 @@ struct MailboxEndpoint {
             do { _ = try IMAPText.quoted(settings.processedFolder) } catch let error {
                 throw MailboxError(kind: .invalidSettings, url: url, message: "the processed folder: \(error.reason): check bounce.processed_folder")
             }
+            // Moving a message into the folder read gives it a new UID: it would be read, and applied, again.
+            let same = folder.uppercased() == "INBOX" ? settings.processedFolder.uppercased() == "INBOX" : settings.processedFolder == folder
+            guard !same else {
+                throw MailboxError(kind: .invalidSettings, url: url, message: "the processed folder is the folder read: choose another bounce.processed_folder, such as Processed")
+            }
         }
         if let username = settings.username, username.isEmpty || username.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
             throw MailboxError(kind: .invalidSettings, url: url, message: "the user name is empty or contains control characters: check bounce.username")
         }
-        if let password = settings.password, password.isEmpty || password.utf8.contains(0) {
-            throw MailboxError(kind: .invalidSettings, url: url, message: "the password is empty or contains a NUL byte: check bounce.password_file")
+        if let password = settings.password, password.isEmpty || password.utf8.contains(where: { $0 == 0 || $0 == 0x0A || $0 == 0x0D }) {
+            throw MailboxError(kind: .invalidSettings, url: url, message: "the password is empty or contains a line break or a NUL byte: check bounce.password_file")
         }
         for value in [settings.connectTimeout, settings.timeout] where !(value.isFinite && value > 0 && value <= 86_400) {
             throw MailboxError(kind: .invalidSettings, url: url, message: "timeouts must be seconds above 0 and at most a day")

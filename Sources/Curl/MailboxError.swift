@@ -22,6 +22,8 @@ public struct MailboxError: Error, CustomStringConvertible, Sendable {
         case messageGone
         /// The settings cannot work (checked before connecting).
         case invalidSettings
+        /// The message is larger than Paperboy reads (64 MB); it is left for a person.
+        case tooLarge
         /// Anything else the server or libcurl said.
         case protocolError
     }
@@ -67,6 +69,9 @@ extension MailboxError {
             return error(.cannotConnect, "the host in bounce.mailbox cannot be resolved: check the name and this machine's DNS")
         case CURLE_OPERATION_TIMEDOUT:
             return error(.timeout, "the mail server did not answer in time: check bounce.mailbox (port 993/995 need imaps:// or pop3s://) and that the server is up")
+        case CURLE_LOGIN_DENIED where reply.map(Self.isTemporaryRefusal) == true:
+            // POP3 (RFC 2449, 3206): another client holds the maildrop, or the server is busy.
+            return error(.cannotConnect, "the mail server cannot open the mailbox now (another client holds it, or it is busy); it is tried again later")
         case CURLE_LOGIN_DENIED where lastVerb.map(folderVerbs.contains) == true:
             // libcurl reports a refused SELECT as a refused login.
             return error(.noSuchFolder, "the folder \"\(endpoint.folder)\" cannot be opened: check the folder in bounce.mailbox")
@@ -87,5 +92,15 @@ extension MailboxError {
         default:
             return error(.protocolError, "the mail server refused a command or the connection broke")
         }
+    }
+
+    /// A POP3 refusal that says to try again later: `[IN-USE]`, `[SYS/TEMP]`, `[UNAVAILABLE]`.
+    static func isTemporaryRefusal(_ reply: String) -> Bool {
+        ["[IN-USE]", "[SYS/TEMP]", "[UNAVAILABLE]"].contains { reply.uppercased().contains($0) }
+    }
+
+    /// A server's line as it may be shown: control characters (C0, DEL, C1) become "?", so it cannot steer a terminal.
+    static func printable(_ line: String) -> String {
+        String(String.UnicodeScalarView(line.unicodeScalars.map { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) ? "?" : $0 }))
     }
 }

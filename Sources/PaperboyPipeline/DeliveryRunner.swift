@@ -131,7 +131,7 @@ public final class DeliveryRunner {
             let store = store
             let returnPath = returnPath
             let envelopes = claimed.map { row in
-                SMTPEnvelope(tag: row.id, from: returnPath?.sender(outboxID: row.id) ?? row.sender, to: row.recipient,
+                SMTPEnvelope(tag: row.id, from: returnPath?.sender(outboxID: row.id, recipient: row.recipient) ?? row.sender, to: row.recipient,
                              body: .load { try store.outboxBody(id: row.id) })
             }
             let notStarted = transport.send(envelopes, control: control) { (ended: [SMTPResult]) in

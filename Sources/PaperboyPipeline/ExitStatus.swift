@@ -91,7 +91,7 @@ extension StoreError: HasExitStatus {
 extension MailboxError: HasExitStatus {
     public func exitStatus(at stage: FailureStage) -> ExitStatus {
         switch kind {
-        case .cannotConnect, .timeout, .messageGone, .protocolError: .temporaryFailure
+        case .cannotConnect, .timeout, .messageGone, .protocolError, .tooLarge: .temporaryFailure
         case .tls, .loginRefused, .noSuchFolder, .invalidSettings: .config
         }
     }

@@ -329,11 +329,11 @@ extension Store {
         }
     }
 
-    /// One subscriber's outbox rows, newest first: (period, state, attempts, last reply).
-    public func outboxRows(subscriberID: Int64) throws(StoreError) -> [(periodKey: String, state: OutboxState, attempts: Int, lastReply: String?)] {
+    /// One subscriber's outbox rows, newest first: (row id, period, state, attempts, last reply).
+    public func outboxRows(subscriberID: Int64) throws(StoreError) -> [(id: Int64, periodKey: String, state: OutboxState, attempts: Int, lastReply: String?)] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT period_key, state, attempts, last_reply FROM outbox WHERE subscriber_id = ? ORDER BY id DESC", arguments: [subscriberID])
-                .map { ($0[0], OutboxState(stored: $0[1]) ?? .queued, $0[2], $0[3]) }
+            try Row.fetchAll(db, sql: "SELECT id, period_key, state, attempts, last_reply FROM outbox WHERE subscriber_id = ? ORDER BY id DESC", arguments: [subscriberID])
+                .map { ($0[0], $0[1], OutboxState(stored: $0[2]) ?? .queued, $0[3], $0[4]) }
         }
     }
 }

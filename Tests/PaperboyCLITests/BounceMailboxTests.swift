@@ -20,16 +20,19 @@ import Glibc
     static let at = TestTime.digestAtText
     static let secret = "0123456789abcdef0123456789abcdef"
 
+    static let returnPath = ReturnPath(address: try! EmailAddress(parsing: "bounces@return.example.net"), secret: Array(secret.utf8))
+
     /// A database with the demo papers and `addresses` as subscribers, and a
     /// config that sends through `smtpURL` from the return address
-    /// bounces@return.example.net and reads `mailboxURL`.
-    func setup(_ addresses: [String], smtpURL: String = "smtp://127.0.0.1:9", mailboxURL: String, extra: String = "") throws -> TestSetup {
+    /// bounces@return.example.net (none without `returnAddress`) and reads `mailboxURL`.
+    func setup(_ addresses: [String], smtpURL: String = "smtp://127.0.0.1:9", mailboxURL: String, extra: String = "",
+               returnAddress: Bool = true) throws -> TestSetup {
         let s = try TestSetup(digest: """
         from: "Paperboy <digest@lab.example.org>"
         base_url: https://lab.example.org
         unsubscribe_mailto: unsubscribe@return.example.net
         smtp: {url: "\(smtpURL)", tls: none, retry: {initial: 1s, max: 2s}}
-        bounce: {address: bounces@return.example.net, mailbox: "\(mailboxURL)", tls: none, processed_folder: Processed\(extra)}
+        bounce: {\(returnAddress ? "address: bounces@return.example.net, " : "")mailbox: "\(mailboxURL)", tls: none, processed_folder: Processed\(extra)}
         """)
         let store = try s.store()
         try store.ingest(try DemoCorpus.papers(at: FeedDate.parse(Self.at)!.addingTimeInterval(-3600)), source: SourceState(name: "demo"), at: TestTime.now)
@@ -40,6 +43,22 @@ import Glibc
 
     func run(_ s: TestSetup, _ arguments: [String], password: String = "") throws -> CommandResult {
         try s.run(arguments, environment: ["PAPERBOY_SECRET": Self.secret, "PAPERBOY_BOUNCE_PASSWORD": password])
+    }
+
+    /// Sends everyone's digest to an smtp-sink and returns each address's envelope sender (the signed return path).
+    func sendDigests(_ s: TestSetup) throws -> [String: String] {
+        let sink = try SMTPSink()
+        let config = try String(contentsOfFile: s.config, encoding: .utf8)
+        try config.replacingOccurrences(of: "smtp://127.0.0.1:9", with: sink.url).write(toFile: s.config, atomically: true, encoding: .utf8)
+        defer { try? config.write(toFile: s.config, atomically: true, encoding: .utf8) }
+        let sent = try run(s, ["send-digest", "--all", "--at", Self.at])
+        #expect(sent.status == 0, "\(sent.stdout)\(sent.stderr)")
+        var senders: [String: String] = [:]
+        for subscriber in try s.store().subscribers() {
+            let row = try #require(try s.store().outboxRows(subscriberID: subscriber.id).first { $0.state == .sent }?.id)
+            senders[subscriber.email.description] = Self.returnPath.sender(outboxID: row, recipient: subscriber.email.description)
+        }
+        return senders
     }
 
     func mailboxURL(_ dovecot: DovecotServer) -> String {
@@ -94,8 +113,9 @@ import Glibc
         let store = try s.store()
         let alan = try #require(try store.subscriber(try EmailAddress(parsing: "alan@example.org")))
         let token = LinkToken(secret: Array(Self.secret.utf8)).make(subscriberID: alan.id, email: alan.email, purpose: .unsubscribe)
+        let senders = try sendDigests(s)
         let messages = [
-            BounceMessages.arf(complainer: "ada@example.org"),
+            BounceMessages.arf(complainer: "ada@example.org", returnPath: senders["ada@example.org"]),
             BounceMessages.plain(from: "alan@example.org", to: "unsubscribe@return.example.net", subject: "unsubscribe \(token)"),
             BounceMessages.plain(from: "grace@example.org", to: "bounces@return.example.net", subject: "Out of office", extra: "Auto-Submitted: auto-replied\r\n"),
             BounceMessages.plain(from: "friend@example.org", to: "bounces@return.example.net", subject: "Lunch on Friday?"),
@@ -126,7 +146,8 @@ import Glibc
     @Test func dryRunChangesNothingAndPOP3NeverReadsTwice() throws {
         try #require(DovecotServer.isInstalled, "needs dovecot-imapd and dovecot-pop3d (.ci/run installs them)")
         let dovecot = try DovecotServer()
-        let s = try setup(["ada@example.org"], mailboxURL: mailboxURL(dovecot))
+        // Without bounce.address: the address a report names is all there is.
+        let s = try setup(["ada@example.org"], mailboxURL: mailboxURL(dovecot), returnAddress: false)
         try dovecot.deliver(Array(BounceMessages.arf(complainer: "ada@example.org").utf8), to: "bounces@return.example.net")
         try #require(try waitFor(1, of: dovecot).count == 1)
         let dry = try run(s, ["bounce", "poll", "--dry-run"], password: dovecot.password)
@@ -135,7 +156,7 @@ import Glibc
         #expect(try s.store().subscribers().first?.status == .active)
         #expect(try dovecot.messages(in: "INBOX").count == 1)
 
-        let pop = try setup(["ada@example.org"], mailboxURL: "pop3://\(dovecot.user)@127.0.0.1:\(dovecot.pop3Port)")
+        let pop = try setup(["ada@example.org"], mailboxURL: "pop3://\(dovecot.user)@127.0.0.1:\(dovecot.pop3Port)", returnAddress: false)
         let first = try run(pop, ["bounce", "poll"], password: dovecot.password)
         #expect(first.stdout.contains("1 message read (1 complaint)"), "\(first.stdout)\(first.stderr)")
         #expect(try pop.store().subscribers().first?.status == .unsubscribed)
@@ -167,9 +188,11 @@ import Glibc
         let addresses = (0..<count).map { "reader\($0)@example.org" }
         // soft_limit 2: a soft bounce applied twice would pause its reader.
         let s = try setup(addresses, mailboxURL: mailboxURL(dovecot), extra: ", soft_limit: 2")
+        let senders = try sendDigests(s)
         for address in addresses {
-            try dovecot.deliver(Array(BounceMessages.dsn(recipient: address, action: "delayed", status: "4.2.2", diagnostic: "smtp; 452 4.2.2 Mailbox full").utf8),
-                                to: "bounces@return.example.net")
+            let sender = try #require(senders[address])
+            try dovecot.deliver(Array(BounceMessages.dsn(to: sender, recipient: address, action: "delayed", status: "4.2.2", diagnostic: "smtp; 452 4.2.2 Mailbox full").utf8),
+                                to: sender)
         }
         try #require(try waitFor(count, of: dovecot).count == count)
 
@@ -223,9 +246,9 @@ import Glibc
         let mailFrom = try #require(dump.split(separator: "\n").first { $0.hasPrefix("X-Mail-Args: ") }, "\(dump.prefix(600))")
         let sender = String(mailFrom.dropFirst("X-Mail-Args: ".count).split(separator: " ").first ?? "")
         #expect(sender.hasPrefix("<bounces+") && sender.hasSuffix("@return.example.net>"), "\(sender)")
-        let path = ReturnPath(address: try EmailAddress(parsing: "bounces@return.example.net"), secret: Array(Self.secret.utf8))
-        let row = try #require(path.outboxID(in: sender), "the token verifies: \(sender)")
-        #expect(try s.store().outboxAddressee(id: row)?.recipient == "ada@example.org", "and names ada's row")
+        let claim = try #require(Self.returnPath.claim(in: sender), "\(sender)")
+        #expect(try s.store().outboxAddressee(id: claim.outboxID)?.recipient == "ada@example.org", "it names ada's row")
+        #expect(Self.returnPath.verify(claim, recipient: "ada@example.org"), "signed for her")
         #expect(dump.contains("From: Paperboy <digest@lab.example.org>"), "the From header is unchanged")
     }
 }

@@ -9,30 +9,38 @@ import Testing
 
     // MARK: Return path
 
-    @Test func theReturnPathNamesItsRowAndOnlyItsSecretMakesOne() throws {
+    @Test func theReturnPathNamesItsRowForItsRecipientAndOnlyItsSecretMakesOne() throws {
         let path = ReturnPath(address: base, secret: Self.secret)
-        let sender = path.sender(outboxID: 123_456)
+        let sender = path.sender(outboxID: 123_456, recipient: "Ada@Example.org")
         #expect(sender.hasPrefix("bounces+2n9c-") && sender.hasSuffix("@lab.example.org"))
         let local = try #require(sender.split(separator: "@").first)
         #expect(local.count <= 64)
         #expect(local.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "+" || $0 == "-" })
-        #expect(path.outboxID(in: sender) == 123_456)
-        #expect(path.outboxID(in: "<\(sender.uppercased())>") == 123_456, "servers may change the case")
-        // Another row's id with this row's MAC, another secret, another domain, no token.
-        let mac = sender.split(separator: "-")[1]
-        #expect(path.outboxID(in: "bounces+2n9d-\(mac)") == nil)
+        let claim = try #require(path.claim(in: sender))
+        #expect(claim.outboxID == 123_456)
+        #expect(path.verify(claim, recipient: "ada@example.org"), "the recipient in any case")
+        #expect(!path.verify(claim, recipient: "bob@example.org"), "the same row id sent to someone else (a database made anew)")
+        // Any case, in angle brackets, with a display name.
+        for written in ["<\(sender.uppercased())>", "\"Bounces\" <\(sender)>", " \(sender) "] {
+            #expect(path.claim(in: written).map { path.verify($0, recipient: "ada@example.org") } == true, "\(written)")
+        }
+        // Another row's id with this row's MAC, another secret, another domain, no token, another spelling.
+        let mac = sender.split(separator: "-")[1].split(separator: "@")[0]
+        #expect(path.claim(in: "bounces+2n9d-\(mac)@lab.example.org").map { path.verify($0, recipient: "ada@example.org") } == false)
         let stranger = ReturnPath(address: base, secret: Array("another secret, thirty-two bytes!".utf8))
-        #expect(path.outboxID(in: stranger.sender(outboxID: 123_456)) == nil)
-        #expect(path.outboxID(in: sender.replacingOccurrences(of: "lab.example.org", with: "example.com")) == nil)
-        #expect(path.outboxID(in: "bounces@lab.example.org") == nil)
-        #expect(path.outboxID(in: "bounces+0002n9c-\(mac)") == nil, "one spelling per id")
+        #expect(path.claim(in: stranger.sender(outboxID: 123_456, recipient: "ada@example.org")).map { path.verify($0, recipient: "ada@example.org") } == false)
+        #expect(path.claim(in: sender.replacingOccurrences(of: "lab.example.org", with: "example.com")) == nil)
+        #expect(path.claim(in: "bounces@lab.example.org") == nil)
+        #expect(path.claim(in: "bounces+0002n9c-\(mac)@lab.example.org") == nil, "one spelling per id")
     }
 
-    @Test func aTokenMadeWithThePreviousSecretIsStillRead() {
+    @Test func aTokenMadeWithThePreviousSecretIsStillRead() throws {
         let old = ReturnPath(address: base, secret: Array("the old secret, thirty-two bytes!".utf8))
         let rotated = ReturnPath(address: base, secret: Self.secret, previousSecrets: [Array("the old secret, thirty-two bytes!".utf8)])
-        #expect(rotated.outboxID(in: old.sender(outboxID: 7)) == 7)
-        #expect(rotated.sender(outboxID: 7) != old.sender(outboxID: 7), "new tokens use the current secret")
+        let claim = try #require(rotated.claim(in: old.sender(outboxID: 7, recipient: "ada@example.org")))
+        #expect(rotated.verify(claim, recipient: "ada@example.org"))
+        #expect(rotated.sender(outboxID: 7, recipient: "ada@example.org") != old.sender(outboxID: 7, recipient: "ada@example.org"),
+                "new tokens use the current secret")
     }
 
     // MARK: Config
@@ -79,7 +87,8 @@ import Testing
         ("{mailbox: \"imaps://mail.example.org/\", tls: starttls}", "bounce.tls", "does not fit"),
         ("{mailbox: \"pop3s://mail.example.org/INBOX\"}", "bounce.mailbox", "no folders"),
         ("{mailbox: \"imaps://mail.example.org/a%0D%0Ab\"}", "bounce.mailbox", "control character"),
-        ("{mailbox: \"imaps://mail.example.org/INBOX\", processed_folder: INBOX}", "bounce.processed_folder", "the folder that is read"),
+        ("{mailbox: \"imaps://mail.example.org/INBOX\", processed_folder: inbox}", "bounce.processed_folder", "the folder bounce.mailbox reads"),
+        ("{mailbox: \"imaps://mail.example.org/Processed\"}", "bounce.processed_folder", "the folder bounce.mailbox reads"),
         ("{address: bounces+x@lab.example.org}", "bounce.address", "already has a +"),
         ("{address: not-an-address}", "bounce.address", "bounces@example.org"),
         ("{soft_limit: 0}", "bounce.soft_limit", "1 to 100"),
@@ -112,6 +121,16 @@ import Testing
                     "\(kind) traced to nobody waits for a person")
         }
         #expect(decide(.autoReply, digest).effect == .nothing && decide(.autoReply, digest).disposition == .ignored)
+        // Traced only by the address a report names: acts once digests carry no signed return path only.
+        let byAddress = BounceTarget(subscriberID: 1, tracedBy: .address)
+        #expect(decide(.hard, byAddress).effect == .pause(reason: "bounced: 550 5.1.1 user unknown"))
+        var signed = settings
+        signed.address = base
+        for kind in [BounceKind.hard, .soft, .complaint] {
+            let decision = BouncePolicy.decide(Self.report(kind), target: byAddress, settings: signed)
+            #expect(decision.effect == .nothing && decision.disposition == .forPerson, "\(kind)")
+            #expect(BouncePolicy.decide(Self.report(kind), target: digest, settings: signed).effect != .nothing)
+        }
         #expect(decide(.unknown, digest).effect == .nothing && decide(.unknown, digest).disposition == .forPerson)
     }
 

@@ -16,12 +16,18 @@ final class MemoryMailbox: ReturnMailboxSession {
     var fetched: [String] = []
     var failMoves = 0
 
-    init(canMoveOrFlag: Bool = true) { self.canMoveOrFlag = canMoveOrFlag }
+    /// Keys are `imap:<validity>:<n>`: another validity, another mailbox.
+    let validity: Int
+
+    init(canMoveOrFlag: Bool = true, validity: Int = 1) {
+        self.canMoveOrFlag = canMoveOrFlag
+        self.validity = validity
+    }
 
     struct Dropped: Error {}
 
     func deliver(_ text: String) {
-        inbox.append(("imap:1:\(inbox.count + processed.count + 1)", Array(text.utf8)))
+        inbox.append(("imap:\(validity):\(inbox.count + processed.count + 1)", Array(text.utf8)))
     }
 
     func pendingKeys() throws -> [String] { inbox.map(\.key).filter { left[$0] == nil } }
@@ -51,24 +57,30 @@ final class MemoryMailbox: ReturnMailboxSession {
         let poller: BouncePoller
         let ada: Subscriber
         let outboxID: Int64
+        /// The envelope sender of ada's digest.
+        let returnAddress: String
     }
 
     /// A store with ada@example.org and one queued digest for her.
+    /// `settings` get `bounce.address` set, as the return path's config has it.
     func world(settings: BounceSettings = BounceSettings(), clock: @escaping @Sendable () -> Date = { TestTime.now }) throws -> World {
+        var settings = settings
+        settings.address = returnPath.address
         let store = Store.inMemory()
         let ada = try store.addSubscriber(SubscriberPreferences(email: try EmailAddress(parsing: "ada@example.org")), at: t0)
         try store.plan([PlannedDigest(subscriberID: ada.id, periodKey: "day", recipient: "ada@example.org", sender: "digest@lab.example.org",
                                       subject: "S", messageID: "<1@lab.example.org>", message: Array("m".utf8), paperIDs: [])], at: t0)
-        let outboxID = try #require(try store.bounceTestOutboxID(subscriberID: ada.id))
+        let outboxID = try #require(try store.outboxRows(subscriberID: ada.id).first?.id)
         let tracer = BounceTracer(store: store, returnPath: returnPath, tokens: tokens)
         let poller = BouncePoller(store: store, settings: settings, tracer: tracer, unsubscribeAddresses: ["unsubscribe@lab.example.org"], now: clock)
-        return World(store: store, poller: poller, ada: ada, outboxID: outboxID)
+        return World(store: store, poller: poller, ada: ada, outboxID: outboxID,
+                     returnAddress: returnPath.sender(outboxID: outboxID, recipient: "ada@example.org"))
     }
 
     @Test func aHardBounceToTheReturnPathPausesItsSubscriberWithTheServersWords() throws {
         let world = try world()
         let mailbox = MemoryMailbox()
-        mailbox.deliver(BounceMessages.dsn(to: returnPath.sender(outboxID: world.outboxID)))
+        mailbox.deliver(BounceMessages.dsn(to: world.returnAddress))
         let report = try world.poller.poll(mailbox)
         #expect(report.items.map(\.kind) == [.hard])
         #expect(report.items.first?.outcome == .paused)
@@ -86,7 +98,7 @@ final class MemoryMailbox: ReturnMailboxSession {
         let mailbox = MemoryMailbox()
         let forged = ReturnPath(address: try EmailAddress(parsing: "bounces@lab.example.org"), secret: Array("another secret, thirty-two bytes!".utf8))
         // Naming an address no subscriber has, so only the token could trace it.
-        mailbox.deliver(BounceMessages.dsn(to: forged.sender(outboxID: world.outboxID), recipient: "someone@else.example"))
+        mailbox.deliver(BounceMessages.dsn(to: forged.sender(outboxID: world.outboxID, recipient: "ada@example.org"), recipient: "someone@else.example"))
         let report = try world.poller.poll(mailbox)
         #expect(report.items.first?.subscriberID == nil)
         #expect(report.items.first?.decision.disposition == .forPerson)
@@ -101,7 +113,7 @@ final class MemoryMailbox: ReturnMailboxSession {
         settings.softWindow = 14 * 86400
         let world = try world(settings: settings, clock: { now.withLock { $0 } })
         let mailbox = MemoryMailbox()
-        let soft = BounceMessages.dsn(to: returnPath.sender(outboxID: world.outboxID), action: "delayed", status: "4.2.2",
+        let soft = BounceMessages.dsn(to: world.returnAddress, action: "delayed", status: "4.2.2",
                             diagnostic: "smtp; 452 4.2.2 Mailbox full")
         // One soft bounce, then 20 days pass: it falls out of the window.
         mailbox.deliver(soft)
@@ -126,12 +138,33 @@ final class MemoryMailbox: ReturnMailboxSession {
     @Test func aComplaintUnsubscribesAndCancelsQueuedDigests() throws {
         let world = try world()
         let mailbox = MemoryMailbox()
-        mailbox.deliver(BounceMessages.arf(complainer: "ada@example.org"))
+        mailbox.deliver(BounceMessages.arf(complainer: "ada@example.org", returnPath: world.returnAddress))
         let report = try world.poller.poll(mailbox)
         #expect(report.items.map(\.kind) == [.complaint])
         #expect(report.items.first?.outcome == .unsubscribed)
         #expect(try world.store.subscriber(id: world.ada.id)?.status == .unsubscribed)
         #expect(try world.store.outboxRows(subscriberID: world.ada.id).map(\.state) == [.cancelled])
+    }
+
+    @Test func aReportThatOnlyNamesAnAddressActsOnNobodyOnceDigestsCarryAReturnPath() throws {
+        let world = try world()
+        let mailbox = MemoryMailbox()
+        // Anyone can write these: a complaint and a DSN naming ada, without her digest's signed return path.
+        mailbox.deliver(BounceMessages.arf(complainer: "ada@example.org"))
+        mailbox.deliver(BounceMessages.dsn(to: "bounces@lab.example.org"))
+        let report = try world.poller.poll(mailbox)
+        #expect(report.items.map(\.kind) == [.complaint, .hard])
+        #expect(report.items.map(\.outcome) == [.unchanged, .unchanged])
+        #expect(report.items.allSatisfy { $0.subscriberID == world.ada.id && $0.decision.disposition == .forPerson })
+        #expect(try world.store.subscriber(id: world.ada.id)?.status == .active)
+        #expect(mailbox.left.values.allSatisfy { $0 } && mailbox.left.count == 2, "both left for a person")
+
+        // Without bounce.address (no digest carries a token), the address is all there is: it counts.
+        let classic = BouncePoller(store: world.store, settings: BounceSettings(),
+                                   tracer: BounceTracer(store: world.store, returnPath: nil, tokens: tokens), unsubscribeAddresses: [], now: { TestTime.now })
+        let second = MemoryMailbox(validity: 2)
+        second.deliver(BounceMessages.arf(complainer: "ada@example.org"))
+        #expect(try classic.poll(second).items.map(\.outcome) == [.unsubscribed])
     }
 
     @Test func aMailedUnsubscribeNeedsItsToken() throws {
@@ -158,7 +191,7 @@ final class MemoryMailbox: ReturnMailboxSession {
     @Test func autoRepliesAndUnrelatedMailChangeNothingAndStay() throws {
         let world = try world()
         let mailbox = MemoryMailbox()
-        mailbox.deliver(BounceMessages.plain(from: "ada@example.org", to: returnPath.sender(outboxID: world.outboxID), subject: "Out of office",
+        mailbox.deliver(BounceMessages.plain(from: "ada@example.org", to: world.returnAddress, subject: "Out of office",
                                    extra: "Auto-Submitted: auto-replied\n"))
         mailbox.deliver(BounceMessages.plain(from: "friend@example.org", to: "bounces@lab.example.org", subject: "Lunch on Friday?"))
         let report = try world.poller.poll(mailbox)
@@ -174,7 +207,7 @@ final class MemoryMailbox: ReturnMailboxSession {
     @Test func aPassThatEndsBeforeTheMoveAppliesNothingTwice() throws {
         let world = try world()
         let mailbox = MemoryMailbox()
-        let soft = BounceMessages.dsn(to: returnPath.sender(outboxID: world.outboxID), action: "delayed", status: "4.2.2", diagnostic: "smtp; 452 4.2.2 full")
+        let soft = BounceMessages.dsn(to: world.returnAddress, action: "delayed", status: "4.2.2", diagnostic: "smtp; 452 4.2.2 full")
         mailbox.deliver(soft)
         mailbox.failMoves = 1
         #expect(throws: MemoryMailbox.Dropped.self) { try world.poller.poll(mailbox) }
@@ -189,7 +222,7 @@ final class MemoryMailbox: ReturnMailboxSession {
     @Test func aDryRunRecordsAndMovesNothing() throws {
         let world = try world()
         let mailbox = MemoryMailbox()
-        mailbox.deliver(BounceMessages.dsn(to: returnPath.sender(outboxID: world.outboxID)))
+        mailbox.deliver(BounceMessages.dsn(to: world.returnAddress))
         let report = try world.poller.poll(mailbox, dryRun: true)
         #expect(report.items.first?.decision.effect == .pause(reason: "bounced: 550 5.1.1 <ada@example.org>: Recipient address rejected: User unknown"))
         #expect(report.items.first?.outcome == nil)
@@ -201,21 +234,11 @@ final class MemoryMailbox: ReturnMailboxSession {
     @Test func withPOP3TheRecordIsWhatKeepsAMessageFromBeingReadTwice() throws {
         let world = try world()
         let mailbox = MemoryMailbox(canMoveOrFlag: false)
-        mailbox.deliver(BounceMessages.dsn(to: returnPath.sender(outboxID: world.outboxID)))
+        mailbox.deliver(BounceMessages.dsn(to: world.returnAddress))
         mailbox.deliver(BounceMessages.plain(from: "friend@example.org", to: "bounces@lab.example.org", subject: "Hello"))
         #expect(try world.poller.poll(mailbox).items.count == 2)
         let second = try world.poller.poll(mailbox)
         #expect(second.items.isEmpty && second.skipped == 2)
         #expect(mailbox.fetched.count == 2 && mailbox.inbox.count == 2, "never fetched again, never deleted")
-    }
-}
-
-extension Store {
-    /// The id of a subscriber's only outbox row, for these tests.
-    func bounceTestOutboxID(subscriberID: Int64) throws -> Int64? {
-        let time = TestTime.now.addingTimeInterval(86400 * 400)
-        let claimed = try claimDue(limit: 100, claimer: "test:1", at: time, leaseUntil: time, bodies: false, isDead: { _ in false })
-        try release(ids: claimed.map(\.id))
-        return claimed.first { $0.subscriberID == subscriberID }?.id
     }
 }

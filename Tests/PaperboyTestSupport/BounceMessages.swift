@@ -37,7 +37,9 @@ public enum BounceMessages {
     }
 
     /// An ARF feedback report (RFC 5965) about a digest to `complainer`.
-    public static func arf(complainer: String) -> String {
+    /// With `returnPath`, the report quotes the digest's envelope sender (as
+    /// feedback loops do: `Original-Mail-From`, and the quoted `Return-Path`).
+    public static func arf(complainer: String, returnPath: String? = nil) -> String {
         crlf("""
         From: <abuse@mail.example.org>
         To: <bounces@return.example.net>
@@ -57,12 +59,12 @@ public enum BounceMessages {
         Feedback-Type: abuse
         User-Agent: SomeGenerator/1.0
         Version: 1
-        Original-Rcpt-To: <\(complainer)>
+        Original-Rcpt-To: <\(complainer)>\(returnPath.map { "\nOriginal-Mail-From: <\($0)>" } ?? "")
 
         --A
         Content-Type: message/rfc822
 
-        From: Paperboy <digest@lab.example.org>
+        \(returnPath.map { "Return-Path: <\($0)>\n" } ?? "")From: Paperboy <digest@lab.example.org>
         To: \(complainer)
         Subject: Your papers
 

@@ -50,7 +50,9 @@ public enum BounceDisposition: String, Sendable, Equatable, CaseIterable {
     case forPerson = "for-person"
 }
 
-/// The rules: a hard bounce pauses, soft bounces pause after
+/// The rules: a report traced only by the address it names acts on nobody
+/// once digests carry a signed return path (`bounce.address`); otherwise a
+/// hard bounce pauses, soft bounces pause after
 /// `bounce.soft_limit` within `bounce.soft_window`, a complaint or a mailed
 /// unsubscribe unsubscribes at once, an auto-reply changes nothing, and a
 /// message that is not understood or not traced to a subscriber is left
@@ -83,6 +85,12 @@ public enum BouncePolicy {
         guard let target else {
             let what = report.kind == .unsubscribe ? "an unsubscribe request without a valid token" : "a \(report.kind.rawValue) report"
             return Decision(effect: .nothing, disposition: .forPerson, note: "\(what) that names no subscriber here")
+        }
+        if target.tracedBy == .address, settings.address != nil {
+            // Every digest carries a signed return path: a report without one
+            // may be forged by anyone who knows the address, so it acts on nobody.
+            return Decision(effect: .nothing, disposition: .forPerson,
+                            note: "a \(report.kind.rawValue) report that names a subscriber's address but carries no signed return path")
         }
         switch report.kind {
         case .hard where target.isDigest:

@@ -126,6 +126,11 @@ public struct BounceSettings: Sendable, Equatable {
         }
     }
 
+    /// Whether two folder names name one folder (INBOX in any case, RFC 3501).
+    static func sameFolder(_ a: String, _ b: String) -> Bool {
+        a.uppercased() == "INBOX" ? b.uppercased() == "INBOX" : a == b
+    }
+
     /// Why a folder name cannot be used, or nil.
     static func folderProblem(_ name: String) -> String? {
         if name.isEmpty { return "is empty" }
@@ -189,10 +194,11 @@ public struct BounceSettings: Sendable, Equatable {
         settings.passwordFile = try reader.string("password_file").map { MailSettings.resolve($0, baseDirectory) }
         if let folder = try reader.string("processed_folder") {
             if let problem = Self.folderProblem(folder) { throw reader.error("processed_folder", problem) }
-            if folder == settings.mailbox?.folder {
-                throw reader.error("processed_folder", "\"\(folder)\" is the folder that is read; choose another, such as Processed")
-            }
             settings.processedFolder = folder
+        }
+        if let read = settings.mailbox?.folder, Self.sameFolder(read, settings.processedFolder) {
+            // A message moved into the folder read gets a new UID there: it would be read, and applied, again.
+            throw reader.error("processed_folder", "\"\(settings.processedFolder)\" is the folder bounce.mailbox reads; choose another, such as Processed")
         }
         if let value = try reader.duration("interval", in: 60...86400) { settings.interval = value }
         if let text = try reader.string("soft_limit") {

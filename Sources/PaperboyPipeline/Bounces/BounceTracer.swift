@@ -12,7 +12,9 @@ import PaperboyStore
 ///    subject, checked against the subscriber's address now (a From
 ///    address is easily forged, so it never unsubscribes anyone alone);
 /// 3. for bounces and complaints without either, the address the report
-///    names, when exactly one subscriber has it.
+///    names, when exactly one subscriber has it. Anyone can write a report
+///    naming any address, so with `bounce.address` set such a trace acts on
+///    nobody (`BouncePolicy`): it is recorded and left for a person.
 public struct BounceTracer: Sendable {
     public let store: Store
     /// Nil when `bounce.address` is not set (no digest was sent with a token).
@@ -36,11 +38,11 @@ public struct BounceTracer: Sendable {
         if let returnPath, report.kind != .unsubscribe {
             let candidates = message.allParts.flatMap { part in Self.returnPathFields.flatMap { part.all($0) } }
                 + Self.feedbackFields(message).flatMap { fields in ["Original-Mail-From", "Original-Rcpt-To"].flatMap { fields.all($0) } }
-            let addresses = candidates.flatMap { $0.split(separator: ",").map(String.init) }
-            if let outboxID = returnPath.outboxID(inAny: addresses), let row = try store.outboxAddressee(id: outboxID),
-               let subscriber = try store.subscriber(id: row.subscriberID),
-               subscriber.email.description.lowercased() == row.recipient.lowercased() {
-                return BounceTarget(subscriberID: row.subscriberID, outboxID: outboxID, isDigest: row.isDigest, tracedBy: .returnPath)
+            for claim in candidates.flatMap({ $0.split(separator: ",").map(String.init) }).compactMap(returnPath.claim(in:)) {
+                guard let row = try store.outboxAddressee(id: claim.outboxID), returnPath.verify(claim, recipient: row.recipient),
+                      let subscriber = try store.subscriber(id: row.subscriberID),
+                      subscriber.email.description.lowercased() == row.recipient.lowercased() else { continue }
+                return BounceTarget(subscriberID: row.subscriberID, outboxID: claim.outboxID, isDigest: row.isDigest, tracedBy: .returnPath)
             }
         }
         if report.kind == .unsubscribe {
