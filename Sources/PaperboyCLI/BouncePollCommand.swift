@@ -44,7 +44,13 @@ struct BouncePollCommand: ParsableCommand {
         let finished = report.items.count - read.count
         if finished > 0 { summary += "; \(finished) recorded by an earlier poll \(dryRun ? "would be" : "were") moved now" }
         if report.skipped > 0 { summary += "; \(report.skipped) read before (POP3 keeps them)" }
+        if report.gone > 0 { summary += "; \(report.gone) went before they were read (moved by someone else)" }
         say(summary + (dryRun ? "; dry run: nothing changed" : ""))
+        for problem in report.notMoved { sayError("recorded but not moved: \(problem.debugEscaped)") }
+        if !report.notMoved.isEmpty {
+            throw CLIFailure("\(report.notMoved.count) message\(report.notMoved.count == 1 ? " was" : "s were") recorded but not moved or flagged; "
+                             + "nothing is applied twice, and the next poll tries again", exitCode: .temporaryFailure)
+        }
     }
 
     static func line(_ item: BouncePollReport.Item, dryRun: Bool) -> String {

@@ -72,14 +72,19 @@ public final class BounceService: Service, Sendable {
         let report = try reading.poller.poll(session, shouldStop: shouldStop) { item in
             guard !item.recordedBefore else { return }
             context.metrics.recordBounce(item.kind)
-            var metadata: Logger.Metadata = ["bounce.kind": "\(item.kind.rawValue)", "bounce.key": "\(item.key)",
-                                             "bounce.outcome": "\(item.outcome?.rawValue ?? "-")", "bounce.note": "\(item.decision.note)"]
+            // The key, note and status come from the mailbox: escaped for a terminal reading the log.
+            var metadata: Logger.Metadata = ["bounce.kind": "\(item.kind.rawValue)", "bounce.key": "\(item.key.debugEscaped)",
+                                             "bounce.outcome": "\(item.outcome?.rawValue ?? "-")", "bounce.note": "\(item.decision.note.debugEscaped)"]
             if let id = item.subscriberID { metadata["subscriber.id"] = "\(id)" }
-            if let status = item.status { metadata["bounce.status"] = "\(status)" }
+            if let status = item.status { metadata["bounce.status"] = "\(status.debugEscaped)" }
             switch item.outcome {
             case .paused?, .unsubscribed?: logger.notice("a message in the return mailbox changed a subscriber", metadata: metadata)
             default: logger.info("a message in the return mailbox was read", metadata: metadata)
             }
+        }
+        for problem in report.notMoved {
+            logger.warning("a message in the return mailbox was recorded but not moved; the next poll tries again",
+                           metadata: ["bounce.mailbox": "\(reading.mailboxURL)", "problem": "\(problem.debugEscaped)"])
         }
         let time = context.clock.now()
         context.status.update { snapshot in

@@ -30,14 +30,18 @@ public struct BounceRecord: Sendable {
     public var decision: BouncePolicy.Decision
     /// The message's Message-ID, if it has one.
     public var messageID: String?
+    /// `ReceivedMessage.contentHash` of its bytes; nil when it could not be read.
+    public var contentHash: String?
 
-    public init(key: String, at: Date, report: BounceReport, target: BounceTarget?, decision: BouncePolicy.Decision, messageID: String?) {
+    public init(key: String, at: Date, report: BounceReport, target: BounceTarget?, decision: BouncePolicy.Decision, messageID: String?,
+                contentHash: String?) {
         self.key = key
         self.at = at
         self.report = report
         self.target = target
         self.decision = decision
         self.messageID = messageID
+        self.contentHash = contentHash
     }
 }
 
@@ -70,19 +74,20 @@ public enum BounceRecording: Sendable, Equatable {
 
 extension Store {
     /// Records `record` and applies its decision to the subscriber, in one
-    /// transaction; a message whose key is recorded already applies nothing.
+    /// transaction; a message whose key or bytes are recorded already applies nothing.
     public func recordBounce(_ record: BounceRecord) throws(StoreError) -> BounceRecording {
         try write { db in
-            if let existing = try Self.bounces(db, where: "bounce.message_key = ?", [record.key], limit: 1).first {
+            if let existing = try Self.bounces(db, where: "bounce.message_key = ? OR bounce.content_hash = ?", [record.key, record.contentHash],
+                                               limit: 1).first {
                 return .alreadyRecorded(existing)
             }
             let outcome = try Self.apply(db, record)
             let report = record.report
             try db.execute(sql: """
-                INSERT INTO bounce (message_key, processed_at, kind, subscriber_id, outbox_id, address, status, diagnostic,
+                INSERT INTO bounce (message_key, content_hash, processed_at, kind, subscriber_id, outbox_id, address, status, diagnostic,
                                     outcome, disposition, note, message_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [record.key, record.at.timeIntervalSince1970, report.kind.stored, record.target?.subscriberID,
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [record.key, record.contentHash, record.at.timeIntervalSince1970, report.kind.stored, record.target?.subscriberID,
                                  record.target?.outboxID, report.recipients.first, report.status, report.diagnostic,
                                  outcome.stored, record.decision.disposition.stored, record.decision.note, record.messageID])
             return .recorded(outcome)
@@ -105,14 +110,20 @@ extension Store {
         case .pause(let reason):
             return try pause(reason)
         case .softBounce(let limit, let window, let reason):
-            // Counted with this one (inserted after), within the window and
-            // since the last pause a bounce made: a reader resumed after soft
-            // bounces starts again from none.
-            let earlier = try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM bounce WHERE subscriber_id = ? AND kind = ? AND processed_at > ?
+            // Soft bounces count once per digest (a server that warns every
+            // day about one delayed digest counts once), only those that
+            // counted (not a confirmation mail's, not one left for a person),
+            // within the window and since the last pause a bounce made: a
+            // reader resumed after soft bounces starts again from none.
+            let rows = try Int64.fetchAll(db, sql: """
+                SELECT DISTINCT coalesce(outbox_id, -id) FROM bounce
+                WHERE subscriber_id = ? AND kind = ? AND outcome IN (?, ?) AND processed_at > ?
                     AND processed_at > coalesce((SELECT max(processed_at) FROM bounce WHERE subscriber_id = ? AND outcome = ?), 0)
-                """, arguments: [id, BounceKind.soft.stored, now - window, id, BounceOutcome.paused.stored]) ?? 0
-            guard earlier + 1 >= limit else { return .counted }
+                """, arguments: [id, BounceKind.soft.stored, BounceOutcome.counted.stored, BounceOutcome.paused.stored, now - window,
+                                 id, BounceOutcome.paused.stored])
+            let this = record.target?.outboxID
+            let count = rows.count + (this.map { rows.contains($0) } == true ? 0 : 1)
+            guard count >= limit else { return .counted }
             let paused = try pause(reason)
             return paused == .paused ? .paused : .counted
         case .unsubscribe:

@@ -227,8 +227,10 @@ enum StoreMigrations {
         }
         // v12: every message read from the return mailbox (bounces,
         // complaints, mailed unsubscribe requests), once: UNIQUE(message_key)
-        // is what makes a message apply at most once, across restarts and a
-        // kill -9 between recording it and moving it in the mailbox. Kept
+        // and UNIQUE(content_hash) are what make a message apply at most
+        // once, across restarts, a kill -9 between recording it and moving it
+        // in the mailbox, and a mailbox whose keys change (a new UIDVALIDITY,
+        // a POP3 maildrop moved to another server). Kept
         // when the subscriber is removed (subscriber_id set to NULL) and when
         // the outbox row is pruned (outbox_id is no reference).
         migrator.registerMigration("v12-bounces") { db in
@@ -236,6 +238,7 @@ enum StoreMigrations {
                 CREATE TABLE bounce (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
                     message_key TEXT NOT NULL UNIQUE,      -- the mailbox's identity of the message (ReturnMailbox's key)
+                    content_hash TEXT UNIQUE,              -- SHA-256 of its bytes, hex; NULL when it could not be read
                     processed_at REAL NOT NULL,            -- Unix seconds
                     kind TEXT NOT NULL,                    -- BounceKind
                     subscriber_id INTEGER REFERENCES subscriber(id) ON DELETE SET NULL,

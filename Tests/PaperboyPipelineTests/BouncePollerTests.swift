@@ -8,7 +8,7 @@ import Testing
 
 /// A mailbox in memory: what the poller fetched, moved and flagged, and a
 /// failure to inject (a connection that drops before a message is moved).
-final class MemoryMailbox: ReturnMailboxSession {
+class MemoryMailbox: ReturnMailboxSession {
     var canMoveOrFlag: Bool
     var inbox: [(key: String, bytes: [UInt8])] = []
     var processed: [String] = []
@@ -106,6 +106,19 @@ final class MemoryMailbox: ReturnMailboxSession {
         #expect(mailbox.left.values.first == true, "flagged for a person, left in place")
     }
 
+    /// Another digest for ada (period `period`), and the envelope sender it went out from.
+    func digest(_ world: World, _ period: String) throws -> String {
+        try world.store.plan([PlannedDigest(subscriberID: world.ada.id, periodKey: period, recipient: "ada@example.org", sender: "digest@lab.example.org",
+                                            subject: "S", messageID: "<\(period)@lab.example.org>", message: Array("m".utf8), paperIDs: [])], at: t0)
+        let row = try #require(try world.store.outboxRows(subscriberID: world.ada.id).first?.id)
+        return returnPath.sender(outboxID: row, recipient: "ada@example.org")
+    }
+
+    /// A delay warning or expiry of the digest sent from `sender` (each one a message of its own).
+    static func soft(_ sender: String) -> String {
+        BounceMessages.dsn(to: sender, action: "delayed", status: "4.2.2", diagnostic: "smtp; 452 4.2.2 Mailbox full")
+    }
+
     @Test func softBouncesPauseAtTheLimitWithinTheWindowOnly() throws {
         let now = Mutex(TestTime.now)
         var settings = BounceSettings()
@@ -113,24 +126,26 @@ final class MemoryMailbox: ReturnMailboxSession {
         settings.softWindow = 14 * 86400
         let world = try world(settings: settings, clock: { now.withLock { $0 } })
         let mailbox = MemoryMailbox()
-        let soft = BounceMessages.dsn(to: world.returnAddress, action: "delayed", status: "4.2.2",
-                            diagnostic: "smtp; 452 4.2.2 Mailbox full")
         // One soft bounce, then 20 days pass: it falls out of the window.
-        mailbox.deliver(soft)
+        mailbox.deliver(Self.soft(world.returnAddress))
         #expect(try world.poller.poll(mailbox).items.map(\.outcome) == [.counted])
         now.withLock { $0 = $0.addingTimeInterval(20 * 86400) }
-        mailbox.deliver(soft)
-        mailbox.deliver(soft)
-        #expect(try world.poller.poll(mailbox).items.map(\.outcome) == [.counted, .counted])
+        let second = try digest(world, "day2")
+        mailbox.deliver(Self.soft(second))
+        mailbox.deliver(Self.soft(try digest(world, "day3")))
+        // Daily warnings about one delayed digest count once.
+        mailbox.deliver(Self.soft(second))
+        mailbox.deliver(Self.soft(second))
+        #expect(try world.poller.poll(mailbox).items.map(\.outcome) == [.counted, .counted, .counted, .counted])
         #expect(try world.store.subscriber(id: world.ada.id)?.status == .active)
-        mailbox.deliver(soft)
+        mailbox.deliver(Self.soft(try digest(world, "day4")))
         #expect(try world.poller.poll(mailbox).items.map(\.outcome) == [.paused])
         let ada = try #require(try world.store.subscriber(id: world.ada.id))
         #expect(ada.pausedReason == "bounced: 3 soft bounces in 14d, the last: 452 4.2.2 Mailbox full")
         // Resumed by the operator, she starts again from none.
         now.withLock { $0 = $0.addingTimeInterval(3600) }
         _ = try world.store.updateSubscriber(ada.email, at: now.withLock { $0 }) { $0.preferences.paused = false; $0.pausedReason = nil }
-        mailbox.deliver(soft)
+        mailbox.deliver(Self.soft(try digest(world, "day5")))
         #expect(try world.poller.poll(mailbox).items.map(\.outcome) == [.counted])
         #expect(try world.store.subscriber(id: world.ada.id)?.status == .active)
     }
@@ -207,8 +222,7 @@ final class MemoryMailbox: ReturnMailboxSession {
     @Test func aPassThatEndsBeforeTheMoveAppliesNothingTwice() throws {
         let world = try world()
         let mailbox = MemoryMailbox()
-        let soft = BounceMessages.dsn(to: world.returnAddress, action: "delayed", status: "4.2.2", diagnostic: "smtp; 452 4.2.2 full")
-        mailbox.deliver(soft)
+        mailbox.deliver(Self.soft(world.returnAddress))
         mailbox.failMoves = 1
         #expect(throws: MemoryMailbox.Dropped.self) { try world.poller.poll(mailbox) }
         #expect(mailbox.inbox.count == 1, "recorded but still in the folder")
@@ -217,6 +231,45 @@ final class MemoryMailbox: ReturnMailboxSession {
         #expect(mailbox.fetched.count == 1, "not fetched again")
         #expect(mailbox.inbox.isEmpty && mailbox.processed.count == 1)
         #expect(try world.store.bounces(subscriberID: world.ada.id).count == 1, "counted once")
+    }
+
+    @Test func theSameMessageUnderANewKeyIsNotAppliedAgain() throws {
+        let world = try world()
+        let first = MemoryMailbox()
+        let bounce = BounceMessages.dsn(to: world.returnAddress, action: "delayed", status: "4.2.2", diagnostic: "smtp; 452 4.2.2 full")
+        first.deliver(bounce)
+        #expect(try world.poller.poll(first).items.map(\.outcome) == [.counted])
+        // The folder was recreated (a new UIDVALIDITY) with the message left in it, or the POP3 maildrop moved.
+        let again = MemoryMailbox(validity: 2)
+        again.deliver(bounce)
+        let report = try world.poller.poll(again)
+        #expect(report.items.map(\.recordedBefore) == [true])
+        #expect(again.processed.count == 1, "moved, as recorded")
+        #expect(try world.store.bounces().count == 1)
+    }
+
+    @Test func aProblemWithOneMessageDoesNotStopTheRest() throws {
+        let world = try world()
+        let mailbox = ProblemMailbox()
+        mailbox.deliver(BounceMessages.plain(from: "a@example.org", to: "bounces@lab.example.org", subject: "gone"))
+        mailbox.deliver(BounceMessages.plain(from: "b@example.org", to: "bounces@lab.example.org", subject: "huge"))
+        mailbox.deliver(BounceMessages.arf(complainer: "ada@example.org", returnPath: world.returnAddress))
+        mailbox.deliver(BounceMessages.dsn(to: world.returnAddress))
+        let keys = mailbox.inbox.map(\.key)
+        mailbox.problems = [keys[0]: .gone, keys[1]: .unreadable("larger than Paperboy reads (64 MB)"), keys[2]: .notMoved("NO [OVERQUOTA]")]
+        let report = try world.poller.poll(mailbox)
+        #expect(report.gone == 1)
+        #expect(report.notMoved == ["\(keys[2]): NO [OVERQUOTA]"])
+        #expect(report.items.map(\.kind) == [.unknown, .complaint, .hard], "the huge one recorded as unknown; the others read")
+        #expect(report.items.first?.decision.disposition == .forPerson)
+        #expect(mailbox.left[keys[1]] == true, "the huge one flagged for a person")
+        #expect(try world.store.subscriber(id: world.ada.id)?.status == .unsubscribed, "the complaint applied, though its move failed")
+        #expect(mailbox.inbox.map(\.key).contains(keys[2]), "and it stays until a move works")
+        mailbox.problems = [:]
+        let next = try world.poller.poll(mailbox)
+        #expect(next.items.map(\.recordedBefore) == [true], "the complaint is only moved now (the huge one waits flagged)")
+        #expect(!mailbox.inbox.isEmpty && mailbox.processed.count == 2)
+        #expect(try world.store.bounces().count == 3)
     }
 
     @Test func aDryRunRecordsAndMovesNothing() throws {
@@ -240,5 +293,25 @@ final class MemoryMailbox: ReturnMailboxSession {
         let second = try world.poller.poll(mailbox)
         #expect(second.items.isEmpty && second.skipped == 2)
         #expect(mailbox.fetched.count == 2 && mailbox.inbox.count == 2, "never fetched again, never deleted")
+    }
+}
+
+/// A memory mailbox whose messages can each fail in one way.
+final class ProblemMailbox: MemoryMailbox {
+    var problems: [String: MailboxMessageProblem] = [:]
+
+    override func fetch(key: String) throws -> [UInt8] {
+        switch problems[key] {
+        case .gone?:
+            inbox.removeAll { $0.key == key }
+            throw MailboxMessageProblem.gone
+        case .unreadable?: throw problems[key]!
+        default: return try super.fetch(key: key)
+        }
+    }
+
+    override func markProcessed(key: String) throws {
+        if case .notMoved? = problems[key] { throw problems[key]! }
+        try super.markProcessed(key: key)
     }
 }

@@ -31,6 +31,11 @@ public struct BounceReport: Sendable, Equatable {
     public var token: String?
     /// One sentence: which rule decided the kind.
     public var reason: String
+
+    /// A message that could not be read at all (too large): unknown, for a person.
+    public static func unreadable(_ reason: String) -> BounceReport {
+        BounceReport(kind: .unknown, recipients: [], status: nil, diagnostic: nil, token: nil, reason: reason)
+    }
 }
 
 /// Reads a message from the return mailbox (`ReceivedMessage`) and says what

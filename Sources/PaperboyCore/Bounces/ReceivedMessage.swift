@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// A message read from the return mailbox (a bounce, a complaint, a mailed
@@ -230,4 +231,15 @@ public struct ReceivedMessage: Sendable {
 func latin1OrUTF8(_ bytes: [UInt8]) -> String {
     if let text = String(validating: bytes, as: UTF8.self) { return text }
     return String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
+}
+
+extension ReceivedMessage {
+    /// SHA-256 of a message's bytes, lower-case hex: what tells the same
+    /// message again under another mailbox key.
+    public static func contentHash(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
 }

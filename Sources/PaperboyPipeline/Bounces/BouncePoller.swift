@@ -4,7 +4,8 @@ import PaperboyStore
 
 /// One connection to the return mailbox, as the poller uses it (`ReturnMailbox`
 /// in Curl through `CurlReturnMailbox`, or a test's own). Messages are named
-/// by their key, stable across connections.
+/// by their key, stable across connections. A problem with one message is
+/// thrown as `MailboxMessageProblem`; anything else ends the pass.
 public protocol ReturnMailboxSession: AnyObject {
     /// False for POP3: nothing can be moved or flagged, so the store's record
     /// of each key is what keeps a message from being read twice.
@@ -16,6 +17,16 @@ public protocol ReturnMailboxSession: AnyObject {
     func markProcessed(key: String) throws
     /// Leaves the message where it is, marked as read by Paperboy, flagged when `forPerson`.
     func leave(key: String, forPerson: Bool) throws
+}
+
+/// A problem with one message, not with the mailbox: the pass goes on with the next.
+public enum MailboxMessageProblem: Error, Sendable {
+    /// It went between listing and fetching (a person or another poll moved it).
+    case gone
+    /// It cannot be read (larger than Paperboy reads): recorded as unknown and left for a person.
+    case unreadable(String)
+    /// It could not be moved or flagged: it stays recorded, and the next pass tries again.
+    case notMoved(String)
 }
 
 /// What one pass over the return mailbox did, message by message.
@@ -35,6 +46,10 @@ public struct BouncePollReport: Sendable {
     public var items: [Item] = []
     /// Messages POP3 keeps that an earlier pass recorded (skipped unread).
     public var skipped = 0
+    /// Messages that went between listing and fetching.
+    public var gone = 0
+    /// Messages recorded but not moved or flagged, with why; the next pass tries again.
+    public var notMoved: [String] = []
 
     public func count(_ kind: BounceKind) -> Int { items.filter { $0.kind == kind && !$0.recordedBefore }.count }
 }
@@ -71,51 +86,77 @@ public struct BouncePoller: Sendable {
         var report = BouncePollReport()
         for key in try session.pendingKeys() {
             if shouldStop() { break }
-            if let earlier = try store.bounce(key: key) {
-                // POP3 keeps every message: the record is what says it was read.
-                guard session.canMoveOrFlag else {
-                    report.skipped += 1
-                    continue
-                }
-                let item = BouncePollReport.Item(key: key, kind: earlier.kind, address: earlier.address, status: earlier.status,
-                                                 subscriberID: earlier.subscriberID,
-                                                 decision: .init(effect: .nothing, disposition: earlier.disposition, note: earlier.note),
-                                                 outcome: earlier.outcome, recordedBefore: true)
-                if !dryRun { try finish(key, earlier.disposition, in: session) }
+            do {
+                guard let item = try read(key, session, dryRun: dryRun, report: &report) else { continue }
                 report.items.append(item)
                 onItem(item)
-                continue
+            } catch MailboxMessageProblem.gone {
+                report.gone += 1
             }
-            let bytes = try session.fetch(key: key)
-            let message = ReceivedMessage(bytes)
-            let classified = BounceClassifier.classify(message, unsubscribeAddresses: unsubscribeAddresses)
-            let target = try tracer.target(of: message, report: classified)
-            let decision = BouncePolicy.decide(classified, target: target, settings: settings)
-            var item = BouncePollReport.Item(key: key, kind: classified.kind, address: classified.recipients.first, status: classified.status,
-                                             subscriberID: target?.subscriberID, decision: decision, outcome: nil, recordedBefore: false)
-            if !dryRun {
-                let record = BounceRecord(key: key, at: now(), report: classified, target: target, decision: decision, messageID: message["Message-ID"])
-                switch try store.recordBounce(record) {
-                case .recorded(let outcome): item.outcome = outcome
-                case .alreadyRecorded(let earlier):
-                    // Another process read it meanwhile.
-                    item.outcome = earlier.outcome
-                    item.recordedBefore = true
-                }
-                try finish(key, decision.disposition, in: session)
-            }
-            report.items.append(item)
-            onItem(item)
         }
         return report
     }
 
-    private func finish(_ key: String, _ disposition: BounceDisposition, in session: ReturnMailboxSession) throws {
+    /// One message: nil when POP3 keeps it from an earlier pass.
+    private func read(_ key: String, _ session: ReturnMailboxSession, dryRun: Bool, report: inout BouncePollReport) throws -> BouncePollReport.Item? {
+        if let earlier = try store.bounce(key: key) {
+            // POP3 keeps every message: the record is what says it was read.
+            guard session.canMoveOrFlag else {
+                report.skipped += 1
+                return nil
+            }
+            if !dryRun { try finish(key, earlier.disposition, in: session, report: &report) }
+            return Self.item(key, earlier)
+        }
+        let bytes: [UInt8]?
+        let classified: BounceReport
+        do {
+            let fetched = try session.fetch(key: key)
+            bytes = fetched
+            classified = BounceClassifier.classify(ReceivedMessage(fetched), unsubscribeAddresses: unsubscribeAddresses)
+        } catch MailboxMessageProblem.unreadable(let why) {
+            bytes = nil
+            classified = .unreadable(why)
+        }
+        let message = bytes.map(ReceivedMessage.init)
+        let target = try message.flatMap { try tracer.target(of: $0, report: classified) }
+        let decision = BouncePolicy.decide(classified, target: target, settings: settings)
+        var item = BouncePollReport.Item(key: key, kind: classified.kind, address: classified.recipients.first, status: classified.status,
+                                         subscriberID: target?.subscriberID, decision: decision, outcome: nil, recordedBefore: false)
+        guard !dryRun else { return item }
+        let record = BounceRecord(key: key, at: now(), report: classified, target: target, decision: decision,
+                                  messageID: message?["Message-ID"], contentHash: bytes.map(ReceivedMessage.contentHash))
+        switch try store.recordBounce(record) {
+        case .recorded(let outcome):
+            item.outcome = outcome
+            try finish(key, decision.disposition, in: session, report: &report)
+        case .alreadyRecorded(let earlier):
+            // The same message under another key (a new UIDVALIDITY), or read by another process meanwhile.
+            try finish(key, earlier.disposition, in: session, report: &report)
+            item = Self.item(key, earlier)
+        }
+        return item
+    }
+
+    /// A message recorded before, as this pass reports it (nothing applied now).
+    private static func item(_ key: String, _ earlier: StoredBounce) -> BouncePollReport.Item {
+        BouncePollReport.Item(key: key, kind: earlier.kind, address: earlier.address, status: earlier.status, subscriberID: earlier.subscriberID,
+                              decision: .init(effect: .nothing, disposition: earlier.disposition, note: earlier.note),
+                              outcome: earlier.outcome, recordedBefore: true)
+    }
+
+    /// Moves or flags a recorded message; one that will not move is noted in
+    /// `report` (it is recorded: the next pass only tries the move again).
+    private func finish(_ key: String, _ disposition: BounceDisposition, in session: ReturnMailboxSession, report: inout BouncePollReport) throws {
         guard session.canMoveOrFlag else { return }
-        switch disposition {
-        case .processed: try session.markProcessed(key: key)
-        case .ignored: try session.leave(key: key, forPerson: false)
-        case .forPerson: try session.leave(key: key, forPerson: true)
+        do {
+            switch disposition {
+            case .processed: try session.markProcessed(key: key)
+            case .ignored: try session.leave(key: key, forPerson: false)
+            case .forPerson: try session.leave(key: key, forPerson: true)
+            }
+        } catch MailboxMessageProblem.notMoved(let why) {
+            report.notMoved.append("\(key): \(why)")
         }
     }
 }

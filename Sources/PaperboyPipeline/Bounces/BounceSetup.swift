@@ -23,7 +23,12 @@ public enum BounceSetup {
     public static func password(_ settings: BounceSettings, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String? {
         let lookup = Credential.Lookup(file: settings.passwordFile, fileKey: "bounce.password_file", variable: "PAPERBOY_BOUNCE_PASSWORD",
                                        credential: "bounce-password")
-        if let password = try lookup.find(environment: environment) { return password.text }
+        if let password = try lookup.find(environment: environment) {
+            if password.bytes.isEmpty, case .file(let path) = password.source {
+                throw MailSetupError(message: "bounce.password_file: \(path) is empty; write the mailbox password in it, or remove the key")
+            }
+            return password.text
+        }
         if settings.username != nil {
             throw MailSetupError(message: "bounce.mailbox names a user but there is no password: set bounce.password_file, PAPERBOY_BOUNCE_PASSWORD, or a systemd credential named bounce-password")
         }

@@ -22,9 +22,42 @@ public final class CurlReturnMailbox: ReturnMailboxSession {
         return pending.map(\.key)
     }
 
-    public func fetch(key: String) throws -> [UInt8] { try mailbox.fetch(try entry(key)) }
-    public func markProcessed(key: String) throws { try mailbox.markProcessed(try entry(key)) }
-    public func leave(key: String, forPerson: Bool) throws { try mailbox.leave(try entry(key), forPerson: forPerson) }
+    public func fetch(key: String) throws -> [UInt8] {
+        let entry = try entry(key)
+        do {
+            return try mailbox.fetch(entry)
+        } catch {
+            switch error.kind {
+            case .messageGone: throw MailboxMessageProblem.gone
+            case .tooLarge: throw MailboxMessageProblem.unreadable("larger than Paperboy reads (64 MB)")
+            default: throw error
+            }
+        }
+    }
+
+    public func markProcessed(key: String) throws {
+        let mailbox = mailbox
+        try change(key) { (entry: MailboxEntry) throws(MailboxError) in try mailbox.markProcessed(entry) }
+    }
+
+    public func leave(key: String, forPerson: Bool) throws {
+        let mailbox = mailbox
+        try change(key) { (entry: MailboxEntry) throws(MailboxError) in try mailbox.leave(entry, forPerson: forPerson) }
+    }
+
+    /// Moves or flags a message: gone already is done; a refusal is this message's problem.
+    private func change(_ key: String, _ body: (MailboxEntry) throws(MailboxError) -> Void) throws {
+        let entry = try entry(key)
+        do {
+            try body(entry)
+        } catch {
+            switch error.kind {
+            case .messageGone: return
+            case .protocolError, .noSuchFolder: throw MailboxMessageProblem.notMoved(error.message)
+            default: throw error
+            }
+        }
+    }
 
     private func entry(_ key: String) throws -> MailboxEntry {
         guard let entry = entries[key] else {
