@@ -70,26 +70,46 @@ final class IMAPMailbox: MailboxSession {
         return message
     }
 
-    func markProcessed(_ entry: MailboxEntry) throws(MailboxError) {
-        try open(readOnly: false)
-        let (_, uid) = try current(entry)
-        if capabilities == nil {
-            try run("CAPABILITY")
-            capabilities = IMAPText.capabilities(connection.lines) ?? []
-        }
-        if capabilities?.contains("MOVE") == true {
-            try intoProcessedFolder("UID MOVE \(uid)")
-        } else {
-            // Never expunge: the copy stays marked in this folder, out of `pending()`.
-            try intoProcessedFolder("UID COPY \(uid)")
-            try run("UID STORE \(uid) +FLAGS.SILENT (\(Self.processed) \\Seen)")
+    func markProcessed(_ entries: [MailboxEntry]) throws(MailboxError) {
+        for uids in try uidSets(entries) {
+            if capabilities == nil {
+                try run("CAPABILITY")
+                capabilities = IMAPText.capabilities(connection.lines) ?? []
+            }
+            if capabilities?.contains("MOVE") == true {
+                try intoProcessedFolder("UID MOVE \(uids)")
+            } else {
+                // Never expunge: the copy stays marked in this folder, out of `pending()`.
+                try intoProcessedFolder("UID COPY \(uids)")
+                try run("UID STORE \(uids) +FLAGS.SILENT (\(Self.processed) \\Seen)")
+            }
         }
     }
 
-    func leave(_ entry: MailboxEntry, forPerson: Bool) throws(MailboxError) {
+    func leave(_ entries: [MailboxEntry], forPerson: Bool) throws(MailboxError) {
+        for uids in try uidSets(entries) {
+            try run("UID STORE \(uids) +FLAGS.SILENT (\(forPerson ? "\(Self.unknown) \\Flagged" : Self.ignored))")
+        }
+    }
+
+    /// The folder opened read-write, and the entries' UIDs as IMAP UID sets
+    /// (`4,7,9`) of at most 200 each, one command per set. Entries from
+    /// another UIDVALIDITY are left out (their messages are gone from this
+    /// folder as it is now); when every entry is, the message is gone.
+    private func uidSets(_ entries: [MailboxEntry]) throws(MailboxError) -> [String] {
+        guard !entries.isEmpty else { return [] }
         try open(readOnly: false)
-        let (_, uid) = try current(entry)
-        try run("UID STORE \(uid) +FLAGS.SILENT (\(forPerson ? "\(Self.unknown) \\Flagged" : Self.ignored))")
+        var uids: [String] = []
+        var gone: MailboxError?
+        for entry in entries {
+            do throws(MailboxError) {
+                uids.append(try current(entry).1)
+            } catch {
+                gone = error
+            }
+        }
+        if uids.isEmpty, let gone { throw gone }
+        return stride(from: 0, to: uids.count, by: 200).map { uids[$0..<min($0 + 200, uids.count)].joined(separator: ",") }
     }
 
     /// Opens the folder read-only (EXAMINE) or read-write (SELECT), which also

@@ -38,9 +38,9 @@ final class POP3Mailbox: MailboxSession {
                            message: "the connection to the mail server kept breaking while fetching \(entry.key)")
     }
 
-    func markProcessed(_ entry: MailboxEntry) throws(MailboxError) {}
+    func markProcessed(_ entries: [MailboxEntry]) throws(MailboxError) {}
 
-    func leave(_ entry: MailboxEntry, forPerson: Bool) throws(MailboxError) {}
+    func leave(_ entries: [MailboxEntry], forPerson: Bool) throws(MailboxError) {}
 
     /// UIDL: every message's number and unique id, in the server's order (oldest first).
     private func list() throws(MailboxError) -> [(number: Int, uid: String)] {

@@ -58,14 +58,24 @@ public final class ReturnMailbox {
     /// without MOVE, copies it there and marks it `$PaperboyProcessed` and \Seen.
     /// POP3: nothing (messages are never deleted).
     public func markProcessed(_ entry: MailboxEntry) throws(MailboxError) {
-        try session.markProcessed(entry)
+        try session.markProcessed([entry])
+    }
+
+    /// `markProcessed` for many messages, in one command per 200 (a UID set).
+    public func markProcessed(_ entries: [MailboxEntry]) throws(MailboxError) {
+        try session.markProcessed(entries)
     }
 
     /// IMAP: leaves the message where it is with `$PaperboyIgnored` (an
     /// auto-reply, say) or, `forPerson`, `$PaperboyUnknown` and \Flagged for
     /// a person to read; \Seen is not touched. POP3: nothing.
     public func leave(_ entry: MailboxEntry, forPerson: Bool) throws(MailboxError) {
-        try session.leave(entry, forPerson: forPerson)
+        try session.leave([entry], forPerson: forPerson)
+    }
+
+    /// `leave` for many messages, in one command per 200 (a UID set).
+    public func leave(_ entries: [MailboxEntry], forPerson: Bool) throws(MailboxError) {
+        try session.leave(entries, forPerson: forPerson)
     }
 }
 
@@ -73,6 +83,6 @@ public final class ReturnMailbox {
 protocol MailboxSession: AnyObject {
     func pending() throws(MailboxError) -> [MailboxEntry]
     func fetch(_ entry: MailboxEntry) throws(MailboxError) -> [UInt8]
-    func markProcessed(_ entry: MailboxEntry) throws(MailboxError)
-    func leave(_ entry: MailboxEntry, forPerson: Bool) throws(MailboxError)
+    func markProcessed(_ entries: [MailboxEntry]) throws(MailboxError)
+    func leave(_ entries: [MailboxEntry], forPerson: Bool) throws(MailboxError)
 }

@@ -34,7 +34,7 @@ struct BouncePollCommand: ParsableCommand {
         let session = try reading.open()
         let report = try reading.poller.poll(session, dryRun: dryRun, onItem: { item in
             say(Self.line(item, dryRun: dryRun))
-            // Each line as it happens, also into a pipe (`| tee`): the message is recorded and moved by now.
+            // Each line as it happens, also into a pipe (`| tee`): the message is recorded by now (and moved with its batch).
             fflush(nil)
         })
         let read = report.items.filter { !$0.recordedBefore }

@@ -197,8 +197,8 @@ import Glibc
         try #require(try waitFor(count, of: dovecot).count == count)
 
         // Kill a poll after it said it finished its 3rd, 15th and 30th message
-        // (each line is printed once its message is recorded and moved; the
-        // next one is under way), then let one poll finish.
+        // (each line is printed once its message is recorded; it is moved
+        // with its batch; the next one is under way), then let one poll finish.
         for lines in [3, 15, 30] {
             let process = Process()
             process.executableURL = TestPaths.paperboyBinary

@@ -35,15 +35,17 @@ class MemoryMailbox: ReturnMailboxSession {
         fetched.append(key)
         return inbox.first { $0.key == key }!.bytes
     }
-    func markProcessed(key: String) throws {
+    func markProcessed(keys: [String]) throws {
         if failMoves > 0 {
             failMoves -= 1
             throw Dropped()
         }
-        inbox.removeAll { $0.key == key }
-        processed.append(key)
+        inbox.removeAll { keys.contains($0.key) }
+        processed += keys
     }
-    func leave(key: String, forPerson: Bool) throws { left[key] = forPerson }
+    func leave(keys: [String], forPerson: Bool) throws {
+        for key in keys { left[key] = forPerson }
+    }
 }
 
 @Suite struct BouncePollerTests {
@@ -259,7 +261,8 @@ class MemoryMailbox: ReturnMailboxSession {
         mailbox.problems = [keys[0]: .gone, keys[1]: .unreadable("larger than Paperboy reads (64 MB)"), keys[2]: .notMoved("NO [OVERQUOTA]")]
         let report = try world.poller.poll(mailbox)
         #expect(report.gone == 1)
-        #expect(report.notMoved == ["\(keys[2]): NO [OVERQUOTA]"])
+        // The complaint and the bounce are moved together (one UID set): the refusal holds for both.
+        #expect(report.notMoved == ["\(keys[2]): NO [OVERQUOTA]", "\(keys[3]): NO [OVERQUOTA]"])
         #expect(report.items.map(\.kind) == [.unknown, .complaint, .hard], "the huge one recorded as unknown; the others read")
         #expect(report.items.first?.decision.disposition == .forPerson)
         #expect(mailbox.left[keys[1]] == true, "the huge one flagged for a person")
@@ -267,7 +270,7 @@ class MemoryMailbox: ReturnMailboxSession {
         #expect(mailbox.inbox.map(\.key).contains(keys[2]), "and it stays until a move works")
         mailbox.problems = [:]
         let next = try world.poller.poll(mailbox)
-        #expect(next.items.map(\.recordedBefore) == [true], "the complaint is only moved now (the huge one waits flagged)")
+        #expect(next.items.map(\.recordedBefore) == [true, true], "both are only moved now (the huge one waits flagged)")
         #expect(!mailbox.inbox.isEmpty && mailbox.processed.count == 2)
         #expect(try world.store.bounces().count == 3)
     }
@@ -310,8 +313,10 @@ final class ProblemMailbox: MemoryMailbox {
         }
     }
 
-    override func markProcessed(key: String) throws {
-        if case .notMoved? = problems[key] { throw problems[key]! }
-        try super.markProcessed(key: key)
+    override func markProcessed(keys: [String]) throws {
+        for key in keys {
+            if case .notMoved? = problems[key] { throw problems[key]! }
+        }
+        try super.markProcessed(keys: keys)
     }
 }

@@ -13,10 +13,10 @@ public protocol ReturnMailboxSession: AnyObject {
     /// The keys of the messages still to read, oldest first.
     func pendingKeys() throws -> [String]
     func fetch(key: String) throws -> [UInt8]
-    /// Moves the message out of the folder read (never deletes it).
-    func markProcessed(key: String) throws
-    /// Leaves the message where it is, marked as read by Paperboy, flagged when `forPerson`.
-    func leave(key: String, forPerson: Bool) throws
+    /// Moves the messages out of the folder read (never deletes them).
+    func markProcessed(keys: [String]) throws
+    /// Leaves the messages where they are, marked as read by Paperboy, flagged when `forPerson`.
+    func leave(keys: [String], forPerson: Bool) throws
 }
 
 /// A problem with one message, not with the mailbox: the pass goes on with the next.
@@ -59,9 +59,11 @@ public struct BouncePollReport: Sendable {
 /// decided on (`BouncePolicy`), recorded with its effect in one transaction
 /// (`Store.recordBounce`), and only then moved or flagged in the mailbox.
 ///
-/// A stop or crash between recording and moving loses nothing and applies
-/// nothing twice: the next pass finds the key recorded and only moves the
-/// message. A message is never deleted.
+/// Messages are moved or flagged `moveBatch` at a time (one IMAP command
+/// for many), after each of them was recorded. A stop or crash between
+/// recording and moving loses nothing and applies nothing twice: the next
+/// pass finds the key recorded and only moves the message. A message is
+/// never deleted.
 public struct BouncePoller: Sendable {
     public let store: Store
     public let settings: BounceSettings
@@ -69,6 +71,8 @@ public struct BouncePoller: Sendable {
     /// `mail.unsubscribe_mailto`, for telling a mailed unsubscribe request.
     public let unsubscribeAddresses: [String]
     let now: @Sendable () -> Date
+    /// How many recorded messages wait before they are moved or flagged together.
+    public var moveBatch = 50
 
     public init(store: Store, settings: BounceSettings, tracer: BounceTracer, unsubscribeAddresses: [String], now: @escaping @Sendable () -> Date) {
         self.store = store
@@ -84,28 +88,40 @@ public struct BouncePoller: Sendable {
     public func poll(_ session: ReturnMailboxSession, dryRun: Bool = false, shouldStop: () -> Bool = { false },
                      onItem: (BouncePollReport.Item) -> Void = { _ in }) throws -> BouncePollReport {
         var report = BouncePollReport()
+        var recorded = RecordedMessages()
         for key in try session.pendingKeys() {
             if shouldStop() { break }
             do {
-                guard let item = try read(key, session, dryRun: dryRun, report: &report) else { continue }
+                guard let item = try read(key, session, dryRun: dryRun, recorded: &recorded, report: &report) else { continue }
                 report.items.append(item)
                 onItem(item)
             } catch MailboxMessageProblem.gone {
                 report.gone += 1
             }
+            if recorded.count >= moveBatch { try finish(&recorded, in: session, report: &report) }
         }
+        try finish(&recorded, in: session, report: &report)
         return report
     }
 
-    /// One message: nil when POP3 keeps it from an earlier pass.
-    private func read(_ key: String, _ session: ReturnMailboxSession, dryRun: Bool, report: inout BouncePollReport) throws -> BouncePollReport.Item? {
+    /// Recorded messages waiting to be moved or flagged, by what becomes of them.
+    struct RecordedMessages {
+        var keys: [BounceDisposition: [String]] = [:]
+        var count: Int { keys.values.reduce(0) { $0 + $1.count } }
+        mutating func add(_ key: String, _ disposition: BounceDisposition) { keys[disposition, default: []].append(key) }
+    }
+
+    /// One message: nil when POP3 keeps it from an earlier pass. Recorded
+    /// ones join `recorded`, to be moved or flagged with the next batch.
+    private func read(_ key: String, _ session: ReturnMailboxSession, dryRun: Bool, recorded: inout RecordedMessages,
+                      report: inout BouncePollReport) throws -> BouncePollReport.Item? {
         if let earlier = try store.bounce(key: key) {
             // POP3 keeps every message: the record is what says it was read.
             guard session.canMoveOrFlag else {
                 report.skipped += 1
                 return nil
             }
-            if !dryRun { try finish(key, earlier.disposition, in: session, report: &report) }
+            if !dryRun { recorded.add(key, earlier.disposition) }
             return Self.item(key, earlier)
         }
         let bytes: [UInt8]?
@@ -129,10 +145,10 @@ public struct BouncePoller: Sendable {
         switch try store.recordBounce(record) {
         case .recorded(let outcome):
             item.outcome = outcome
-            try finish(key, decision.disposition, in: session, report: &report)
+            recorded.add(key, decision.disposition)
         case .alreadyRecorded(let earlier):
             // The same message under another key (a new UIDVALIDITY), or read by another process meanwhile.
-            try finish(key, earlier.disposition, in: session, report: &report)
+            recorded.add(key, earlier.disposition)
             item = Self.item(key, earlier)
         }
         return item
@@ -145,18 +161,23 @@ public struct BouncePoller: Sendable {
                               outcome: earlier.outcome, recordedBefore: true)
     }
 
-    /// Moves or flags a recorded message; one that will not move is noted in
-    /// `report` (it is recorded: the next pass only tries the move again).
-    private func finish(_ key: String, _ disposition: BounceDisposition, in session: ReturnMailboxSession, report: inout BouncePollReport) throws {
+    /// Moves or flags the recorded messages, and empties `recorded`; ones that
+    /// will not move are noted in `report` (they are recorded: the next pass
+    /// only tries the move again).
+    private func finish(_ recorded: inout RecordedMessages, in session: ReturnMailboxSession, report: inout BouncePollReport) throws {
+        defer { recorded = RecordedMessages() }
         guard session.canMoveOrFlag else { return }
-        do {
-            switch disposition {
-            case .processed: try session.markProcessed(key: key)
-            case .ignored: try session.leave(key: key, forPerson: false)
-            case .forPerson: try session.leave(key: key, forPerson: true)
+        for disposition in BounceDisposition.allCases {
+            guard let keys = recorded.keys[disposition], !keys.isEmpty else { continue }
+            do {
+                switch disposition {
+                case .processed: try session.markProcessed(keys: keys)
+                case .ignored: try session.leave(keys: keys, forPerson: false)
+                case .forPerson: try session.leave(keys: keys, forPerson: true)
+                }
+            } catch MailboxMessageProblem.notMoved(let why) {
+                report.notMoved += keys.map { "\($0): \(why)" }
             }
-        } catch MailboxMessageProblem.notMoved(let why) {
-            report.notMoved.append("\(key): \(why)")
         }
     }
 }

@@ -35,21 +35,21 @@ public final class CurlReturnMailbox: ReturnMailboxSession {
         }
     }
 
-    public func markProcessed(key: String) throws {
+    public func markProcessed(keys: [String]) throws {
         let mailbox = mailbox
-        try change(key) { (entry: MailboxEntry) throws(MailboxError) in try mailbox.markProcessed(entry) }
+        try change(keys) { (entries: [MailboxEntry]) throws(MailboxError) in try mailbox.markProcessed(entries) }
     }
 
-    public func leave(key: String, forPerson: Bool) throws {
+    public func leave(keys: [String], forPerson: Bool) throws {
         let mailbox = mailbox
-        try change(key) { (entry: MailboxEntry) throws(MailboxError) in try mailbox.leave(entry, forPerson: forPerson) }
+        try change(keys) { (entries: [MailboxEntry]) throws(MailboxError) in try mailbox.leave(entries, forPerson: forPerson) }
     }
 
-    /// Moves or flags a message: gone already is done; a refusal is this message's problem.
-    private func change(_ key: String, _ body: (MailboxEntry) throws(MailboxError) -> Void) throws {
-        let entry = try entry(key)
+    /// Moves or flags messages: gone already is done; a refusal is these messages' problem.
+    private func change(_ keys: [String], _ body: ([MailboxEntry]) throws(MailboxError) -> Void) throws {
+        let entries = try keys.map(entry)
         do {
-            try body(entry)
+            try body(entries)
         } catch {
             switch error.kind {
             case .messageGone: return
