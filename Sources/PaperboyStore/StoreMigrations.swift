@@ -253,6 +253,8 @@ enum StoreMigrations {
                 );
                 CREATE INDEX bounce_subscriber ON bounce (subscriber_id, processed_at);
                 CREATE INDEX bounce_time ON bounce (processed_at);
+                -- A report names an address in any case: found without reading every subscriber.
+                CREATE INDEX subscriber_email_lower ON subscriber (lower(email));
                 """)
         }
         return migrator
