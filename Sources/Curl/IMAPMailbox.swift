@@ -23,6 +23,8 @@ final class IMAPMailbox: MailboxSession {
     private var uidValidity: String?
     private var capabilities: Set<String>?
     private var processedFolderExists = false
+    /// Whether the folder keeps Paperboy's keywords (PERMANENTFLAGS has `\*`), once SELECTed.
+    private var keepsKeywords: Bool?
 
     init(_ connection: MailboxConnection) {
         self.connection = connection
@@ -80,6 +82,11 @@ final class IMAPMailbox: MailboxSession {
                 try intoProcessedFolder("UID MOVE \(uids)")
             } else {
                 // Never expunge: the copy stays marked in this folder, out of `pending()`.
+                // Without a keyword to mark it, every poll would copy it again.
+                guard keepsKeywords != false else {
+                    throw MailboxError(kind: .protocolError, url: connection.settings.url,
+                                       message: "the server has no MOVE and keeps no keywords of its own in \(quotedFolder), so a handled message can be neither moved nor marked; it stays in place (nothing is applied twice): use a mail server with IMAP MOVE (RFC 6851)")
+                }
                 try intoProcessedFolder("UID COPY \(uids)")
                 try run("UID STORE \(uids) +FLAGS.SILENT (\(Self.processed) \\Seen)")
             }
@@ -144,6 +151,7 @@ final class IMAPMailbox: MailboxSession {
             if verb == "EXAMINE" { mode = .readOnly }
         }
         if let validity = IMAPText.uidValidity(connection.lines) { uidValidity = validity }
+        if connection.verbs.contains("SELECT"), let keeps = IMAPText.keepsKeywords(connection.lines) { keepsKeywords = keeps }
     }
 
     /// `command` with the processed folder's name appended; the folder is

@@ -73,6 +73,15 @@ enum IMAPText {
         }.last
     }
 
+    /// Whether the last `[PERMANENTFLAGS (...)]` of a SELECT lets a client
+    /// keep keywords of its own (`\*`); nil when the lines hold none.
+    static func keepsKeywords(_ lines: [String]) -> Bool? {
+        lines.compactMap { line -> Bool? in
+            guard let range = line.range(of: "[PERMANENTFLAGS (", options: .caseInsensitive) else { return nil }
+            return line[range.upperBound...].prefix { $0 != ")" }.split(separator: " ").contains("\\*")
+        }.last
+    }
+
     /// The capabilities of the last `* CAPABILITY` line (or `[CAPABILITY ...]` code), upper-cased.
     static func capabilities(_ lines: [String]) -> Set<String>? {
         for line in lines.reversed() {

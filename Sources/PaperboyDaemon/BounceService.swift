@@ -36,6 +36,7 @@ public final class BounceService: Service, Sendable {
         await withGracefulShutdownHandler {
             var next = context.clock.now().addingTimeInterval(firstAfter)
             var failures = 0
+            var polled: String?
             while !stop.isStopped && !Task.isCancelled {
                 await stop.sleep(until: next, on: context.clock)
                 let now = context.clock.now()
@@ -47,6 +48,11 @@ public final class BounceService: Service, Sendable {
                     context.status.update { $0.bounceMailbox = nil }
                     next = now.addingTimeInterval(60)
                     continue
+                }
+                // A reload that points at another mailbox starts its back-off afresh.
+                if polled != reading.mailboxURL {
+                    failures = 0
+                    polled = reading.mailboxURL
                 }
                 do {
                     try await context.work.run(.bounce) { try self.poll(reading, shouldStop: { stop.isStopped }) }
