@@ -61,6 +61,38 @@ import Testing
         #expect(harness.log.text.contains("reading the return mailbox failed"), "\(harness.log.text)")
     }
 
+    @Test func aReloadThatPointsAtAnotherMailboxStartsTheBackOffAfresh() async throws {
+        let start = instant("2026-11-30T07:00Z")
+        let first = try LoopbackPort.free()
+        let harness = try DaemonHarness(start: start, extra: try Self.bounceConfig("imap://bounces@127.0.0.1:\(first)/INBOX", password: "pw"))
+        let endpoint = try await RunningEndpoint(harness, alongside: [harness.daemon.services().bounces])
+        let clock = ContinuousClock()
+        /// Moves the clock to `time` and waits for the poll there to fail and plan the next.
+        func failedPoll(at time: Date) async throws -> (failures: Int, next: Date) {
+            harness.clock.advance(to: time)
+            let deadline = clock.now.advanced(by: .seconds(60))
+            while (harness.daemon.status.snapshot.bounceMailbox?.nextPoll ?? .distantPast) <= time, clock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let state = try #require(harness.daemon.status.snapshot.bounceMailbox)
+            return (state.failuresInARow, try #require(state.nextPoll))
+        }
+        var poll = try await failedPoll(at: start.addingTimeInterval(30))
+        poll = try await failedPoll(at: poll.next)
+        #expect(poll.failures == 2)
+        // Another mailbox (as unreachable): its first failure is its first.
+        let second = try LoopbackPort.free()
+        try DaemonHarness.config(smtpURL: "smtp://127.0.0.1:9", extra: try Self.bounceConfig("imap://bounces@127.0.0.1:\(second)/INBOX", password: "pw"))
+            .write(toFile: harness.configPath, atomically: true, encoding: .utf8)
+        #expect(harness.daemon.reload())
+        let at = poll.next
+        poll = try await failedPoll(at: at)
+        try await endpoint.stop()
+        #expect(poll.failures == 1, "counted afresh for the new mailbox")
+        #expect(poll.next.timeIntervalSince(at) == 600, "twice the interval, not eight times")
+        #expect(harness.daemon.status.snapshot.bounceMailbox?.url == "imap://127.0.0.1:\(second)/INBOX")
+    }
+
     @Test func aPollThatWorksCountsEachMessageByKindAndClearsTheProblem() async throws {
         try #require(DovecotServer.isInstalled, "needs dovecot-imapd (.ci/run installs it)")
         let dovecot = try DovecotServer()
