@@ -93,6 +93,42 @@ import Testing
         #expect(harness.daemon.status.snapshot.bounceMailbox?.url == "imap://127.0.0.1:\(second)/INBOX")
     }
 
+    @Test func sendingGoesOnWhileTheMailboxIsDownAndDigestsLeaveFromTheReturnPath() async throws {
+        let sink = try SMTPSink()
+        let closed = try LoopbackPort.free()
+        let start = instant("2026-11-30T07:00Z")
+        let harness = try DaemonHarness(start: start, smtpURL: sink.url,
+                                        extra: try Self.bounceConfig("imap://bounces@127.0.0.1:\(closed)/INBOX", password: "pw"))
+        try harness.addPapers(at: start.addingTimeInterval(-3600))
+        let ada = try harness.addSubscriber("ada@example.org", schedule: "daily 08:00 UTC", at: start.addingTimeInterval(-86400 * 2))
+        let services = harness.daemon.services()
+        let endpoint = try await RunningEndpoint(harness, alongside: [services.bounces])
+        // Three failed polls: 07:00:30, 07:10:30, 07:30:30.
+        let clock = ContinuousClock()
+        var next = start.addingTimeInterval(30)
+        for failures in 1...3 {
+            harness.clock.advance(to: next)
+            let deadline = clock.now.advanced(by: .seconds(60))
+            while (harness.daemon.status.snapshot.bounceMailbox?.failuresInARow ?? 0) < failures, clock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            next = try #require(harness.daemon.status.snapshot.bounceMailbox?.nextPoll)
+        }
+        #expect(try await endpoint.adminRequest("GET", "/healthz").status == 503)
+        #expect(try services.scheduler.tick(at: instant("2026-11-30T08:00Z")).planned == 1)
+        harness.clock.advance(to: instant("2026-11-30T08:01Z"))
+        #expect(try services.sender.deliver().sent == 1, "the mailbox being down holds nothing up")
+        try await endpoint.stop()
+        let dump = sink.dump(expecting: 1)
+        let mailFrom = try #require(dump.split(separator: "\n").first { $0.hasPrefix("X-Mail-Args: ") })
+        let sender = String(mailFrom.dropFirst("X-Mail-Args: ".count).split(separator: " ").first ?? "")
+        let returnPath = ReturnPath(address: try EmailAddress(parsing: "bounces@return.example.net"), secret: Array(DaemonHarness.secret.utf8))
+        let claim = try #require(returnPath.claim(in: sender), "the daemon sends from the signed return path: \(sender)")
+        #expect(returnPath.verify(claim, recipient: "ada@example.org"))
+        #expect(try harness.store.outboxAddressee(id: claim.outboxID)?.subscriberID == ada.id)
+        #expect(dump.contains("From: Paperboy <digest@lab.example.org>"))
+    }
+
     @Test func aPollThatWorksCountsEachMessageByKindAndClearsTheProblem() async throws {
         try #require(DovecotServer.isInstalled, "needs dovecot-imapd (.ci/run installs it)")
         let dovecot = try DovecotServer()
