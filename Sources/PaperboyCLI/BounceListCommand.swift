@@ -62,18 +62,27 @@ enum BounceLines {
 
     /// What became of it: the subscriber's side, then the mailbox's.
     static func outcome(_ bounce: StoredBounce) -> String {
-        let done: String = switch bounce.outcome {
+        let left = words(bounce.disposition)
+        return "\(words(bounce.outcome)); " + (bounce.disposition == .forPerson ? "\(left): \(bounce.note.debugEscaped)" : left)
+    }
+
+    /// What a message did to its subscriber, in words (`bounce list`, `bounce poll`).
+    static func words(_ outcome: BounceOutcome) -> String {
+        switch outcome {
         case .paused: "paused"
         case .counted: "soft bounce counted"
         case .unsubscribed: "unsubscribed"
         case .unchanged: "nothing changed"
         }
-        let left: String = switch bounce.disposition {
+    }
+
+    /// Where a message is now, in words (`bounce list`, `bounce poll`).
+    static func words(_ disposition: BounceDisposition) -> String {
+        switch disposition {
         case .processed: "moved to the processed folder"
         case .ignored: "left in the mailbox"
-        case .forPerson: "left in the mailbox, flagged for a person: \(bounce.note.debugEscaped)"
+        case .forPerson: "left in the mailbox, flagged for a person"
         }
-        return "\(done); \(left)"
     }
 
     /// A subscriber's history for `subscriber show`, newest first.

@@ -28,8 +28,7 @@ struct BouncePollCommand: ParsableCommand {
         let store = try config.openStore(settings)
         let clock = try CommandClock.daemonClock()
         guard let reading = try BounceSetup.reading(config: settings, configPath: config.configPath, store: store, now: { clock.now() }) else {
-            throw CLIFailure("\(config.configPath): bounce.mailbox: missing; set it to the mailbox bounces arrive in, such as imaps://bounces@mail.example.org/INBOX",
-                             exitCode: .config)
+            throw BounceSetup.missingMailbox(configPath: config.configPath)
         }
         let session = try reading.open()
         let report = try reading.poller.poll(session, dryRun: dryRun, onItem: { item in
@@ -60,10 +59,7 @@ struct BouncePollCommand: ParsableCommand {
         if let address = item.address { line += " \(address.debugEscaped)" }
         if item.recordedBefore { return line + "  → recorded by an earlier poll; \(disposition(item.decision.disposition, dryRun: dryRun))" }
         let effect: String = switch (item.outcome, item.decision.effect) {
-        case (.paused?, _): "paused"
-        case (.counted?, _): "soft bounce counted"
-        case (.unsubscribed?, _): "unsubscribed"
-        case (.unchanged?, _): "nothing changed"
+        case (let outcome?, _): BounceLines.words(outcome)
         case (nil, .pause): "would pause"
         case (nil, .softBounce): "would count a soft bounce"
         case (nil, .unsubscribe): "would unsubscribe"
@@ -74,11 +70,6 @@ struct BouncePollCommand: ParsableCommand {
     }
 
     static func disposition(_ disposition: BounceDisposition, dryRun: Bool) -> String {
-        let text = switch disposition {
-        case .processed: "moved to the processed folder"
-        case .ignored: "left in the mailbox"
-        case .forPerson: "left in the mailbox, flagged for a person"
-        }
-        return dryRun ? "would be " + text : text
+        (dryRun ? "would be " : "") + BounceLines.words(disposition)
     }
 }

@@ -96,8 +96,7 @@ extension CheckCommand {
     /// Logs in to `bounce.mailbox` and lists what waits; false when the mailbox fails.
     func checkBounceMailbox(_ settings: PaperboyConfig) throws -> Bool {
         guard let url = settings.bounce.mailbox?.url else {
-            throw CLIFailure("\(config.configPath): bounce.mailbox: missing; set it to the mailbox bounces arrive in, such as imaps://bounces@mail.example.org/INBOX",
-                             exitCode: .config)
+            throw CLIFailure(BounceSetup.missingMailbox(configPath: config.configPath).message, exitCode: .config)
         }
         let password: String?
         do {

@@ -55,9 +55,11 @@ public final class DaemonRuntime: @unchecked Sendable {
             let password = try DeliveryRunner.password(smtp, environment: environment)
             let runner = try DeliveryRunner(store: store, smtp: smtp, password: password, fromDomain: config.mail.fromAddress?.domain,
                                             logger: logger, now: now)
-            runner.returnPath = try BounceSetup.returnPath(config: config, configPath: configPath, environment: environment)
             let webTemplates = try WebTemplateFiles.load(directory: config.mail.templatesDirectory)
             let bounces = try BounceSetup.reading(config: config, configPath: configPath, store: store, environment: environment, now: now)
+            // The reader signed its return path with the secrets it read; without one, read them here (or not at all without bounce.address).
+            runner.returnPath = try bounces.map { $0.poller.tracer.returnPath }
+                ?? BounceSetup.returnPath(config: config, configPath: configPath, environment: environment)
             return DaemonRuntime(configPath: configPath, config: config, composer: composer, setupWarnings: warnings, runner: runner,
                                  webTemplates: webTemplates, store: store, bounces: bounces)
         } catch let error as MailSetupError {

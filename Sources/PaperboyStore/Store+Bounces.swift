@@ -154,17 +154,6 @@ extension Store {
         return try read { db in try Self.bounces(db, where: filter, StatementArguments(values.map { $0.databaseValue }), limit: limit) }
     }
 
-    /// How many messages of each kind were recorded (kinds with none left out).
-    public func bounceCounts() throws(StoreError) -> [BounceKind: Int] {
-        try read { db in
-            var counts: [BounceKind: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT kind, count(*) AS n FROM bounce GROUP BY kind") {
-                if let kind = BounceKind(stored: row["kind"]) { counts[kind] = row["n"] }
-            }
-            return counts
-        }
-    }
-
     private static func bounces(_ db: Database, where condition: String, _ arguments: StatementArguments, limit: Int) throws -> [StoredBounce] {
         try Row.fetchAll(db, sql: """
             SELECT bounce.*, subscriber.email AS subscriber_email FROM bounce LEFT JOIN subscriber ON subscriber.id = bounce.subscriber_id

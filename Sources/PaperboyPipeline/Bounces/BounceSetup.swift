@@ -35,14 +35,17 @@ public enum BounceSetup {
         return nil
     }
 
+    /// What a command that reads the return mailbox says without `bounce.mailbox` (exit 78).
+    public static func missingMailbox(configPath: String) -> MailSetupError {
+        MailSetupError(message: "\(configPath): bounce.mailbox: missing; set it to the mailbox bounces arrive in, such as imaps://bounces@mail.example.org/INBOX")
+    }
+
     /// The poller for `config`; throws `MailSetupError` when there is no
     /// `bounce.mailbox` or no link secret.
     public static func poller(config: PaperboyConfig, configPath: String, store: Store,
                               environment: [String: String] = ProcessInfo.processInfo.environment,
                               now: @escaping @Sendable () -> Date) throws -> BouncePoller {
-        guard config.bounce.mailbox != nil else {
-            throw MailSetupError(message: "\(configPath): bounce.mailbox: missing; set it to the mailbox bounces arrive in, such as imaps://bounces@mail.example.org/INBOX")
-        }
+        guard config.bounce.mailbox != nil else { throw missingMailbox(configPath: configPath) }
         let secrets = try LinkSecrets.load(mail: config.mail, configPath: configPath, environment: environment)
         let tracer = BounceTracer(store: store, returnPath: returnPath(config.bounce, secrets: secrets), tokens: secrets.tokens)
         return BouncePoller(store: store, settings: config.bounce, tracer: tracer,
