@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.25.0"),
     ],
     targets: [
         // libcurl, through pkg-config; only the Curl module imports it.
@@ -42,10 +44,19 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
-        // SQLite through GRDB: papers (+ FTS5), source state, migrations.
+        // The store: SQLite through GRDB, or PostgreSQL through postgres-nio,
+        // behind one set of queries (SQL/); papers (+ full-text), sources,
+        // subscribers, the outbox, migrations in both dialects.
         .target(
             name: "PaperboyStore",
-            dependencies: ["PaperboyCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "PaperboyCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The one-shot pipeline: config file, credentials, mail setup, planning,
         // composing, delivery, feed ingestion, demo corpus, version, the process clock.

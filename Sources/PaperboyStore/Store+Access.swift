@@ -1,13 +1,15 @@
+import PaperboyCore
 internal import GRDB
 
 /// The one way into the database: every public method reads or writes
-/// through these, so SQLite's and GRDB's errors leave the store only as
-/// `StoreError` (a busy database as a temporary one).
+/// through these, in either engine, so SQLite's, GRDB's and PostgreSQL's
+/// errors leave the store only as `StoreError` (a busy database, a lost
+/// connection, a serialization failure as a temporary one).
 extension Store {
     /// Runs `body` in a read transaction; any error is a `StoreError`.
-    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+    func read<T>(_ body: (any SQLConnection) throws -> T) throws(StoreError) -> T {
         do {
-            return try writer.read(body)
+            return try run(readOnly: true, body)
         } catch {
             throw storeError(error)
         }
@@ -15,9 +17,9 @@ extension Store {
 
     /// Runs `body` in one write transaction; any error is a `StoreError`
     /// (nothing was written then).
-    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+    func write<T>(_ body: (any SQLConnection) throws -> T) throws(StoreError) -> T {
         do {
-            return try writer.write(body)
+            return try run(readOnly: false, body)
         } catch {
             throw storeError(error)
         }
@@ -26,26 +28,91 @@ extension Store {
     /// Like `read`, for bodies that throw errors of their own
     /// (`SubscriberStoreError`, a stored value that no longer parses):
     /// those pass through as they are; database errors become `StoreError`.
-    func readPassing<T>(_ body: (Database) throws -> T) throws -> T {
+    func readPassing<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         do {
-            return try writer.read(body)
+            return try run(readOnly: true, body)
         } catch {
-            throw StoreError.wrapping(error, path: path) ?? error
+            throw wrapped(error) ?? error
         }
     }
 
     /// Like `write`, for bodies that throw errors of their own (refusals,
     /// the caller's own checks); nothing was written when one is thrown.
-    func writePassing<T>(_ body: (Database) throws -> T) throws -> T {
+    func writePassing<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         do {
-            return try writer.write(body)
+            return try run(readOnly: false, body)
         } catch {
-            throw StoreError.wrapping(error, path: path) ?? error
+            throw wrapped(error) ?? error
+        }
+    }
+
+    private func run<T>(readOnly: Bool, _ body: (any SQLConnection) throws -> T) throws -> T {
+        switch engine {
+        case .sqlite(let writer):
+            return readOnly ? try writer.read { try body(SQLiteConnection($0)) } : try writer.write { try body(SQLiteConnection($0)) }
+        case .postgresql(let postgres):
+            return try postgres.transaction(readOnly: readOnly) { try body($0) }
+        }
+    }
+
+    // MARK: SQLite only, while queries move to `SQLConnection`
+
+    func sqliteRead<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try sqliteWriter.read(body)
+        } catch {
+            throw storeError(error)
+        }
+    }
+
+    func sqliteWrite<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try sqliteWriter.write(body)
+        } catch {
+            throw storeError(error)
+        }
+    }
+
+    func sqliteReadPassing<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try sqliteWriter.read(body)
+        } catch {
+            throw wrapped(error) ?? error
+        }
+    }
+
+    func sqliteWritePassing<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try sqliteWriter.write(body)
+        } catch {
+            throw wrapped(error) ?? error
+        }
+    }
+
+    private var sqliteWriter: any DatabaseWriter {
+        guard case .sqlite(let writer) = engine else { preconditionFailure("not yet on PostgreSQL") }
+        return writer
+    }
+
+    private func wrapped(_ error: any Error) -> StoreError? {
+        switch engine {
+        case .sqlite:
+            return StoreError.wrapping(error, path: path)
+        case .postgresql(let postgres):
+            if PostgresEngine.isDatabaseError(error) {
+                return PostgresEngine.storeError(error, location: postgres.location)
+            }
+            return nil
         }
     }
 
     private func storeError(_ error: any Error) -> StoreError {
-        StoreError.wrapping(error, path: path)
-            ?? StoreError(path: path, kind: .other, message: "\(error)", hint: "Nothing changed. Check the disk and the database file's permissions")
+        switch engine {
+        case .sqlite:
+            return StoreError.wrapping(error, path: path)
+                ?? StoreError(path: path, kind: .other, message: "\(error)", hint: "Nothing changed. Check the disk and the database file's permissions")
+        case .postgresql(let postgres):
+            return PostgresEngine.storeError(error, location: postgres.location)
+        }
     }
 }

@@ -76,7 +76,7 @@ extension Store {
     /// Records `record` and applies its decision to the subscriber, in one
     /// transaction; a message whose key or bytes are recorded already applies nothing.
     public func recordBounce(_ record: BounceRecord) throws(StoreError) -> BounceRecording {
-        try write { db in
+        try sqliteWrite { db in
             if let existing = try Self.bounces(db, where: "bounce.message_key = ? OR bounce.content_hash = ?", [record.key, record.contentHash],
                                                limit: 1).first {
                 return .alreadyRecorded(existing)
@@ -133,7 +133,7 @@ extension Store {
 
     /// The recorded message with this key, if any (a poll skips what it recorded).
     public func bounce(key: String) throws(StoreError) -> StoredBounce? {
-        try read { db in try Self.bounces(db, where: "bounce.message_key = ?", [key], limit: 1).first }
+        try sqliteRead { db in try Self.bounces(db, where: "bounce.message_key = ?", [key], limit: 1).first }
     }
 
     /// Recorded messages, newest first: since `since` (all when nil), of one
@@ -151,7 +151,7 @@ extension Store {
         }
         let filter = conditions.joined(separator: " AND ")
         let values = arguments
-        return try read { db in try Self.bounces(db, where: filter, StatementArguments(values.map { $0.databaseValue }), limit: limit) }
+        return try sqliteRead { db in try Self.bounces(db, where: filter, StatementArguments(values.map { $0.databaseValue }), limit: limit) }
     }
 
     private static func bounces(_ db: Database, where condition: String, _ arguments: StatementArguments, limit: Int) throws -> [StoredBounce] {
@@ -170,7 +170,7 @@ extension Store {
     /// The outbox row `id`: its subscriber, the address it went to, and
     /// whether it was a digest; nil when there is no such row (pruned).
     public func outboxAddressee(id: Int64) throws(StoreError) -> (subscriberID: Int64, recipient: String, isDigest: Bool)? {
-        try read { db in
+        try sqliteRead { db in
             try Row.fetchOne(db, sql: "SELECT subscriber_id, recipient, kind FROM outbox WHERE id = ?", arguments: [id]).map { row in
                 (row["subscriber_id"], row["recipient"], (OutboxKind(stored: row["kind"]) ?? .digest) == .digest)
             }
@@ -180,7 +180,7 @@ extension Store {
     /// The one subscriber whose address is `address`, ignoring case, with
     /// their address as stored; nil when none is, or several case variants are.
     public func subscriberID(matching address: String) throws(StoreError) -> (id: Int64, email: String)? {
-        try read { db in
+        try sqliteRead { db in
             let rows = try Row.fetchAll(db, sql: "SELECT id, email FROM subscriber WHERE lower(email) = lower(?) LIMIT 2", arguments: [address])
             guard rows.count == 1 else { return nil }
             return (rows[0]["id"], rows[0]["email"])

@@ -59,7 +59,7 @@ extension Store {
     /// Which of these subscribers already have a digest for the period given
     /// for them (subscriber id → period key), in one query per distinct key.
     public func plannedSubscribers(periodKeys: [Int64: String]) throws(StoreError) -> Set<Int64> {
-        try read { db in
+        try sqliteRead { db in
             var planned = Set<Int64>()
             for key in Set(periodKeys.values) {
                 let rows = try Int64.fetchCursor(db, sql: "SELECT subscriber_id FROM outbox WHERE period_key = ?", arguments: [key])
@@ -77,7 +77,7 @@ extension Store {
     /// Returns how many were written.
     @discardableResult
     public func plan(_ digests: [PlannedDigest], at time: Date) throws(StoreError) -> Int {
-        try write { db in
+        try sqliteWrite { db in
             var written = 0
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO outbox (subscriber_id, period_key, recipient, sender, subject, message_id, paper_ids,
@@ -116,7 +116,7 @@ extension Store {
     /// `outboxBody(id:)` when they are needed), and the claim is short.
     public func claimDue(limit: Int, claimer: String, at time: Date, leaseUntil: Date, bodies: Bool = true,
                          isDead: (String) -> Bool) throws(StoreError) -> [OutboxMessage] {
-        try write { db in
+        try sqliteWrite { db in
             let now = time.timeIntervalSince1970
             // Rows held by a sender that is gone are due again.
             let held = try Row.fetchAll(db, sql: "SELECT id, claimed_by, lease_until FROM outbox WHERE state = ?", arguments: [OutboxState.sending.stored])
@@ -182,7 +182,7 @@ extension Store {
     /// read without a write lock: for a sender that claimed rows without
     /// their bodies.
     public func outboxBody(id: Int64) throws(StoreError) -> [UInt8] {
-        try read { db in
+        try sqliteRead { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT message FROM outbox_body WHERE outbox_id = ?"), arguments: [id]) else { return [] }
             return try Self.bytes(row, "message")
         }
@@ -209,7 +209,7 @@ extension Store {
     /// together on different connections), all or none; returns each row's
     /// new state, in order.
     public func record(_ outcomes: [(OutboxOutcome, OutboxMessage)], at time: Date) throws(StoreError) -> [OutboxState] {
-        try write { db in
+        try sqliteWrite { db in
             try outcomes.map { outcome, message in try Self.record(db, outcome, for: message, at: time) }
         }
     }
@@ -258,7 +258,7 @@ extension Store {
     /// Hands these claimed rows back, due at their retry time as before.
     public func release(ids: [Int64]) throws(StoreError) {
         guard !ids.isEmpty else { return }
-        try write { db in
+        try sqliteWrite { db in
             let statement = try db.cachedStatement(sql: "UPDATE outbox SET state = ?, claimed_by = NULL, lease_until = NULL WHERE state = ? AND id = ?")
             for id in ids { try statement.execute(arguments: [OutboxState.deferred.stored, OutboxState.sending.stored, id]) }
         }
@@ -267,7 +267,7 @@ extension Store {
     /// Cancels these rows (claimed, queued or deferred), with `reason` as their last reply.
     public func cancel(ids: [Int64], reason: String, at time: Date) throws(StoreError) {
         guard !ids.isEmpty else { return }
-        try write { db in
+        try sqliteWrite { db in
             let unfinished = OutboxState.list(OutboxState.unfinished)
             let statement = try db.cachedStatement(sql: """
                 UPDATE outbox SET state = ?, finished_at = ?, last_reply = ?, claimed_by = NULL, lease_until = NULL
@@ -281,7 +281,7 @@ extension Store {
 
     /// The earliest moment a queued or deferred row comes due, or nil when none waits.
     public func nextDueTime() throws(StoreError) -> Date? {
-        try read { db in
+        try sqliteRead { db in
             let waiting = OutboxState.list(OutboxState.waiting)
             return try Double.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM outbox WHERE state IN (\(waiting.sql))", arguments: waiting.arguments)
                 .map { Date(timeIntervalSince1970: $0) }
@@ -290,7 +290,7 @@ extension Store {
 
     /// How many rows are due to be sent at `time`.
     public func dueCount(at time: Date) throws(StoreError) -> Int {
-        try read { db in
+        try sqliteRead { db in
             let waiting = OutboxState.list(OutboxState.waiting)
             return try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE state IN (\(waiting.sql)) AND next_attempt_at <= ?",
                                     arguments: waiting.arguments + [time.timeIntervalSince1970]) ?? 0
@@ -300,7 +300,7 @@ extension Store {
     /// How many rows are in each state (states with none are left out). Reads
     /// the counts the v8 triggers keep: six rows, however large the outbox.
     public func outboxCounts() throws(StoreError) -> [OutboxState: Int] {
-        try read { db in
+        try sqliteRead { db in
             var counts: [OutboxState: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT state, count FROM outbox_state_count WHERE count > 0") {
                 if let state = OutboxState(stored: row[0]) { counts[state] = row[1] }
@@ -312,7 +312,7 @@ extension Store {
     /// The same counts, counted from the rows themselves (what `outboxCounts`
     /// did before v8; for benchmarks and checks).
     public func outboxCountsByScan() throws(StoreError) -> [OutboxState: Int] {
-        try read { db in
+        try sqliteRead { db in
             var counts: [OutboxState: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT state, count(*) FROM outbox GROUP BY state") {
                 if let state = OutboxState(stored: row[0]) { counts[state] = row[1] }
@@ -323,7 +323,7 @@ extension Store {
 
     /// When each of a subscriber's digests was planned, oldest first.
     public func plannedTimes(subscriberID: Int64) throws(StoreError) -> [Date] {
-        try read { db in
+        try sqliteRead { db in
             try Double.fetchAll(db, sql: "SELECT planned_at FROM outbox WHERE subscriber_id = ? ORDER BY planned_at", arguments: [subscriberID])
                 .map { Date(timeIntervalSince1970: $0) }
         }
@@ -331,7 +331,7 @@ extension Store {
 
     /// One subscriber's outbox rows, newest first: (row id, period, state, attempts, last reply).
     public func outboxRows(subscriberID: Int64) throws(StoreError) -> [(id: Int64, periodKey: String, state: OutboxState, attempts: Int, lastReply: String?)] {
-        try read { db in
+        try sqliteRead { db in
             try Row.fetchAll(db, sql: "SELECT id, period_key, state, attempts, last_reply FROM outbox WHERE subscriber_id = ? ORDER BY id DESC", arguments: [subscriberID])
                 .map { ($0[0], $0[1], OutboxState(stored: $0[2]) ?? .queued, $0[3], $0[4]) }
         }

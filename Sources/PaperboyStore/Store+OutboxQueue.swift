@@ -44,7 +44,7 @@ extension Store {
 
     /// Outbox rows, newest first, optionally only those in `states` and of one subscriber; at most `limit`.
     public func outboxEntries(states: [OutboxState] = [], subscriberID: Int64? = nil, limit: Int? = nil) throws(StoreError) -> [OutboxEntry] {
-        try read { db in
+        try sqliteRead { db in
             var conditions: [String] = []
             var arguments: [any DatabaseValueConvertible] = []
             if !states.isEmpty {
@@ -65,7 +65,7 @@ extension Store {
 
     /// The deferred rows not yet due at `time`, or nil when none waits.
     public func deferredWaiting(at time: Date) throws(StoreError) -> DeferredSummary? {
-        try read { db in
+        try sqliteRead { db in
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE state = ? AND next_attempt_at > ?",
                                          arguments: [OutboxState.deferred.stored, time.timeIntervalSince1970]) ?? 0
             guard count > 0, let first = try Row.fetchOne(db, sql: """
@@ -81,7 +81,7 @@ extension Store {
     /// is tried again as a deferred one, keeping its attempts; its hard-failure
     /// count stays). Sending, sent and cancelled rows are refused. One transaction.
     public func retryNow(ids: [Int64]?, at time: Date) throws(StoreError) -> [OutboxChange] {
-        try write { db in
+        try sqliteWrite { db in
             let now = time.timeIntervalSince1970
             let targets: [(Int64, OutboxState?)]
             if let ids {
@@ -113,7 +113,7 @@ extension Store {
     /// reply. When any row is unknown or in another state, nothing changes
     /// and the answer says which: all or none, in one transaction.
     public func cancelQueued(ids: [Int64], reason: String, at time: Date) throws(StoreError) -> [OutboxChange] {
-        try write { db in
+        try sqliteWrite { db in
             var changes: [OutboxChange] = []
             for id in ids {
                 guard let state = try DatabaseValue.fetchOne(db, sql: "SELECT state FROM outbox WHERE id = ?", arguments: [id]).flatMap(OutboxState.init(stored:)) else {

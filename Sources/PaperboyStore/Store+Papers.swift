@@ -38,7 +38,7 @@ extension Store {
                 order.append(paper.id)
             }
         }
-        return try write { db in
+        return try sqliteWrite { db in
             var counts = IngestCounts()
             var existing: [String: Paper] = [:]
             for chunk in stride(from: 0, to: order.count, by: 500).map({ Array(order[$0..<min($0 + 500, order.count)]) }) {
@@ -78,12 +78,12 @@ extension Store {
     /// One paper by id; a versioned arXiv id (`2312.02896v2`) or an arXiv URL finds the paper too.
     public func paper(id: String) throws(StoreError) -> Paper? {
         let key = ArxivID(parsing: id)?.id ?? id
-        return try read { db in try PaperRow.fetchOne(db, key: key)?.paper }
+        return try sqliteRead { db in try PaperRow.fetchOne(db, key: key)?.paper }
     }
 
     /// Papers first seen at or after `since`, newest first (then most upvoted, then id).
     public func papers(since: Date? = nil, limit: Int? = nil) throws(StoreError) -> [Paper] {
-        try read { db in
+        try sqliteRead { db in
             var request = PaperRow.all()
             if let since {
                 request = request.filter(Column("first_seen_at") >= since.timeIntervalSince1970)
@@ -96,7 +96,7 @@ extension Store {
 
     /// Papers first seen after `start` and at or before `end`: a digest's look-back window.
     public func papers(firstSeenAfter start: Date, notAfter end: Date) throws(StoreError) -> [Paper] {
-        try read { db in
+        try sqliteRead { db in
             try PaperRow
                 .filter(Column("first_seen_at") > start.timeIntervalSince1970 && Column("first_seen_at") <= end.timeIntervalSince1970)
                 .order(Column("id"))
@@ -107,7 +107,7 @@ extension Store {
     /// The stored papers among `ids` (canonical ids), in no particular order;
     /// any number of ids (asked for in slices under SQLite's limit on bound values).
     public func papers(ids: [String]) throws(StoreError) -> [Paper] {
-        try read { db in
+        try sqliteRead { db in
             var papers: [Paper] = []
             for start in stride(from: 0, to: ids.count, by: Self.idsPerQuery) {
                 papers += try PaperRow.filter(keys: ids[start..<min(ids.count, start + Self.idsPerQuery)]).fetchAll(db).map(\.paper)
@@ -121,14 +121,14 @@ extension Store {
 
     /// The newest first-seen time in the store, if any paper is stored.
     public func latestFirstSeen() throws(StoreError) -> Date? {
-        try read { db in
+        try sqliteRead { db in
             try Double.fetchOne(db, sql: "SELECT max(first_seen_at) FROM paper").map(Date.init(timeIntervalSince1970:))
         }
     }
 
     /// How many papers are stored.
     public func paperCount(since: Date? = nil) throws(StoreError) -> Int {
-        try read { db in
+        try sqliteRead { db in
             var request = PaperRow.all()
             if let since {
                 request = request.filter(Column("first_seen_at") >= since.timeIntervalSince1970)
@@ -141,7 +141,7 @@ extension Store {
     /// expression. The expression must come from a parsed query, never from
     /// user text directly.
     public func fullTextMatches(_ ftsExpression: String) throws(StoreError) -> [String] {
-        try read { db in
+        try sqliteRead { db in
             try String.fetchAll(db, sql: """
                 SELECT paper.id FROM paper JOIN paper_fts ON paper_fts.rowid = paper.rowid
                 WHERE paper_fts MATCH ? ORDER BY bm25(paper_fts, 2.0, 1.0, 0.5)

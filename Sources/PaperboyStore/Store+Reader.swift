@@ -68,7 +68,7 @@ extension Store {
         _ preferences: SubscriberPreferences, at time: Date, limits: ReaderMailLimits, expiredBefore cutoff: Date,
         compose: (Subscriber, OutboxKind, PeriodKey) throws -> ReaderMailDraft
     ) throws -> ReaderRequestOutcome {
-        try writePassing { db in
+        try sqliteWritePassing { db in
             let existing = try Self.fetchSubscriber(db, preferences.email)
                 ?? Self.caseVariants(db, of: preferences.email).lazy.compactMap({ try? Self.fetchSubscriber(db, $0) }).first
             var subscriber: Subscriber
@@ -132,7 +132,7 @@ extension Store {
 
     /// How many reader mails (confirmation, manage) were queued for this subscriber, for tests and checks.
     public func readerMailCount(subscriberID: Int64) throws(StoreError) -> Int {
-        try read { db in
+        try sqliteRead { db in
             let kinds = OutboxKind.list([.confirmation, .manage])
             return try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE subscriber_id = ? AND kind IN (\(kinds.sql))",
                                     arguments: [subscriberID] + kinds.arguments) ?? 0
@@ -142,7 +142,7 @@ extension Store {
     /// The subscriber's count of permanent delivery failures in a row (of
     /// digests), for tests and checks.
     public func hardFailures(subscriberID: Int64) throws(StoreError) -> Int {
-        try read { db in
+        try sqliteRead { db in
             try Int.fetchOne(db, sql: "SELECT hard_failures FROM subscriber WHERE id = ?", arguments: [subscriberID]) ?? 0
         }
     }
@@ -158,7 +158,7 @@ extension Store {
     /// subscriber or `accepts` refuses; else the subscriber before and after.
     public func updateSubscriber(id: Int64, at time: Date, resetHardFailures: Bool = false, accepts: (Subscriber) -> Bool,
                                  _ change: (inout Subscriber) throws -> Void) throws -> (before: Subscriber, after: Subscriber)? {
-        try writePassing { db in
+        try sqliteWritePassing { db in
             guard let before = try SubscriberRow.fetchOne(db, key: id)?.subscriber(), accepts(before) else { return nil }
             var after = before
             try change(&after)
@@ -176,7 +176,7 @@ extension Store {
 
     /// The subscriber with row id `id` when `accepts` takes them, read in one transaction.
     public func subscriber(id: Int64, accepts: (Subscriber) -> Bool) throws -> Subscriber? {
-        try readPassing { db in
+        try sqliteReadPassing { db in
             guard let subscriber = try SubscriberRow.fetchOne(db, key: id)?.subscriber(), accepts(subscriber) else { return nil }
             return subscriber
         }
@@ -190,12 +190,12 @@ extension Store {
     @discardableResult
     public func expirePending(before cutoff: Date) throws(StoreError) -> [Int64] {
         // One read (on the partial index) on the scheduler's every tick; a write only when something expired.
-        let any = try read { db in
+        let any = try sqliteRead { db in
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM subscriber WHERE pending_since IS NOT NULL AND pending_since < ?)",
                               arguments: [cutoff.timeIntervalSince1970]) ?? false
         }
         guard any else { return [] }
-        return try write { db in
+        return try sqliteWrite { db in
             let rows = try Row.fetchAll(db, sql: "SELECT id, unsubscribed_at FROM subscriber WHERE pending_since IS NOT NULL AND pending_since < ?",
                                         arguments: [cutoff.timeIntervalSince1970])
             var ids: [Int64] = []
@@ -216,7 +216,7 @@ extension Store {
     /// The stored message of a subscriber's digest for `periodKey`: nil when
     /// the row is gone, empty when retention emptied its body.
     public func digestMessage(subscriberID: Int64, periodKey: String) throws(StoreError) -> [UInt8]? {
-        try read { db in
+        try sqliteRead { db in
             try Data.fetchOne(db, sql: """
                 SELECT coalesce(outbox_body.message, x'') FROM outbox LEFT JOIN outbox_body ON outbox_body.outbox_id = outbox.id
                 WHERE subscriber_id = ? AND period_key = ? AND kind = ?

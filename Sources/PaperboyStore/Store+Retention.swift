@@ -54,7 +54,7 @@ extension Store {
         let states = OutboxState.list(OutboxState.finished)
         let finished = "state IN (\(states.sql)) AND finished_at IS NOT NULL"
         var report = PruneReport()
-        let counted = try read { db in
+        let counted = try sqliteRead { db in
             let bodyRow = try Row.fetchOne(db, sql: """
                 SELECT count(*), coalesce(sum(length(outbox_body.message)), 0) FROM outbox JOIN outbox_body ON outbox_body.outbox_id = outbox.id
                 WHERE \(finished) AND finished_at < ? AND finished_at >= ?
@@ -73,7 +73,7 @@ extension Store {
         // The sent log's horizon first: a crash between the two leaves a
         // horizon with its entries still there, never forgotten sends
         // without a horizon.
-        try write { db in
+        try sqliteWrite { db in
             try db.execute(sql: """
                 INSERT INTO prune_horizon (log, pruned_before) VALUES ('sent_paper', ?)
                 ON CONFLICT (log) DO UPDATE SET pruned_before = max(pruned_before, excluded.pruned_before)
@@ -81,7 +81,7 @@ extension Store {
         }
         guard !report.isEmpty else { return report }
         func repeatBatches(_ sql: String, _ arguments: StatementArguments) throws(StoreError) {
-            while try write({ db in try db.execute(sql: sql, arguments: arguments); return db.changesCount }) >= batch {}
+            while try sqliteWrite({ db in try db.execute(sql: sql, arguments: arguments); return db.changesCount }) >= batch {}
         }
         try repeatBatches("""
             DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE \(finished) AND finished_at < ? LIMIT ?)
@@ -103,7 +103,7 @@ extension Store {
     /// paper first seen before it is no candidate any more (it may have been
     /// mailed). Nil when the sent log was never pruned.
     public func sentLogHorizon() throws(StoreError) -> Date? {
-        try read { db in
+        try sqliteRead { db in
             try Double.fetchOne(db, sql: "SELECT pruned_before FROM prune_horizon WHERE log = 'sent_paper'")
         }.map(Date.init(timeIntervalSince1970:))
     }

@@ -6,7 +6,7 @@ internal import GRDB
 extension Store {
     /// Records papers as sent to a subscriber (already recorded ones are kept as they were).
     public func recordSentPapers(subscriberID: Int64, paperIDs: [String], at time: Date) throws(StoreError) {
-        try write { db in
+        try sqliteWrite { db in
             try Self.recordSentPapers(db, subscriberID: subscriberID, paperIDs: paperIDs, at: time)
         }
     }
@@ -20,7 +20,7 @@ extension Store {
 
     /// Every paper id ever sent to one subscriber.
     public func sentPaperIDs(subscriberID: Int64) throws(StoreError) -> Set<String> {
-        try read { db in
+        try sqliteRead { db in
             Set(try String.fetchAll(db, sql: "SELECT paper_id FROM sent_paper WHERE subscriber_id = ?", arguments: [subscriberID]))
         }
     }
@@ -29,7 +29,7 @@ extension Store {
     /// first seen inside a digest's look-back window can only have been sent
     /// after it was first seen, so this is all a run needs.
     public func sentPaperIDs(since time: Date) throws(StoreError) -> [Int64: Set<String>] {
-        try read { db in
+        try sqliteRead { db in
             var result: [Int64: Set<String>] = [:]
             let rows = try Row.fetchCursor(db, sql: "SELECT subscriber_id, paper_id FROM sent_paper WHERE sent_at >= ?", arguments: [time.timeIntervalSince1970])
             while let row = try rows.next() {

@@ -32,14 +32,14 @@ public struct SourceState: Sendable, Equatable {
 extension Store {
     /// What the store knows about a source, or nil if it was never fetched.
     public func sourceState(_ name: String) throws(StoreError) -> SourceState? {
-        try read { db in
+        try sqliteRead { db in
             try Row.fetchOne(db, sql: "SELECT * FROM source_state WHERE name = ?", arguments: [name]).map(Self.sourceState(from:))
         }
     }
 
     /// Every source's state, by name.
     public func sourceStates() throws(StoreError) -> [SourceState] {
-        try read { db in
+        try sqliteRead { db in
             try Row.fetchAll(db, sql: "SELECT * FROM source_state ORDER BY name").map(Self.sourceState(from:))
         }
     }
@@ -56,7 +56,7 @@ extension Store {
 
     /// Records a 304: the source answered and nothing changed.
     public func recordNotModified(source: String, at time: Date) throws(StoreError) {
-        try write { db in
+        try sqliteWrite { db in
             try db.execute(
                 sql: """
                 INSERT INTO source_state (name, last_fetched_at) VALUES (?, ?)
@@ -72,7 +72,7 @@ extension Store {
     /// `recordNotModified` reset the count), so a fetch that crashes the
     /// process still counts, and a restart keeps backing off.
     public func recordFetchAttempt(source: String, at time: Date) throws(StoreError) {
-        try write { db in
+        try sqliteWrite { db in
             try db.execute(
                 sql: """
                 INSERT INTO source_state (name, last_attempt_at, consecutive_failures) VALUES (?, ?, 1)

@@ -76,12 +76,12 @@ public struct SkippedImport: Sendable, Equatable {
 extension Store {
     /// The subscriber with this address, if any (the domain is compared case-insensitively).
     public func subscriber(_ email: EmailAddress) throws -> Subscriber? {
-        try readPassing { db in try Self.fetchSubscriber(db, email) }
+        try sqliteReadPassing { db in try Self.fetchSubscriber(db, email) }
     }
 
     /// Every subscriber, unsubscribed ones too, by address.
     public func subscribers() throws -> [Subscriber] {
-        try readPassing { db in
+        try sqliteReadPassing { db in
             let cache = PreferenceParseCache()
             return try SubscriberRow.order(Column("email")).fetchAll(db).map { try $0.subscriber(cache: cache) }
         }
@@ -96,7 +96,7 @@ extension Store {
     @discardableResult
     public func addSubscriber(_ preferences: SubscriberPreferences, resubscribe: Bool = false, allowCaseVariant: Bool = false,
                               origin: SubscriptionOrigin = .operator, at time: Date) throws -> Subscriber {
-        try writePassing { db in
+        try sqliteWritePassing { db in
             if let existing = try Self.fetchSubscriber(db, preferences.email) {
                 if let left = existing.unsubscribedAt {
                     guard resubscribe else {
@@ -139,7 +139,7 @@ extension Store {
     /// subscriber and edits it; throwing from it changes nothing.
     @discardableResult
     public func updateSubscriber(_ email: EmailAddress, at time: Date, _ change: (inout Subscriber) throws -> Void) throws -> Subscriber {
-        try writePassing { db in
+        try sqliteWritePassing { db in
             guard var subscriber = try Self.fetchSubscriber(db, email) else { throw SubscriberStoreError.notFound(email) }
             let before = subscriber
             try change(&subscriber)
@@ -158,7 +158,7 @@ extension Store {
 
     /// Deletes a subscriber for good.
     public func removeSubscriber(_ email: EmailAddress) throws {
-        try writePassing { db in
+        try sqliteWritePassing { db in
             guard try SubscriberRow.filter(Column("email") == email.description).deleteAll(db) > 0 else {
                 throw SubscriberStoreError.notFound(email)
             }
@@ -167,7 +167,7 @@ extension Store {
 
     /// What importing `entries` would do, changing nothing.
     public func planSubscriberImport(_ entries: [SubscriberPreferences], prune: Bool, allowCaseVariants: Bool = false) throws -> SubscriberImportPlan {
-        try readPassing { db in
+        try sqliteReadPassing { db in
             try Self.importPlan(db, entries, prune: prune, allowCaseVariants: allowCaseVariants).plan
         }
     }
@@ -175,7 +175,7 @@ extension Store {
     /// How many subscribers are active (not unsubscribed, not waiting for
     /// their confirmation): what the prune guard counts against.
     public func activeSubscriberCount() throws -> Int {
-        try readPassing { db in
+        try sqliteReadPassing { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM subscriber WHERE unsubscribed_at IS NULL AND pending_since IS NULL") ?? 0
         }
     }
@@ -191,7 +191,7 @@ extension Store {
     @discardableResult
     public func importSubscribers(_ entries: [SubscriberPreferences], prune: Bool, allowCaseVariants: Bool = false,
                                   maxRemovals: Int? = nil, origin: SubscriptionOrigin = .import, at time: Date) throws -> SubscriberImportPlan {
-        try writePassing { db in
+        try sqliteWritePassing { db in
             let (plan, stored) = try Self.importPlan(db, entries, prune: prune, allowCaseVariants: allowCaseVariants)
             if let maxRemovals, plan.removes.count > maxRemovals {
                 throw PruneRefused(removes: plan.removes, allowed: maxRemovals)
@@ -347,14 +347,14 @@ public enum UnsubscribeOutcome: Sendable, Equatable {
 extension Store {
     /// The subscriber with this row id, if any.
     public func subscriber(id: Int64) throws -> Subscriber? {
-        try readPassing { db in try SubscriberRow.fetchOne(db, key: id)?.subscriber() }
+        try sqliteReadPassing { db in try SubscriberRow.fetchOne(db, key: id)?.subscriber() }
     }
 
     /// Unsubscribes the subscriber with row id `id`, but only when `accepts`
     /// takes the address stored for them now (a link token bound to the
     /// address it was mailed to), checked in the same transaction as the change.
     public func unsubscribe(id: Int64, at time: Date, ifAddress accepts: (EmailAddress) -> Bool) throws -> UnsubscribeOutcome {
-        try writePassing { db in
+        try sqliteWritePassing { db in
             guard let subscriber = try SubscriberRow.fetchOne(db, key: id)?.subscriber(), accepts(subscriber.email) else {
                 return .notSubscribedHere
             }
@@ -369,7 +369,7 @@ extension Store {
     /// subscriber or they had unsubscribed already (the first time is kept).
     @discardableResult
     public func unsubscribe(id: Int64, at time: Date) throws -> Bool {
-        try writePassing { db in try Self.recordUnsubscribe(db, id: id, at: time) }
+        try sqliteWritePassing { db in try Self.recordUnsubscribe(db, id: id, at: time) }
     }
 
     /// Sets unsubscribed_at (the first time is kept) and cancels queued digests; false when nothing changed.
@@ -396,7 +396,7 @@ extension Store {
     /// count), or any paper, is added, changed or removed (kept by triggers),
     /// for callers that cache what they read.
     public func changeVersions() throws(StoreError) -> (subscribers: Int64, papers: Int64) {
-        try read { db in
+        try sqliteRead { db in
             var versions: (subscribers: Int64, papers: Int64) = (0, 0)
             for row in try Row.fetchAll(db, sql: "SELECT name, value FROM change_counter") {
                 switch row["name"] as String {

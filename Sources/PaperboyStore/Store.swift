@@ -2,20 +2,65 @@ import Foundation
 internal import GRDB
 import PaperboyCore
 
-/// The SQLite store: papers with their full-text index, source state and
-/// subscribers, one file per concern (`Store+Papers.swift`, ...).
+/// The store: papers with their full-text index, source state,
+/// subscribers, the outbox, one file per concern (`Store+Papers.swift`,
+/// ...), on SQLite (a file, the default) or PostgreSQL (shared by several
+/// Paperboys). Each query is written once against `SQLConnection`; the
+/// few that differ between the dialects say so where they differ.
 ///
-/// A file database runs in WAL mode (GRDB's DatabasePool) so readers never
+/// A SQLite file runs in WAL mode (GRDB's DatabasePool) so readers never
 /// block the writer; every write is one transaction. Every method reaches
 /// the database through `Store+Access.swift`, so a database problem comes
 /// out as a `StoreError` (a busy database as a temporary one), never as
-/// GRDB's own error type.
+/// GRDB's or postgres-nio's own error type.
 public final class Store: Sendable {
-    let writer: any DatabaseWriter
-    /// Checkpoints a file database's WAL beside the writes (nil in memory, read-only).
+    enum Engine: Sendable {
+        case sqlite(any DatabaseWriter)
+        case postgresql(PostgresEngine)
+    }
+
+    let engine: Engine
+    /// Checkpoints a file database's WAL beside the writes (nil in memory, read-only, PostgreSQL).
     let checkpointer: WALCheckpointer?
-    /// The database file, or ":memory:".
+    /// The database file, ":memory:", or the PostgreSQL URL without secrets.
     public let path: String
+
+    /// Which engine the store runs on.
+    public var dialect: SQLDialect {
+        switch engine {
+        case .sqlite: return .sqlite
+        case .postgresql: return .postgresql
+        }
+    }
+
+    /// Opens `database` as the config names it: a `postgresql://` URL
+    /// (`password` from the caller's credential lookup) or a SQLite file.
+    public static func open(_ database: String, password: String? = nil, readOnly: Bool = false) throws(StoreError) -> Store {
+        if PostgresLocation.isURL(database) {
+            let location: PostgresLocation
+            do {
+                location = try PostgresLocation(url: database)
+            } catch {
+                throw StoreError(path: database, kind: .other, message: error.message, hint: "Fix database in the config")
+            }
+            return try Store(postgresql: location, password: password)
+        }
+        return readOnly ? try Store(readOnlyPath: database) : try Store(path: database)
+    }
+
+    /// Connects to a PostgreSQL database and brings its schema up to date
+    /// (under a lock: several Paperboys may start at once).
+    public init(postgresql location: PostgresLocation, password: String?) throws(StoreError) {
+        path = location.display
+        let postgres = try PostgresEngine(location: location, password: password)
+        engine = .postgresql(postgres)
+        checkpointer = nil
+        do {
+            try PostgresMigrations.migrate(postgres)
+        } catch {
+            throw PostgresEngine.storeError(error, location: location, doing: "cannot open")
+        }
+    }
 
     /// Opens (creating if needed) the database file and brings its schema up to date.
     public init(path: String) throws(StoreError) {
@@ -33,13 +78,14 @@ public final class Store: Sendable {
         do {
             try Self.checkUsable(path)
             try Self.createPrivately(path)
-            writer = try DatabasePool(path: path, configuration: configuration)
+            let writer = try DatabasePool(path: path, configuration: configuration)
             // Only write when a migration is due: read-only commands then never
             // wait for the write lock another process (the daemon) holds.
             let migrator = StoreMigrations.migrator
             if try !writer.read({ try migrator.hasCompletedMigrations($0) }) {
                 try migrator.migrate(writer)
             }
+            engine = .sqlite(writer)
             checkpointer = WALCheckpointer(path: path)
         } catch let error as StoreError {
             throw error
@@ -60,6 +106,7 @@ public final class Store: Sendable {
 
     deinit {
         checkpointer?.stop()
+        if case .postgresql(let postgres) = engine { postgres.close() }
     }
 
     /// What opening `path` for writing would refuse, found without creating
@@ -98,7 +145,7 @@ public final class Store: Sendable {
     /// Creates an empty database file with `newFileMode` (less the umask)
     /// when there is none; an existing file keeps the mode its owner gave it.
     private static func createPrivately(_ path: String) throws(StoreError) {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, newFileMode)
+        let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, newFileMode)
         if descriptor >= 0 {
             close(descriptor)
         } else if errno != EEXIST {
@@ -123,7 +170,7 @@ public final class Store: Sendable {
             guard try queue.read({ try StoreMigrations.migrator.hasCompletedMigrations($0) }) else {
                 throw StoreError(path: path, kind: .schema, message: "the database was made by an older Paperboy", hint: "Run a command that writes (paperboy fetch) once to bring it up to date")
             }
-            writer = queue
+            engine = .sqlite(queue)
             checkpointer = nil
         } catch let error as StoreError {
             throw error
@@ -145,7 +192,7 @@ public final class Store: Sendable {
         path = ":memory:"
         let queue = try! DatabaseQueue()
         try! StoreMigrations.migrator.migrate(queue)
-        writer = queue
+        engine = .sqlite(queue)
         checkpointer = nil
     }
 }

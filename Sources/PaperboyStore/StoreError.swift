@@ -78,6 +78,9 @@ extension StoreError {
                 return StoreError(path: path, kind: .other, message: prefixed("database error: \(text)"),
                                   hint: "Nothing changed. Check the disk and the database file's permissions")
             }
+        case let error as SQLDecodingError:
+            return StoreError(path: path, kind: .corrupt, message: prefixed("a stored row cannot be read: \(error)"),
+                              hint: "Check that the file is a Paperboy database made by this version")
         case let error as RowDecodingError:
             return StoreError(path: path, kind: .corrupt, message: prefixed("a stored row cannot be read: \(error)"),
                               hint: "Check that the file is a Paperboy database made by this version")

@@ -1,0 +1,215 @@
+import Foundation
+import Synchronization
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PaperboyCore
+import PostgresNIO
+
+/// The store's way into a PostgreSQL database: a small pool of
+/// postgres-nio connections (at most `PostgresLocation.connections`), each
+/// used by one transaction at a time.
+///
+/// Why `PostgresConnection` and not `PostgresClient`: the store's API is
+/// synchronous and called from threads of its own, so a transaction's
+/// statements wait for their futures on that thread. `PostgresClient`
+/// lends its connections only to async closures; bridging every store
+/// call from sync to async would block threads of the cooperative pool
+/// (two on this kind of machine) waiting on tasks that need that pool.
+final class PostgresEngine: Sendable {
+    let location: PostgresLocation
+    private let configuration: PostgresConnection.Configuration
+    private let group: MultiThreadedEventLoopGroup
+    private let pool = Mutex<Pool>(Pool())
+    private let available = NSCondition()
+    private let logger: Logger
+    private let nextID = Mutex<Int>(0)
+
+    private struct Pool {
+        var idle: [PostgresConnection] = []
+        var open = 0
+        var closed = false
+    }
+
+    init(location: PostgresLocation, password: String?) throws(StoreError) {
+        self.location = location
+        var logger = Logger(label: "paperboy.store.postgresql")
+        logger.logLevel = .critical
+        self.logger = logger
+        group = MultiThreadedEventLoopGroup.singleton
+        let tls: PostgresConnection.Configuration.TLS
+        do {
+            switch location.tls {
+            case .disable:
+                tls = .disable
+            case .require:
+                var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
+                tlsConfiguration.certificateVerification = .none
+                tls = .require(try NIOSSLContext(configuration: tlsConfiguration))
+            case .verifyFull:
+                var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
+                if let caFile = location.caFile {
+                    tlsConfiguration.trustRoots = .file(caFile)
+                }
+                tls = .require(try NIOSSLContext(configuration: tlsConfiguration))
+            }
+        } catch {
+            throw StoreError(path: location.display, kind: .access, message: "cannot set up TLS: \(error)",
+                             hint: "Check sslrootcert (a PEM file this user may read) in the database URL")
+        }
+        var configuration = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user,
+                                                             password: password, database: location.database, tls: tls)
+        configuration.options.connectTimeout = .seconds(10)
+        self.configuration = configuration
+    }
+
+    deinit {
+        close()
+    }
+
+    /// Closes every idle connection; a connection in use closes when given back.
+    func close() {
+        let idle = pool.withLock { pool -> [PostgresConnection] in
+            pool.closed = true
+            defer { pool.idle.removeAll() }
+            return pool.idle
+        }
+        for connection in idle { _ = try? connection.close().wait() }
+    }
+
+    /// Runs `body` in one transaction on a pooled connection: committed when
+    /// it returns, rolled back when it throws. `readOnly` transactions see
+    /// one snapshot (REPEATABLE READ) and may not write.
+    func transaction<T>(readOnly: Bool, _ body: (PostgresSQLConnection) throws -> T) throws -> T {
+        let connection = try checkOut()
+        var healthy = true
+        defer { checkIn(connection, healthy: healthy) }
+        let sql = PostgresSQLConnection(connection, logger: logger)
+        do {
+            try sql.execute(sql: readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN")
+            let result = try body(sql)
+            try sql.execute(sql: "COMMIT")
+            return result
+        } catch {
+            do {
+                try sql.execute(sql: "ROLLBACK")
+            } catch {
+                healthy = false
+            }
+            if connection.isClosed { healthy = false }
+            throw error
+        }
+    }
+
+    private func checkOut() throws -> PostgresConnection {
+        available.lock()
+        while true {
+            let taken = pool.withLock { pool -> (PostgresConnection?, Bool) in
+                if let connection = pool.idle.popLast() { return (connection, false) }
+                if pool.open < location.connections {
+                    pool.open += 1
+                    return (nil, true)
+                }
+                return (nil, false)
+            }
+            if let connection = taken.0 {
+                available.unlock()
+                if connection.isClosed {
+                    pool.withLock { $0.open -= 1 }
+                    available.lock()
+                    continue
+                }
+                return connection
+            }
+            if taken.1 {
+                available.unlock()
+                do {
+                    return try connect()
+                } catch {
+                    pool.withLock { $0.open -= 1 }
+                    available.signal()
+                    throw error
+                }
+            }
+            available.wait()
+        }
+    }
+
+    private func checkIn(_ connection: PostgresConnection, healthy: Bool) {
+        let keep = healthy && !connection.isClosed
+        let closed = pool.withLock { pool -> Bool in
+            if keep && !pool.closed {
+                pool.idle.append(connection)
+            } else {
+                pool.open -= 1
+            }
+            return pool.closed || !keep
+        }
+        if closed { _ = try? connection.close().wait() }
+        available.lock()
+        available.signal()
+        available.unlock()
+    }
+
+    private func connect() throws -> PostgresConnection {
+        let id = nextID.withLock { id -> Int in
+            id += 1
+            return id
+        }
+        do {
+            return try PostgresConnection.connect(on: group.any(), configuration: configuration, id: id, logger: logger).wait()
+        } catch {
+            throw Self.storeError(error, location: location, doing: "cannot connect")
+        }
+    }
+
+    /// True for errors of the database or the connection to it (not the
+    /// caller's own, which pass through the store as they are).
+    static func isDatabaseError(_ error: any Error) -> Bool {
+        error is StoreError || error is PSQLError || error is SQLDecodingError || error is ChannelError || error is IOError || error is NIOSSLError
+    }
+
+    /// A postgres-nio error as a `StoreError`: what went wrong, and what to do.
+    /// Lost connections, serialization failures, deadlocks and lock
+    /// timeouts are temporary (`.busy`): trying again may work.
+    static func storeError(_ error: any Error, location: PostgresLocation, doing: String? = nil) -> StoreError {
+        let where_ = location.display
+        func prefixed(_ text: String) -> String { doing.map { "\($0): \(text)" } ?? text }
+        if let error = error as? StoreError { return error }
+        if let error = error as? PSQLError {
+            let fields = error.serverInfo
+            let state = fields?[.sqlState] ?? ""
+            let text = fields?[.message] ?? "\(error.code)"
+            switch state {
+            case "40001", "40P01", "55P03", "57014", "53300", "57P01", "57P02", "57P03":
+                return StoreError(path: where_, kind: .busy, message: prefixed("the database is busy: \(text) (\(state))"), hint: "Try again in a moment")
+            case "28P01", "28000":
+                return StoreError(path: where_, kind: .access, message: prefixed("the server refused the login: \(text)"),
+                                  hint: "Check the user in the database URL and the password in database_password_file (or PAPERBOY_DATABASE_PASSWORD)")
+            case "3D000":
+                return StoreError(path: where_, kind: .missing, message: prefixed("the database does not exist: \(text)"),
+                                  hint: "Create it (createdb -O \(location.user) \(location.database)) or fix the database URL")
+            case "42501":
+                return StoreError(path: where_, kind: .access, message: prefixed(text), hint: "Grant the user the rights it needs on the database, or use its owner")
+            case _ where state.hasPrefix("23"):
+                return StoreError(path: where_, kind: .constraint, message: prefixed(text),
+                                  hint: "Nothing changed. The database refused a change that breaks one of its rules")
+            case "53100":
+                return StoreError(path: where_, kind: .io, message: prefixed(text), hint: "Nothing changed. The database server's disk is full")
+            case "":
+                return StoreError(path: where_, kind: .busy, message: prefixed("the connection failed: \(error.code)\(error.underlying.map { ": \($0)" } ?? "")"),
+                                  hint: "Check that PostgreSQL runs at \(location.host):\(location.port) and that this host may reach it; trying again may work")
+            default:
+                return StoreError(path: where_, kind: .other, message: prefixed("database error: \(text) (\(state))"),
+                                  hint: "Nothing changed. Check the server's log")
+            }
+        }
+        if let error = error as? SQLDecodingError {
+            return StoreError(path: where_, kind: .corrupt, message: prefixed("a stored row cannot be read: \(error)"),
+                              hint: "Check that the database is a Paperboy database made by this version")
+        }
+        return StoreError(path: where_, kind: .busy, message: prefixed("\(error)"),
+                          hint: "Check that PostgreSQL runs at \(location.host):\(location.port) and that this host may reach it; trying again may work")
+    }
+}
