@@ -35,12 +35,24 @@ struct CheckCommand: ParsableCommand {
         let settings = try config.loadConfig()
         say("config: \(config.configPath) is valid (\(settings.sources.count) source\(settings.sources.count == 1 ? "" : "s"))")
         // What `run` would refuse at start: a database it cannot open or create.
-        do {
-            try Store.checkUsable(settings.database)
-        } catch {
-            throw CLIFailure("\(error)", exitCode: .config)
+        if PostgresLocation.isURL(settings.database) {
+            do {
+                let location = try PostgresLocation(url: settings.database)
+                let found = try Store.checkPostgreSQL(location, password: try StoreOpening.password(settings))
+                say("database: \(location.display) answers (\(found))")
+            } catch let error as StoreError {
+                throw CLIFailure("\(error)", exitCode: error.isTemporary ? .temporaryFailure : .config)
+            } catch {
+                throw CLIFailure("\(error)", exitCode: .config)
+            }
+        } else {
+            do {
+                try Store.checkUsable(settings.database)
+            } catch {
+                throw CLIFailure("\(error)", exitCode: .config)
+            }
+            say("database: \(settings.database) can be opened\(FileManager.default.fileExists(atPath: settings.database) ? "" : " (it will be created)")")
         }
-        say("database: \(settings.database) can be opened\(FileManager.default.fileExists(atPath: settings.database) ? "" : " (it will be created)")")
         do {
             let (composer, warnings) = try MailSetup.load(config: settings, configPath: config.configPath)
             for warning in warnings {

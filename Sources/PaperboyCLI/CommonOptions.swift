@@ -35,9 +35,11 @@ struct ConfigOptions: ParsableArguments {
     /// Opens the configured database, or exits 78 saying why not (75 when it is busy).
     func openStore(_ config: PaperboyConfig, readOnly: Bool = false) throws -> Store {
         do {
-            return readOnly ? try Store(readOnlyPath: config.database) : try Store(path: config.database)
-        } catch {
+            return try StoreOpening.open(config, readOnly: readOnly)
+        } catch let error as StoreError {
             throw CLIFailure(error.exitMessage(at: .start), exitCode: error.exitStatus(at: .start))
+        } catch {
+            throw CLIFailure("\(error)", exitCode: .config)
         }
     }
 

@@ -64,7 +64,7 @@ public final class Daemon: Sendable {
         notifier = SystemdNotifier(environment: environment)
         let config = try ConfigFile.load(configPath)
         running = RestartOnlySettings(config)
-        store = try Store(path: config.database)
+        store = try StoreOpening.open(config, environment: environment)
         runtime = RuntimeHolder(try DaemonRuntime.build(config: config, configPath: configPath, store: store, environment: environment,
                                                          logger: logger.labelled("paperboy.sender"), now: { [clock] in clock.now() }))
         logSetupWarnings(runtime.runtime)

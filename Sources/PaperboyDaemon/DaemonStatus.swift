@@ -12,6 +12,9 @@ public final class DaemonStatus: Sendable {
         public var tickStartedAt: Date?
         /// The last tick's error, if it failed.
         public var lastTickError: String?
+        /// Whether this instance held the planning lease at its last tick
+        /// (false: another instance sharing the database plans; this one sends).
+        public var planning = true
         /// One line about the last planning and sending.
         public var lastPlan = "no digests planned yet"
         public var lastSend = "nothing sent yet"

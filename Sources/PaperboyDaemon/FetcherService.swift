@@ -32,6 +32,16 @@ public final class FetcherService: Service, Sendable {
                 plan.keep(only: config.sources.map(\.name))
                 for source in config.sources where plan.isDue(source, at: now, state: { try? self.context.store.sourceState($0) }) {
                     if stop.isStopped { return }
+                    // With several instances on one database, one fetches each
+                    // source per interval: the holder of its lease.
+                    let leased = try? await self.context.work.run(.fetch) {
+                        try self.context.store.takeLease("fetch:\(source.name)", holder: DeliveryRunner.processName(), at: now,
+                                                         until: now.addingTimeInterval(source.interval * 0.9))
+                    }
+                    if leased == false {
+                        plan.record(source, succeeded: true, at: now)
+                        continue
+                    }
                     let ingestor = FeedIngestor(store: context.store, settings: config.fetch, logger: logger, now: { [context] in context.clock.now() })
                     // A stop does not wait for a slow feed: the fetch is dropped (nothing half-stored: one transaction).
                     guard let report = try? await cancelWhenGracefulShutdown({

@@ -118,6 +118,8 @@ public struct HTTPEndpoint: Sendable {
             scheduler["seconds_since_tick"] = Int(now.timeIntervalSince(tick).rounded())
         }
         if let started = snapshot.tickStartedAt { scheduler["tick_under_way_since"] = SchedulerService.iso(started) }
+        // false: another instance sharing the database holds the planning lease.
+        scheduler["planning"] = snapshot.planning
         if let problem = context.status.schedulerProblem(at: now, staleAfter: tickStaleAfter) { problems.append(problem) }
         problems += context.status.sourceProblems(context.runtime.runtime.config.sources.map(\.name))
         if let problem = context.status.bounceMailboxProblem { problems.append(problem) }

@@ -45,8 +45,20 @@ public final class SchedulerService: Service, Sendable {
         self.maxSleep = maxSleep
     }
 
+    /// How long the planning lease lasts past each tick and each batch
+    /// written: a planner that dies is replaced by another instance within
+    /// this time (plus one tick).
+    static let planLease: Double = 120
+
+    /// The lease that makes one instance of several sharing a database plan.
+    static let planLeaseName = "plan"
+
     public func run() async throws {
         let stop = WakeSignal()
+        defer {
+            // A clean stop hands planning to another instance at once.
+            try? context.store.releaseLease(Self.planLeaseName, holder: DeliveryRunner.processName())
+        }
         await withGracefulShutdownHandler {
             while !stop.isStopped && !Task.isCancelled {
                 let started = context.clock.now()
@@ -72,7 +84,14 @@ public final class SchedulerService: Service, Sendable {
     /// One tick at `time`: forgets expired subscribe requests, plans what is due, records it, wakes the sender.
     @discardableResult
     public func tick(at time: Date) throws -> DigestPlanner.TickSummary {
-        context.status.update { $0.tickStartedAt = time }
+        // With several instances on one database, one plans (the holder of
+        // the lease); the others only send what it writes.
+        let holder = DeliveryRunner.processName()
+        guard try context.store.takeLease(Self.planLeaseName, holder: holder, at: time, until: time.addingTimeInterval(Self.planLease)) else {
+            context.status.update { $0.lastTick = time; $0.lastTickError = nil; $0.planning = false }
+            return DigestPlanner.TickSummary(planned: 0, empty: 0, nextDue: nil)
+        }
+        context.status.update { $0.tickStartedAt = time; $0.planning = true }
         defer { context.status.update { $0.tickStartedAt = nil } }
         let (current, generation) = context.runtime.versioned
         // Subscribe-page requests older than web.pending_days are forgotten first.
@@ -105,6 +124,9 @@ public final class SchedulerService: Service, Sendable {
         // Each batch written wakes the sender: the first digests go out while the rest are composed.
         let summary = try planner.planDue(at: time, foundEmpty: &foundEmpty, shouldStop: { self.stopping.load(ordering: .relaxed) }) { _ in
             sender.wake()
+            // A long tick keeps its lease (a failed renewal is retried next batch).
+            _ = try? self.context.store.takeLease(Self.planLeaseName, holder: holder, at: self.context.clock.now(),
+                                                  until: self.context.clock.now().addingTimeInterval(Self.planLease))
         }
         memory.withLock { memory in
             memory.foundEmpty = foundEmpty

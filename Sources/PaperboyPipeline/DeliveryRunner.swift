@@ -260,8 +260,9 @@ public final class DeliveryRunner {
         return nil
     }
 
-    /// `host:pid` of this process.
-    static func processName() -> String {
+    /// `host:pid` of this process: the claimer of outbox rows, and the
+    /// holder of the planning and fetch leases (`Store.takeLease`).
+    public static func processName() -> String {
         "\(ProcessInfo.processInfo.hostName):\(getpid())"
     }
 

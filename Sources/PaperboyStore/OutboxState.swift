@@ -1,8 +1,6 @@
-internal import GRDB
-
 /// Delivery state of an outbox row. The raw values are what the `state`
 /// column holds; SQL never spells them: statements take them as arguments
-/// (`OutboxState.queued.stored`), so this enum is their only owner.
+/// (`OutboxState.queued.rawValue`), so this enum is their only owner.
 public enum OutboxState: String, Sendable, CaseIterable {
     case queued, sending, sent, deferred, failed, cancelled
 
@@ -26,28 +24,3 @@ public enum OutboxKind: String, Sendable, CaseIterable {
     /// An active address subscribed again: "manage your subscription".
     case manage
 }
-
-/// An enum stored as its raw text. GRDB's `DatabaseValueConvertible` stays
-/// inside the store (a public conformance would put a GRDB type in the
-/// store's API), so statements take `value.stored` and rows are read back
-/// with `init(stored:)`.
-protocol StoredAsText: RawRepresentable<String> {}
-
-extension StoredAsText {
-    /// The value as the database holds it.
-    var stored: DatabaseValue { rawValue.databaseValue }
-
-    /// The value a column holds, or nil for NULL or text no case has.
-    init?(stored value: DatabaseValue) {
-        guard let text = String.fromDatabaseValue(value) else { return nil }
-        self.init(rawValue: text)
-    }
-
-    /// `?, ?, ?` for an `IN (...)` list of `values`, with its arguments.
-    static func list(_ values: [Self]) -> (sql: String, arguments: StatementArguments) {
-        (values.map { _ in "?" }.joined(separator: ", "), StatementArguments(values.map(\.stored)))
-    }
-}
-
-extension OutboxState: StoredAsText {}
-extension OutboxKind: StoredAsText {}

@@ -1,9 +1,8 @@
 import Foundation
-internal import GRDB
 import PaperboyCore
 
 /// How a `Paper` is laid out in the `paper` table.
-struct PaperRow: Codable, FetchableRecord, PersistableRecord {
+struct PaperRow {
     static let databaseTableName = "paper"
 
     var id: String
@@ -25,27 +24,32 @@ struct PaperRow: Codable, FetchableRecord, PersistableRecord {
     var ai_keywords: String
     var sources: String
 
-    /// Read by column, not through Decodable: a run loads every paper of
-    /// the look-back window before its first digest can be composed.
-    init(row: Row) {
-        id = row["id"]
-        version = row["version"]
-        title = row["title"]
-        abstract = row["abstract"]
-        authors = row["authors"]
-        categories = row["categories"]
-        published_at = row["published_at"]
-        first_seen_at = row["first_seen_at"]
-        updated_at = row["updated_at"]
-        upvotes = row["upvotes"]
-        comments = row["comments"]
-        abstract_url = row["abstract_url"]
-        pdf_url = row["pdf_url"]
-        code_url = row["code_url"]
-        project_url = row["project_url"]
-        ai_summary = row["ai_summary"]
-        ai_keywords = row["ai_keywords"]
-        sources = row["sources"]
+    /// The table's columns, in the order `values` gives them (not `*`:
+    /// PostgreSQL's table has the generated `search` column too).
+    static let columns = "id, version, title, abstract, authors, categories, published_at, first_seen_at, updated_at, upvotes, comments, "
+        + "abstract_url, pdf_url, code_url, project_url, ai_summary, ai_keywords, sources"
+
+    /// Read by column: a run loads every paper of the look-back window
+    /// before its first digest can be composed.
+    init(row: SQLRow) throws {
+        id = try row.get("id")
+        version = try row.get("version")
+        title = try row.get("title")
+        abstract = try row.get("abstract")
+        authors = try row.get("authors")
+        categories = try row.get("categories")
+        published_at = try row.get("published_at")
+        first_seen_at = try row.get("first_seen_at")
+        updated_at = try row.get("updated_at")
+        upvotes = try row.get("upvotes")
+        comments = try row.get("comments")
+        abstract_url = try row.get("abstract_url")
+        pdf_url = try row.get("pdf_url")
+        code_url = try row.get("code_url")
+        project_url = try row.get("project_url")
+        ai_summary = try row.get("ai_summary")
+        ai_keywords = try row.get("ai_keywords")
+        sources = try row.get("sources")
     }
 
     init(_ paper: Paper, updatedAt: Date) {
@@ -80,6 +84,28 @@ struct PaperRow: Codable, FetchableRecord, PersistableRecord {
             aiSummary: ai_summary, aiKeywords: PaperRow.decode(ai_keywords),
             sources: PaperRow.decode(sources)
         )
+    }
+
+    /// The values of `columns`, in order.
+    private var values: SQLArguments {
+        [id, version, title, abstract, authors, categories, published_at, first_seen_at, updated_at, upvotes, comments,
+         abstract_url, pdf_url, code_url, project_url, ai_summary, ai_keywords, sources]
+    }
+
+    /// Inserts the row. In SQLite, FTS5's triggers (`synchronize(withTable:)`)
+    /// index it; in PostgreSQL, `search` is generated.
+    func insert(_ db: any SQLConnection) throws {
+        try db.execute(sql: "INSERT INTO paper (\(Self.columns)) VALUES (\(SQL.placeholders(18)))", arguments: values)
+    }
+
+    /// Writes every column of the row with this id (the index follows, as on insert).
+    func update(_ db: any SQLConnection) throws {
+        try db.execute(sql: """
+            UPDATE paper SET version = ?, title = ?, abstract = ?, authors = ?, categories = ?, published_at = ?, first_seen_at = ?,
+                updated_at = ?, upvotes = ?, comments = ?, abstract_url = ?, pdf_url = ?, code_url = ?, project_url = ?, ai_summary = ?,
+                ai_keywords = ?, sources = ?
+            WHERE id = ?
+            """, arguments: Array(values.dropFirst()) + [id])
     }
 
     /// A JSON array of strings. The usual lists (printable ASCII without

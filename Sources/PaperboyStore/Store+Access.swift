@@ -1,5 +1,4 @@
 import PaperboyCore
-internal import GRDB
 
 /// The one way into the database: every public method reads or writes
 /// through these, in either engine, so SQLite's, GRDB's and PostgreSQL's
@@ -53,45 +52,6 @@ extension Store {
         case .postgresql(let postgres):
             return try postgres.transaction(readOnly: readOnly) { try body($0) }
         }
-    }
-
-    // MARK: SQLite only, while queries move to `SQLConnection`
-
-    func sqliteRead<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        do {
-            return try sqliteWriter.read(body)
-        } catch {
-            throw storeError(error)
-        }
-    }
-
-    func sqliteWrite<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        do {
-            return try sqliteWriter.write(body)
-        } catch {
-            throw storeError(error)
-        }
-    }
-
-    func sqliteReadPassing<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try sqliteWriter.read(body)
-        } catch {
-            throw wrapped(error) ?? error
-        }
-    }
-
-    func sqliteWritePassing<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try sqliteWriter.write(body)
-        } catch {
-            throw wrapped(error) ?? error
-        }
-    }
-
-    private var sqliteWriter: any DatabaseWriter {
-        guard case .sqlite(let writer) = engine else { preconditionFailure("not yet on PostgreSQL") }
-        return writer
     }
 
     private func wrapped(_ error: any Error) -> StoreError? {

@@ -1,5 +1,4 @@
 import Foundation
-internal import GRDB
 
 /// A digest planned for one subscriber and one schedule period.
 public struct PlannedDigest: Sendable {
@@ -59,11 +58,11 @@ extension Store {
     /// Which of these subscribers already have a digest for the period given
     /// for them (subscriber id → period key), in one query per distinct key.
     public func plannedSubscribers(periodKeys: [Int64: String]) throws(StoreError) -> Set<Int64> {
-        try sqliteRead { db in
+        try read { db in
             var planned = Set<Int64>()
             for key in Set(periodKeys.values) {
-                let rows = try Int64.fetchCursor(db, sql: "SELECT subscriber_id FROM outbox WHERE period_key = ?", arguments: [key])
-                while let id = try rows.next() {
+                try db.forEachRow(sql: "SELECT subscriber_id FROM outbox WHERE period_key = ?", arguments: [key]) { row in
+                    let id: Int64 = try row.get(0)
                     if periodKeys[id] == key { planned.insert(id) }
                 }
             }
@@ -75,24 +74,28 @@ extension Store {
     /// sent log, in one transaction. A digest whose period already has a row
     /// (another process planned it first) is skipped, papers and all.
     /// Returns how many were written.
+    ///
+    /// On PostgreSQL, a planner inserting a period another planner has
+    /// inserted but not yet committed waits for that transaction, then
+    /// skips the digest (no row comes back from the insert).
     @discardableResult
     public func plan(_ digests: [PlannedDigest], at time: Date) throws(StoreError) -> Int {
-        try sqliteWrite { db in
+        try write { db in
             var written = 0
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO outbox (subscriber_id, period_key, recipient, sender, subject, message_id, paper_ids,
-                                    state, attempts, planned_at, next_attempt_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
-                ON CONFLICT(subscriber_id, period_key) DO NOTHING
-                """)
             for digest in digests {
-                try insert.execute(arguments: [
-                    digest.subscriberID, digest.periodKey, digest.recipient, digest.sender, digest.subject, digest.messageID,
-                    PaperRow.encode(digest.paperIDs), OutboxState.queued.stored,
-                    time.timeIntervalSince1970, time.timeIntervalSince1970,
-                ])
-                guard db.changesCount == 1 else { continue }
-                try Self.insertBody(db, outboxID: db.lastInsertedRowID, message: digest.message)
+                // A row comes back only when this insert wrote one.
+                guard let inserted = try db.fetchOne(sql: """
+                    INSERT INTO outbox (subscriber_id, period_key, recipient, sender, subject, message_id, paper_ids,
+                                        state, attempts, planned_at, next_attempt_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
+                    ON CONFLICT (subscriber_id, period_key) DO NOTHING
+                    RETURNING id
+                    """, arguments: [
+                        digest.subscriberID, digest.periodKey, digest.recipient, digest.sender, digest.subject, digest.messageID,
+                        PaperRow.encode(digest.paperIDs), OutboxState.queued.rawValue,
+                        time.timeIntervalSince1970, time.timeIntervalSince1970,
+                    ]) else { continue }
+                try Self.insertBody(db, outboxID: try inserted.get("id"), message: digest.message)
                 try Self.recordSentPapers(db, subscriberID: digest.subscriberID, paperIDs: digest.paperIDs, at: time)
                 written += 1
             }
@@ -101,9 +104,8 @@ extension Store {
     }
 
     /// Stores the body of the outbox row `outboxID` (written once, read when claimed).
-    static func insertBody(_ db: Database, outboxID: Int64, message: [UInt8]) throws {
-        try db.cachedStatement(sql: "INSERT INTO outbox_body (outbox_id, message) VALUES (?, ?)")
-            .execute(arguments: [outboxID, Data(message)])
+    static func insertBody(_ db: any SQLConnection, outboxID: Int64, message: [UInt8]) throws {
+        try db.execute(sql: "INSERT INTO outbox_body (outbox_id, message) VALUES (?, ?)", arguments: [outboxID, message])
     }
 
     /// Claims up to `limit` rows that are due (queued, or deferred and past
@@ -114,22 +116,29 @@ extension Store {
     /// grows with `limit`, not with the size of the outbox. Without
     /// `bodies`, each message comes without its bytes (read them with
     /// `outboxBody(id:)` when they are needed), and the claim is short.
+    ///
+    /// Several Paperboys may claim from one PostgreSQL at once: each due row
+    /// is locked as it is read and rows another claim holds are skipped, so
+    /// two claims never take the same row and never wait for each other; a
+    /// row is taken back from a gone sender only as it was read (see below).
     public func claimDue(limit: Int, claimer: String, at time: Date, leaseUntil: Date, bodies: Bool = true,
                          isDead: (String) -> Bool) throws(StoreError) -> [OutboxMessage] {
-        try sqliteWrite { db in
+        try write { db in
             let now = time.timeIntervalSince1970
             // Rows held by a sender that is gone are due again.
-            let held = try Row.fetchAll(db, sql: "SELECT id, claimed_by, lease_until FROM outbox WHERE state = ?", arguments: [OutboxState.sending.stored])
-            let takeBack = try db.cachedStatement(sql: "UPDATE outbox SET state = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?")
+            let held = try db.fetchAll(sql: "SELECT id, claimed_by, lease_until FROM outbox WHERE state = ? ORDER BY id",
+                                       arguments: [OutboxState.sending.rawValue])
+            let takeBack = Self.takeBackSQL(db.dialect)
             for row in held {
-                let claimedBy: String? = row["claimed_by"]
-                let lease: Double? = row["lease_until"]
+                let claimedBy: String? = try row.get("claimed_by")
+                let lease: Double? = try row.get("lease_until")
                 if (lease ?? 0) < now || claimedBy.map(isDead) == true {
-                    try takeBack.execute(arguments: [OutboxState.deferred.stored, row["id"] as Int64])
+                    try db.execute(sql: takeBack, arguments: [OutboxState.deferred.rawValue, try row.get("id", as: Int64.self),
+                                                              OutboxState.sending.rawValue, claimedBy, lease])
                 }
             }
-            let claim = try db.cachedStatement(sql: "UPDATE outbox SET state = ?, claimed_by = ?, lease_until = ? WHERE id = ?")
-            let cancel = try db.cachedStatement(sql: "UPDATE outbox SET state = ?, finished_at = ?, last_reply = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?")
+            let claim = "UPDATE outbox SET state = ?, claimed_by = ?, lease_until = ? WHERE id = ?"
+            let cancel = "UPDATE outbox SET state = ?, finished_at = ?, last_reply = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?"
             var claimed: [OutboxMessage] = []
             // Until some row is claimed or none is due: a batch may be all cancelled rows.
             while claimed.isEmpty {
@@ -137,10 +146,10 @@ extension Store {
                 if candidates.isEmpty { break }
                 for candidate in candidates {
                     if candidate.subscriberStopped && candidate.message.kind == .digest {
-                        try cancel.execute(arguments: [OutboxState.cancelled.stored, now,
-                                                       "not sent: the subscriber unsubscribed or was paused before it went out", candidate.message.id])
+                        try db.execute(sql: cancel, arguments: [OutboxState.cancelled.rawValue, now,
+                                                                "not sent: the subscriber unsubscribed or was paused before it went out", candidate.message.id])
                     } else {
-                        try claim.execute(arguments: [OutboxState.sending.stored, claimer, leaseUntil.timeIntervalSince1970, candidate.message.id])
+                        try db.execute(sql: claim, arguments: [OutboxState.sending.rawValue, claimer, leaseUntil.timeIntervalSince1970, candidate.message.id])
                         claimed.append(candidate.message)
                     }
                 }
@@ -149,29 +158,59 @@ extension Store {
         }
     }
 
+    /// Takes a row back from a gone sender (arguments: the new state, the
+    /// id, then the state, claimer and lease it was read with): only while
+    /// it is still as read, since another Paperboy may have taken it back,
+    /// or its sender recorded it, in the meantime.
+    private static func takeBackSQL(_ dialect: SQLDialect) -> String {
+        switch dialect {
+        case .sqlite:
+            return """
+                UPDATE outbox SET state = ?, claimed_by = NULL, lease_until = NULL
+                WHERE id = ? AND state = ? AND claimed_by IS NOT DISTINCT FROM ? AND lease_until IS NOT DISTINCT FROM ?
+                """
+        case .postgresql:
+            // A row another transaction holds (a sender recording it, another
+            // claim taking it back) is skipped rather than waited for.
+            return """
+                UPDATE outbox SET state = ?, claimed_by = NULL, lease_until = NULL
+                WHERE id = (SELECT id FROM outbox
+                            WHERE id = ? AND state = ? AND claimed_by IS NOT DISTINCT FROM ? AND lease_until IS NOT DISTINCT FROM ?
+                            FOR UPDATE SKIP LOCKED)
+                """
+        }
+    }
+
     /// The first `limit` due rows (queued, or deferred and past their retry
     /// time) in order of due time, with their bodies if asked, and whether
     /// their subscriber unsubscribed or was paused. One index walk per
     /// state, in the index's order (state, next_attempt_at, id): no sort of
     /// every due row, however many there are.
-    private static func dueRows(_ db: Database, at now: Double, limit: Int, bodies: Bool) throws -> [(message: OutboxMessage, subscriberStopped: Bool)] {
-        let select = try db.cachedStatement(sql: """
-            SELECT outbox.id, subscriber_id, recipient, sender, \(bodies ? "coalesce(outbox_body.message, x'')" : "x''") AS message, attempts, planned_at, kind,
-                   next_attempt_at, (subscriber.unsubscribed_at IS NOT NULL OR subscriber.paused) AS stopped
-            FROM outbox INDEXED BY outbox_due
+    private static func dueRows(_ db: any SQLConnection, at now: Double, limit: Int, bodies: Bool) throws -> [(message: OutboxMessage, subscriberStopped: Bool)] {
+        // SQLite: the index named, no lock (its writes are serialized).
+        // PostgreSQL has no INDEXED BY; each outbox row is locked as it is
+        // read and rows another claim holds are skipped (OF outbox: the
+        // body's side of the LEFT JOIN may be NULL, which cannot be locked).
+        let sqlite = db.dialect == .sqlite
+        let sql = """
+            SELECT outbox.id, subscriber_id, recipient, sender, \(bodies ? "outbox_body.message" : "NULL") AS message, attempts, planned_at, kind,
+                   next_attempt_at, (subscriber.unsubscribed_at IS NOT NULL OR subscriber.paused <> 0) AS stopped
+            FROM outbox\(sqlite ? " INDEXED BY outbox_due" : "")
                 \(bodies ? "LEFT JOIN outbox_body ON outbox_body.outbox_id = outbox.id" : "")
                 JOIN subscriber ON subscriber.id = outbox.subscriber_id
             WHERE state = ? AND next_attempt_at <= ?
-            ORDER BY next_attempt_at, outbox.id LIMIT ?
-            """)
+            ORDER BY next_attempt_at, outbox.id LIMIT ?\(sqlite ? "" : " FOR UPDATE OF outbox SKIP LOCKED")
+            """
         var rows: [(due: Double, message: OutboxMessage, stopped: Bool)] = []
         for state in OutboxState.waiting {
-            for row in try Row.fetchAll(select, arguments: [state.stored, now, limit]) {
-                rows.append((row["next_attempt_at"], OutboxMessage(
-                    id: row["id"], subscriberID: row["subscriber_id"], recipient: row["recipient"], sender: row["sender"],
-                    message: try Self.bytes(row, "message"), attempts: row["attempts"], plannedAt: Date(timeIntervalSince1970: row["planned_at"]),
-                    kind: OutboxKind(stored: row["kind"]) ?? .digest
-                ), row["stopped"]))
+            for row in try db.fetchAll(sql: sql, arguments: [state.rawValue, now, limit]) {
+                // No body (none asked for, or none stored) reads as no bytes.
+                let message = OutboxMessage(
+                    id: try row.get("id"), subscriberID: try row.get("subscriber_id"), recipient: try row.get("recipient"), sender: try row.get("sender"),
+                    message: try row.get("message"), attempts: try row.get("attempts"), plannedAt: Date(timeIntervalSince1970: try row.get("planned_at")),
+                    kind: try row.get("kind", as: String?.self).flatMap(OutboxKind.init(rawValue:)) ?? .digest
+                )
+                rows.append((try row.get("next_attempt_at"), message, try row.get("stopped")))
             }
         }
         rows.sort { ($0.due, $0.message.id) < ($1.due, $1.message.id) }
@@ -182,18 +221,8 @@ extension Store {
     /// read without a write lock: for a sender that claimed rows without
     /// their bodies.
     public func outboxBody(id: Int64) throws(StoreError) -> [UInt8] {
-        try sqliteRead { db in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT message FROM outbox_body WHERE outbox_id = ?"), arguments: [id]) else { return [] }
-            return try Self.bytes(row, "message")
-        }
-    }
-
-    /// A blob column's bytes, copied once from SQLite's buffer (a `Data` and
-    /// then an array would copy twice).
-    static func bytes(_ row: Row, _ column: String) throws -> [UInt8] {
-        try row.withUnsafeData(named: column) { data in
-            guard let data else { return [] }
-            return data.withUnsafeBytes { Array($0.bindMemory(to: UInt8.self)) }
+        try read { db in
+            try db.fetchOne(sql: "SELECT message FROM outbox_body WHERE outbox_id = ?", arguments: [id])?.get("message") ?? []
         }
     }
 
@@ -208,17 +237,33 @@ extension Store {
     /// Records several outcomes in one transaction (the messages that ended
     /// together on different connections), all or none; returns each row's
     /// new state, in order.
+    ///
+    /// An outcome is written only while the row has the attempts it had when
+    /// claimed (every recorded outcome counts one; claiming a row or taking
+    /// it back counts none). When another sender recorded one since (this
+    /// sender's lease ran out and another Paperboy took the row), that
+    /// outcome stands: the row and its subscriber are left as they are, and
+    /// the row's state is returned.
     public func record(_ outcomes: [(OutboxOutcome, OutboxMessage)], at time: Date) throws(StoreError) -> [OutboxState] {
-        try sqliteWrite { db in
+        try write { db in
             try outcomes.map { outcome, message in try Self.record(db, outcome, for: message, at: time) }
         }
     }
 
-    private static func record(_ db: Database, _ outcome: OutboxOutcome, for message: OutboxMessage, at time: Date) throws -> OutboxState {
+    private static func record(_ db: any SQLConnection, _ outcome: OutboxOutcome, for message: OutboxMessage, at time: Date) throws -> OutboxState {
         let now = time.timeIntervalSince1970
-        func finish(_ state: OutboxState, _ reply: String) throws {
-            try db.cachedStatement(sql: "UPDATE outbox SET state = ?, attempts = attempts + 1, last_reply = ?, finished_at = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?")
-                .execute(arguments: [state.stored, reply, now, message.id])
+        func finish(_ state: OutboxState, _ reply: String) throws -> Int {
+            try db.execute(sql: """
+                UPDATE outbox SET state = ?, attempts = attempts + 1, last_reply = ?, finished_at = ?, claimed_by = NULL, lease_until = NULL
+                WHERE id = ? AND attempts = ?
+                """, arguments: [state.rawValue, reply, now, message.id, message.attempts])
+        }
+        // The state another sender's outcome left, when this update (which
+        // changed `changed` rows) found the row recorded since the claim;
+        // nil when it was written, or the row is gone (as before: nothing to write).
+        func standing(_ changed: Int) throws -> OutboxState? {
+            guard changed == 0, let state = try db.scalar(String.self, sql: "SELECT state FROM outbox WHERE id = ?", arguments: [message.id]) else { return nil }
+            return OutboxState(rawValue: state) ?? .queued
         }
         // Only digests count for or against a subscriber's run of hard
         // failures: a confirmation or "manage" mail someone asked for on
@@ -226,30 +271,40 @@ extension Store {
         // pauses nobody, and one a stranger had sent to a bouncing
         // address (accepted by a relay) does not end its run.
         func isDigest() throws -> Bool {
-            let kind = try DatabaseValue.fetchOne(db.cachedStatement(sql: "SELECT kind FROM outbox WHERE id = ?"), arguments: [message.id])
-            return kind.flatMap({ OutboxKind(stored: $0) }) ?? .digest == .digest
+            let kind = try db.scalar(String.self, sql: "SELECT kind FROM outbox WHERE id = ?", arguments: [message.id])
+            return kind.flatMap({ OutboxKind(rawValue: $0) }) ?? .digest == .digest
         }
         switch outcome {
         case .sent(let reply):
-            try finish(.sent, reply)
+            // A message the server accepted is recorded as sent whatever
+            // another sender recorded since (a late "deferred" of one whose
+            // lease ran out must not send it again); only a second "sent" is refused.
+            let changed = try db.execute(sql: """
+                UPDATE outbox SET state = ?, attempts = attempts + 1, last_reply = ?, finished_at = ?, claimed_by = NULL, lease_until = NULL
+                WHERE id = ? AND (attempts = ? OR state <> ?)
+                """, arguments: [OutboxState.sent.rawValue, reply, now, message.id, message.attempts, OutboxState.sent.rawValue])
+            if let state = try standing(changed) { return state }
             if try isDigest() {
-                try db.cachedStatement(sql: "UPDATE subscriber SET hard_failures = 0 WHERE id = ? AND hard_failures > 0").execute(arguments: [message.subscriberID])
+                try db.execute(sql: "UPDATE subscriber SET hard_failures = 0 WHERE id = ? AND hard_failures > 0", arguments: [message.subscriberID])
             }
             return .sent
         case .deferred(let reply, let retryAt):
-            try db.execute(sql: "UPDATE outbox SET state = ?, attempts = attempts + 1, last_reply = ?, next_attempt_at = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?",
-                           arguments: [OutboxState.deferred.stored, reply, retryAt.timeIntervalSince1970, message.id])
+            let changed = try db.execute(sql: """
+                UPDATE outbox SET state = ?, attempts = attempts + 1, last_reply = ?, next_attempt_at = ?, claimed_by = NULL, lease_until = NULL
+                WHERE id = ? AND attempts = ?
+                """, arguments: [OutboxState.deferred.rawValue, reply, retryAt.timeIntervalSince1970, message.id, message.attempts])
+            if let state = try standing(changed) { return state }
             return .deferred
         case .gaveUp(let reply):
-            try finish(.failed, reply)
+            if let state = try standing(finish(.failed, reply)) { return state }
             return .failed
         case .failed(let reply, let pauseAfter, let pauseReason):
-            try finish(.failed, reply)
+            if let state = try standing(finish(.failed, reply)) { return state }
             guard try isDigest() else { return .failed }
             try db.execute(sql: "UPDATE subscriber SET hard_failures = hard_failures + 1 WHERE id = ?", arguments: [message.subscriberID])
             try db.execute(sql: """
                 UPDATE subscriber SET paused = 1, paused_reason = ?, updated_at = ?
-                WHERE id = ? AND hard_failures >= ? AND NOT paused
+                WHERE id = ? AND hard_failures >= ? AND paused = 0
                 """, arguments: [pauseReason, now, message.subscriberID, pauseAfter])
             return .failed
         }
@@ -258,82 +313,95 @@ extension Store {
     /// Hands these claimed rows back, due at their retry time as before.
     public func release(ids: [Int64]) throws(StoreError) {
         guard !ids.isEmpty else { return }
-        try sqliteWrite { db in
-            let statement = try db.cachedStatement(sql: "UPDATE outbox SET state = ?, claimed_by = NULL, lease_until = NULL WHERE state = ? AND id = ?")
-            for id in ids { try statement.execute(arguments: [OutboxState.deferred.stored, OutboxState.sending.stored, id]) }
+        try write { db in
+            for id in ids {
+                try db.execute(sql: "UPDATE outbox SET state = ?, claimed_by = NULL, lease_until = NULL WHERE state = ? AND id = ?",
+                               arguments: [OutboxState.deferred.rawValue, OutboxState.sending.rawValue, id])
+            }
         }
     }
 
     /// Cancels these rows (claimed, queued or deferred), with `reason` as their last reply.
     public func cancel(ids: [Int64], reason: String, at time: Date) throws(StoreError) {
         guard !ids.isEmpty else { return }
-        try sqliteWrite { db in
-            let unfinished = OutboxState.list(OutboxState.unfinished)
-            let statement = try db.cachedStatement(sql: """
+        try write { db in
+            let unfinished: SQLArguments = OutboxState.unfinished.map(\.rawValue)
+            let sql = """
                 UPDATE outbox SET state = ?, finished_at = ?, last_reply = ?, claimed_by = NULL, lease_until = NULL
-                WHERE id = ? AND state IN (\(unfinished.sql))
-                """)
+                WHERE id = ? AND state IN (\(SQL.placeholders(unfinished.count)))
+                """
             for id in ids {
-                try statement.execute(arguments: [OutboxState.cancelled.stored, time.timeIntervalSince1970, reason, id] + unfinished.arguments)
+                try db.execute(sql: sql, arguments: [OutboxState.cancelled.rawValue, time.timeIntervalSince1970, reason, id] + unfinished)
             }
         }
     }
 
     /// The earliest moment a queued or deferred row comes due, or nil when none waits.
     public func nextDueTime() throws(StoreError) -> Date? {
-        try sqliteRead { db in
-            let waiting = OutboxState.list(OutboxState.waiting)
-            return try Double.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM outbox WHERE state IN (\(waiting.sql))", arguments: waiting.arguments)
+        try read { db in
+            let waiting: SQLArguments = OutboxState.waiting.map(\.rawValue)
+            return try db.scalar(Double.self, sql: "SELECT min(next_attempt_at) FROM outbox WHERE state IN (\(SQL.placeholders(waiting.count)))",
+                                 arguments: waiting)
                 .map { Date(timeIntervalSince1970: $0) }
         }
     }
 
     /// How many rows are due to be sent at `time`.
     public func dueCount(at time: Date) throws(StoreError) -> Int {
-        try sqliteRead { db in
-            let waiting = OutboxState.list(OutboxState.waiting)
-            return try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE state IN (\(waiting.sql)) AND next_attempt_at <= ?",
-                                    arguments: waiting.arguments + [time.timeIntervalSince1970]) ?? 0
+        try read { db in
+            let waiting: SQLArguments = OutboxState.waiting.map(\.rawValue)
+            return try db.scalar(Int.self, sql: "SELECT count(*) FROM outbox WHERE state IN (\(SQL.placeholders(waiting.count))) AND next_attempt_at <= ?",
+                                 arguments: waiting + [time.timeIntervalSince1970]) ?? 0
         }
     }
 
     /// How many rows are in each state (states with none are left out). Reads
     /// the counts the v8 triggers keep: six rows, however large the outbox.
+    /// PostgreSQL keeps no such counts (with several senders at once, rows
+    /// changing state in different orders would deadlock on the counter
+    /// rows: see `PostgresMigrations`), so there the rows are counted.
     public func outboxCounts() throws(StoreError) -> [OutboxState: Int] {
-        try sqliteRead { db in
-            var counts: [OutboxState: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT state, count FROM outbox_state_count WHERE count > 0") {
-                if let state = OutboxState(stored: row[0]) { counts[state] = row[1] }
+        try read { db in
+            switch db.dialect {
+            case .sqlite: return try Self.outboxCounts(db, sql: "SELECT state, count FROM outbox_state_count WHERE count > 0")
+            case .postgresql: return try Self.outboxCounts(db, sql: Self.outboxCountsByScanSQL)
             }
-            return counts
         }
     }
 
     /// The same counts, counted from the rows themselves (what `outboxCounts`
     /// did before v8; for benchmarks and checks).
     public func outboxCountsByScan() throws(StoreError) -> [OutboxState: Int] {
-        try sqliteRead { db in
-            var counts: [OutboxState: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) FROM outbox GROUP BY state") {
-                if let state = OutboxState(stored: row[0]) { counts[state] = row[1] }
-            }
-            return counts
+        try read { db in try Self.outboxCounts(db, sql: Self.outboxCountsByScanSQL) }
+    }
+
+    private static let outboxCountsByScanSQL = "SELECT state, count(*) FROM outbox GROUP BY state"
+
+    /// Counts per state from `sql`'s rows of (state, count).
+    private static func outboxCounts(_ db: any SQLConnection, sql: String) throws -> [OutboxState: Int] {
+        var counts: [OutboxState: Int] = [:]
+        for row in try db.fetchAll(sql: sql) {
+            if let state = try row.get(0, as: String?.self).flatMap(OutboxState.init(rawValue:)) { counts[state] = try row.get(1) }
         }
+        return counts
     }
 
     /// When each of a subscriber's digests was planned, oldest first.
     public func plannedTimes(subscriberID: Int64) throws(StoreError) -> [Date] {
-        try sqliteRead { db in
-            try Double.fetchAll(db, sql: "SELECT planned_at FROM outbox WHERE subscriber_id = ? ORDER BY planned_at", arguments: [subscriberID])
+        try read { db in
+            try db.column(Double.self, sql: "SELECT planned_at FROM outbox WHERE subscriber_id = ? ORDER BY planned_at", arguments: [subscriberID])
                 .map { Date(timeIntervalSince1970: $0) }
         }
     }
 
     /// One subscriber's outbox rows, newest first: (row id, period, state, attempts, last reply).
     public func outboxRows(subscriberID: Int64) throws(StoreError) -> [(id: Int64, periodKey: String, state: OutboxState, attempts: Int, lastReply: String?)] {
-        try sqliteRead { db in
-            try Row.fetchAll(db, sql: "SELECT id, period_key, state, attempts, last_reply FROM outbox WHERE subscriber_id = ? ORDER BY id DESC", arguments: [subscriberID])
-                .map { ($0[0], $0[1], OutboxState(stored: $0[2]) ?? .queued, $0[3], $0[4]) }
+        try read { db in
+            try db.fetchAll(sql: "SELECT id, period_key, state, attempts, last_reply FROM outbox WHERE subscriber_id = ? ORDER BY id DESC", arguments: [subscriberID])
+                .map { row in
+                    (try row.get(0), try row.get(1), try row.get(2, as: String?.self).flatMap(OutboxState.init(rawValue:)) ?? .queued,
+                     try row.get(3), try row.get(4))
+                }
         }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-internal import GRDB
 
 /// One outbox row as the operator sees it (`paperboy outbox list`).
 public struct OutboxEntry: Sendable, Equatable {
@@ -33,23 +32,30 @@ public struct DeferredSummary: Sendable, Equatable {
 extension Store {
     static let entryColumns = "id, subscriber_id, recipient, state, attempts, planned_at, next_attempt_at, last_reply"
 
-    static func entry(_ row: Row) -> OutboxEntry {
+    static func entry(_ row: SQLRow) throws -> OutboxEntry {
         OutboxEntry(
-            id: row["id"], subscriberID: row["subscriber_id"], recipient: row["recipient"],
-            state: OutboxState(stored: row["state"]) ?? .queued, attempts: row["attempts"],
-            plannedAt: Date(timeIntervalSince1970: row["planned_at"]), nextAttemptAt: Date(timeIntervalSince1970: row["next_attempt_at"]),
-            lastReply: row["last_reply"]
+            id: try row.get("id"), subscriberID: try row.get("subscriber_id"), recipient: try row.get("recipient"),
+            state: try row.get("state", as: String?.self).flatMap(OutboxState.init(rawValue:)) ?? .queued, attempts: try row.get("attempts"),
+            plannedAt: Date(timeIntervalSince1970: try row.get("planned_at")), nextAttemptAt: Date(timeIntervalSince1970: try row.get("next_attempt_at")),
+            lastReply: try row.get("last_reply")
         )
+    }
+
+    /// `FOR UPDATE` on PostgreSQL (SQLite has none and needs none: its writes
+    /// are serialized): an operator's change reads a row's state and then
+    /// writes it, and a sender of another Paperboy must not claim it between.
+    private static func lockingRead(_ db: any SQLConnection) -> String {
+        db.dialect == .postgresql ? " FOR UPDATE" : ""
     }
 
     /// Outbox rows, newest first, optionally only those in `states` and of one subscriber; at most `limit`.
     public func outboxEntries(states: [OutboxState] = [], subscriberID: Int64? = nil, limit: Int? = nil) throws(StoreError) -> [OutboxEntry] {
-        try sqliteRead { db in
+        try read { db in
             var conditions: [String] = []
-            var arguments: [any DatabaseValueConvertible] = []
+            var arguments: SQLArguments = []
             if !states.isEmpty {
-                conditions.append("state IN (\(states.map { _ in "?" }.joined(separator: ", ")))")
-                arguments += states.map(\.stored)
+                conditions.append("state IN (\(SQL.placeholders(states.count)))")
+                arguments += states.map(\.rawValue)
             }
             if let subscriberID {
                 conditions.append("subscriber_id = ?")
@@ -59,20 +65,21 @@ extension Store {
             if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
             sql += " ORDER BY id DESC"
             if let limit { sql += " LIMIT \(max(0, limit))" }
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(Self.entry)
+            return try db.fetchAll(sql: sql, arguments: arguments).map(Self.entry)
         }
     }
 
     /// The deferred rows not yet due at `time`, or nil when none waits.
     public func deferredWaiting(at time: Date) throws(StoreError) -> DeferredSummary? {
-        try sqliteRead { db in
-            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE state = ? AND next_attempt_at > ?",
-                                         arguments: [OutboxState.deferred.stored, time.timeIntervalSince1970]) ?? 0
-            guard count > 0, let first = try Row.fetchOne(db, sql: """
+        try read { db in
+            let count = try db.scalar(Int.self, sql: "SELECT count(*) FROM outbox WHERE state = ? AND next_attempt_at > ?",
+                                      arguments: [OutboxState.deferred.rawValue, time.timeIntervalSince1970]) ?? 0
+            guard count > 0, let first = try db.fetchOne(sql: """
                 SELECT next_attempt_at, last_reply FROM outbox WHERE state = ? AND next_attempt_at > ?
                 ORDER BY next_attempt_at, id LIMIT 1
-                """, arguments: [OutboxState.deferred.stored, time.timeIntervalSince1970]) else { return nil }
-            return DeferredSummary(count: count, nextAttemptAt: Date(timeIntervalSince1970: first["next_attempt_at"]), nextReply: first["last_reply"])
+                """, arguments: [OutboxState.deferred.rawValue, time.timeIntervalSince1970]) else { return nil }
+            return DeferredSummary(count: count, nextAttemptAt: Date(timeIntervalSince1970: try first.get("next_attempt_at")),
+                                   nextReply: try first.get("last_reply"))
         }
     }
 
@@ -80,16 +87,19 @@ extension Store {
     /// the rows named, which may be queued, deferred or failed (a failed row
     /// is tried again as a deferred one, keeping its attempts; its hard-failure
     /// count stays). Sending, sent and cancelled rows are refused. One transaction.
+    /// On PostgreSQL the rows read are locked until it ends (a row a sender
+    /// claims meanwhile is read as sending, and refused).
     public func retryNow(ids: [Int64]?, at time: Date) throws(StoreError) -> [OutboxChange] {
-        try sqliteWrite { db in
+        try write { db in
             let now = time.timeIntervalSince1970
             let targets: [(Int64, OutboxState?)]
             if let ids {
                 targets = try ids.map { id in
-                    (id, try DatabaseValue.fetchOne(db, sql: "SELECT state FROM outbox WHERE id = ?", arguments: [id]).flatMap(OutboxState.init(stored:)))
+                    (id, try Self.lockedState(db, id: id))
                 }
             } else {
-                targets = try Int64.fetchAll(db, sql: "SELECT id FROM outbox WHERE state = ? ORDER BY id", arguments: [OutboxState.deferred.stored])
+                targets = try db.column(Int64.self, sql: "SELECT id FROM outbox WHERE state = ? ORDER BY id\(Self.lockingRead(db))",
+                                        arguments: [OutboxState.deferred.rawValue])
                     .map { ($0, OutboxState.deferred) }
             }
             var changes: [OutboxChange] = []
@@ -99,7 +109,7 @@ extension Store {
                 case .queued, .deferred, .failed:
                     try db.execute(sql: """
                         UPDATE outbox SET state = ?, next_attempt_at = ?, finished_at = NULL, claimed_by = NULL, lease_until = NULL WHERE id = ?
-                        """, arguments: [(state == .failed ? OutboxState.deferred : state).stored, now, id])
+                        """, arguments: [(state == .failed ? OutboxState.deferred : state).rawValue, now, id])
                     changes.append(.changed(id: id, from: state))
                 case .sending, .sent, .cancelled:
                     changes.append(.refused(id: id, state: state))
@@ -113,10 +123,10 @@ extension Store {
     /// reply. When any row is unknown or in another state, nothing changes
     /// and the answer says which: all or none, in one transaction.
     public func cancelQueued(ids: [Int64], reason: String, at time: Date) throws(StoreError) -> [OutboxChange] {
-        try sqliteWrite { db in
+        try write { db in
             var changes: [OutboxChange] = []
             for id in ids {
-                guard let state = try DatabaseValue.fetchOne(db, sql: "SELECT state FROM outbox WHERE id = ?", arguments: [id]).flatMap(OutboxState.init(stored:)) else {
+                guard let state = try Self.lockedState(db, id: id) else {
                     changes.append(.unknown(id: id)); continue
                 }
                 changes.append(state == .queued || state == .deferred ? .changed(id: id, from: state) : .refused(id: id, state: state))
@@ -125,9 +135,16 @@ extension Store {
             for id in ids {
                 try db.execute(sql: """
                     UPDATE outbox SET state = ?, finished_at = ?, last_reply = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?
-                    """, arguments: [OutboxState.cancelled.stored, time.timeIntervalSince1970, reason, id])
+                    """, arguments: [OutboxState.cancelled.rawValue, time.timeIntervalSince1970, reason, id])
             }
             return changes
         }
+    }
+
+    /// The state of the outbox row `id` (nil when there is none, or it holds
+    /// no state this version knows), locked on PostgreSQL until the write ends.
+    private static func lockedState(_ db: any SQLConnection, id: Int64) throws -> OutboxState? {
+        try db.scalar(String.self, sql: "SELECT state FROM outbox WHERE id = ?\(lockingRead(db))", arguments: [id])
+            .flatMap(OutboxState.init(rawValue:))
     }
 }

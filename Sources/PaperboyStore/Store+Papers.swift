@@ -1,5 +1,4 @@
 import Foundation
-internal import GRDB
 import PaperboyCore
 
 /// What storing one batch of papers did.
@@ -38,12 +37,17 @@ extension Store {
                 order.append(paper.id)
             }
         }
-        return try sqliteWrite { db in
+        return try write { db in
+            if db.dialect == .postgresql {
+                // Read-merge-write of rows that may not exist yet: SQLite serializes writers, PostgreSQL needs a lock (other instances ingest too).
+                try db.execute(sql: "SELECT pg_advisory_xact_lock(?)", arguments: [Self.ingestLockKey])
+            }
             var counts = IngestCounts()
             var existing: [String: Paper] = [:]
             for chunk in stride(from: 0, to: order.count, by: 500).map({ Array(order[$0..<min($0 + 500, order.count)]) }) {
-                for row in try PaperRow.filter(keys: chunk).fetchAll(db) {
-                    existing[row.id] = row.paper
+                for row in try db.fetchAll(sql: "SELECT \(PaperRow.columns) FROM paper WHERE id IN (\(SQL.placeholders(chunk.count)))", arguments: chunk) {
+                    let stored = try PaperRow(row: row)
+                    existing[stored.id] = stored.paper
                 }
             }
             for id in order {
@@ -75,42 +79,59 @@ extension Store {
         }
     }
 
+    /// The PostgreSQL advisory lock that lets one `ingest` at a time read and
+    /// merge papers (SQLite's writes are serialized anyway).
+    static let ingestLockKey: Int64 = 726_270_736_201
+
     /// One paper by id; a versioned arXiv id (`2312.02896v2`) or an arXiv URL finds the paper too.
     public func paper(id: String) throws(StoreError) -> Paper? {
         let key = ArxivID(parsing: id)?.id ?? id
-        return try sqliteRead { db in try PaperRow.fetchOne(db, key: key)?.paper }
+        return try read { db in
+            try db.fetchOne(sql: "SELECT \(PaperRow.columns) FROM paper WHERE id = ?", arguments: [key]).map { try PaperRow(row: $0).paper }
+        }
     }
 
     /// Papers first seen at or after `since`, newest first (then most upvoted, then id).
     public func papers(since: Date? = nil, limit: Int? = nil) throws(StoreError) -> [Paper] {
-        try sqliteRead { db in
-            var request = PaperRow.all()
+        try read { db in
+            var sql = "SELECT \(PaperRow.columns) FROM paper"
+            var arguments: SQLArguments = []
             if let since {
-                request = request.filter(Column("first_seen_at") >= since.timeIntervalSince1970)
+                sql += " WHERE first_seen_at >= ?"
+                arguments.append(since.timeIntervalSince1970)
             }
-            request = request.order(Column("first_seen_at").desc, Column("upvotes").desc, Column("id"))
-            if let limit { request = request.limit(limit) }
-            return try request.fetchAll(db).map(\.paper)
+            // NULLS LAST: where SQLite puts a paper without upvotes descending (PostgreSQL would put it first).
+            sql += " ORDER BY first_seen_at DESC, upvotes DESC NULLS LAST, id"
+            if let limit {
+                sql += " LIMIT ?"
+                arguments.append(limit)
+            }
+            return try db.fetchAll(sql: sql, arguments: arguments).map { try PaperRow(row: $0).paper }
         }
     }
 
     /// Papers first seen after `start` and at or before `end`: a digest's look-back window.
     public func papers(firstSeenAfter start: Date, notAfter end: Date) throws(StoreError) -> [Paper] {
-        try sqliteRead { db in
-            try PaperRow
-                .filter(Column("first_seen_at") > start.timeIntervalSince1970 && Column("first_seen_at") <= end.timeIntervalSince1970)
-                .order(Column("id"))
-                .fetchAll(db).map(\.paper)
+        try read { db in
+            var papers: [Paper] = []
+            try db.forEachRow(sql: "SELECT \(PaperRow.columns) FROM paper WHERE first_seen_at > ? AND first_seen_at <= ? ORDER BY id",
+                              arguments: [start.timeIntervalSince1970, end.timeIntervalSince1970]) { row in
+                papers.append(try PaperRow(row: row).paper)
+            }
+            return papers
         }
     }
 
     /// The stored papers among `ids` (canonical ids), in no particular order;
     /// any number of ids (asked for in slices under SQLite's limit on bound values).
     public func papers(ids: [String]) throws(StoreError) -> [Paper] {
-        try sqliteRead { db in
+        try read { db in
             var papers: [Paper] = []
             for start in stride(from: 0, to: ids.count, by: Self.idsPerQuery) {
-                papers += try PaperRow.filter(keys: ids[start..<min(ids.count, start + Self.idsPerQuery)]).fetchAll(db).map(\.paper)
+                let slice = Array(ids[start..<min(ids.count, start + Self.idsPerQuery)])
+                try db.forEachRow(sql: "SELECT \(PaperRow.columns) FROM paper WHERE id IN (\(SQL.placeholders(slice.count)))", arguments: slice) { row in
+                    papers.append(try PaperRow(row: row).paper)
+                }
             }
             return papers
         }
@@ -121,31 +142,59 @@ extension Store {
 
     /// The newest first-seen time in the store, if any paper is stored.
     public func latestFirstSeen() throws(StoreError) -> Date? {
-        try sqliteRead { db in
-            try Double.fetchOne(db, sql: "SELECT max(first_seen_at) FROM paper").map(Date.init(timeIntervalSince1970:))
+        try read { db in
+            try db.scalar(Double.self, sql: "SELECT max(first_seen_at) FROM paper").map(Date.init(timeIntervalSince1970:))
         }
     }
 
     /// How many papers are stored.
     public func paperCount(since: Date? = nil) throws(StoreError) -> Int {
-        try sqliteRead { db in
-            var request = PaperRow.all()
+        try read { db in
             if let since {
-                request = request.filter(Column("first_seen_at") >= since.timeIntervalSince1970)
+                return try db.scalar(Int.self, sql: "SELECT count(*) FROM paper WHERE first_seen_at >= ?", arguments: [since.timeIntervalSince1970]) ?? 0
             }
-            return try request.fetchCount(db)
+            return try db.scalar(Int.self, sql: "SELECT count(*) FROM paper") ?? 0
         }
     }
 
     /// Ids of papers whose title, abstract or authors match an FTS5 MATCH
     /// expression. The expression must come from a parsed query, never from
     /// user text directly.
+    ///
+    /// SQLite matches it against `paper_fts` (FTS5, best bm25 first);
+    /// PostgreSQL against the generated `paper.search` column, the
+    /// expression translated to a tsquery (`PostgresTextSearch`, its terms
+    /// quoted as lexemes and the whole bound as one argument), best
+    /// `ts_rank` first.
     public func fullTextMatches(_ ftsExpression: String) throws(StoreError) -> [String] {
-        try sqliteRead { db in
-            try String.fetchAll(db, sql: """
-                SELECT paper.id FROM paper JOIN paper_fts ON paper_fts.rowid = paper.rowid
-                WHERE paper_fts MATCH ? ORDER BY bm25(paper_fts, 2.0, 1.0, 0.5)
-                """, arguments: [ftsExpression])
+        let tsquery: String?
+        switch dialect {
+        case .sqlite:
+            tsquery = nil
+        case .postgresql:
+            do {
+                tsquery = try PostgresTextSearch.tsquery(fromFTS5: ftsExpression)
+            } catch {
+                // What SQLite says of the same expression.
+                throw StoreError(path: path, kind: .other, message: "database error: \(error.message)",
+                                 hint: "Nothing changed. Check the full-text query")
+            }
+        }
+        return try read { db in
+            switch db.dialect {
+            case .sqlite:
+                return try db.column(String.self, sql: """
+                    SELECT paper.id FROM paper JOIN paper_fts ON paper_fts.rowid = paper.rowid
+                    WHERE paper_fts MATCH ? ORDER BY bm25(paper_fts, 2.0, 1.0, 0.5)
+                    """, arguments: [ftsExpression])
+            case .postgresql:
+                // FTS5 is SQLite's; PostgreSQL searches its generated tsvector column.
+                guard let tsquery, !tsquery.isEmpty else { return [] }
+                return try db.column(String.self, sql: """
+                    SELECT paper.id FROM paper, to_tsquery('paperboy_english', ?) AS query
+                    WHERE paper.search @@ query ORDER BY ts_rank(paper.search, query) DESC, paper.id
+                    """, arguments: [tsquery])
+            }
         }
     }
 }

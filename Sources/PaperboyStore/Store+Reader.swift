@@ -1,5 +1,4 @@
 import Foundation
-internal import GRDB
 import PaperboyCore
 
 /// A reader mail (a confirmation or a "manage your subscription" mail),
@@ -68,16 +67,34 @@ extension Store {
         _ preferences: SubscriberPreferences, at time: Date, limits: ReaderMailLimits, expiredBefore cutoff: Date,
         compose: (Subscriber, OutboxKind, PeriodKey) throws -> ReaderMailDraft
     ) throws -> ReaderRequestOutcome {
-        try sqliteWritePassing { db in
-            let existing = try Self.fetchSubscriber(db, preferences.email)
-                ?? Self.caseVariants(db, of: preferences.email).lazy.compactMap({ try? Self.fetchSubscriber(db, $0) }).first
-            var subscriber: Subscriber
-            let kind: OutboxKind
+        try writePassing { db in
             // What confirming applies: the form's settings; likes, dislikes and pausing are the subscriber's own.
             var requested = preferences
             requested.paused = false
             requested.likes = []
             requested.dislikes = []
+            // The subscriber's row stays locked (PostgreSQL) from this read to
+            // the commit: two Paperboys serving the pages cannot both apply a
+            // request, nor both count their mail under the limits.
+            func lockStored() throws -> Subscriber? {
+                try Self.fetchSubscriber(db, preferences.email, forUpdate: true)
+                    ?? Self.caseVariants(db, of: preferences.email).lazy.compactMap({ try? Self.fetchSubscriber(db, $0, forUpdate: true) }).first
+            }
+            var existing = try lockStored()
+            var subscriber: Subscriber?
+            if existing == nil {
+                var row = SubscriberRow(SubscriberPreferences(email: preferences.email), id: nil, pausedReason: nil, unsubscribedAt: nil,
+                                        createdAt: time, updatedAt: time, origin: .web, pendingSince: time, requested: requested)
+                if let id = try row.insertIfAbsent(db) {
+                    row.id = id
+                    subscriber = try row.subscriber()
+                } else {
+                    // Another process filed the same address a moment ago (the insert waited for its commit): it is stored now.
+                    existing = try lockStored()
+                    guard existing != nil else { throw SubscriberStoreError.notFound(preferences.email) }
+                }
+            }
+            let kind: OutboxKind
             if var stored = existing {
                 guard try Self.readerMailAllowed(db, subscriberID: stored.id, at: time, limits: limits) else {
                     return .mailLimited(stored)
@@ -97,22 +114,20 @@ extension Store {
                 subscriber = try SubscriberRow(stored).subscriber()
             } else {
                 kind = .confirmation
-                var row = SubscriberRow(SubscriberPreferences(email: preferences.email), id: nil, pausedReason: nil, unsubscribedAt: nil,
-                                        createdAt: time, updatedAt: time, origin: .web, pendingSince: time, requested: requested)
-                try row.insert(db)
-                row.id = db.lastInsertedRowID
-                subscriber = try row.subscriber()
             }
+            guard let subscriber else { preconditionFailure("a subscribe request with neither a stored nor a new subscriber") }
             let key = PeriodKey.readerMail(kind == .manage ? "manage" : "confirm", at: time)
             let draft = try compose(subscriber, kind, key)
-            try db.execute(sql: """
+            let outboxID = try db.scalar(Int64.self, sql: """
                 INSERT INTO outbox (subscriber_id, period_key, recipient, sender, subject, message_id, paper_ids,
                                     state, attempts, planned_at, next_attempt_at, kind)
                 VALUES (?, ?, ?, ?, ?, ?, '[]', ?, 0, ?, ?, ?)
+                RETURNING id
                 """, arguments: [subscriber.id, key.rawValue, subscriber.email.description, draft.sender, draft.subject, draft.messageID,
-                                 OutboxState.queued.stored, time.timeIntervalSince1970, time.timeIntervalSince1970,
-                                 kind.stored])
-            try Self.insertBody(db, outboxID: db.lastInsertedRowID, message: draft.message)
+                                 OutboxState.queued.rawValue, time.timeIntervalSince1970, time.timeIntervalSince1970,
+                                 kind.rawValue])
+            guard let outboxID else { throw SQLDecodingError(column: "id", expected: "the id of the inserted outbox row", found: .null) }
+            try Self.insertBody(db, outboxID: outboxID, message: draft.message)
             return kind == .manage ? .manageQueued(subscriber) : .confirmationQueued(subscriber)
         }
     }
@@ -120,30 +135,28 @@ extension Store {
     /// Whether a reader mail may go to this subscriber's address at `time`:
     /// none of their confirmation or manage mails was queued less than
     /// `limits.interval` ago, and fewer than `limits.perDay` in the last 24 hours.
-    static func readerMailAllowed(_ db: Database, subscriberID: Int64, at time: Date, limits: ReaderMailLimits) throws -> Bool {
+    static func readerMailAllowed(_ db: any SQLConnection, subscriberID: Int64, at time: Date, limits: ReaderMailLimits) throws -> Bool {
         let now = time.timeIntervalSince1970
-        let kinds = OutboxKind.list([.confirmation, .manage])
-        let times = try Double.fetchAll(db, sql: """
-            SELECT planned_at FROM outbox WHERE subscriber_id = ? AND kind IN (\(kinds.sql)) AND planned_at > ?
-            """, arguments: [subscriberID] + kinds.arguments + [now - 86400])
+        let times = try db.column(Double.self, sql: """
+            SELECT planned_at FROM outbox WHERE subscriber_id = ? AND kind IN (?, ?) AND planned_at > ?
+            """, arguments: [subscriberID, OutboxKind.confirmation.rawValue, OutboxKind.manage.rawValue, now - 86400])
         if times.count >= limits.perDay { return false }
         return !times.contains { $0 > now - limits.interval }
     }
 
     /// How many reader mails (confirmation, manage) were queued for this subscriber, for tests and checks.
     public func readerMailCount(subscriberID: Int64) throws(StoreError) -> Int {
-        try sqliteRead { db in
-            let kinds = OutboxKind.list([.confirmation, .manage])
-            return try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE subscriber_id = ? AND kind IN (\(kinds.sql))",
-                                    arguments: [subscriberID] + kinds.arguments) ?? 0
+        try read { db in
+            try db.scalar(Int.self, sql: "SELECT count(*) FROM outbox WHERE subscriber_id = ? AND kind IN (?, ?)",
+                          arguments: [subscriberID, OutboxKind.confirmation.rawValue, OutboxKind.manage.rawValue]) ?? 0
         }
     }
 
     /// The subscriber's count of permanent delivery failures in a row (of
     /// digests), for tests and checks.
     public func hardFailures(subscriberID: Int64) throws(StoreError) -> Int {
-        try sqliteRead { db in
-            try Int.fetchOne(db, sql: "SELECT hard_failures FROM subscriber WHERE id = ?", arguments: [subscriberID]) ?? 0
+        try read { db in
+            try db.scalar(Int.self, sql: "SELECT hard_failures FROM subscriber WHERE id = ?", arguments: [subscriberID]) ?? 0
         }
     }
 
@@ -158,8 +171,9 @@ extension Store {
     /// subscriber or `accepts` refuses; else the subscriber before and after.
     public func updateSubscriber(id: Int64, at time: Date, resetHardFailures: Bool = false, accepts: (Subscriber) -> Bool,
                                  _ change: (inout Subscriber) throws -> Void) throws -> (before: Subscriber, after: Subscriber)? {
-        try sqliteWritePassing { db in
-            guard let before = try SubscriberRow.fetchOne(db, key: id)?.subscriber(), accepts(before) else { return nil }
+        try writePassing { db in
+            // Locked (PostgreSQL) until the commit: of two Paperboys following the same link, the second sees the first's change.
+            guard let before = try SubscriberRow.fetchOne(db, id: id, forUpdate: true)?.subscriber(), accepts(before) else { return nil }
             var after = before
             try change(&after)
             if resetHardFailures {
@@ -176,8 +190,8 @@ extension Store {
 
     /// The subscriber with row id `id` when `accepts` takes them, read in one transaction.
     public func subscriber(id: Int64, accepts: (Subscriber) -> Bool) throws -> Subscriber? {
-        try sqliteReadPassing { db in
-            guard let subscriber = try SubscriberRow.fetchOne(db, key: id)?.subscriber(), accepts(subscriber) else { return nil }
+        try readPassing { db in
+            guard let subscriber = try SubscriberRow.fetchOne(db, id: id)?.subscriber(), accepts(subscriber) else { return nil }
             return subscriber
         }
     }
@@ -190,24 +204,28 @@ extension Store {
     @discardableResult
     public func expirePending(before cutoff: Date) throws(StoreError) -> [Int64] {
         // One read (on the partial index) on the scheduler's every tick; a write only when something expired.
-        let any = try sqliteRead { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM subscriber WHERE pending_since IS NOT NULL AND pending_since < ?)",
-                              arguments: [cutoff.timeIntervalSince1970]) ?? false
+        let any = try read { db in
+            try db.scalar(Bool.self, sql: "SELECT EXISTS (SELECT 1 FROM subscriber WHERE pending_since IS NOT NULL AND pending_since < ?)",
+                          arguments: [cutoff.timeIntervalSince1970]) ?? false
         }
         guard any else { return [] }
-        return try sqliteWrite { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT id, unsubscribed_at FROM subscriber WHERE pending_since IS NOT NULL AND pending_since < ?",
-                                        arguments: [cutoff.timeIntervalSince1970])
+        return try write { db in
+            let rows = try db.fetchAll(sql: "SELECT id, unsubscribed_at FROM subscriber WHERE pending_since IS NOT NULL AND pending_since < ?",
+                                       arguments: [cutoff.timeIntervalSince1970])
             var ids: [Int64] = []
             for row in rows {
-                let id: Int64 = row["id"]
-                let unsubscribedAt: Double? = row["unsubscribed_at"]
-                if unsubscribedAt == nil {
-                    try db.execute(sql: "DELETE FROM subscriber WHERE id = ?", arguments: [id])
+                let id: Int64 = try row.get("id")
+                let unsubscribedAt: Double? = try row.get("unsubscribed_at")
+                // Only while it is still an expired request: another Paperboy (PostgreSQL) may have
+                // confirmed or renewed it, or expired it itself, since the read.
+                let changed = if unsubscribedAt == nil {
+                    try db.execute(sql: "DELETE FROM subscriber WHERE id = ? AND pending_since < ? AND unsubscribed_at IS NULL",
+                                   arguments: [id, cutoff.timeIntervalSince1970])
                 } else {
-                    try db.execute(sql: "UPDATE subscriber SET pending_since = NULL, requested = NULL WHERE id = ?", arguments: [id])
+                    try db.execute(sql: "UPDATE subscriber SET pending_since = NULL, requested = NULL WHERE id = ? AND pending_since < ?",
+                                   arguments: [id, cutoff.timeIntervalSince1970])
                 }
-                ids.append(id)
+                if changed > 0 { ids.append(id) }
             }
             return ids
         }
@@ -216,11 +234,12 @@ extension Store {
     /// The stored message of a subscriber's digest for `periodKey`: nil when
     /// the row is gone, empty when retention emptied its body.
     public func digestMessage(subscriberID: Int64, periodKey: String) throws(StoreError) -> [UInt8]? {
-        try sqliteRead { db in
-            try Data.fetchOne(db, sql: """
-                SELECT coalesce(outbox_body.message, x'') FROM outbox LEFT JOIN outbox_body ON outbox_body.outbox_id = outbox.id
+        try read { db in
+            // A missing body (NULL) reads as no bytes.
+            try db.fetchOne(sql: """
+                SELECT outbox_body.message FROM outbox LEFT JOIN outbox_body ON outbox_body.outbox_id = outbox.id
                 WHERE subscriber_id = ? AND period_key = ? AND kind = ?
-                """, arguments: [subscriberID, periodKey, OutboxKind.digest.stored]).map { Array($0) }
+                """, arguments: [subscriberID, periodKey, OutboxKind.digest.rawValue]).map { try $0.get(0, as: [UInt8].self) }
         }
     }
 }

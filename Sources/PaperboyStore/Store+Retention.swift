@@ -1,5 +1,4 @@
 import Foundation
-internal import GRDB
 import PaperboyCore
 
 /// What a prune removed, or would remove.
@@ -51,18 +50,18 @@ extension Store {
         let rows = cutoffs.outboxRows.timeIntervalSince1970
         let sent = cutoffs.sentLog.timeIntervalSince1970
         // Only rows that are over (sent, failed, cancelled), the states given as arguments.
-        let states = OutboxState.list(OutboxState.finished)
-        let finished = "state IN (\(states.sql)) AND finished_at IS NOT NULL"
+        let states: SQLArguments = OutboxState.finished.map(\.rawValue)
+        let finished = "state IN (\(SQL.placeholders(states.count))) AND finished_at IS NOT NULL"
         var report = PruneReport()
-        let counted = try sqliteRead { db in
-            let bodyRow = try Row.fetchOne(db, sql: """
+        let counted = try read { db in
+            let bodyRow = try db.fetchOne(sql: """
                 SELECT count(*), coalesce(sum(length(outbox_body.message)), 0) FROM outbox JOIN outbox_body ON outbox_body.outbox_id = outbox.id
                 WHERE \(finished) AND finished_at < ? AND finished_at >= ?
-                """, arguments: states.arguments + [bodies, rows])
+                """, arguments: states + [bodies, rows])
             return (
-                bodies: (bodyRow?[0] as Int?) ?? 0, bytes: (bodyRow?[1] as Int?) ?? 0,
-                rows: try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE \(finished) AND finished_at < ?", arguments: states.arguments + [rows]) ?? 0,
-                sent: try Int.fetchOne(db, sql: "SELECT count(*) FROM sent_paper WHERE sent_at < ?", arguments: [sent]) ?? 0
+                bodies: try bodyRow?.get(0, as: Int?.self) ?? 0, bytes: try bodyRow?.get(1, as: Int?.self) ?? 0,
+                rows: try db.scalar(Int.self, sql: "SELECT count(*) FROM outbox WHERE \(finished) AND finished_at < ?", arguments: states + [rows]) ?? 0,
+                sent: try db.scalar(Int.self, sql: "SELECT count(*) FROM sent_paper WHERE sent_at < ?", arguments: [sent]) ?? 0
             )
         }
         report.messageBodies = counted.bodies
@@ -73,28 +72,30 @@ extension Store {
         // The sent log's horizon first: a crash between the two leaves a
         // horizon with its entries still there, never forgotten sends
         // without a horizon.
-        try sqliteWrite { db in
+        try write { db in
             try db.execute(sql: """
                 INSERT INTO prune_horizon (log, pruned_before) VALUES ('sent_paper', ?)
-                ON CONFLICT (log) DO UPDATE SET pruned_before = max(pruned_before, excluded.pruned_before)
+                ON CONFLICT (log) DO UPDATE SET pruned_before = CASE WHEN excluded.pruned_before > prune_horizon.pruned_before
+                    THEN excluded.pruned_before ELSE prune_horizon.pruned_before END
                 """, arguments: [sent])
         }
         guard !report.isEmpty else { return report }
-        func repeatBatches(_ sql: String, _ arguments: StatementArguments) throws(StoreError) {
-            while try sqliteWrite({ db in try db.execute(sql: sql, arguments: arguments); return db.changesCount }) >= batch {}
+        func repeatBatches(_ sql: String, _ arguments: SQLArguments) throws(StoreError) {
+            while try write({ db in try db.execute(sql: sql, arguments: arguments) }) >= batch {}
         }
         try repeatBatches("""
             DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE \(finished) AND finished_at < ? LIMIT ?)
-            """, states.arguments + [rows, batch])
+            """, states + [rows, batch])
         // Bodies of finished rows past their age, in the body table's order:
         // a deleted body is gone, so no batch walks past it again.
         try repeatBatches("""
             DELETE FROM outbox_body WHERE outbox_id IN (
                 SELECT outbox_body.outbox_id FROM outbox_body JOIN outbox ON outbox.id = outbox_body.outbox_id
                 WHERE \(finished) AND finished_at < ? LIMIT ?)
-            """, states.arguments + [bodies, batch])
+            """, states + [bodies, batch])
+        // By the table's key (PostgreSQL has no rowid).
         try repeatBatches("""
-            DELETE FROM sent_paper WHERE rowid IN (SELECT rowid FROM sent_paper WHERE sent_at < ? LIMIT ?)
+            DELETE FROM sent_paper WHERE (subscriber_id, paper_id) IN (SELECT subscriber_id, paper_id FROM sent_paper WHERE sent_at < ? LIMIT ?)
             """, [sent, batch])
         return report
     }
@@ -103,8 +104,8 @@ extension Store {
     /// paper first seen before it is no candidate any more (it may have been
     /// mailed). Nil when the sent log was never pruned.
     public func sentLogHorizon() throws(StoreError) -> Date? {
-        try sqliteRead { db in
-            try Double.fetchOne(db, sql: "SELECT pruned_before FROM prune_horizon WHERE log = 'sent_paper'")
+        try read { db in
+            try db.scalar(Double.self, sql: "SELECT pruned_before FROM prune_horizon WHERE log = 'sent_paper'")
         }.map(Date.init(timeIntervalSince1970:))
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-internal import GRDB
 
 /// What one source last told us, for conditional GETs and status.
 public struct SourceState: Sendable, Equatable {
@@ -32,31 +31,31 @@ public struct SourceState: Sendable, Equatable {
 extension Store {
     /// What the store knows about a source, or nil if it was never fetched.
     public func sourceState(_ name: String) throws(StoreError) -> SourceState? {
-        try sqliteRead { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM source_state WHERE name = ?", arguments: [name]).map(Self.sourceState(from:))
+        try read { db in
+            try db.fetchOne(sql: "SELECT * FROM source_state WHERE name = ?", arguments: [name]).map(Self.sourceState(from:))
         }
     }
 
     /// Every source's state, by name.
     public func sourceStates() throws(StoreError) -> [SourceState] {
-        try sqliteRead { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM source_state ORDER BY name").map(Self.sourceState(from:))
+        try read { db in
+            try db.fetchAll(sql: "SELECT * FROM source_state ORDER BY name").map(Self.sourceState(from:))
         }
     }
 
-    private static func sourceState(from row: Row) -> SourceState {
+    private static func sourceState(from row: SQLRow) throws -> SourceState {
         SourceState(
-            name: row["name"], url: row["url"], etag: row["etag"], lastModified: row["last_modified"],
-            lastFetchedAt: (row["last_fetched_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
-            lastChangedAt: (row["last_changed_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
-            lastAttemptAt: (row["last_attempt_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
-            consecutiveFailures: row["consecutive_failures"] ?? 0
+            name: try row.get("name"), url: try row.get("url"), etag: try row.get("etag"), lastModified: try row.get("last_modified"),
+            lastFetchedAt: try row.get("last_fetched_at", as: Double?.self).map(Date.init(timeIntervalSince1970:)),
+            lastChangedAt: try row.get("last_changed_at", as: Double?.self).map(Date.init(timeIntervalSince1970:)),
+            lastAttemptAt: try row.get("last_attempt_at", as: Double?.self).map(Date.init(timeIntervalSince1970:)),
+            consecutiveFailures: try row.get("consecutive_failures", as: Int?.self) ?? 0
         )
     }
 
     /// Records a 304: the source answered and nothing changed.
     public func recordNotModified(source: String, at time: Date) throws(StoreError) {
-        try sqliteWrite { db in
+        try write { db in
             try db.execute(
                 sql: """
                 INSERT INTO source_state (name, last_fetched_at) VALUES (?, ?)
@@ -72,12 +71,12 @@ extension Store {
     /// `recordNotModified` reset the count), so a fetch that crashes the
     /// process still counts, and a restart keeps backing off.
     public func recordFetchAttempt(source: String, at time: Date) throws(StoreError) {
-        try sqliteWrite { db in
+        try write { db in
             try db.execute(
                 sql: """
                 INSERT INTO source_state (name, last_attempt_at, consecutive_failures) VALUES (?, ?, 1)
                 ON CONFLICT(name) DO UPDATE SET last_attempt_at = excluded.last_attempt_at,
-                    consecutive_failures = consecutive_failures + 1
+                    consecutive_failures = source_state.consecutive_failures + 1
                 """,
                 arguments: [source, time.timeIntervalSince1970]
             )

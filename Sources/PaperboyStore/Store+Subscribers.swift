@@ -1,5 +1,4 @@
 import Foundation
-internal import GRDB
 import PaperboyCore
 
 /// A subscriber change the store refused.
@@ -76,14 +75,21 @@ public struct SkippedImport: Sendable, Equatable {
 extension Store {
     /// The subscriber with this address, if any (the domain is compared case-insensitively).
     public func subscriber(_ email: EmailAddress) throws -> Subscriber? {
-        try sqliteReadPassing { db in try Self.fetchSubscriber(db, email) }
+        try readPassing { db in try Self.fetchSubscriber(db, email) }
     }
 
     /// Every subscriber, unsubscribed ones too, by address.
     public func subscribers() throws -> [Subscriber] {
-        try sqliteReadPassing { db in
+        try readPassing { db in
+            // One query, each row decoded as it is read: no array of rows beside the subscribers.
             let cache = PreferenceParseCache()
-            return try SubscriberRow.order(Column("email")).fetchAll(db).map { try $0.subscriber(cache: cache) }
+            var subscribers: [Subscriber] = []
+            // By address in byte order, as SQLite's BINARY collation sorts; PostgreSQL's default follows the database's locale.
+            let order = db.dialect == .postgresql ? "ORDER BY email COLLATE \"C\"" : "ORDER BY email"
+            try db.forEachRow(sql: "\(SubscriberRow.select) \(order)", arguments: []) { row in
+                subscribers.append(try SubscriberRow(row: row).subscriber(cache: cache))
+            }
+            return subscribers
         }
     }
 
@@ -96,8 +102,8 @@ extension Store {
     @discardableResult
     public func addSubscriber(_ preferences: SubscriberPreferences, resubscribe: Bool = false, allowCaseVariant: Bool = false,
                               origin: SubscriptionOrigin = .operator, at time: Date) throws -> Subscriber {
-        try sqliteWritePassing { db in
-            if let existing = try Self.fetchSubscriber(db, preferences.email) {
+        try writePassing { db in
+            if let existing = try Self.fetchSubscriber(db, preferences.email, forUpdate: true) {
                 if let left = existing.unsubscribedAt {
                     guard resubscribe else {
                         throw SubscriberStoreError(
@@ -129,8 +135,7 @@ extension Store {
                 throw SubscriberStoreError.caseVariant(preferences.email, of: variant)
             }
             var row = SubscriberRow(preferences, id: nil, pausedReason: nil, unsubscribedAt: nil, createdAt: time, updatedAt: time, origin: origin)
-            try row.insert(db)
-            row.id = db.lastInsertedRowID
+            row.id = try row.insert(db)
             return try row.subscriber()
         }
     }
@@ -139,8 +144,8 @@ extension Store {
     /// subscriber and edits it; throwing from it changes nothing.
     @discardableResult
     public func updateSubscriber(_ email: EmailAddress, at time: Date, _ change: (inout Subscriber) throws -> Void) throws -> Subscriber {
-        try sqliteWritePassing { db in
-            guard var subscriber = try Self.fetchSubscriber(db, email) else { throw SubscriberStoreError.notFound(email) }
+        try writePassing { db in
+            guard var subscriber = try Self.fetchSubscriber(db, email, forUpdate: true) else { throw SubscriberStoreError.notFound(email) }
             let before = subscriber
             try change(&subscriber)
             if subscriber != before {
@@ -158,8 +163,8 @@ extension Store {
 
     /// Deletes a subscriber for good.
     public func removeSubscriber(_ email: EmailAddress) throws {
-        try sqliteWritePassing { db in
-            guard try SubscriberRow.filter(Column("email") == email.description).deleteAll(db) > 0 else {
+        try writePassing { db in
+            guard try db.execute(sql: "DELETE FROM subscriber WHERE email = ?", arguments: [email.description]) > 0 else {
                 throw SubscriberStoreError.notFound(email)
             }
         }
@@ -167,7 +172,7 @@ extension Store {
 
     /// What importing `entries` would do, changing nothing.
     public func planSubscriberImport(_ entries: [SubscriberPreferences], prune: Bool, allowCaseVariants: Bool = false) throws -> SubscriberImportPlan {
-        try sqliteReadPassing { db in
+        try readPassing { db in
             try Self.importPlan(db, entries, prune: prune, allowCaseVariants: allowCaseVariants).plan
         }
     }
@@ -175,8 +180,8 @@ extension Store {
     /// How many subscribers are active (not unsubscribed, not waiting for
     /// their confirmation): what the prune guard counts against.
     public func activeSubscriberCount() throws -> Int {
-        try sqliteReadPassing { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM subscriber WHERE unsubscribed_at IS NULL AND pending_since IS NULL") ?? 0
+        try readPassing { db in
+            try db.scalar(Int.self, sql: "SELECT count(*) FROM subscriber WHERE unsubscribed_at IS NULL AND pending_since IS NULL") ?? 0
         }
     }
 
@@ -191,20 +196,30 @@ extension Store {
     @discardableResult
     public func importSubscribers(_ entries: [SubscriberPreferences], prune: Bool, allowCaseVariants: Bool = false,
                                   maxRemovals: Int? = nil, origin: SubscriptionOrigin = .import, at time: Date) throws -> SubscriberImportPlan {
-        try sqliteWritePassing { db in
+        try writePassing { db in
             let (plan, stored) = try Self.importPlan(db, entries, prune: prune, allowCaseVariants: allowCaseVariants)
             if let maxRemovals, plan.removes.count > maxRemovals {
                 throw PruneRefused(removes: plan.removes, allowed: maxRemovals)
             }
-            // New rows through one prepared statement; changed rows (usually
-            // few) through the record, read again by id.
-            let insert = try ImportedRow.insertStatement(db)
+            // New rows many at a time (one statement text for every full
+            // chunk, prepared once); changed rows (usually few) one by one,
+            // read again by id.
+            var chunk: SQLArguments = []
+            var chunkRows = 0
+            func flush() throws {
+                guard chunkRows > 0 else { return }
+                try db.execute(sql: chunkRows == Self.importChunk ? Self.importInsert : SubscriberRow.insertSQL(rows: chunkRows), arguments: chunk)
+                chunk.removeAll(keepingCapacity: true)
+                chunkRows = 0
+            }
             for (index, entry) in entries.enumerated() {
                 switch stored[index] {
                 case .new:
-                    try insert.execute(arguments: ImportedRow(entry).insertArguments(origin: origin, at: time))
+                    chunk += SubscriberRow(entry, id: nil, pausedReason: nil, unsubscribedAt: nil, createdAt: time, updatedAt: time, origin: origin).values
+                    chunkRows += 1
+                    if chunkRows == Self.importChunk { try flush() }
                 case .changed(let id):
-                    guard var subscriber = try SubscriberRow.fetchOne(db, key: id)?.subscriber() else { continue }
+                    guard var subscriber = try SubscriberRow.fetchOne(db, id: id, forUpdate: true)?.subscriber() else { continue }
                     if subscriber.preferences.paused && !entry.paused { subscriber.pausedReason = nil }
                     subscriber.preferences = entry
                     subscriber.updatedAt = time
@@ -213,13 +228,19 @@ extension Store {
                     continue
                 }
             }
-            if !plan.removes.isEmpty {
-                let delete = try db.makeStatement(sql: "DELETE FROM subscriber WHERE email = ?")
-                for email in plan.removes { try delete.execute(arguments: [email.description]) }
+            try flush()
+            for start in stride(from: 0, to: plan.removes.count, by: Self.importChunk) {
+                let emails = plan.removes[start..<min(start + Self.importChunk, plan.removes.count)]
+                try db.execute(sql: "DELETE FROM subscriber WHERE email IN (\(SQL.placeholders(emails.count)))", arguments: emails.map(\.description))
             }
             return plan
         }
     }
+
+    /// How many new subscribers an import inserts per statement (20
+    /// arguments each: within SQLite's and PostgreSQL's limits).
+    private static let importChunk = 500
+    private static let importInsert = SubscriberRow.insertSQL(rows: importChunk)
 
     /// What an import does with one entry.
     private enum ImportAction {
@@ -233,9 +254,9 @@ extension Store {
     /// stored rows are read once, one at a time, each compared column by
     /// column with its entry; only the entries are held, not the rows, and
     /// only rows that differ are read as subscribers, to name the fields.
-    private static func importPlan(_ db: Database, _ entries: [SubscriberPreferences], prune: Bool,
+    private static func importPlan(_ db: any SQLConnection, _ entries: [SubscriberPreferences], prune: Bool,
                                    allowCaseVariants: Bool) throws -> (plan: SubscriberImportPlan, actions: [ImportAction]) {
-        if try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM subscriber)")! {
+        if try db.scalar(Bool.self, sql: "SELECT EXISTS (SELECT 1 FROM subscriber)") != true {
             // A new database: every entry is new, nothing to compare.
             var plan = SubscriberImportPlan()
             plan.adds = entries.map(\.email)
@@ -256,9 +277,8 @@ extension Store {
         // Entries whose folded address is a stored subscriber's (another spelling).
         var variantOf: [Int: String] = [:]
         var removes: [EmailAddress] = []
-        let rows = try Row.fetchCursor(db, sql: "SELECT id, email, \(ImportedRow.compared), unsubscribed_at, pending_since FROM subscriber")
-        while let row = try rows.next() {
-            let stored = ImportedRow.Stored(row)
+        try db.forEachRow(sql: "SELECT id, email, \(ImportedRow.compared), unsubscribed_at, pending_since FROM subscriber", arguments: []) { row in
+            let stored = try ImportedRow.Stored(row)
             // Addresses are ASCII with a lower-case domain, so this is `EmailAddress.caseFolded`.
             if !allowCaseVariants, let index = foldedPosition[stored.email.lowercased()], entries[index].email.description != stored.email {
                 variantOf[index] = stored.email
@@ -267,7 +287,7 @@ extension Store {
                 if prune, stored.unsubscribedAt == nil, stored.pendingSince == nil, let email = try? EmailAddress(parsing: stored.email) {
                     removes.append(email)
                 }
-                continue
+                return
             }
             let skipped: SkippedImport.Reason? = if let left = stored.unsubscribedAt {
                 .unsubscribed(at: Date(timeIntervalSince1970: left))
@@ -294,7 +314,7 @@ extension Store {
             case .row(_, true, nil):
                 plan.unchanged += 1
             case .row(let id, false, nil):
-                let stored = try SubscriberRow.fetchOne(db, key: id)?.subscriber()
+                let stored = try SubscriberRow.fetchOne(db, id: id)?.subscriber()
                 let fields = stored.map { entry.changedFields(from: $0.preferences) } ?? []
                 if fields.isEmpty {
                     plan.unchanged += 1
@@ -316,15 +336,18 @@ extension Store {
     }
 
     /// Stored addresses that differ from `email` only in case (not `email` itself).
-    static func caseVariants(_ db: Database, of email: EmailAddress) throws -> [EmailAddress] {
-        // Addresses are ASCII (international domains are punycode), so SQLite's lower() folds them fully.
-        try String.fetchAll(db, sql: "SELECT email FROM subscriber WHERE lower(email) = ? AND email != ?",
-                            arguments: [email.caseFolded, email.description])
+    static func caseVariants(_ db: any SQLConnection, of email: EmailAddress) throws -> [EmailAddress] {
+        // Addresses are ASCII (international domains are punycode), so lower() folds them fully,
+        // in SQLite and in PostgreSQL (on the subscriber_email_lower index in both).
+        try db.column(String.self, sql: "SELECT email FROM subscriber WHERE lower(email) = ? AND email <> ?",
+                      arguments: [email.caseFolded, email.description])
             .compactMap { try? EmailAddress(parsing: $0) }
     }
 
-    static func fetchSubscriber(_ db: Database, _ email: EmailAddress) throws -> Subscriber? {
-        try SubscriberRow.filter(Column("email") == email.description).fetchOne(db)?.subscriber()
+    /// The subscriber with exactly this address; `forUpdate` locks their row
+    /// until the transaction ends (in PostgreSQL), for a read a write depends on.
+    static func fetchSubscriber(_ db: any SQLConnection, _ email: EmailAddress, forUpdate: Bool = false) throws -> Subscriber? {
+        try SubscriberRow.fetchOne(db, email: email.description, forUpdate: forUpdate)?.subscriber()
     }
 
     static func day(_ date: Date) -> String {
@@ -347,15 +370,15 @@ public enum UnsubscribeOutcome: Sendable, Equatable {
 extension Store {
     /// The subscriber with this row id, if any.
     public func subscriber(id: Int64) throws -> Subscriber? {
-        try sqliteReadPassing { db in try SubscriberRow.fetchOne(db, key: id)?.subscriber() }
+        try readPassing { db in try SubscriberRow.fetchOne(db, id: id)?.subscriber() }
     }
 
     /// Unsubscribes the subscriber with row id `id`, but only when `accepts`
     /// takes the address stored for them now (a link token bound to the
     /// address it was mailed to), checked in the same transaction as the change.
     public func unsubscribe(id: Int64, at time: Date, ifAddress accepts: (EmailAddress) -> Bool) throws -> UnsubscribeOutcome {
-        try sqliteWritePassing { db in
-            guard let subscriber = try SubscriberRow.fetchOne(db, key: id)?.subscriber(), accepts(subscriber.email) else {
+        try writePassing { db in
+            guard let subscriber = try SubscriberRow.fetchOne(db, id: id, forUpdate: true)?.subscriber(), accepts(subscriber.email) else {
                 return .notSubscribedHere
             }
             if let since = subscriber.unsubscribedAt { return .alreadyUnsubscribed(since: since) }
@@ -369,24 +392,25 @@ extension Store {
     /// subscriber or they had unsubscribed already (the first time is kept).
     @discardableResult
     public func unsubscribe(id: Int64, at time: Date) throws -> Bool {
-        try sqliteWritePassing { db in try Self.recordUnsubscribe(db, id: id, at: time) }
+        try writePassing { db in try Self.recordUnsubscribe(db, id: id, at: time) }
     }
 
     /// Sets unsubscribed_at (the first time is kept) and cancels queued digests; false when nothing changed.
     @discardableResult
-    static func recordUnsubscribe(_ db: Database, id: Int64, at time: Date) throws -> Bool {
-        try db.execute(
+    static func recordUnsubscribe(_ db: any SQLConnection, id: Int64, at time: Date) throws -> Bool {
+        // Conditional: of two processes recording the same unsubscribe, one changes the row.
+        let changed = try db.execute(
             sql: "UPDATE subscriber SET unsubscribed_at = ?, updated_at = ? WHERE id = ? AND unsubscribed_at IS NULL",
             arguments: [time.timeIntervalSince1970, time.timeIntervalSince1970, id]
         )
-        guard db.changesCount > 0 else { return false }
+        guard changed > 0 else { return false }
         // Queued digests are cancelled now (rows being sent, at their next claim).
-        let waiting = OutboxState.list(OutboxState.waiting)
+        let waiting = OutboxState.waiting.map(\.rawValue)
         try db.execute(sql: """
             UPDATE outbox SET state = ?, finished_at = ?, last_reply = ?
-            WHERE subscriber_id = ? AND state IN (\(waiting.sql))
-            """, arguments: [OutboxState.cancelled.stored, time.timeIntervalSince1970, "not sent: the subscriber unsubscribed before it went out", id]
-                + waiting.arguments)
+            WHERE subscriber_id = ? AND state IN (\(SQL.placeholders(waiting.count)))
+            """, arguments: [OutboxState.cancelled.rawValue, time.timeIntervalSince1970, "not sent: the subscriber unsubscribed before it went out", id]
+                + waiting)
         return true
     }
 }
@@ -396,12 +420,12 @@ extension Store {
     /// count), or any paper, is added, changed or removed (kept by triggers),
     /// for callers that cache what they read.
     public func changeVersions() throws(StoreError) -> (subscribers: Int64, papers: Int64) {
-        try sqliteRead { db in
+        try read { db in
             var versions: (subscribers: Int64, papers: Int64) = (0, 0)
-            for row in try Row.fetchAll(db, sql: "SELECT name, value FROM change_counter") {
-                switch row["name"] as String {
-                case "subscriber": versions.subscribers = row["value"]
-                case "paper": versions.papers = row["value"]
+            for row in try db.fetchAll(sql: "SELECT name, value FROM change_counter") {
+                switch try row.get("name", as: String.self) {
+                case "subscriber": versions.subscribers = try row.get("value")
+                case "paper": versions.papers = try row.get("value")
                 default: break
                 }
             }

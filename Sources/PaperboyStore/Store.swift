@@ -48,6 +48,25 @@ public final class Store: Sendable {
         return readOnly ? try Store(readOnlyPath: database) : try Store(path: database)
     }
 
+    /// Connects to a PostgreSQL database and says what it found, changing
+    /// nothing (for `paperboy check`): the server's version and how many
+    /// migrations the next start would apply.
+    public static func checkPostgreSQL(_ location: PostgresLocation, password: String?) throws(StoreError) -> String {
+        let postgres = try PostgresEngine(location: location, password: password)
+        defer { postgres.close() }
+        do {
+            return try postgres.transaction(readOnly: true) { db in
+                let version = try db.scalar(String.self, sql: "SHOW server_version") ?? "?"
+                let hasTable = try db.scalar(Bool.self, sql: "SELECT to_regclass('schema_migration') IS NOT NULL") ?? false
+                let done = hasTable ? Set(try db.column(String.self, sql: "SELECT identifier FROM schema_migration")) : []
+                let due = PostgresMigrations.all.filter { !done.contains($0.0) }.count
+                return "PostgreSQL \(version), " + (due == 0 ? "schema up to date" : "\(due) migration\(due == 1 ? "" : "s") to apply at the next start")
+            }
+        } catch {
+            throw PostgresEngine.storeError(error, location: location, doing: "cannot connect")
+        }
+    }
+
     /// Connects to a PostgreSQL database and brings its schema up to date
     /// (under a lock: several Paperboys may start at once).
     public init(postgresql location: PostgresLocation, password: String?) throws(StoreError) {

@@ -257,6 +257,13 @@ enum StoreMigrations {
                 CREATE INDEX subscriber_email_lower ON subscriber (lower(email));
                 """)
         }
+        // v13: leases on work that one Paperboy does at a time when several
+        // share a database (PostgreSQL): planning a tick, fetching a source.
+        // A lease names its holder (host:pid) and runs out at `until`, so an
+        // instance that dies holds nothing for long.
+        migrator.registerMigration("v13-leases") { db in
+            try db.execute(sql: "CREATE TABLE lease (name TEXT PRIMARY KEY NOT NULL, holder TEXT NOT NULL, until REAL NOT NULL)")
+        }
         return migrator
     }
 }

@@ -1,11 +1,10 @@
 import Foundation
-internal import GRDB
 import PaperboyCore
 
-/// A subscriber's preference columns as `subscriber import` writes and
-/// compares them (the same values `SubscriberRow` stores), without Codable:
-/// an import of 100,000 subscribers inserts through one prepared statement
-/// and compares stored rows column by column.
+/// A subscriber's preference columns as `subscriber import` compares them
+/// (the same values `SubscriberRow` stores), without Codable: an import of
+/// 100,000 subscribers compares stored rows column by column (and writes
+/// new ones as `SubscriberRow`s, many rows a statement).
 struct ImportedRow: Equatable {
     var email: String
     var name: String?
@@ -31,30 +30,16 @@ struct ImportedRow: Equatable {
         var unsubscribedAt: Double?
         var pendingSince: Double?
 
-        /// From `SELECT id, email, <compared>, unsubscribed_at, pending_since`.
-        init(_ row: Row) {
-            id = row[0]
-            email = row[1]
-            columns = ImportedRow(email: email, name: row[2], query: row[3], categories: row[4], authors: row[5], minUpvotes: row[6],
-                                  maxPapers: row[7], schedule: row[8], format: row[9], paused: row[10], likes: row[11], dislikes: row[12])
-            unsubscribedAt = row[13]
-            pendingSince = row[14]
+        /// From `SELECT id, email, <compared>, unsubscribed_at, pending_since`, read by position.
+        init(_ row: SQLRow) throws {
+            id = try row.get(0)
+            email = try row.get(1)
+            columns = ImportedRow(email: email, name: try row.get(2), query: try row.get(3), categories: try row.get(4), authors: try row.get(5),
+                                  minUpvotes: try row.get(6), maxPapers: try row.get(7), schedule: try row.get(8), format: try row.get(9),
+                                  paused: try row.get(10), likes: try row.get(11), dislikes: try row.get(12))
+            unsubscribedAt = try row.get(13)
+            pendingSince = try row.get(14)
         }
-    }
-
-    /// Every column a new subscriber gets (as `SubscriberRow(preferences, ...).insert` writes them).
-    static func insertStatement(_ db: Database) throws -> Statement {
-        try db.makeStatement(sql: """
-            INSERT INTO subscriber (email, name, query, categories, authors, min_upvotes, max_papers, schedule, format, paused, \
-            paused_reason, unsubscribed_at, created_at, updated_at, likes, dislikes, origin, pending_since, confirmed_at, requested)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, ?, NULL, NULL, NULL)
-            """)
-    }
-
-    func insertArguments(origin: SubscriptionOrigin, at time: Date) -> StatementArguments {
-        let seconds = time.timeIntervalSince1970
-        return [email, name, query, categories, authors, minUpvotes, maxPapers, schedule, format, paused,
-                seconds, seconds, likes, dislikes, origin.rawValue]
     }
 }
 

@@ -20,8 +20,13 @@ import Yams
 ///     interval: 1h
 /// ```
 public struct PaperboyConfig: Sendable, Equatable {
-    /// The SQLite database file. A relative path is relative to the config file's folder.
+    /// The SQLite database file (a relative path is relative to the config
+    /// file's folder), or a PostgreSQL database as a `postgresql://` URL
+    /// (`PostgresLocation`), checked when the config is read.
     public var database: String
+    /// `database_password_file`: the PostgreSQL password's file (else
+    /// `PAPERBOY_DATABASE_PASSWORD`, else the systemd credential `database-password`).
+    public var databasePasswordFile: String?
     public var fetch: FetchSettings
     public var sources: [SourceConfig]
     public var digest: DigestSettings
@@ -61,9 +66,19 @@ public struct PaperboyConfig: Sendable, Equatable {
             throw ConfigError(file: file, key: "", message: "the file is empty; it needs at least database and sources (see deploy/paperboy.yaml)")
         }
         var top = try ConfigReader(node: node, file: file, path: "", allowed: Self.topLevelKeys)
-        var database = try top.requiredString("database", what: "the path of the SQLite file, such as /var/lib/paperboy/paperboy.sqlite")
-        if !database.hasPrefix("/"), database != ":memory:", let baseDirectory {
+        var database = try top.requiredString("database", what: "the path of the SQLite file, such as /var/lib/paperboy/paperboy.sqlite, or a postgresql:// URL")
+        if PostgresLocation.isURL(database) {
+            do {
+                _ = try PostgresLocation(url: database)
+            } catch {
+                throw top.error("database", error.message)
+            }
+        } else if !database.hasPrefix("/"), database != ":memory:", let baseDirectory {
             database = baseDirectory.hasSuffix("/") ? baseDirectory + database : baseDirectory + "/" + database
+        }
+        let databasePasswordFile = try top.string("database_password_file").map { MailSettings.resolve($0, baseDirectory) }
+        if databasePasswordFile != nil && !PostgresLocation.isURL(database) {
+            throw top.error("database_password_file", "only a PostgreSQL database has a password; remove the key, or set database to a postgresql:// URL")
         }
         let fetch = try FetchSettings.read(try top.mapping("fetch", allowed: FetchSettings.keys))
         guard let sourceNodes = try top.sequence("sources") else {
@@ -93,10 +108,11 @@ public struct PaperboyConfig: Sendable, Equatable {
         config.retention = retention
         config.web = web
         config.bounce = bounce
+        config.databasePasswordFile = databasePasswordFile
         return config
     }
 
-    static let topLevelKeys = ["database", "fetch", "sources", "digest"] + MailSettings.keys + ["smtp", "http", "shutdown_timeout"] + ["retention", "web", "bounce"]
+    static let topLevelKeys = ["database", "database_password_file", "fetch", "sources", "digest"] + MailSettings.keys + ["smtp", "http", "shutdown_timeout"] + ["retention", "web", "bounce"]
 
     static func describe(_ error: YamlError) -> String {
         switch error {

@@ -6,7 +6,8 @@
 /// of the store reads the same in both: integers and flags are `bigint`
 /// (flags 0 or 1), Unix seconds `double precision`, JSON arrays `text`,
 /// bodies `bytea`. Where SQLite has FTS5, PostgreSQL has a generated
-/// `tsvector` column (english configuration) with a GIN index. The outbox
+/// `tsvector` column (english configuration with accents folded,
+/// `paperboy_english`) with a GIN index. The outbox
 /// counts per state are not kept by triggers here: with several senders
 /// at once, rows changing state in different orders would deadlock on the
 /// counter rows; `outboxCounts` counts by scan instead.
@@ -33,6 +34,12 @@ enum PostgresMigrations {
 
     static let all: [(String, [String])] = [
         ("v1-papers", [
+            // PostgreSQL's english configuration, with accents folded first
+            // (unaccent, a trusted extension the database's owner may create),
+            // as SQLite's unicode61 tokenizer does: "Muller" finds "Müller".
+            "CREATE EXTENSION IF NOT EXISTS unaccent",
+            "CREATE TEXT SEARCH CONFIGURATION paperboy_english (COPY = english)",
+            "ALTER TEXT SEARCH CONFIGURATION paperboy_english ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem",
             """
             CREATE TABLE paper (
                 id text PRIMARY KEY,
@@ -54,9 +61,9 @@ enum PostgresMigrations {
                 ai_keywords text NOT NULL,
                 sources text NOT NULL,
                 search tsvector GENERATED ALWAYS AS (
-                    setweight(to_tsvector('english'::regconfig, title), 'A')
-                    || to_tsvector('english'::regconfig, abstract)
-                    || to_tsvector('english'::regconfig, authors)) STORED
+                    setweight(to_tsvector('paperboy_english'::regconfig, title), 'A')
+                    || to_tsvector('paperboy_english'::regconfig, abstract)
+                    || to_tsvector('paperboy_english'::regconfig, authors)) STORED
             )
             """,
             "CREATE INDEX paper_first_seen ON paper (first_seen_at)",
@@ -209,6 +216,9 @@ enum PostgresMigrations {
             "CREATE INDEX bounce_subscriber ON bounce (subscriber_id, processed_at)",
             "CREATE INDEX bounce_time ON bounce (processed_at)",
             "CREATE INDEX subscriber_email_lower ON subscriber (lower(email))",
+        ]),
+        ("v13-leases", [
+            "CREATE TABLE lease (name text PRIMARY KEY, holder text NOT NULL, until double precision NOT NULL)",
         ]),
     ]
 }

@@ -1,0 +1,41 @@
+import Foundation
+
+/// Leases on work that one Paperboy does at a time when several share a
+/// database: planning a tick (`plan`), fetching a source (`fetch:NAME`).
+/// A lease is held by one `holder` (host:pid) until a time; the holder
+/// may renew it, anyone may take it once it has run out, so an instance
+/// that dies blocks the work only until then. On SQLite (one host) the
+/// same rule holds between processes sharing the file.
+extension Store {
+    /// Takes or renews the lease `name` for `holder` until `until`; false
+    /// when another holder has it and it has not run out at `time`.
+    public func takeLease(_ name: String, holder: String, at time: Date, until: Date) throws(StoreError) -> Bool {
+        try write { db in
+            let changed = try db.execute(
+                sql: """
+                INSERT INTO lease (name, holder, until) VALUES (?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until
+                WHERE lease.holder = excluded.holder OR lease.until <= ?
+                """,
+                arguments: [name, holder, until.timeIntervalSince1970, time.timeIntervalSince1970]
+            )
+            return changed > 0
+        }
+    }
+
+    /// Gives up the lease `name` if `holder` has it (a clean stop: another
+    /// instance may take the work at once).
+    public func releaseLease(_ name: String, holder: String) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: "DELETE FROM lease WHERE name = ? AND holder = ?", arguments: [name, holder])
+        }
+    }
+
+    /// Who holds the lease `name` and until when, or nil when nobody does.
+    public func lease(_ name: String) throws(StoreError) -> (holder: String, until: Date)? {
+        try read { db in
+            guard let row = try db.fetchOne(sql: "SELECT holder, until FROM lease WHERE name = ?", arguments: [name]) else { return nil }
+            return (try row.get("holder"), Date(timeIntervalSince1970: try row.get("until")))
+        }
+    }
+}
