@@ -54,6 +54,16 @@ public final class BounceService: Service, Sendable {
                     failures = 0
                     polled = reading.mailboxURL
                 }
+                // With several instances on one database, one reads the mailbox each interval (the holder of its lease).
+                let interval = runtime.config.bounce.interval
+                let leased = try? await context.work.run(.bounce) {
+                    try self.context.store.takeLease("bounce", holder: DeliveryRunner.processName(), at: now, until: now.addingTimeInterval(interval * 0.9),
+                                                     isDead: DeliveryRunner.isDead)
+                }
+                if leased == false {
+                    next = now.addingTimeInterval(interval)
+                    continue
+                }
                 do {
                     try await context.work.run(.bounce) { try self.poll(reading, shouldStop: { stop.isStopped }) }
                     failures = 0

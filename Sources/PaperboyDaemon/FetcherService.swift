@@ -36,7 +36,7 @@ public final class FetcherService: Service, Sendable {
                     // source per interval: the holder of its lease.
                     let leased = try? await self.context.work.run(.fetch) {
                         try self.context.store.takeLease("fetch:\(source.name)", holder: DeliveryRunner.processName(), at: now,
-                                                         until: now.addingTimeInterval(source.interval * 0.9))
+                                                         until: now.addingTimeInterval(source.interval * 0.9), isDead: DeliveryRunner.isDead)
                     }
                     if leased == false {
                         plan.record(source, succeeded: true, at: now)

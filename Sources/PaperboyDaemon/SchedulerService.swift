@@ -50,6 +50,9 @@ public final class SchedulerService: Service, Sendable {
     /// this time (plus one tick).
     static let planLease: Double = 120
 
+    /// How often an instance that does not plan asks for the lease again.
+    static let standbyRetry: Double = 10
+
     /// The lease that makes one instance of several sharing a database plan.
     static let planLeaseName = "plan"
 
@@ -87,9 +90,11 @@ public final class SchedulerService: Service, Sendable {
         // With several instances on one database, one plans (the holder of
         // the lease); the others only send what it writes.
         let holder = DeliveryRunner.processName()
-        guard try context.store.takeLease(Self.planLeaseName, holder: holder, at: time, until: time.addingTimeInterval(Self.planLease)) else {
+        guard try context.store.takeLease(Self.planLeaseName, holder: holder, at: time, until: time.addingTimeInterval(Self.planLease),
+                                          isDead: DeliveryRunner.isDead) else {
             context.status.update { $0.lastTick = time; $0.lastTickError = nil; $0.planning = false }
-            return DigestPlanner.TickSummary(planned: 0, empty: 0, nextDue: nil)
+            // Asks again soon: the planner may stop or die.
+            return DigestPlanner.TickSummary(planned: 0, empty: 0, nextDue: time.addingTimeInterval(Self.standbyRetry))
         }
         context.status.update { $0.tickStartedAt = time; $0.planning = true }
         defer { context.status.update { $0.tickStartedAt = nil } }

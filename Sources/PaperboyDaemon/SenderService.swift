@@ -42,11 +42,16 @@ public final class SenderService: Service, Sendable {
         self.logger = logger
     }
 
+    /// How long an idle sender on a shared (PostgreSQL) store waits before
+    /// it looks for due rows again, when nothing woke it.
+    static let sharedPoll: Double = 2
+
     public func run() async throws {
         await withGracefulShutdownHandler {
             var failures = 0
             while !stopping.load(ordering: .relaxed) && !Task.isCancelled {
-                var next = context.clock.now().addingTimeInterval(60)
+                // A shared database (PostgreSQL) gets rows from other instances' planners too: looked at more often.
+                var next = context.clock.now().addingTimeInterval(context.store.dialect == .postgresql ? Self.sharedPoll : 60)
                 do {
                     let (counts, due) = try await context.work.run(.send) { (try self.deliver(), try self.context.store.nextDueTime()) }
                     failures = 0

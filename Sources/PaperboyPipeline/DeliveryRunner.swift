@@ -92,8 +92,11 @@ public final class DeliveryRunner {
             // Read before the claim: rows written after it wake the wait below.
             let fed = feed?.progress
             let time = now()
-            // The lease outlives one batch with every message timing out, plus margin.
-            let lease = time.addingTimeInterval(smtp.timeout * Double(batchSize / max(1, smtp.connections) + 2) + 60)
+            // SQLite (one host): the lease outlives one batch with every message
+            // timing out, plus margin. A shared store: a short lease the heartbeat
+            // renews while the batch is sent, so a dead host's rows come back soon.
+            let shared = store.dialect == .postgresql
+            let lease = time.addingTimeInterval(shared ? Self.sharedLease : smtp.timeout * Double(batchSize / max(1, smtp.connections) + 2) + 60)
             // Claimed without their bodies: each connection reads its message
             // right before sending it, beside the other transfers, so the claim
             // that every connection waits for stays short.
@@ -134,6 +137,8 @@ public final class DeliveryRunner {
                 SMTPEnvelope(tag: row.id, from: returnPath?.sender(outboxID: row.id, recipient: row.recipient) ?? row.sender, to: row.recipient,
                              body: .load { try store.outboxBody(id: row.id) })
             }
+            let heartbeat = shared ? ClaimHeartbeat(store: store, claimer: claimer, interval: Self.sharedLease / 4, lease: Self.sharedLease, now: now) : nil
+            defer { heartbeat?.stop() }
             let notStarted = transport.send(envelopes, control: control) { (ended: [SMTPResult]) in
                 // Every outcome is recorded, even after a failed write (a busy
                 // database): an unrecorded sent message would be sent again.
@@ -260,6 +265,10 @@ public final class DeliveryRunner {
         return nil
     }
 
+    /// The lease on rows claimed from a shared (PostgreSQL) store, renewed
+    /// every quarter of it while they are sent (`ClaimHeartbeat`).
+    public static let sharedLease: Double = 120
+
     /// `host:pid` of this process: the claimer of outbox rows, and the
     /// holder of the planning and fetch leases (`Store.takeLease`).
     public static func processName() -> String {
@@ -267,7 +276,7 @@ public final class DeliveryRunner {
     }
 
     /// True when `claimer` names a process on this host that no longer runs.
-    static func isDead(_ claimer: String) -> Bool {
+    public static func isDead(_ claimer: String) -> Bool {
         let parts = claimer.split(separator: ":")
         guard parts.count == 2, String(parts[0]) == ProcessInfo.processInfo.hostName, let pid = Int32(parts[1]) else { return false }
         return kill(pid, 0) != 0 && errno == ESRCH

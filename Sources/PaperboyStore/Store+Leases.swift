@@ -8,8 +8,11 @@ import Foundation
 /// same rule holds between processes sharing the file.
 extension Store {
     /// Takes or renews the lease `name` for `holder` until `until`; false
-    /// when another holder has it and it has not run out at `time`.
-    public func takeLease(_ name: String, holder: String, at time: Date, until: Date) throws(StoreError) -> Bool {
+    /// when another holder has it, it has not run out at `time`, and that
+    /// holder is not `isDead` (a process of this host that is gone: its
+    /// lease is taken at once, as its outbox rows are).
+    public func takeLease(_ name: String, holder: String, at time: Date, until: Date,
+                          isDead: (String) -> Bool = { _ in false }) throws(StoreError) -> Bool {
         try write { db in
             let changed = try db.execute(
                 sql: """
@@ -19,7 +22,12 @@ extension Store {
                 """,
                 arguments: [name, holder, until.timeIntervalSince1970, time.timeIntervalSince1970]
             )
-            return changed > 0
+            if changed > 0 { return true }
+            guard let current = try db.scalar(String.self, sql: "SELECT holder FROM lease WHERE name = ?", arguments: [name]),
+                  isDead(current) else { return false }
+            // Only from that dead holder: another instance may have taken it meanwhile.
+            return try db.execute(sql: "UPDATE lease SET holder = ?, until = ? WHERE name = ? AND holder = ?",
+                                  arguments: [holder, until.timeIntervalSince1970, name, current]) > 0
         }
     }
 
@@ -36,6 +44,19 @@ extension Store {
         try read { db in
             guard let row = try db.fetchOne(sql: "SELECT holder, until FROM lease WHERE name = ?", arguments: [name]) else { return nil }
             return (try row.get("holder"), Date(timeIntervalSince1970: try row.get("until")))
+        }
+    }
+}
+
+extension Store {
+    /// Moves the lease of every row `claimer` is sending to `until` (its
+    /// heartbeat while it sends, on a shared store): a sender that stops
+    /// beating, on any host, hands its rows back when the short lease ends.
+    @discardableResult
+    public func renewClaims(claimer: String, until: Date) throws(StoreError) -> Int {
+        try write { db in
+            try db.execute(sql: "UPDATE outbox SET lease_until = ? WHERE state = ? AND claimed_by = ?",
+                           arguments: [until.timeIntervalSince1970, OutboxState.sending.rawValue, claimer])
         }
     }
 }

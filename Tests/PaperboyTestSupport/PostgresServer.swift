@@ -180,7 +180,8 @@ public final class PostgresServer: Sendable {
     }
 
     public func url(database: String) -> String {
-        "postgresql://\(user)@\(host):\(port)/\(database)"
+        // No TLS: the server is on loopback, where the store allows sslmode=disable.
+        "postgresql://\(user)@\(host):\(port)/\(database)?sslmode=disable"
     }
 
     /// Runs `sql` with psql over TCP (`-X -A -t -v ON_ERROR_STOP=1`) and
@@ -188,7 +189,8 @@ public final class PostgresServer: Sendable {
     /// `database` is a name or a URL from `createDatabase()`.
     @discardableResult
     public func psql(_ sql: String, database: String) throws -> String {
-        let name = database.hasPrefix("postgresql://") ? String(database.split(separator: "/").last ?? "") : database
+        let name = database.hasPrefix("postgresql://")
+            ? String(database.split(separator: "/").last?.split(separator: "?").first ?? "") : database
         let result = try Self.run(
             psqlBinary,
             ["-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-h", host, "-p", String(port), "-U", user, "-d", name, "-c", sql],
@@ -222,7 +224,10 @@ public final class PostgresServer: Sendable {
     /// Unblocks every signal, drops to USER (if not empty) and execs PROGRAM
     /// ("exec"), or ("watch") forks: the child does that, the parent forwards
     /// SIGTERM/SIGINT/SIGQUIT to it, and when RUNNER_PID is no longer its
-    /// parent, SIGQUITs it (SIGKILL after 5 s) and removes CLEANUP_DIR.
+    /// parent, SIGQUITs it (SIGKILL after 5 s) and removes CLEANUP_DIR;
+    /// it touches CLEANUP_DIR every minute, so that another test process's
+    /// housekeeping (`TestPaths.temporaryRoot` removes folders older than an
+    /// hour) leaves a long run's server alone.
     /// Exits with the child's status.
     static let wrapper = """
     import os, signal, sys, time, shutil
@@ -253,7 +258,7 @@ public final class PostgresServer: Sendable {
             pass
     for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
         signal.signal(number, forward)
-    orphaned = None
+    orphaned, touched = None, time.monotonic()
     while True:
         pid, status = os.waitpid(child, os.WNOHANG)
         if pid == child:
@@ -263,6 +268,12 @@ public final class PostgresServer: Sendable {
             forward(signal.SIGQUIT, None)
         elif orphaned is not None and time.monotonic() - orphaned > 5:
             forward(signal.SIGKILL, None)
+        if cleanup and time.monotonic() - touched > 60:
+            touched = time.monotonic()
+            try:
+                os.utime(cleanup)
+            except OSError:
+                pass
         time.sleep(0.05)
     if orphaned is not None and cleanup:
         shutil.rmtree(cleanup, ignore_errors=True)
