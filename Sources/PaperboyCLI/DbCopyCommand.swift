@@ -60,7 +60,7 @@ struct DbCopyCommand: ParsableCommand {
             say("dry run: nothing was written")
         } else {
             say("copied to \(target.path) in \(took): \(counts)")
-            say("now set database: \(target.path) in \(config.configPath) (and database_password_file if it needs a password), then restart paperboy run")
+            say("now set database: \(to) in \(config.configPath) (and database_password_file if it needs a password), then restart paperboy run")
         }
     }
 

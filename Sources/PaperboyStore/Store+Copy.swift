@@ -58,7 +58,7 @@ extension Store {
         do {
             return try readPassing { source in
                 try target.writePassing { destination in
-                    let tables = try Self.copyTables(from: source, to: destination, targetPath: target.path)
+                    let tables = try Self.copyTables(from: source, to: destination, targetPath: target.path, dryRun: dryRun)
                     let report = StoreCopyReport(tables: tables, dryRun: dryRun)
                     if dryRun { throw CopyRollback(report: report) }
                     return report
@@ -93,7 +93,7 @@ extension Store {
         var kind: Kind
     }
 
-    private static func copyTables(from source: any SQLConnection, to destination: any SQLConnection, targetPath: String) throws -> [StoreCopyReport.Table] {
+    private static func copyTables(from source: any SQLConnection, to destination: any SQLConnection, targetPath: String, dryRun: Bool) throws -> [StoreCopyReport.Table] {
         // Refuse a target that holds anything (inside the transaction that writes it).
         var held: [(String, Int)] = []
         for table in copiedTables {
@@ -135,9 +135,10 @@ extension Store {
                 try destination.execute(sql: insertSQL(pendingRows), arguments: pending)
             }
             copied.append(StoreCopyReport.Table(table: table, rows: count))
-            FileHandle.standardError.write(Data("TIMING \(table) \(Date().timeIntervalSince1970)\n".utf8)) // TEMP
         }
 
+        // A sequence is not rolled back with the transaction: a dry run leaves it alone.
+        if dryRun { return copied }
         for table in identityTables {
             // The next id the target hands out follows the highest copied one.
             try destination.execute(sql: """
