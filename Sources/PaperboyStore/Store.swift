@@ -41,11 +41,23 @@ public final class Store: Sendable {
             do {
                 location = try PostgresLocation(url: database)
             } catch {
-                throw StoreError(path: database, kind: .other, message: error.message, hint: "Fix database in the config")
+                // The URL may hold a password (which it must not): never repeat it.
+                let shown = withoutPassword(database)
+                throw StoreError(path: shown, kind: .other, message: error.message.replacingOccurrences(of: database, with: shown), hint: "Fix database in the config")
             }
             return try Store(postgresql: location, password: password)
         }
         return readOnly ? try Store(readOnlyPath: database) : try Store(path: database)
+    }
+
+    /// `url` without the password its user part may hold
+    /// (`postgresql://user:secret@host/db` -> `postgresql://user@host/db`), for messages.
+    static func withoutPassword(_ url: String) -> String {
+        guard let scheme = url.range(of: "://") else { return url }
+        let rest = url[scheme.upperBound...]
+        let authorityEnd = rest.firstIndex(where: { "/?#".contains($0) }) ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") else { return url }
+        return String(url[..<colon]) + String(url[at...])
     }
 
     /// Connects to a PostgreSQL database and says what it found, changing

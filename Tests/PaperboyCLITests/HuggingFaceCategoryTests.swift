@@ -21,25 +21,25 @@ import Testing
               authors: ["Ada Lovelace"], categories: ["cs.LG", "cs.AI"], firstSeenAt: at.addingTimeInterval(-1800), sources: ["cs-lg"])
     }
 
-    func storedCategories(_ batches: [(Paper, String)]) throws -> [String] {
-        let store = Store.inMemory()
+    func storedCategories(_ batches: [(Paper, String)], engine: StoreEngine) throws -> [String] {
+        let store = try engine.makeStore()
         for (k, (paper, source)) in batches.enumerated() {
             try store.ingest([paper], source: SourceState(name: source), at: Self.at.addingTimeInterval(Double(k) * 60))
         }
         return try #require(try store.paper(id: "2508.13426")).categories
     }
 
-    @Test func theArxivRecordsCategoriesLandOnTheRowWhicheverComesFirst() throws {
+    @Test(arguments: StoreEngine.allCases) func theArxivRecordsCategoriesLandOnTheRowWhicheverComesFirst(engine: StoreEngine) throws {
         // Hugging Face first, then arXiv.
-        #expect(try storedCategories([(Self.huggingFace(), "hf"), (Self.arxiv(), "cs-lg")]) == ["cs.LG", "cs.AI"])
+        #expect(try storedCategories([(Self.huggingFace(), "hf"), (Self.arxiv(), "cs-lg")], engine: engine) == ["cs.LG", "cs.AI"])
         // arXiv first, then Hugging Face, then Hugging Face again (new upvotes, still no categories).
-        #expect(try storedCategories([(Self.arxiv(), "cs-lg"), (Self.huggingFace(), "hf"), (Self.huggingFace(upvotes: 30), "hf")]) == ["cs.LG", "cs.AI"])
+        #expect(try storedCategories([(Self.arxiv(), "cs-lg"), (Self.huggingFace(), "hf"), (Self.huggingFace(upvotes: 30), "hf")], engine: engine) == ["cs.LG", "cs.AI"])
         // A Hugging Face record naming a later version (authoritative for title and abstract) keeps them too.
-        #expect(try storedCategories([(Self.arxiv(), "cs-lg"), (Self.huggingFace(version: 2), "hf")]) == ["cs.LG", "cs.AI"])
+        #expect(try storedCategories([(Self.arxiv(), "cs-lg"), (Self.huggingFace(version: 2), "hf")], engine: engine) == ["cs.LG", "cs.AI"])
     }
 
-    @Test func aCategorySubscriberGetsTheHuggingFacePaperOnceArxivKnowsIt() throws {
-        let store = Store.inMemory()
+    @Test(arguments: StoreEngine.allCases) func aCategorySubscriberGetsTheHuggingFacePaperOnceArxivKnowsIt(engine: StoreEngine) throws {
+        let store = try engine.makeStore()
         try store.ingest([Self.huggingFace()], source: SourceState(name: "hf"), at: Self.at.addingTimeInterval(-3600))
         try store.ingest([Self.arxiv()], source: SourceState(name: "cs-lg"), at: Self.at.addingTimeInterval(-1800))
         var preferences = SubscriberPreferences(email: try EmailAddress(parsing: "reader@example.org"))

@@ -264,8 +264,8 @@ import Testing
         #expect(fourth.stdout.contains("planned 0"), "a paused subscriber gets nothing: \(fourth.stdout)")
     }
 
-    @Test func outboxRulesInTheStore() throws {
-        let store = Store.inMemory()
+    @Test(arguments: StoreEngine.allCases) func outboxRulesInTheStore(engine: StoreEngine) throws {
+        let store = try engine.makeStore()
         let t0 = Date(timeIntervalSince1970: 1_795_000_000)
         let ada = try store.addSubscriber(SubscriberPreferences(email: try EmailAddress(parsing: "ada@example.org")), at: t0)
         let digest = PlannedDigest(subscriberID: ada.id, periodKey: "daily 08:00 UTC|2026-11-18", recipient: "ada@example.org",

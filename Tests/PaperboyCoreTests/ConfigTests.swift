@@ -37,7 +37,15 @@ import Testing
     }
 
     @Test(arguments: [
-        ("database: x.db\nsources: [{name: a, type: json, url: 'file:///x'}]\nsmtp_host: mail", "smtp_host", "unknown key at the top level; allowed keys: database, fetch, sources, digest, from, base_url, unsubscribe_mailto, secret_file, previous_secret_files, templates, dkim, smtp"),
+        ("database: x.db\nsources: [{name: a, type: json, url: 'file:///x'}]\nsmtp_host: mail", "smtp_host", "unknown key at the top level; allowed keys: database, database_password_file, fetch, sources, digest, from, base_url, unsubscribe_mailto, secret_file, previous_secret_files, templates, dkim, smtp"),
+        ("database: 'postgresql://u:hunter2@db.example.org/p'\nsources: [{name: a, type: json, url: 'file:///x'}]", "database", "the URL holds a password; remove it and put it in database_password_file"),
+        ("database: 'postgresql://u@db.example.org/p?sslmode=disable'\nsources: [{name: a, type: json, url: 'file:///x'}]", "database", "sslmode=disable sends the password and every subscriber's address in the clear to db.example.org"),
+        ("database: 'postgresql://u@db.example.org/p?sslmode=allow'\nsources: [{name: a, type: json, url: 'file:///x'}]", "database", "sslmode=allow is not allowed; use verify-full (the default), require, or disable (loopback only)"),
+        ("database: 'postgresql://db.example.org/p'\nsources: [{name: a, type: json, url: 'file:///x'}]", "database", "the URL names no user"),
+        ("database: 'postgresql://u@db.example.org/'\nsources: [{name: a, type: json, url: 'file:///x'}]", "database", "the URL names no database"),
+        ("database: 'postgresql://u@db.example.org/p?pool=3'\nsources: [{name: a, type: json, url: 'file:///x'}]", "database", "the URL option pool is not known; use sslmode, sslrootcert or connections"),
+        ("database: 'postgresql://u@db.example.org/p?connections=0'\nsources: [{name: a, type: json, url: 'file:///x'}]", "database", "connections=0 is not a whole number from 1 to 100"),
+        ("database: x.db\ndatabase_password_file: /etc/p\nsources: [{name: a, type: json, url: 'file:///x'}]", "database_password_file", "only a PostgreSQL database has a password"),
         ("database: x.db\nsources: [{name: a, type: json, url: 'file:///x', every: 1h}]", "sources[0].every", "unknown key in sources[0]; allowed keys: name, type, url, interval"),
         ("database: x.db\nfetch: {timeout: 5s, retries: 3}\nsources: [{name: a, type: json, url: 'file:///x'}]", "fetch.retries", "allowed keys: connect_timeout, timeout, max_response_bytes"),
         ("sources: [{name: a, type: json, url: 'file:///x'}]", "database", "missing"),
@@ -66,6 +74,20 @@ import Testing
         #expect(error?.key == key)
         #expect(error?.message.contains(message) == true, "\(error?.message ?? "")")
         #expect(error?.description.hasPrefix("\(file): \(key): ") == true)
+    }
+
+    @Test func aPostgreSQLURLIsKeptAsWrittenAndReadWithItsOptions() throws {
+        let url = "postgresql://paperboy@[::1]:5433/digests?sslmode=disable&connections=3"
+        let config = try PaperboyConfig.parse("database: '\(url)'\ndatabase_password_file: db-password\nsources: [{name: a, type: json, url: 'file:///x'}]",
+                                              file: file, baseDirectory: "/etc/paperboy")
+        #expect(config.database == url, "a URL is not a path relative to the config")
+        #expect(config.databasePasswordFile == "/etc/paperboy/db-password")
+        let location = try PostgresLocation(url: config.database)
+        #expect(location == PostgresLocation(host: "::1", port: 5433, user: "paperboy", database: "digests", tls: .disable, connections: 3))
+        #expect(location.display == "postgresql://paperboy@[::1]:5433/digests")
+        let remote = try PostgresLocation(url: "postgres://u@db.example.org/p?sslrootcert=/etc/paperboy/db-ca.pem")
+        #expect(remote.tls == .verifyFull && remote.port == 5432 && remote.caFile == "/etc/paperboy/db-ca.pem")
+        #expect(PostgresLocation.isURL("/var/lib/paperboy/paperboy.sqlite") == false)
     }
 
     @Test func invalidYAMLSaysWhere() {

@@ -122,8 +122,8 @@ import Testing
         #expect(try store.sentPaperIDs(since: Self.day(-60)).values.map(\.count) == [2])
     }
 
-    @Test func theKeptOutboxCountsFollowEveryChange() throws {
-        let store = Store.inMemory()
+    @Test(arguments: StoreEngine.allCases) func theKeptOutboxCountsFollowEveryChange(engine: StoreEngine) throws {
+        let store = try engine.makeStore()
         func check(_ expected: [OutboxState: Int], _ comment: Comment) throws {
             #expect(try store.outboxCounts() == expected, comment)
             #expect(try store.outboxCounts() == store.outboxCountsByScan(), comment)

@@ -65,10 +65,10 @@ class MemoryMailbox: ReturnMailboxSession {
 
     /// A store with ada@example.org and one queued digest for her.
     /// `settings` get `bounce.address` set, as the return path's config has it.
-    func world(settings: BounceSettings = BounceSettings(), clock: @escaping @Sendable () -> Date = { TestTime.now }) throws -> World {
+    func world(engine: StoreEngine, settings: BounceSettings = BounceSettings(), clock: @escaping @Sendable () -> Date = { TestTime.now }) throws -> World {
         var settings = settings
         settings.address = returnPath.address
-        let store = Store.inMemory()
+        let store = try engine.makeStore()
         let ada = try store.addSubscriber(SubscriberPreferences(email: try EmailAddress(parsing: "ada@example.org")), at: t0)
         try store.plan([PlannedDigest(subscriberID: ada.id, periodKey: "day", recipient: "ada@example.org", sender: "digest@lab.example.org",
                                       subject: "S", messageID: "<1@lab.example.org>", message: Array("m".utf8), paperIDs: [])], at: t0)
@@ -79,8 +79,8 @@ class MemoryMailbox: ReturnMailboxSession {
                      returnAddress: returnPath.sender(outboxID: outboxID, recipient: "ada@example.org"))
     }
 
-    @Test func aHardBounceToTheReturnPathPausesItsSubscriberWithTheServersWords() throws {
-        let world = try world()
+    @Test(arguments: StoreEngine.allCases) func aHardBounceToTheReturnPathPausesItsSubscriberWithTheServersWords(engine: StoreEngine) throws {
+        let world = try world(engine: engine)
         let mailbox = MemoryMailbox()
         mailbox.deliver(BounceMessages.dsn(to: world.returnAddress))
         let report = try world.poller.poll(mailbox)
@@ -95,8 +95,8 @@ class MemoryMailbox: ReturnMailboxSession {
         #expect(recorded.first?.subscriberEmail == "ada@example.org")
     }
 
-    @Test func aForgedReturnPathTokenNamesNobody() throws {
-        let world = try world()
+    @Test(arguments: StoreEngine.allCases) func aForgedReturnPathTokenNamesNobody(engine: StoreEngine) throws {
+        let world = try world(engine: engine)
         let mailbox = MemoryMailbox()
         let forged = ReturnPath(address: try EmailAddress(parsing: "bounces@lab.example.org"), secret: Array("another secret, thirty-two bytes!".utf8))
         // Naming an address no subscriber has, so only the token could trace it.
@@ -121,12 +121,12 @@ class MemoryMailbox: ReturnMailboxSession {
         BounceMessages.dsn(to: sender, action: "delayed", status: "4.2.2", diagnostic: "smtp; 452 4.2.2 Mailbox full")
     }
 
-    @Test func softBouncesPauseAtTheLimitWithinTheWindowOnly() throws {
+    @Test(arguments: StoreEngine.allCases) func softBouncesPauseAtTheLimitWithinTheWindowOnly(engine: StoreEngine) throws {
         let now = Mutex(TestTime.now)
         var settings = BounceSettings()
         settings.softLimit = 3
         settings.softWindow = 14 * 86400
-        let world = try world(settings: settings, clock: { now.withLock { $0 } })
+        let world = try world(engine: engine, settings: settings, clock: { now.withLock { $0 } })
         let mailbox = MemoryMailbox()
         // One soft bounce, then 20 days pass: it falls out of the window.
         mailbox.deliver(Self.soft(world.returnAddress))
@@ -152,8 +152,8 @@ class MemoryMailbox: ReturnMailboxSession {
         #expect(try world.store.subscriber(id: world.ada.id)?.status == .active)
     }
 
-    @Test func aComplaintUnsubscribesAndCancelsQueuedDigests() throws {
-        let world = try world()
+    @Test(arguments: StoreEngine.allCases) func aComplaintUnsubscribesAndCancelsQueuedDigests(engine: StoreEngine) throws {
+        let world = try world(engine: engine)
         let mailbox = MemoryMailbox()
         mailbox.deliver(BounceMessages.arf(complainer: "ada@example.org", returnPath: world.returnAddress))
         let report = try world.poller.poll(mailbox)
@@ -163,8 +163,8 @@ class MemoryMailbox: ReturnMailboxSession {
         #expect(try world.store.outboxRows(subscriberID: world.ada.id).map(\.state) == [.cancelled])
     }
 
-    @Test func aReportThatOnlyNamesAnAddressActsOnNobodyOnceDigestsCarryAReturnPath() throws {
-        let world = try world()
+    @Test(arguments: StoreEngine.allCases) func aReportThatOnlyNamesAnAddressActsOnNobodyOnceDigestsCarryAReturnPath(engine: StoreEngine) throws {
+        let world = try world(engine: engine)
         let mailbox = MemoryMailbox()
         // Anyone can write these: a complaint and a DSN naming ada, without her digest's signed return path.
         mailbox.deliver(BounceMessages.arf(complainer: "ada@example.org"))
@@ -184,8 +184,8 @@ class MemoryMailbox: ReturnMailboxSession {
         #expect(try classic.poll(second).items.map(\.outcome) == [.unsubscribed])
     }
 
-    @Test func aMailedUnsubscribeNeedsItsToken() throws {
-        let world = try world()
+    @Test(arguments: StoreEngine.allCases) func aMailedUnsubscribeNeedsItsToken(engine: StoreEngine) throws {
+        let world = try world(engine: engine)
         let mailbox = MemoryMailbox()
         // A forged request (right format, wrong secret) changes nothing and waits for a person.
         let stranger = LinkToken(secret: Array("another secret, thirty-two bytes!".utf8))
@@ -205,8 +205,8 @@ class MemoryMailbox: ReturnMailboxSession {
         #expect(try world.store.outboxRows(subscriberID: world.ada.id).map(\.state) == [.cancelled])
     }
 
-    @Test func autoRepliesAndUnrelatedMailChangeNothingAndStay() throws {
-        let world = try world()
+    @Test(arguments: StoreEngine.allCases) func autoRepliesAndUnrelatedMailChangeNothingAndStay(engine: StoreEngine) throws {
+        let world = try world(engine: engine)
         let mailbox = MemoryMailbox()
         mailbox.deliver(BounceMessages.plain(from: "ada@example.org", to: world.returnAddress, subject: "Out of office",
                                    extra: "Auto-Submitted: auto-replied\n"))
@@ -221,8 +221,8 @@ class MemoryMailbox: ReturnMailboxSession {
         #expect(try world.poller.poll(mailbox).items.isEmpty)
     }
 
-    @Test func aPassThatEndsBeforeTheMoveAppliesNothingTwice() throws {
-        let world = try world()
+    @Test(arguments: StoreEngine.allCases) func aPassThatEndsBeforeTheMoveAppliesNothingTwice(engine: StoreEngine) throws {
+        let world = try world(engine: engine)
         let mailbox = MemoryMailbox()
         mailbox.deliver(Self.soft(world.returnAddress))
         mailbox.failMoves = 1
@@ -235,8 +235,8 @@ class MemoryMailbox: ReturnMailboxSession {
         #expect(try world.store.bounces(subscriberID: world.ada.id).count == 1, "counted once")
     }
 
-    @Test func theSameMessageUnderANewKeyIsNotAppliedAgain() throws {
-        let world = try world()
+    @Test(arguments: StoreEngine.allCases) func theSameMessageUnderANewKeyIsNotAppliedAgain(engine: StoreEngine) throws {
+        let world = try world(engine: engine)
         let first = MemoryMailbox()
         let bounce = BounceMessages.dsn(to: world.returnAddress, action: "delayed", status: "4.2.2", diagnostic: "smtp; 452 4.2.2 full")
         first.deliver(bounce)
@@ -250,8 +250,8 @@ class MemoryMailbox: ReturnMailboxSession {
         #expect(try world.store.bounces().count == 1)
     }
 
-    @Test func aProblemWithOneMessageDoesNotStopTheRest() throws {
-        let world = try world()
+    @Test(arguments: StoreEngine.allCases) func aProblemWithOneMessageDoesNotStopTheRest(engine: StoreEngine) throws {
+        let world = try world(engine: engine)
         let mailbox = ProblemMailbox()
         mailbox.deliver(BounceMessages.plain(from: "a@example.org", to: "bounces@lab.example.org", subject: "gone"))
         mailbox.deliver(BounceMessages.plain(from: "b@example.org", to: "bounces@lab.example.org", subject: "huge"))
@@ -275,8 +275,8 @@ class MemoryMailbox: ReturnMailboxSession {
         #expect(try world.store.bounces().count == 3)
     }
 
-    @Test func aDryRunRecordsAndMovesNothing() throws {
-        let world = try world()
+    @Test(arguments: StoreEngine.allCases) func aDryRunRecordsAndMovesNothing(engine: StoreEngine) throws {
+        let world = try world(engine: engine)
         let mailbox = MemoryMailbox()
         mailbox.deliver(BounceMessages.dsn(to: world.returnAddress))
         let report = try world.poller.poll(mailbox, dryRun: true)
@@ -287,8 +287,8 @@ class MemoryMailbox: ReturnMailboxSession {
         #expect(mailbox.inbox.count == 1 && mailbox.left.isEmpty)
     }
 
-    @Test func withPOP3TheRecordIsWhatKeepsAMessageFromBeingReadTwice() throws {
-        let world = try world()
+    @Test(arguments: StoreEngine.allCases) func withPOP3TheRecordIsWhatKeepsAMessageFromBeingReadTwice(engine: StoreEngine) throws {
+        let world = try world(engine: engine)
         let mailbox = MemoryMailbox(canMoveOrFlag: false)
         mailbox.deliver(BounceMessages.dsn(to: world.returnAddress))
         mailbox.deliver(BounceMessages.plain(from: "friend@example.org", to: "bounces@lab.example.org", subject: "Hello"))

@@ -18,12 +18,15 @@ import Testing
         var config: PaperboyConfig { desk.config }
     }
 
-    func fixture(_ change: (inout PaperboyConfig) -> Void = { _ in }) throws -> Fixture {
+    func fixture(engine: StoreEngine, _ change: (inout PaperboyConfig) -> Void = { _ in }) throws -> Fixture {
         var config = DemoCorpus.mailConfig()
         config.web.categories = ["cs.LG", "cs.CV", "cs.AI"]
         change(&config)
         let composer = try MailSetup.composer(config: config, configPath: "(test)", environment: DemoCorpus.demoEnvironment)
-        let store = try DemoCorpus.store(at: Self.at.addingTimeInterval(-3600))
+        // DemoCorpus.store(at:), on either engine.
+        let store = try engine.makeStore()
+        let seeded = Self.at.addingTimeInterval(-3600)
+        try store.ingest(try DemoCorpus.papers(at: seeded), source: SourceState(name: DemoCorpus.sourceName), at: seeded)
         return Fixture(store: store, desk: ReaderDesk(store: store, config: config, composer: composer))
     }
 
@@ -59,8 +62,8 @@ import Testing
 
     // MARK: Subscribe (item 1, 2)
 
-    @Test func aNewAddressBecomesPendingAndGetsAConfirmationMailAtOnce() throws {
-        let f = try fixture()
+    @Test(arguments: StoreEngine.allCases) func aNewAddressBecomesPendingAndGetsAConfirmationMailAtOnce(engine: StoreEngine) throws {
+        let f = try fixture(engine: engine)
         #expect(try f.desk.requestSubscription(try request("new@example.org", query: "diffusion"), at: Self.at) == .confirmationQueued)
         let stored = try subscriber(f.store, "new@example.org")
         #expect(stored.status == .pending)
@@ -86,8 +89,8 @@ import Testing
         #expect(try planner.decide(at: TestTime.digestAt, all: false, only: nil).isEmpty)
     }
 
-    @Test func aPendingAddressAsksAgainEachMailsLinkConfirmsOnlyItsOwnRequest() throws {
-        let f = try fixture()
+    @Test(arguments: StoreEngine.allCases) func aPendingAddressAsksAgainEachMailsLinkConfirmsOnlyItsOwnRequest(engine: StoreEngine) throws {
+        let f = try fixture(engine: engine)
         _ = try f.desk.requestSubscription(try request("again@example.org", query: "diffusion"), at: Self.at)
         let first = try subscriber(f.store, "again@example.org")
         let firstURL = try #require(f.desk.links.confirm(first))
@@ -122,8 +125,8 @@ import Testing
         #expect(confirmed.requested == nil)
     }
 
-    @Test func theConfirmSubjectIsBoundToTheRequestsMomentAndSettings() throws {
-        let f = try fixture()
+    @Test(arguments: StoreEngine.allCases) func theConfirmSubjectIsBoundToTheRequestsMomentAndSettings(engine: StoreEngine) throws {
+        let f = try fixture(engine: engine)
         _ = try f.desk.requestSubscription(try request("bound@example.org", query: "diffusion"), at: Self.at)
         let pending = try subscriber(f.store, "bound@example.org")
         let subject = try #require(ReaderLinks.confirmSubject(pending))
@@ -140,8 +143,8 @@ import Testing
         #expect(ReaderLinks.confirmSubject(other) == nil)
     }
 
-    @Test func aConfirmationMailCarriesNoTextOfTheRequest() throws {
-        let f = try fixture()
+    @Test(arguments: StoreEngine.allCases) func aConfirmationMailCarriesNoTextOfTheRequest(engine: StoreEngine) throws {
+        let f = try fixture(engine: engine)
         var asked = try request("victim@example.org", query: "\"cheap watches\" OR casino")
         asked.name = "Claim your prize"
         asked.authors = ["Wire Money Now"]
@@ -160,8 +163,8 @@ import Testing
         #expect(ReaderMailComposer.describe(shown, defaultSchedule: f.config.digest.schedule).contains("cheap watches"))
     }
 
-    @Test func oneReaderMailPerTenMinutesAndThreeADay() throws {
-        let f = try fixture()
+    @Test(arguments: StoreEngine.allCases) func oneReaderMailPerTenMinutesAndThreeADay(engine: StoreEngine) throws {
+        let f = try fixture(engine: engine)
         let email = "limits@example.org"
         #expect(try f.desk.requestSubscription(try request(email), at: Self.at) == .confirmationQueued)
         // Within 10 minutes: no mail, and nothing at all changes.
@@ -180,8 +183,8 @@ import Testing
         #expect(try f.store.readerMailCount(subscriberID: id) == 4)
     }
 
-    @Test func anActiveOrPausedAddressGetsAManageMailAndNothingChanges() throws {
-        let f = try fixture()
+    @Test(arguments: StoreEngine.allCases) func anActiveOrPausedAddressGetsAManageMailAndNothingChanges(engine: StoreEngine) throws {
+        let f = try fixture(engine: engine)
         let active = try f.store.addSubscriber(try request("active@example.org", query: "diffusion"), at: Self.at.addingTimeInterval(-86400))
         var pausedPreferences = try request("paused@example.org")
         pausedPreferences.paused = true
@@ -199,8 +202,8 @@ import Testing
         #expect(try f.desk.requestSubscription(try request("active@example.org"), at: Self.at.addingTimeInterval(Self.minute)) == .mailLimited)
     }
 
-    @Test func anUnsubscribedAddressStaysUnsubscribedUntilItConfirms() throws {
-        let f = try fixture()
+    @Test(arguments: StoreEngine.allCases) func anUnsubscribedAddressStaysUnsubscribedUntilItConfirms(engine: StoreEngine) throws {
+        let f = try fixture(engine: engine)
         let added = try f.store.addSubscriber(try request("left@example.org", query: "diffusion"), at: Self.at.addingTimeInterval(-30 * 86400))
         #expect(try f.store.unsubscribe(id: added.id, at: Self.at.addingTimeInterval(-86400)))
         #expect(try f.desk.requestSubscription(try request("left@example.org", query: "adapter"), at: Self.at) == .confirmationQueued)
@@ -230,8 +233,8 @@ import Testing
         #expect(confirmed.preferences.query?.text == "adapter")
     }
 
-    @Test func anAddressDifferingOnlyInCaseIsTheStoredSubscriber() throws {
-        let f = try fixture()
+    @Test(arguments: StoreEngine.allCases) func anAddressDifferingOnlyInCaseIsTheStoredSubscriber(engine: StoreEngine) throws {
+        let f = try fixture(engine: engine)
         let stored = try f.store.addSubscriber(try request("Ada@example.org"), at: Self.at.addingTimeInterval(-86400))
         #expect(try f.desk.requestSubscription(try request("ada@example.org"), at: Self.at) == .manageQueued)
         #expect(try f.store.subscribers().count == 1)
@@ -245,8 +248,8 @@ import Testing
 
     // MARK: Confirm and expiry (item 2)
 
-    @Test func confirmingMakesTheReaderActiveAndTheLinkStopsWorking() throws {
-        let f = try fixture()
+    @Test(arguments: StoreEngine.allCases) func confirmingMakesTheReaderActiveAndTheLinkStopsWorking(engine: StoreEngine) throws {
+        let f = try fixture(engine: engine)
         _ = try f.desk.requestSubscription(try request("confirm@example.org", query: "adapter"), at: Self.at)
         let pending = try subscriber(f.store, "confirm@example.org")
         let link = token(try #require(f.desk.links.confirm(pending)))
@@ -273,8 +276,8 @@ import Testing
         #expect(try f.desk.pendingRequest(token: "garbage") == nil)
     }
 
-    @Test func theFirstDigestOfAConfirmedReaderIsAtTheirFirstScheduledTimeAfterConfirming() throws {
-        let f = try fixture()
+    @Test(arguments: StoreEngine.allCases) func theFirstDigestOfAConfirmedReaderIsAtTheirFirstScheduledTimeAfterConfirming(engine: StoreEngine) throws {
+        let f = try fixture(engine: engine)
         // A returning reader: their row is a month old, their consent is from now (12:00 UTC).
         let old = try f.store.addSubscriber(try request("returning@example.org"), at: Self.at.addingTimeInterval(-30 * 86400))
         try f.store.unsubscribe(id: old.id, at: Self.at.addingTimeInterval(-86400))
@@ -300,8 +303,8 @@ import Testing
         }
     }
 
-    @Test func unconfirmedRequestsExpireAfterPendingDays() throws {
-        let f = try fixture { $0.web.pendingDays = 7 }
+    @Test(arguments: StoreEngine.allCases) func unconfirmedRequestsExpireAfterPendingDays(engine: StoreEngine) throws {
+        let f = try fixture(engine: engine) { $0.web.pendingDays = 7 }
         _ = try f.desk.requestSubscription(try request("stranger@example.org"), at: Self.at)
         let pending = try subscriber(f.store, "stranger@example.org")
         let link = token(try #require(f.desk.links.confirm(pending)))
@@ -336,8 +339,8 @@ import Testing
         #expect(try f.desk.expirePending(at: late) == 0)
     }
 
-    @Test func askingAgainAfterTheDeadlineBeforeTheSweepStartsANewRequestWhoseLinkWorks() throws {
-        let f = try fixture { $0.web.pendingDays = 7 }
+    @Test(arguments: StoreEngine.allCases) func askingAgainAfterTheDeadlineBeforeTheSweepStartsANewRequestWhoseLinkWorks(engine: StoreEngine) throws {
+        let f = try fixture(engine: engine) { $0.web.pendingDays = 7 }
         _ = try f.desk.requestSubscription(try request("slow@example.org"), at: Self.at)
         let oldLink = token(try #require(f.desk.links.confirm(try subscriber(f.store, "slow@example.org"))))
         let late = Self.at.addingTimeInterval(8 * 86400)
@@ -353,8 +356,8 @@ import Testing
         #expect(confirmed.preferences.query?.text == "adapter")
     }
 
-    @Test func aHardBounceOfAReaderMailPausesNobody() throws {
-        let f = try fixture()
+    @Test(arguments: StoreEngine.allCases) func aHardBounceOfAReaderMailPausesNobody(engine: StoreEngine) throws {
+        let f = try fixture(engine: engine)
         let active = try f.store.addSubscriber(try request("bounce@example.org"), at: Self.at.addingTimeInterval(-86400))
         _ = try f.desk.requestSubscription(try request("bounce@example.org"), at: Self.at)
         let mail = try #require(try claimMails(f.store).first)
@@ -363,8 +366,8 @@ import Testing
         #expect(try subscriber(f.store, "bounce@example.org") == active)
     }
 
-    @Test func anAcceptedReaderMailDoesNotEndABouncingRunButConfirmingDoes() throws {
-        let f = try fixture()
+    @Test(arguments: StoreEngine.allCases) func anAcceptedReaderMailDoesNotEndABouncingRunButConfirmingDoes(engine: StoreEngine) throws {
+        let f = try fixture(engine: engine)
         let bouncing = try f.store.addSubscriber(try request("bouncing@example.org"), at: Self.at.addingTimeInterval(-3 * 86400))
         let returning = try f.store.addSubscriber(try request("returning@example.org"), at: Self.at.addingTimeInterval(-3 * 86400))
         // Two digests each refused for good (the pause comes at 5).
@@ -399,8 +402,8 @@ import Testing
 
     // MARK: The form (item 1, 3)
 
-    @Test func theFormMapsToPreferencesWithTheCLIRulesAndBack() throws {
-        let f = try fixture()
+    @Test(arguments: StoreEngine.allCases) func theFormMapsToPreferencesWithTheCLIRulesAndBack(engine: StoreEngine) throws {
+        let f = try fixture(engine: engine)
         var form = ReaderForm()
         form.email = " reader@example.org "
         form.query = "adapter -diffusion"
@@ -426,8 +429,8 @@ import Testing
         #expect(defaults.maxPapers == "" && defaults.cadence == "daily" && defaults.time == "08:00" && defaults.timeZone == "UTC")
     }
 
-    @Test func formErrorsAreByFieldAndAQueryErrorKeepsItsColumn() throws {
-        let f = try fixture()
+    @Test(arguments: StoreEngine.allCases) func formErrorsAreByFieldAndAQueryErrorKeepsItsColumn(engine: StoreEngine) throws {
+        let f = try fixture(engine: engine)
         var form = ReaderForm()
         form.email = "not an address"
         form.query = "adapter OR (diffusion"
@@ -458,8 +461,8 @@ import Testing
 
     // MARK: Preference centre (item 3)
 
-    @Test func thePreferenceCentreSavesPausesResumesAndUnsubscribes() throws {
-        let f = try fixture()
+    @Test(arguments: StoreEngine.allCases) func thePreferenceCentreSavesPausesResumesAndUnsubscribes(engine: StoreEngine) throws {
+        let f = try fixture(engine: engine)
         var preferences = try request("prefs@example.org", query: "diffusion")
         preferences.schedule = nil
         preferences.likes = ["2410.18533"]
@@ -523,8 +526,8 @@ import Testing
 
     // MARK: Feedback (item 4)
 
-    @Test func feedbackLikesDislikesAndUndoes() throws {
-        let f = try fixture()
+    @Test(arguments: StoreEngine.allCases) func feedbackLikesDislikesAndUndoes(engine: StoreEngine) throws {
+        let f = try fixture(engine: engine)
         var preferences = try request("feedback@example.org")
         preferences.likes = ["2410.18533"]
         let added = try f.store.addSubscriber(preferences, at: Self.at.addingTimeInterval(-86400))
@@ -554,8 +557,8 @@ import Testing
         #expect(stored.likes == [paper] && stored.dislikes.isEmpty)
     }
 
-    @Test func feedbackFromAnUnsubscribedReadersOldLinkChangesNothing() throws {
-        let f = try fixture()
+    @Test(arguments: StoreEngine.allCases) func feedbackFromAnUnsubscribedReadersOldLinkChangesNothing(engine: StoreEngine) throws {
+        let f = try fixture(engine: engine)
         let added = try f.store.addSubscriber(try request("gone@example.org"), at: Self.at.addingTimeInterval(-86400))
         let paper = "2410.18533"
         let more = token(f.desk.links.feedback(added, paperID: paper, .moreLikeThis))
@@ -569,8 +572,8 @@ import Testing
 
     // MARK: View in browser (item 5)
 
-    @Test func viewInBrowserShowsTheSentHTMLUntilRetentionThenGone() throws {
-        let f = try fixture()
+    @Test(arguments: StoreEngine.allCases) func viewInBrowserShowsTheSentHTMLUntilRetentionThenGone(engine: StoreEngine) throws {
+        let f = try fixture(engine: engine)
         let added = try f.store.addSubscriber(try request("view@example.org", query: "adapter"), at: Self.at.addingTimeInterval(-86400))
         var textOnly = try request("text@example.org", query: "adapter")
         textOnly.format = .text
@@ -614,8 +617,8 @@ import Testing
 
     // MARK: Preview
 
-    @Test func thePreviewShowsTheLastSevenDaysMatchesBestFirstIgnoringTheSentLog() throws {
-        let f = try fixture()
+    @Test(arguments: StoreEngine.allCases) func thePreviewShowsTheLastSevenDaysMatchesBestFirstIgnoringTheSentLog(engine: StoreEngine) throws {
+        let f = try fixture(engine: engine)
         let preferences = try request("preview@example.org", query: "adapter -diffusion")
         let preview = try f.desk.preview(preferences, at: Self.at)
         #expect(preview.candidates == 72)
@@ -634,8 +637,8 @@ import Testing
         #expect(try f.desk.preview(SubscriberPreferences(email: preferences.email), at: Self.at).papers.count == 10)
     }
 
-    @Test func aPreviewSeesNewPapersAtOnceThoughItsSelectorIsShared() throws {
-        let f = try fixture()
+    @Test(arguments: StoreEngine.allCases) func aPreviewSeesNewPapersAtOnceThoughItsSelectorIsShared(engine: StoreEngine) throws {
+        let f = try fixture(engine: engine)
         let preferences = try request("fresh@example.org", query: "zymurgy")
         #expect(try f.desk.preview(preferences, at: Self.at).papers.isEmpty)
         let arrived = Self.at.addingTimeInterval(Self.minute)
@@ -649,10 +652,10 @@ import Testing
 
     // MARK: Templates
 
-    @Test func readerMailTemplatesCanBeOverriddenByFileName() throws {
+    @Test(arguments: StoreEngine.allCases) func readerMailTemplatesCanBeOverriddenByFileName(engine: StoreEngine) throws {
         let directory = try TestPaths.temporaryDirectory()
         try "{{% CONTENT_TYPE: TEXT}}\nPlease confirm, {{email}}\n".write(to: directory.appendingPathComponent("confirm.subject.mustache"), atomically: true, encoding: .utf8)
-        let f = try fixture { $0.mail.templatesDirectory = directory.path }
+        let f = try fixture(engine: engine) { $0.mail.templatesDirectory = directory.path }
         _ = try f.desk.requestSubscription(try request("override@example.org"), at: Self.at)
         let mail = try #require(try claimMails(f.store).first)
         #expect(headers(mail).contains("Subject: Please confirm, override@example.org"))

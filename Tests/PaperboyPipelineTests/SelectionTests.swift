@@ -141,8 +141,8 @@ import Testing
         #expect(ranked[0].relevance == 1 && ranked[1].relevance < 1 && ranked[1].relevance > 0)
     }
 
-    @Test func alreadySentPapersAndLaterVersionsAreExcluded() throws {
-        let store = Store.inMemory()
+    @Test(arguments: StoreEngine.allCases) func alreadySentPapersAndLaterVersionsAreExcluded(engine: StoreEngine) throws {
+        let store = try engine.makeStore()
         try store.ingest(Self.demo, source: SourceState(name: DemoCorpus.sourceName), at: Self.fetched)
         let subscriber = try store.addSubscriber(try prefs { $0.minUpvotes = 10 }, at: Self.fetched)
         let loader = SelectionLoader(store: store, digest: DigestSettings())

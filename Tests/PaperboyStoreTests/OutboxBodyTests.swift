@@ -11,6 +11,7 @@ import Testing
 @Suite struct OutboxBodyTests {
     let t0 = TestTime.now
 
+    /// SQLite only: PostgreSQL stores start at the current schema.
     @Test func aStoreFromBeforeV11KeepsEveryBodyAfterTheMigration() throws {
         let path = try TestPaths.temporaryDirectory().appendingPathComponent("old.sqlite").path
         // A database as v10 left it: the body in the outbox row.
@@ -30,7 +31,7 @@ import Testing
         try queue.close()
 
         let store = try Store(path: path)
-        let columns = try store.writer.read { db in try db.columns(in: "outbox").map(\.name) }
+        let columns = try store.read { db in try db.column(String.self, sql: "SELECT name FROM pragma_table_info('outbox')") }
         #expect(!columns.contains("message"), "the body column left the outbox row")
         #expect(try store.digestMessage(subscriberID: 1, periodKey: "day-1") == body)
         #expect(try store.digestMessage(subscriberID: 1, periodKey: "day-0") == [], "an emptied body stays empty")
@@ -38,28 +39,28 @@ import Testing
         #expect(claimed.map(\.message) == [body])
     }
 
-    @Test func aBodyIsWrittenOnceClaimedWithItsRowAndGoesWithTheRow() throws {
-        let store = Store.inMemory()
+    @Test(arguments: StoreEngine.allCases) func aBodyIsWrittenOnceClaimedWithItsRowAndGoesWithTheRow(engine: StoreEngine) throws {
+        let store = try engine.makeStore()
         let subscriber = try store.addSubscriber(SubscriberPreferences(email: try EmailAddress(parsing: "ada@example.org")), at: t0)
         let message = Array(repeating: UInt8(ascii: "x"), count: 30_000)
         let digest = PlannedDigest(subscriberID: subscriber.id, periodKey: "day", recipient: "ada@example.org", sender: "p@example.org",
                                    subject: "S", messageID: "<1@example.org>", message: message, paperIDs: [])
         #expect(try store.plan([digest], at: t0) == 1)
         #expect(try store.plan([digest], at: t0) == 0, "the period is planned once; no second body")
-        #expect(try store.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox_body") } == 1)
+        #expect(try store.read { db in try db.scalar(Int.self, sql: "SELECT count(*) FROM outbox_body") } == 1)
         let claimed = try store.claimDue(limit: 10, claimer: "test:1", at: t0, leaseUntil: t0.addingTimeInterval(60), isDead: { _ in false })
         #expect(claimed.first?.message == message)
         #expect(try store.outboxBody(id: claimed[0].id) == message)
         _ = try store.record(.sent(reply: "250 ok"), for: claimed[0], at: t0)
         #expect(try store.digestMessage(subscriberID: subscriber.id, periodKey: "day") == message, "the body is kept for the view in the browser")
         try store.removeSubscriber(subscriber.email)
-        #expect(try store.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox_body") } == 0, "the body goes with its row")
+        #expect(try store.read { db in try db.scalar(Int.self, sql: "SELECT count(*) FROM outbox_body") } == 0, "the body goes with its row")
     }
 
     /// A sender may claim rows without their bodies and read each body just
     /// before sending it; the claim is the same otherwise.
-    @Test func rowsClaimedWithoutBodiesReadTheirBodiesOneByOne() throws {
-        let store = Store.inMemory()
+    @Test(arguments: StoreEngine.allCases) func rowsClaimedWithoutBodiesReadTheirBodiesOneByOne(engine: StoreEngine) throws {
+        let store = try engine.makeStore()
         var expected: [Int64: [UInt8]] = [:]
         for n in 0..<3 {
             let subscriber = try store.addSubscriber(SubscriberPreferences(email: try EmailAddress(parsing: "r\(n)@example.org")), at: t0)

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PaperboyCore
 @testable import PaperboyStore
 import PaperboyTestSupport
@@ -26,8 +25,8 @@ import Testing
         try store.claimDue(limit: limit, claimer: "test:1", at: time, leaseUntil: time.addingTimeInterval(600), isDead: { _ in false })
     }
 
-    @Test func rowsAreClaimedInDueOrderAcrossQueuedAndDeferred() throws {
-        let store = Store.inMemory()
+    @Test(arguments: StoreEngine.allCases) func rowsAreClaimedInDueOrderAcrossQueuedAndDeferred(engine: StoreEngine) throws {
+        let store = try engine.makeStore()
         _ = try plan(store, 3, at: t0)
         // The first row is tried and deferred to t0 + 60 s, after the other rows planned at t0.
         let first = try claim(store, 1, at: t0)
@@ -40,12 +39,12 @@ import Testing
         #expect(claimed.map { String(decoding: $0.message, as: UTF8.self) } == ["m1", "m2", "m0", "m3", "m4"])
     }
 
-    @Test func aBatchOfStoppedSubscribersIsCancelledAndTheClaimGoesOn() throws {
-        let store = Store.inMemory()
+    @Test(arguments: StoreEngine.allCases) func aBatchOfStoppedSubscribersIsCancelledAndTheClaimGoesOn(engine: StoreEngine) throws {
+        let store = try engine.makeStore()
         let stopped = try plan(store, 4, at: t0)
         let active = try plan(store, 2, from: 4, at: t0.addingTimeInterval(1))
-        try store.writer.write { db in
-            try db.execute(sql: "UPDATE subscriber SET paused = 1 WHERE id IN (\(stopped.map { String($0.id) }.joined(separator: ",")))")
+        try store.write { db in
+            try db.execute(sql: "UPDATE subscriber SET paused = 1 WHERE id IN (\(SQL.placeholders(stopped.count)))", arguments: stopped.map(\.id))
         }
         // A limit of 3: the first three due rows are all stopped ones; the claim still returns the active rows.
         var claimed = try claim(store, 3, at: t0.addingTimeInterval(60))

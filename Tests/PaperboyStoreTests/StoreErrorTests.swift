@@ -61,15 +61,20 @@ import Testing
         #expect(try store.sourceState("arxiv")?.consecutiveFailures == 1)
     }
 
-    @Test func everyPublicMethodWrapsDatabaseErrors() throws {
-        let store = Store.inMemory()
+    @Test(arguments: StoreEngine.allCases) func everyPublicMethodWrapsDatabaseErrors(engine: StoreEngine) throws {
+        let store = try engine.makeStore()
         let ada = try store.addSubscriber(try prefs("ada@example.org"), at: t0)
-        try store.writer.write { db in
-            try db.execute(sql: """
-                DROP TABLE paper_fts; DROP TABLE paper; DROP TABLE outbox; DROP TABLE sent_paper; DROP TABLE subscriber;
-                DROP TABLE source_state; DROP TABLE change_counter; DROP TABLE outbox_state_count; DROP TABLE prune_horizon;
-                """)
+        try store.write { db in
+            // One statement each (PostgreSQL takes no scripts); PostgreSQL has no paper_fts and drops dependent keys with CASCADE.
+            let tables = ["paper_fts", "paper", "outbox", "sent_paper", "subscriber", "source_state", "change_counter", "outbox_state_count", "prune_horizon"]
+            for table in tables {
+                switch db.dialect {
+                case .sqlite: try db.execute(sql: "DROP TABLE \(table)")
+                case .postgresql: if table != "paper_fts" { try db.execute(sql: "DROP TABLE \(table) CASCADE") }
+                }
+            }
         }
+        let missingTable = engine == .sqlite ? "no such table" : "does not exist (42P01)"
         let paper = Paper(id: "2401.00001", title: "T", abstract: "A", firstSeenAt: t0, sources: ["test"])
         let message = OutboxMessage(id: 1, subscriberID: ada.id, recipient: "ada@example.org", sender: "p@example.org", message: [], attempts: 0, plannedAt: t0)
         let digest = PlannedDigest(subscriberID: ada.id, periodKey: "k", recipient: "ada@example.org", sender: "p@example.org",
@@ -122,7 +127,7 @@ import Testing
         ]
         for (name, call) in calls {
             let error = storeError(name, call)
-            #expect(error?.message.contains("no such table") == true, "\(name): \(String(describing: error))")
+            #expect(error?.message.contains(missingTable) == true, "\(name): \(String(describing: error))")
             #expect(error?.kind == .other, "\(name): \(String(describing: error))")
             #expect(error?.hint.contains("Nothing changed") == true, "\(name): \(String(describing: error))")
         }
@@ -145,11 +150,66 @@ import Testing
         #expect(StoreError.wrapping(CocoaError(.fileNoSuchFile), path: "p.sqlite") == nil)
     }
 
-    @Test func aRefusalIsNotWrapped() throws {
-        let store = Store.inMemory()
+    @Test(arguments: StoreEngine.allCases) func aRefusalIsNotWrapped(engine: StoreEngine) throws {
+        let store = try engine.makeStore()
         try store.addSubscriber(try prefs("ada@example.org"), at: t0)
         #expect(throws: SubscriberStoreError.self) { try store.addSubscriber(try prefs("ada@example.org"), at: t0) }
         struct Mine: Error {}
         #expect(throws: Mine.self) { try store.updateSubscriber(try EmailAddress(parsing: "ada@example.org"), at: t0) { _ in throw Mine() } }
+    }
+
+    // MARK: PostgreSQL
+
+    /// A database URL that cannot be read is refused before any connection, with what to write.
+    @Test func aBadPostgresURLIsAStoreErrorWithAHint() {
+        for url in ["postgresql://", "postgresql://user:secret@127.0.0.1/db", "postgresql://paperboy@127.0.0.1:notaport/db",
+                    "postgresql://user:se cret@127.0.0.1/db", "postgresql://user:secret@127.0.0.1:99999/db?sslmode=disable"] {
+            let error = storeError("Store.open(\(url))") { _ = try Store.open(url) }
+            #expect(error?.kind == .other, "\(url): \(String(describing: error))")
+            #expect(error?.hint == "Fix database in the config", "\(url): \(String(describing: error))")
+            #expect(error?.description.contains("secret") == false, "no password in the message: \(String(describing: error))")
+        }
+        #expect(Store.withoutPassword("postgresql://user:secret@h:5432/db?sslmode=disable") == "postgresql://user@h:5432/db?sslmode=disable")
+        #expect(Store.withoutPassword("postgresql://user@h/db") == "postgresql://user@h/db")
+    }
+
+    @Test func aMissingPostgresDatabaseIsAStoreErrorWithAHint() throws {
+        let server = try PostgresServer.shared()
+        let error = storeError("Store.open") { _ = try Store.open(server.url(database: "pb_nonexistent")) }
+        #expect(error?.kind == .missing, "\(String(describing: error))")
+        #expect(error?.message.contains("the database does not exist") == true, "\(String(describing: error))")
+        #expect(error?.hint.contains("createdb -O paperboy pb_nonexistent") == true, "\(String(describing: error))")
+    }
+
+    @Test func aPostgresServerThatDoesNotListenIsATemporaryStoreError() throws {
+        let port = try LoopbackPort.free()
+        let error = storeError("Store.open") { _ = try Store.open("postgresql://paperboy@127.0.0.1:\(port)/paperboy?sslmode=disable") }
+        #expect(error?.kind == .busy, "\(String(describing: error))")
+        #expect(error?.isTemporary == true)
+        #expect(error?.message.contains("cannot connect") == true, "\(String(describing: error))")
+        #expect(error?.hint.contains("Check that PostgreSQL runs at 127.0.0.1:\(port)") == true, "\(String(describing: error))")
+    }
+
+    /// A server of its own (the shared one trusts every login), where one
+    /// role must give its password: a wrong or missing password is an access error.
+    @Test func aWrongPostgresPasswordIsAnAccessErrorWithAHint() throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        try server.psql("CREATE ROLE guarded LOGIN PASSWORD 'right'", database: "postgres")
+        try server.psql("CREATE DATABASE guarded OWNER guarded", database: "postgres")
+        let hba = server.dataDirectory.appendingPathComponent("pg_hba.conf")
+        let rules = try String(contentsOf: hba, encoding: .utf8)
+        try ("host all guarded 127.0.0.1/32 scram-sha-256\n" + rules).write(to: hba, atomically: false, encoding: .utf8)
+        try server.psql("SELECT pg_reload_conf()", database: "postgres")
+        usleep(200_000)
+        let url = "postgresql://guarded@127.0.0.1:\(server.port)/guarded?sslmode=disable"
+        for password in ["wrong", nil] as [String?] {
+            let error = storeError("Store.open(password: \(password ?? "nil"))") { _ = try Store.open(url, password: password) }
+            #expect(error?.kind == .access, "\(String(describing: error))")
+            #expect(error?.hint.contains("database_password_file") == true, "\(String(describing: error))")
+            #expect(error?.description.contains("wrong") == false, "no password in the message")
+        }
+        let store = try Store.open(url, password: "right")
+        #expect(try store.subscribers().isEmpty)
     }
 }

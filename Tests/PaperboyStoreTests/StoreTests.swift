@@ -15,14 +15,39 @@ import Testing
         do {
             let store = try Store(path: path)
             try store.ingest([paper("2401.00001", title: "A", abstract: "B")], source: SourceState(name: "test"), at: TestTime.now)
-            let mode = try store.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+            let mode = try store.read { db in try db.scalar(String.self, sql: "PRAGMA journal_mode") }
             #expect(mode == "wal")
         }
         // Reopening runs no migration twice and keeps the data.
         let reopened = try Store(path: path)
         #expect(try reopened.paperCount() == 1)
-        let applied = try reopened.writer.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(applied == ["v1-papers", "v2-subscribers", "v3-likes-and-sent-papers", "v4-source-url", "v5-outbox", "v6-change-counters", "v7-fetch-attempts", "v8-outbox-counts", "v9-sent-log-horizon", "v10-reader-side", "v11-outbox-body", "v12-bounces"])
+        let applied = try reopened.read { db in try db.column(String.self, sql: "SELECT identifier FROM grdb_migrations") }
+        #expect(applied == ["v1-papers", "v2-subscribers", "v3-likes-and-sent-papers", "v4-source-url", "v5-outbox", "v6-change-counters", "v7-fetch-attempts",
+                            "v8-outbox-counts", "v9-sent-log-horizon", "v10-reader-side", "v11-outbox-body", "v12-bounces", "v13-leases"])
+        #expect(applied == StoreMigrations.migrator.migrations)
+    }
+
+    /// The PostgreSQL counterpart: reopening keeps the data and applies no
+    /// migration twice; the schema has the same versions, under the same
+    /// names, as SQLite's.
+    @Test func postgresqlDatabasesReopenWithoutMigratingTwice() throws {
+        let url = try PostgresServer.shared().createDatabase()
+        do {
+            let store = try Store.open(url)
+            #expect(store.dialect == .postgresql)
+            try store.ingest([paper("2401.00001", title: "A", abstract: "B")], source: SourceState(name: "test"), at: TestTime.now)
+        }
+        let reopened = try Store.open(url)
+        #expect(try reopened.paperCount() == 1)
+        let applied = try reopened.read { db in try db.column(String.self, sql: "SELECT identifier FROM schema_migration ORDER BY identifier") }
+        #expect(applied.count == Set(applied).count, "each migration once")
+        #expect(Set(applied) == Set(StoreMigrations.migrator.migrations))
+        #expect(PostgresMigrations.all.map(\.0) == StoreMigrations.migrator.migrations, "the same versions, in the same order, in both engines")
+        // A third open (as a second Paperboy starting) changes nothing either.
+        let again = try Store.open(url)
+        #expect(try again.read { db in try db.scalar(Int.self, sql: "SELECT count(*) FROM schema_migration") } == applied.count)
+        #expect(try again.paperCount() == 1)
+        #expect(try Store.checkPostgreSQL(try PostgresLocation(url: url), password: nil).hasSuffix("schema up to date"))
     }
 
     @Test func aMissingFolderIsAClearError() {
@@ -30,8 +55,8 @@ import Testing
         #expect(error?.description.contains("/nonexistent-folder does not exist") == true)
     }
 
-    @Test func fullTextIndexStemsAndFoldsAccents() throws {
-        let store = Store.inMemory()
+    @Test(arguments: StoreEngine.allCases) func fullTextIndexStemsAndFoldsAccents(engine: StoreEngine) throws {
+        let store = try engine.makeStore()
         try store.ingest([
             paper("2401.00001", title: "Knowledge Distillation for Small Models", abstract: "We distil."),
             paper("2401.00002", title: "Lifelong learning", abstract: "Continual adapters.", authors: ["José Müller"]),
@@ -49,8 +74,8 @@ import Testing
         #expect(Set(try store.fullTextMatches("distill")) == ["2401.00001", "2401.00003"])
     }
 
-    @Test func listsNewestFirstAndFiltersBySince() throws {
-        let store = Store.inMemory()
+    @Test(arguments: StoreEngine.allCases) func listsNewestFirstAndFiltersBySince(engine: StoreEngine) throws {
+        let store = try engine.makeStore()
         try store.ingest([
             paper("2401.00001", title: "Old", abstract: "", at: 1000),
             paper("2401.00002", title: "New", abstract: "", at: 3000),
@@ -61,8 +86,8 @@ import Testing
         #expect(try store.papers(limit: 1).map(\.title) == ["New"])
     }
 
-    @Test func papersByIdTakesMoreIdsThanSQLiteBindsInOneStatement() throws {
-        let store = Store.inMemory()
+    @Test(arguments: StoreEngine.allCases) func papersByIdTakesMoreIdsThanSQLiteBindsInOneStatement(engine: StoreEngine) throws {
+        let store = try engine.makeStore()
         try store.ingest([paper("2401.00001", title: "A", abstract: ""), paper("2401.00002", title: "B", abstract: ""), paper("2401.00003", title: "C", abstract: "")],
                          source: SourceState(name: "test"), at: TestTime.now)
         // 40,000 ids (SQLite binds at most 32,766), the stored ones in different slices.
@@ -74,8 +99,8 @@ import Testing
         #expect(try Set(store.papers(ids: ids).map(\.title)) == ["A", "B", "C"])
     }
 
-    @Test func duplicatesWithinOneBatchAreOneRow() throws {
-        let store = Store.inMemory()
+    @Test(arguments: StoreEngine.allCases) func duplicatesWithinOneBatchAreOneRow(engine: StoreEngine) throws {
+        let store = try engine.makeStore()
         var v2 = paper("2401.00001", title: "T2", abstract: "A2")
         v2.version = 2
         var v1 = paper("2401.00001", title: "T1", abstract: "A1")

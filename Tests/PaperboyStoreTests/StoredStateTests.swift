@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PaperboyCore
 @testable import PaperboyStore
 import PaperboyTestSupport
@@ -10,19 +9,20 @@ import Testing
 @Suite struct StoredStateTests {
     let t0 = TestTime.now
 
-    @Test func everyOutboxStateRoundTripsThroughTheDatabase() throws {
-        let store = Store.inMemory()
+    @Test(arguments: StoreEngine.allCases) func everyOutboxStateRoundTripsThroughTheDatabase(engine: StoreEngine) throws {
+        let store = try engine.makeStore()
         for state in OutboxState.allCases {
-            let back = try store.writer.read { db in try DatabaseValue.fetchOne(db, sql: "SELECT ?", arguments: [state.stored]) }
-            #expect(back.flatMap(OutboxState.init(stored:)) == state)
-            #expect(back.flatMap(String.fromDatabaseValue) == state.rawValue)
+            let back = try store.read { db in try db.scalar(SQLValue.self, sql: "SELECT ?", arguments: [state.rawValue]) }
+            #expect(back == .text(state.rawValue), "\(state)")
+            let text = try store.read { db in try db.scalar(String.self, sql: "SELECT ?", arguments: [state.rawValue]) }
+            #expect(text.flatMap(OutboxState.init(rawValue:)) == state)
         }
-        #expect(OutboxState(stored: "posted".databaseValue) == nil)
-        #expect(OutboxState(stored: .null) == nil)
+        #expect(OutboxState(rawValue: "posted") == nil)
+        #expect(try store.read { db in try db.scalar(String.self, sql: "SELECT NULL") } == nil)
     }
 
-    @Test func rowsInEveryStateAreStoredAndReadBackAsThatState() throws {
-        let store = Store.inMemory()
+    @Test(arguments: StoreEngine.allCases) func rowsInEveryStateAreStoredAndReadBackAsThatState(engine: StoreEngine) throws {
+        let store = try engine.makeStore()
         var ids: [Int64] = []
         for index in 0..<6 {
             let subscriber = try store.addSubscriber(SubscriberPreferences(email: try EmailAddress(parsing: "s\(index)@example.org")), at: t0)
@@ -44,12 +44,12 @@ import Testing
             #expect(try store.outboxEntries(states: [state]).map(\.state) == [state], "\(state)")
         }
         // The column holds exactly the raw values.
-        let stored = try store.writer.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT state FROM outbox ORDER BY state") }
+        let stored = try store.read { db in try db.column(String.self, sql: "SELECT DISTINCT state FROM outbox ORDER BY state") }
         #expect(stored == OutboxState.allCases.map(\.rawValue).sorted())
     }
 
-    @Test func theStoreRecordsTheOutcomeItIsToldWithoutAPolicyOfItsOwn() throws {
-        let store = Store.inMemory()
+    @Test(arguments: StoreEngine.allCases) func theStoreRecordsTheOutcomeItIsToldWithoutAPolicyOfItsOwn(engine: StoreEngine) throws {
+        let store = try engine.makeStore()
         let ada = try store.addSubscriber(SubscriberPreferences(email: try EmailAddress(parsing: "ada@example.org")), at: t0)
         func attempt(_ key: String) throws -> OutboxMessage {
             try store.plan([PlannedDigest(subscriberID: ada.id, periodKey: key, recipient: "ada@example.org", sender: "p@example.org",
@@ -68,8 +68,8 @@ import Testing
         #expect(paused.pausedReason == "two in a row")
     }
 
-    @Test func subscriberStatusFollowsPausedAndUnsubscribed() throws {
-        let store = Store.inMemory()
+    @Test(arguments: StoreEngine.allCases) func subscriberStatusFollowsPausedAndUnsubscribed(engine: StoreEngine) throws {
+        let store = try engine.makeStore()
         let ada = try store.addSubscriber(SubscriberPreferences(email: try EmailAddress(parsing: "ada@example.org")), at: t0)
         #expect(ada.status == .active)
         try store.updateSubscriber(ada.email, at: t0) { $0.preferences.paused = true }
@@ -81,8 +81,8 @@ import Testing
 
     /// A pending request (double opt-in) is stored with its origin and read back
     /// as pending; unsubscribed wins over pending, pending over paused.
-    @Test func pendingOriginAndDislikesAreStoredAndPendingIsAStatus() throws {
-        let store = Store.inMemory()
+    @Test(arguments: StoreEngine.allCases) func pendingOriginAndDislikesAreStoredAndPendingIsAStatus(engine: StoreEngine) throws {
+        let store = try engine.makeStore()
         var preferences = SubscriberPreferences(email: try EmailAddress(parsing: "ada@example.org"))
         preferences.dislikes = ["2401.00001"]
         let ada = try store.addSubscriber(preferences, at: t0)

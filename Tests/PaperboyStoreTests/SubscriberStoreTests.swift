@@ -13,8 +13,8 @@ import Testing
         return p
     }
 
-    @Test func addUpdateRemove() throws {
-        let store = Store.inMemory()
+    @Test(arguments: StoreEngine.allCases) func addUpdateRemove(engine: StoreEngine) throws {
+        let store = try engine.makeStore()
         let ada = try store.addSubscriber(try prefs("ada@example.org") { $0.name = "Ada" }, at: t0)
         #expect(ada.id > 0)
         #expect(try store.subscriber(try EmailAddress(parsing: "ada@EXAMPLE.org"))?.preferences.name == "Ada")
@@ -41,8 +41,8 @@ import Testing
         #expect(throws: SubscriberStoreError.self) { try store.removeSubscriber(ada.email) }
     }
 
-    @Test func anUnsubscribedAddressIsNotAddedBackByAccident() throws {
-        let store = Store.inMemory()
+    @Test(arguments: StoreEngine.allCases) func anUnsubscribedAddressIsNotAddedBackByAccident(engine: StoreEngine) throws {
+        let store = try engine.makeStore()
         let ada = try store.addSubscriber(try prefs("ada@example.org"), at: t0)
         #expect(try store.unsubscribe(id: ada.id, at: t0.addingTimeInterval(10)))
         #expect(try !store.unsubscribe(id: ada.id, at: t0.addingTimeInterval(15)), "a second unsubscribe changes nothing")
@@ -55,8 +55,8 @@ import Testing
         #expect(back.id == ada.id)
     }
 
-    @Test func importPlansAddsChangesRemovesAndSkips() throws {
-        let store = Store.inMemory()
+    @Test(arguments: StoreEngine.allCases) func importPlansAddsChangesRemovesAndSkips(engine: StoreEngine) throws {
+        let store = try engine.makeStore()
         try store.addSubscriber(try prefs("same@example.org"), at: t0)
         try store.addSubscriber(try prefs("changes@example.org"), at: t0)
         try store.addSubscriber(try prefs("gone@example.org"), at: t0)
@@ -97,7 +97,7 @@ import Testing
     /// The import writes through its own prepared statement: what it stores
     /// must read back as what `addSubscriber` (the record) stores, and a
     /// second import of the same entries must find every row unchanged.
-    @Test func anImportStoresWhatAddStoresAndFindsItUnchangedAfterwards() throws {
+    @Test(arguments: StoreEngine.allCases) func anImportStoresWhatAddStoresAndFindsItUnchangedAfterwards(engine: StoreEngine) throws {
         let everything = try prefs("every@example.org") {
             $0.name = "Seán \"Quotes\" O'Brien"
             $0.query = try? Query.parse("title:\"cross-lingual\" -diffusion")
@@ -112,10 +112,10 @@ import Testing
             $0.dislikes = ["2312.02896", "title-abc/def"]
         }
         let entries = [everything, try prefs("plain@example.org"), try prefs("Case@Example.ORG") { $0.categories = ["cs"] }]
-        let imported = Store.inMemory()
+        let imported = try engine.makeStore()
         let plan = try imported.importSubscribers(entries, prune: false, at: t0)
         #expect(plan.adds.count == 3)
-        let added = Store.inMemory()
+        let added = try engine.makeStore()
         for entry in entries { try added.addSubscriber(entry, origin: .import, at: t0) }
         let read = try imported.subscribers()
         #expect(read.map(\.preferences) == (try added.subscribers()).map(\.preferences))
@@ -136,8 +136,8 @@ import Testing
         #expect(stored.updatedAt == t0.addingTimeInterval(120))
     }
 
-    @Test func addAndImportRecordTheOriginAndLeaveAPendingRequestToTheReader() throws {
-        let store = Store.inMemory()
+    @Test(arguments: StoreEngine.allCases) func addAndImportRecordTheOriginAndLeaveAPendingRequestToTheReader(engine: StoreEngine) throws {
+        let store = try engine.makeStore()
         let ada = try store.addSubscriber(try prefs("ada@example.org"), at: t0)
         #expect(ada.origin == .operator)
         #expect(try store.subscriber(ada.email)?.origin == .operator)
@@ -163,7 +163,7 @@ import Testing
         #expect(try store.subscriber(try EmailAddress(parsing: "new@example.org"))?.origin == .import)
     }
 
-    @Test func tenThousandSubscribersRoundTripThroughExportAndImport() throws {
+    @Test(arguments: StoreEngine.allCases) func tenThousandSubscribersRoundTripThroughExportAndImport(engine: StoreEngine) throws {
         let schedules = try ["daily 08:00 UTC", "weekdays 07:15 Europe/Berlin", "weekly mon,thu 18:00 America/New_York"].map { try Schedule.parse($0) }
         let queries = try ["\"knowledge distillation\" OR continual", "adapter -diffusion", "title:transformer*", "author:\"Geoffrey Hinton\""].map { try Query.parse($0) }
         var entries: [SubscriberPreferences] = []
@@ -180,7 +180,7 @@ import Testing
                 $0.paused = i % 13 == 0
             })
         }
-        let store = Store.inMemory()
+        let store = try engine.makeStore()
         let first = try store.importSubscribers(entries, prune: false, at: t0)
         #expect(first.adds.count == 10_000)
         let exported = SubscriberFile.render(try store.subscribers().map(\.preferences))

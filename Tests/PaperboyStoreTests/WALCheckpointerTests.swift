@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PaperboyCore
 @testable import PaperboyStore
 import PaperboyTestSupport
@@ -33,7 +32,7 @@ import Testing
             fileSize = try Self.size(path)
         }
         #expect(fileSize > 20_000_000, "the bodies were checkpointed into the database file (\(fileSizeBefore) -> \(fileSize) bytes)")
-        #expect(try store.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox_body") } == 800)
+        #expect(try store.read { db in try db.scalar(Int.self, sql: "SELECT count(*) FROM outbox_body") } == 800)
     }
 
     /// The thread ends with its store (and lets go of its connection); the

@@ -181,6 +181,11 @@ final class PostgresEngine: Sendable {
             let fields = error.serverInfo
             let state = fields?[.sqlState] ?? ""
             let text = fields?[.message] ?? "\(error.code)"
+            // The server wants a password and the store has none: no SQLSTATE, the client refuses before sending one.
+            if error.code == .authMechanismRequiresPassword {
+                return StoreError(path: where_, kind: .access, message: prefixed("the server asks for a password and none was given"),
+                                  hint: "Put the password in database_password_file (or PAPERBOY_DATABASE_PASSWORD), or check the user in the database URL")
+            }
             switch state {
             case "40001", "40P01", "55P03", "57014", "53300", "57P01", "57P02", "57P03":
                 return StoreError(path: where_, kind: .busy, message: prefixed("the database is busy: \(text) (\(state))"), hint: "Try again in a moment")
