@@ -164,3 +164,54 @@ import Testing
         #expect(try count(server, url, "subscriber") == 3)
     }
 }
+
+/// `db copy` at the size the issue names: 100,000 subscribers.
+@Suite(.serialized) struct DbCopyAtScaleTests {
+    static let at = "2026-11-30T08:01:00Z"
+
+    /// The dry run's lines, one per subscriber (address, papers, subject), sorted.
+    static func plannedDigests(_ s: TestSetup) throws -> [Substring] {
+        let result = try s.run(["send-digest", "--dry-run", "--all", "--at", at], environment: ["PAPERBOY_SECRET": "0123456789abcdef0123456789"])
+        #expect(result.status == 0, "\(result.stderr.prefix(2000))")
+        return result.stdout.split(separator: "\n").filter { !$0.hasPrefix("dry run at ") }.sorted()
+    }
+
+    @Test func aHundredThousandSubscribersCopyWithEqualCountsAndPlanTheSameDigests() throws {
+        let count = 100_000
+        let sqlite = try TestSetup(digest: "from: \"Paperboy <digest@lab.example.org>\"\nbase_url: https://lab.example.org")
+        let store = try sqlite.store()
+        try store.ingest(try DemoCorpus.papers(at: try #require(FeedDate.parse(Self.at)).addingTimeInterval(-3600)), source: SourceState(name: "demo"), at: TestTime.now)
+        // Different readers: queries, categories, sizes, likes, a paused one in every 97, a sent log for some.
+        let paperIDs = try store.papers().map(\.id)
+        let queries = [nil, "transformer", "diffusion OR vision", "\"language model\"", "reinforcement -robot"]
+        var entries: [SubscriberPreferences] = []
+        for k in 0..<count {
+            entries.append(SubscriberPreferences(email: try EmailAddress(parsing: "reader\(k)@example.org"),
+                                                 query: try queries[k % queries.count].map { try Query.parse($0) },
+                                                 categories: k % 7 == 0 ? ["cs.LG"] : [], maxPapers: 1 + k % 6, paused: k % 97 == 0,
+                                                 likes: k % 11 == 0 ? [paperIDs[k % paperIDs.count]] : []))
+        }
+        try store.importSubscribers(entries, prune: false, at: TestTime.now)
+        for id in stride(from: Int64(1), through: Int64(count), by: 13) {
+            try store.recordSentPapers(subscriberID: id, paperIDs: [paperIDs[Int(id) % paperIDs.count]], at: TestTime.now)
+        }
+
+        let url = try PostgresServer.shared().createDatabase()
+        let copy = try sqlite.run(["db", "copy", "--to", url])
+        #expect(copy.status == 0, "\(copy.stdout) \(copy.stderr)")
+        #expect(copy.stdout.contains("100,000 subscribers"), "\(copy.stdout)")
+
+        let postgres = try TestSetup(digest: "from: \"Paperboy <digest@lab.example.org>\"\nbase_url: https://lab.example.org", database: url)
+        let copied = try postgres.store()
+        #expect(try copied.subscribers().count == count)
+        #expect(try copied.activeSubscriberCount() == store.activeSubscriberCount())
+        #expect(try copied.paperCount() == store.paperCount())
+        #expect(try copied.sentPaperIDs(since: TestTime.now.addingTimeInterval(-1)) == store.sentPaperIDs(since: TestTime.now.addingTimeInterval(-1)))
+
+        // The same digests, to the same readers, with the same papers and subjects.
+        let fromSQLite = try Self.plannedDigests(sqlite)
+        let fromPostgres = try Self.plannedDigests(postgres)
+        #expect(fromSQLite.count == count - (count + 96) / 97, "one digest per active reader: \(fromSQLite.count)")
+        #expect(fromSQLite == fromPostgres, "first difference: \(zip(fromSQLite, fromPostgres).first { $0 != $1 }.map { "\($0) | \($1)" } ?? "counts \(fromSQLite.count) vs \(fromPostgres.count)")")
+    }
+}
