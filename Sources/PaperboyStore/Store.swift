@@ -45,7 +45,7 @@ public final class Store: Sendable {
                 let shown = withoutPassword(database)
                 throw StoreError(path: shown, kind: .other, message: error.message.replacingOccurrences(of: database, with: shown), hint: "Fix database in the config")
             }
-            return try Store(postgresql: location, password: password)
+            return try Store(postgresql: location, password: password, readOnly: readOnly)
         }
         return readOnly ? try Store(readOnlyPath: database) : try Store(path: database)
     }
@@ -69,9 +69,7 @@ public final class Store: Sendable {
         do {
             return try postgres.transaction(readOnly: true) { db in
                 let version = try db.scalar(String.self, sql: "SHOW server_version") ?? "?"
-                let hasTable = try db.scalar(Bool.self, sql: "SELECT to_regclass('schema_migration') IS NOT NULL") ?? false
-                let done = hasTable ? Set(try db.column(String.self, sql: "SELECT identifier FROM schema_migration")) : []
-                let due = PostgresMigrations.all.filter { !done.contains($0.0) }.count
+                let due = try PostgresMigrations.due(db)
                 return "PostgreSQL \(version), " + (due == 0 ? "schema up to date" : "\(due) migration\(due == 1 ? "" : "s") to apply at the next start")
             }
         } catch {
@@ -80,14 +78,23 @@ public final class Store: Sendable {
     }
 
     /// Connects to a PostgreSQL database and brings its schema up to date
-    /// (under a lock: several Paperboys may start at once).
-    public init(postgresql location: PostgresLocation, password: String?) throws(StoreError) {
+    /// (under a lock: several Paperboys may start at once). `readOnly`
+    /// (`send-digest --dry-run`): nothing is migrated (a schema that is
+    /// behind is refused, as for SQLite) and every transaction is read-only.
+    public init(postgresql location: PostgresLocation, password: String?, readOnly: Bool = false) throws(StoreError) {
         path = location.display
-        let postgres = try PostgresEngine(location: location, password: password)
+        let postgres = try PostgresEngine(location: location, password: password, readOnly: readOnly)
         engine = .postgresql(postgres)
         checkpointer = nil
         do {
-            try PostgresMigrations.migrate(postgres)
+            if readOnly {
+                guard try PostgresMigrations.due(postgres) == 0 else {
+                    throw StoreError(path: path, kind: .schema, message: "the database was made by an older Paperboy, or is empty",
+                                     hint: "Run a command that writes (paperboy fetch) once to bring it up to date")
+                }
+            } else {
+                try PostgresMigrations.migrate(postgres)
+            }
         } catch {
             throw PostgresEngine.storeError(error, location: location, doing: "cannot open")
         }

@@ -27,6 +27,21 @@ import Testing
         #expect(applied == StoreMigrations.migrator.migrations)
     }
 
+    /// A PostgreSQL store opened read-only (`send-digest --dry-run`) reads,
+    /// writes nothing (the server refuses it), and migrates nothing: an
+    /// empty database is refused as SQLite refuses a missing file.
+    @Test func aReadOnlyPostgresqlStoreReadsAndRefusesEveryWrite() throws {
+        let url = try PostgresServer.shared().createDatabase()
+        let empty = #expect(throws: StoreError.self) { try Store.open(url, readOnly: true) }
+        #expect(empty?.kind == .schema, "\(String(describing: empty))")
+        try Store.open(url).recordFetchAttempt(source: "arxiv", at: TestTime.now)
+        let store = try Store.open(url, readOnly: true)
+        #expect(try store.sourceState("arxiv")?.consecutiveFailures == 1)
+        let refused = #expect(throws: StoreError.self) { try store.recordFetchAttempt(source: "arxiv", at: TestTime.now) }
+        #expect(refused?.kind == .access, "\(String(describing: refused))")
+        #expect(try Store.open(url).sourceState("arxiv")?.consecutiveFailures == 1, "nothing was written")
+    }
+
     /// The PostgreSQL counterpart: reopening keeps the data and applies no
     /// migration twice; the schema has the same versions, under the same
     /// names, as SQLite's.

@@ -32,8 +32,12 @@ final class PostgresEngine: Sendable {
         var closed = false
     }
 
-    init(location: PostgresLocation, password: String?) throws(StoreError) {
+    /// Every connection's transactions are read-only (a store opened read-only).
+    let readOnly: Bool
+
+    init(location: PostgresLocation, password: String?, readOnly: Bool = false) throws(StoreError) {
         self.location = location
+        self.readOnly = readOnly
         var logger = Logger(label: "paperboy.store.postgresql")
         logger.logLevel = .critical
         self.logger = logger
@@ -158,7 +162,12 @@ final class PostgresEngine: Sendable {
             return id
         }
         do {
-            return try PostgresConnection.connect(on: group.any(), configuration: configuration, id: id, logger: logger).wait()
+            let connection = try PostgresConnection.connect(on: group.any(), configuration: configuration, id: id, logger: logger).wait()
+            if readOnly {
+                // The server refuses every write on it (SQLSTATE 25006, an access error).
+                _ = try connection.query("SET default_transaction_read_only = on", logger: logger).wait()
+            }
+            return connection
         } catch {
             throw Self.storeError(error, location: location, doing: "cannot connect")
         }
@@ -195,6 +204,9 @@ final class PostgresEngine: Sendable {
             case "3D000":
                 return StoreError(path: where_, kind: .missing, message: prefixed("the database does not exist: \(text)"),
                                   hint: "Create it (createdb -O \(location.user) \(location.database)) or fix the database URL")
+            case "25006":
+                return StoreError(path: where_, kind: .access, message: prefixed("the database was opened read-only: \(text)"),
+                                  hint: "Nothing changed. This command promises to write nothing")
             case "42501":
                 return StoreError(path: where_, kind: .access, message: prefixed(text), hint: "Grant the user the rights it needs on the database, or use its owner")
             case _ where state.hasPrefix("23"):

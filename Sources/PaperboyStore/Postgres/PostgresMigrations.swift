@@ -28,6 +28,17 @@ enum PostgresMigrations {
         }
     }
 
+    /// How many migrations the database has not had (all of them when it is empty).
+    static func due(_ engine: PostgresEngine) throws -> Int {
+        try engine.transaction(readOnly: true) { try due($0) }
+    }
+
+    static func due(_ db: any SQLConnection) throws -> Int {
+        let hasTable = try db.scalar(Bool.self, sql: "SELECT to_regclass('schema_migration') IS NOT NULL") ?? false
+        let done = hasTable ? Set(try db.column(String.self, sql: "SELECT identifier FROM schema_migration")) : []
+        return all.filter { !done.contains($0.0) }.count
+    }
+
     static let subscriberColumnsV6 = "email, name, query, categories, authors, min_upvotes, max_papers, schedule, format, paused, "
         + "paused_reason, unsubscribed_at, created_at, updated_at, likes"
     static let subscriberColumnsV10 = subscriberColumnsV6 + ", origin, pending_since, confirmed_at, dislikes, requested"
