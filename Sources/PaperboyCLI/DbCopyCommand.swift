@@ -50,9 +50,10 @@ struct DbCopyCommand: ParsableCommand {
         }
         let source = try config.openStore(settings, readOnly: true)
         let target = try openTarget()
-        let started = Date()
+        let started = ContinuousClock.now
         let report = try Self.copy(source, to: target, dryRun: dryRun)
-        let seconds = Date().timeIntervalSince(started)
+        let elapsed = (ContinuousClock.now - started).components
+        let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
         let counts = report.tables.map { "\(Self.grouped($0.rows)) \(Store.copyNoun($0.table, $0.rows))" }.joined(separator: ", ")
         let took = String(format: "%.1f s", seconds)
         if dryRun {

@@ -82,30 +82,68 @@ extension Store {
     public func plan(_ digests: [PlannedDigest], at time: Date) throws(StoreError) -> Int {
         try write { db in
             var written = 0
-            for digest in digests {
-                // A row comes back only when this insert wrote one.
-                guard let inserted = try db.fetchOne(sql: """
-                    INSERT INTO outbox (subscriber_id, period_key, recipient, sender, subject, message_id, paper_ids,
-                                        state, attempts, planned_at, next_attempt_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
-                    ON CONFLICT (subscriber_id, period_key) DO NOTHING
-                    RETURNING id
-                    """, arguments: [
-                        digest.subscriberID, digest.periodKey, digest.recipient, digest.sender, digest.subject, digest.messageID,
-                        PaperRow.encode(digest.paperIDs), OutboxState.queued.rawValue,
-                        time.timeIntervalSince1970, time.timeIntervalSince1970,
-                    ]) else { continue }
-                try Self.insertBody(db, outboxID: try inserted.get("id"), message: digest.message)
-                try Self.recordSentPapers(db, subscriberID: digest.subscriberID, paperIDs: digest.paperIDs, at: time)
-                written += 1
+            // A few statements per chunk of digests, not three per digest:
+            // on PostgreSQL each statement is a round trip.
+            for start in stride(from: 0, to: digests.count, by: Self.planChunk) {
+                let chunk = digests[start..<min(digests.count, start + Self.planChunk)]
+                var arguments: SQLArguments = []
+                arguments.reserveCapacity(chunk.count * 10)
+                for digest in chunk {
+                    arguments += [digest.subscriberID, digest.periodKey, digest.recipient, digest.sender, digest.subject, digest.messageID,
+                                  PaperRow.encode(digest.paperIDs), OutboxState.queued.rawValue, time.timeIntervalSince1970, time.timeIntervalSince1970]
+                }
+                // Rows come back only for the digests this insert wrote (one per subscriber and period).
+                var inserted: [String: Int64] = [:]
+                for row in try db.fetchAll(sql: Self.planInserts[chunk.count], arguments: arguments) {
+                    inserted["\(try row.get("subscriber_id", as: Int64.self))|\(try row.get("period_key", as: String.self))"] = try row.get("id")
+                }
+                let new = chunk.compactMap { digest in inserted["\(digest.subscriberID)|\(digest.periodKey)"].map { (id: $0, digest: digest) } }
+                try Self.insertBodies(db, new.map { ($0.id, $0.digest.message) })
+                try Self.recordSentPapers(db, new.flatMap { entry in entry.digest.paperIDs.map { (entry.digest.subscriberID, $0) } }, at: time)
+                written += new.count
             }
             return written
         }
     }
 
+    /// Digests written by one insert, at most.
+    static let planChunk = 50
+
+    /// The outbox insert of `n` rows, at index `n`: a fixed set of statement texts.
+    private static let planInserts: [String] = (0...planChunk).map { count in
+        """
+        INSERT INTO outbox (subscriber_id, period_key, recipient, sender, subject, message_id, paper_ids,
+                            state, attempts, planned_at, next_attempt_at)
+        VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)", count: count).joined(separator: ", "))
+        ON CONFLICT (subscriber_id, period_key) DO NOTHING
+        RETURNING id, subscriber_id, period_key
+        """
+    }
+
+    /// Stores bodies of new outbox rows (written once, read when claimed), a few to a statement.
+    static func insertBodies(_ db: any SQLConnection, _ bodies: [(outboxID: Int64, message: [UInt8])]) throws {
+        for start in stride(from: 0, to: bodies.count, by: bodiesPerStatement) {
+            let slice = bodies[start..<min(bodies.count, start + bodiesPerStatement)]
+            var arguments: SQLArguments = []
+            arguments.reserveCapacity(slice.count * 2)
+            for body in slice {
+                arguments.append(body.outboxID)
+                arguments.append(body.message)
+            }
+            try db.execute(sql: bodyInserts[slice.count], arguments: arguments)
+        }
+    }
+
+    /// Bodies (20-30 KB each) written by one statement, at most.
+    static let bodiesPerStatement = 10
+
+    private static let bodyInserts: [String] = (0...bodiesPerStatement).map { count in
+        "INSERT INTO outbox_body (outbox_id, message) VALUES " + Array(repeating: "(?, ?)", count: count).joined(separator: ", ")
+    }
+
     /// Stores the body of the outbox row `outboxID` (written once, read when claimed).
     static func insertBody(_ db: any SQLConnection, outboxID: Int64, message: [UInt8]) throws {
-        try db.execute(sql: "INSERT INTO outbox_body (outbox_id, message) VALUES (?, ?)", arguments: [outboxID, message])
+        try insertBodies(db, [(outboxID, message)])
     }
 
     /// Claims up to `limit` rows that are due (queued, or deferred and past
@@ -137,7 +175,7 @@ extension Store {
                                                               OutboxState.sending.rawValue, claimedBy, lease])
                 }
             }
-            let claim = "UPDATE outbox SET state = ?, claimed_by = ?, lease_until = ? WHERE id = ?"
+
             let cancel = "UPDATE outbox SET state = ?, finished_at = ?, last_reply = ?, claimed_by = NULL, lease_until = NULL WHERE id = ?"
             var claimed: [OutboxMessage] = []
             // Until some row is claimed or none is due: a batch may be all cancelled rows.
@@ -149,14 +187,22 @@ extension Store {
                         try db.execute(sql: cancel, arguments: [OutboxState.cancelled.rawValue, now,
                                                                 "not sent: the subscriber unsubscribed or was paused before it went out", candidate.message.id])
                     } else {
-                        try db.execute(sql: claim, arguments: [OutboxState.sending.rawValue, claimer, leaseUntil.timeIntervalSince1970, candidate.message.id])
                         claimed.append(candidate.message)
                     }
+                }
+                // One statement for the whole batch (one round trip on PostgreSQL).
+                for start in stride(from: 0, to: claimed.count, by: Self.claimChunk) {
+                    let ids = claimed[start..<min(claimed.count, start + Self.claimChunk)].map(\.id)
+                    try db.execute(sql: "UPDATE outbox SET state = ?, claimed_by = ?, lease_until = ? WHERE id IN (\(SQL.placeholders(ids.count)))",
+                                   arguments: [OutboxState.sending.rawValue, claimer, leaseUntil.timeIntervalSince1970] + ids.map { $0 as any SQLBindable })
                 }
             }
             return claimed
         }
     }
+
+    /// Rows claimed by one statement, at most (SQLite binds up to 32,766 values).
+    static let claimChunk = 500
 
     /// Takes a row back from a gone sender (arguments: the new state, the
     /// id, then the state, claimer and lease it was read with): only while
@@ -221,7 +267,7 @@ extension Store {
     /// read without a write lock: for a sender that claimed rows without
     /// their bodies.
     public func outboxBody(id: Int64) throws(StoreError) -> [UInt8] {
-        try read { db in
+        try readOne { db in
             try db.fetchOne(sql: "SELECT message FROM outbox_body WHERE outbox_id = ?", arguments: [id])?.get("message") ?? []
         }
     }
@@ -279,12 +325,14 @@ extension Store {
             // A message the server accepted is recorded as sent whatever
             // another sender recorded since (a late "deferred" of one whose
             // lease ran out must not send it again); only a second "sent" is refused.
-            let changed = try db.execute(sql: """
+            // The row's kind comes back with the update: one round trip, not two.
+            let updated = try db.fetchAll(sql: """
                 UPDATE outbox SET state = ?, attempts = attempts + 1, last_reply = ?, finished_at = ?, claimed_by = NULL, lease_until = NULL
                 WHERE id = ? AND (attempts = ? OR state <> ?)
+                RETURNING kind
                 """, arguments: [OutboxState.sent.rawValue, reply, now, message.id, message.attempts, OutboxState.sent.rawValue])
-            if let state = try standing(changed) { return state }
-            if try isDigest() {
+            if let state = try standing(updated.count) { return state }
+            if try updated.first.map({ OutboxKind(rawValue: try $0.get("kind")) ?? .digest }) == .digest {
                 try db.execute(sql: "UPDATE subscriber SET hard_failures = 0 WHERE id = ? AND hard_failures > 0", arguments: [message.subscriberID])
             }
             return .sent

@@ -14,14 +14,19 @@ extension Store {
     /// usually one statement): planning 100,000 digests pays one round
     /// trip per digest, not one per paper, on PostgreSQL.
     static func recordSentPapers(_ db: any SQLConnection, subscriberID: Int64, paperIDs: [String], at time: Date) throws {
+        try recordSentPapers(db, paperIDs.map { (subscriberID, $0) }, at: time)
+    }
+
+    /// The sent log rows of several subscribers, `sentPapersPerStatement` to a statement.
+    static func recordSentPapers(_ db: any SQLConnection, _ sent: [(subscriberID: Int64, paperID: String)], at time: Date) throws {
         let sentAt = time.timeIntervalSince1970
-        for start in stride(from: 0, to: paperIDs.count, by: sentPapersPerStatement) {
-            let slice = paperIDs[start..<min(paperIDs.count, start + sentPapersPerStatement)]
+        for start in stride(from: 0, to: sent.count, by: sentPapersPerStatement) {
+            let slice = sent[start..<min(sent.count, start + sentPapersPerStatement)]
             var arguments: SQLArguments = []
             arguments.reserveCapacity(slice.count * 3)
-            for id in slice {
-                arguments.append(subscriberID)
-                arguments.append(id)
+            for entry in slice {
+                arguments.append(entry.subscriberID)
+                arguments.append(entry.paperID)
                 arguments.append(sentAt)
             }
             try db.execute(sql: sentPaperInserts[slice.count], arguments: arguments)

@@ -48,7 +48,7 @@ import Testing
         #expect(result.status == 78)
         #expect(result.stderr.contains(path))
         #expect(result.stderr.contains("sorces"))
-        #expect(result.stderr.contains("sorces: unknown key at the top level (did you mean sources?); allowed keys: database, fetch, sources, digest, from, base_url, unsubscribe_mailto, secret_file, previous_secret_files, templates, dkim, smtp"))
+        #expect(result.stderr.contains("sorces: unknown key at the top level (did you mean sources?); allowed keys: database, database_password_file, fetch, sources, digest, from, base_url, unsubscribe_mailto, secret_file, previous_secret_files, templates, dkim, smtp"))
         #expect(!FileManager.default.fileExists(atPath: (path as NSString).deletingLastPathComponent + "/papers.sqlite"))
     }
 
