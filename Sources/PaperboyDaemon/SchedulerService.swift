@@ -127,11 +127,16 @@ public final class SchedulerService: Service, Sendable {
             return [:]
         }
         // Each batch written wakes the sender: the first digests go out while the rest are composed.
-        let summary = try planner.planDue(at: time, foundEmpty: &foundEmpty, shouldStop: { self.stopping.load(ordering: .relaxed) }) { _ in
+        // A long tick keeps its lease; one that lost it (another instance took
+        // it over: this one stalled) stops after the batch it is writing.
+        let leaseLost = Atomic<Bool>(false)
+        let summary = try planner.planDue(at: time, foundEmpty: &foundEmpty,
+                                          shouldStop: { self.stopping.load(ordering: .relaxed) || leaseLost.load(ordering: .relaxed) }) { _ in
             sender.wake()
-            // A long tick keeps its lease (a failed renewal is retried next batch).
-            _ = try? self.context.store.takeLease(Self.planLeaseName, holder: holder, at: self.context.clock.now(),
-                                                  until: self.context.clock.now().addingTimeInterval(Self.planLease))
+            let now = self.context.clock.now()
+            if (try? self.context.store.takeLease(Self.planLeaseName, holder: holder, at: now, until: now.addingTimeInterval(Self.planLease))) == false {
+                leaseLost.store(true, ordering: .relaxed)
+            }
         }
         memory.withLock { memory in
             memory.foundEmpty = foundEmpty

@@ -105,7 +105,7 @@ public final class DeliveryRunner {
             if claimed.count < batch.count {
                 // Tried once in this run already (deferred with a short retry): the next run's.
                 let fresh = Set(claimed.map(\.id))
-                try store.release(ids: batch.map(\.id).filter { !fresh.contains($0) })
+                try store.release(ids: batch.map(\.id).filter { !fresh.contains($0) }, claimer: claimer)
             }
             if claimed.isEmpty {
                 guard let feed, let fed, !fed.finished else { break }
@@ -130,15 +130,17 @@ public final class DeliveryRunner {
             let recordFailed = StopFlag()
             let plannedFor = byID.mapValues { ($0.subscriberID, $0.plannedAt) }
             let skip: @Sendable (Int64) -> Bool = { id in plannedFor[id].map { hooks.skipRow($0.0, $0.1) } ?? false }
-            let control = SMTPSendControl(shouldStop: { hooks.shouldStop() || recordFailed.isSet }, shouldSkip: skip)
+            let heartbeat = shared ? ClaimHeartbeat(store: store, ids: claimed.map(\.id), claimer: claimer, interval: Self.sharedLease / 4,
+                                                    lease: Self.sharedLease, now: now) : nil
+            defer { heartbeat?.stop() }
+            // A lapsing lease (renewals failing) starts no new message: another instance may take the rows.
+            let control = SMTPSendControl(shouldStop: { hooks.shouldStop() || recordFailed.isSet || heartbeat?.isLapsing == true }, shouldSkip: skip)
             let store = store
             let returnPath = returnPath
             let envelopes = claimed.map { row in
                 SMTPEnvelope(tag: row.id, from: returnPath?.sender(outboxID: row.id, recipient: row.recipient) ?? row.sender, to: row.recipient,
-                             body: .load { try store.outboxBody(id: row.id) })
+                             body: .load { [claimer] in try store.claimedBody(id: row.id, claimer: claimer) })
             }
-            let heartbeat = shared ? ClaimHeartbeat(store: store, claimer: claimer, interval: Self.sharedLease / 4, lease: Self.sharedLease, now: now) : nil
-            defer { heartbeat?.stop() }
             let notStarted = transport.send(envelopes, control: control) { (ended: [SMTPResult]) in
                 // Every outcome is recorded, even after a failed write (a busy
                 // database): an unrecorded sent message would be sent again.
@@ -186,7 +188,7 @@ public final class DeliveryRunner {
             let handBack = notStarted.filter { !skip($0) }
             do {
                 try store.cancel(ids: skipped, reason: "not sent: the subscriber unsubscribed before it went out", at: now())
-                try store.release(ids: handBack)
+                try store.release(ids: handBack, claimer: claimer)
             } catch {
                 // Not lost: the rows come back when their lease ends (or this process is gone).
                 logger.error("cannot hand claimed rows back to the outbox; they are retried when their lease ends",

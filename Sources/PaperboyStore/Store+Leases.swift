@@ -49,14 +49,29 @@ extension Store {
 }
 
 extension Store {
-    /// Moves the lease of every row `claimer` is sending to `until` (its
-    /// heartbeat while it sends, on a shared store): a sender that stops
-    /// beating, on any host, hands its rows back when the short lease ends.
+    /// Moves the lease of the rows `ids` that `claimer` still sends to
+    /// `until` (its heartbeat while it sends a batch, on a shared store): a
+    /// sender that stops beating, on any host, hands its rows back when the
+    /// short lease ends. Only the batch's rows: a row left claimed by a
+    /// failed record is not kept alive by later batches. Returns how many
+    /// were renewed.
     @discardableResult
-    public func renewClaims(claimer: String, until: Date) throws(StoreError) -> Int {
-        try write { db in
-            try db.execute(sql: "UPDATE outbox SET lease_until = ? WHERE state = ? AND claimed_by = ?",
-                           arguments: [until.timeIntervalSince1970, OutboxState.sending.rawValue, claimer])
+    public func renewClaims(ids: [Int64], claimer: String, until: Date) throws(StoreError) -> Int {
+        guard !ids.isEmpty else { return 0 }
+        return try write { db in
+            let list = SQL.placeholders(ids.count)
+            let rows: String
+            switch db.dialect {
+            case .sqlite:
+                rows = "id IN (\(list)) AND state = ? AND claimed_by = ?"
+            case .postgresql:
+                // Rows a record of this sender is writing are skipped, not
+                // waited for (they are finishing), and the rest are locked in
+                // id order: no deadlock with that record.
+                rows = "id IN (SELECT id FROM outbox WHERE id IN (\(list)) AND state = ? AND claimed_by = ? ORDER BY id FOR UPDATE SKIP LOCKED)"
+            }
+            return try db.execute(sql: "UPDATE outbox SET lease_until = ? WHERE \(rows)",
+                                  arguments: [until.timeIntervalSince1970] + ids.map { $0 as any SQLBindable } + [OutboxState.sending.rawValue, claimer])
         }
     }
 }

@@ -34,6 +34,10 @@ public struct OutboxMessage: Sendable {
     public var plannedAt: Date
     /// A digest, or one of the reader's own mails.
     public var kind: OutboxKind = .digest
+    /// Who claimed it (set by `claimDue`): its outcome is written only while
+    /// that claimer still holds the row, so a sender whose lease ran out
+    /// (stalled, cut off) never overwrites the sender that took it over.
+    public var claimedBy: String?
 }
 
 /// What to write for one delivery attempt. The store decides nothing here:
@@ -187,7 +191,9 @@ extension Store {
                         try db.execute(sql: cancel, arguments: [OutboxState.cancelled.rawValue, now,
                                                                 "not sent: the subscriber unsubscribed or was paused before it went out", candidate.message.id])
                     } else {
-                        claimed.append(candidate.message)
+                        var message = candidate.message
+                        message.claimedBy = claimer
+                        claimed.append(message)
                     }
                 }
                 // One statement for the whole batch (one round trip on PostgreSQL).
@@ -272,6 +278,32 @@ extension Store {
         }
     }
 
+    /// The body of row `id` for the sender about to send it: only while
+    /// `claimer` still holds it (state sending, its name on it). A sender
+    /// that stalled past its lease finds another holds the row and sends
+    /// nothing (a `StoreError` of kind `.constraint`: the row is not its own).
+    public func claimedBody(id: Int64, claimer: String) throws(StoreError) -> [UInt8] {
+        let row = try readOne { db in
+            try db.fetchOne(sql: """
+                SELECT outbox.state, outbox.claimed_by, outbox_body.message
+                FROM outbox LEFT JOIN outbox_body ON outbox_body.outbox_id = outbox.id
+                WHERE outbox.id = ?
+                """, arguments: [id])
+        }
+        do {
+            guard let row, try row.get("state", as: String.self) == OutboxState.sending.rawValue,
+                  try row.get("claimed_by", as: String?.self) == claimer else {
+                throw StoreError(path: path, kind: .constraint, message: "outbox row \(id) is no longer held by \(claimer) (its lease ran out and another sender took it)",
+                                 hint: "Nothing was sent for it by this sender")
+            }
+            return try row.get("message", as: [UInt8].self)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(path: path, kind: .corrupt, message: "outbox row \(id) cannot be read: \(error)", hint: "Check that the database was made by this version")
+        }
+    }
+
     /// Records the outcome of one attempt as told, and returns the row's new
     /// state. A database that stays busy (another process holds the write
     /// lock past the busy timeout) throws a `StoreError` whose `isTemporary`
@@ -298,11 +330,15 @@ extension Store {
 
     private static func record(_ db: any SQLConnection, _ outcome: OutboxOutcome, for message: OutboxMessage, at time: Date) throws -> OutboxState {
         let now = time.timeIntervalSince1970
+        // Written only while the row is as claimed: no outcome recorded since,
+        // and (for a message from `claimDue`) still held by its claimer.
+        let held = message.claimedBy == nil ? "id = ? AND attempts = ?" : "id = ? AND attempts = ? AND claimed_by = ?"
+        let heldArguments: SQLArguments = message.claimedBy.map { [message.id, message.attempts, $0] } ?? [message.id, message.attempts]
         func finish(_ state: OutboxState, _ reply: String) throws -> Int {
             try db.execute(sql: """
                 UPDATE outbox SET state = ?, attempts = attempts + 1, last_reply = ?, finished_at = ?, claimed_by = NULL, lease_until = NULL
-                WHERE id = ? AND attempts = ?
-                """, arguments: [state.rawValue, reply, now, message.id, message.attempts])
+                WHERE \(held)
+                """, arguments: [state.rawValue, reply, now] + heldArguments)
         }
         // The state another sender's outcome left, when this update (which
         // changed `changed` rows) found the row recorded since the claim;
@@ -339,8 +375,8 @@ extension Store {
         case .deferred(let reply, let retryAt):
             let changed = try db.execute(sql: """
                 UPDATE outbox SET state = ?, attempts = attempts + 1, last_reply = ?, next_attempt_at = ?, claimed_by = NULL, lease_until = NULL
-                WHERE id = ? AND attempts = ?
-                """, arguments: [OutboxState.deferred.rawValue, reply, retryAt.timeIntervalSince1970, message.id, message.attempts])
+                WHERE \(held)
+                """, arguments: [OutboxState.deferred.rawValue, reply, retryAt.timeIntervalSince1970] + heldArguments)
             if let state = try standing(changed) { return state }
             return .deferred
         case .gaveUp(let reply):
@@ -359,12 +395,19 @@ extension Store {
     }
 
     /// Hands these claimed rows back, due at their retry time as before.
-    public func release(ids: [Int64]) throws(StoreError) {
+    /// With `claimer`, only the rows it still holds (another sender may have
+    /// taken them over once its lease ran out).
+    public func release(ids: [Int64], claimer: String? = nil) throws(StoreError) {
         guard !ids.isEmpty else { return }
         try write { db in
             for id in ids {
-                try db.execute(sql: "UPDATE outbox SET state = ?, claimed_by = NULL, lease_until = NULL WHERE state = ? AND id = ?",
-                               arguments: [OutboxState.deferred.rawValue, OutboxState.sending.rawValue, id])
+                if let claimer {
+                    try db.execute(sql: "UPDATE outbox SET state = ?, claimed_by = NULL, lease_until = NULL WHERE state = ? AND id = ? AND claimed_by = ?",
+                                   arguments: [OutboxState.deferred.rawValue, OutboxState.sending.rawValue, id, claimer])
+                } else {
+                    try db.execute(sql: "UPDATE outbox SET state = ?, claimed_by = NULL, lease_until = NULL WHERE state = ? AND id = ?",
+                                   arguments: [OutboxState.deferred.rawValue, OutboxState.sending.rawValue, id])
+                }
             }
         }
     }

@@ -77,8 +77,12 @@ extension Store {
             // the commit: two Paperboys serving the pages cannot both apply a
             // request, nor both count their mail under the limits.
             func lockStored() throws -> Subscriber? {
-                try Self.fetchSubscriber(db, preferences.email, forUpdate: true)
-                    ?? Self.caseVariants(db, of: preferences.email).lazy.compactMap({ try? Self.fetchSubscriber(db, $0, forUpdate: true) }).first
+                if let exact = try Self.fetchSubscriber(db, preferences.email, forUpdate: true) { return exact }
+                for variant in try Self.caseVariants(db, of: preferences.email) {
+                    // A database error aborts the transaction (PostgreSQL): it is thrown, never skipped.
+                    if let found = try Self.fetchSubscriber(db, variant, forUpdate: true) { return found }
+                }
+                return nil
             }
             var existing = try lockStored()
             var subscriber: Subscriber?

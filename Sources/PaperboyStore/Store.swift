@@ -53,11 +53,13 @@ public final class Store: Sendable {
     /// `url` without the password its user part may hold
     /// (`postgresql://user:secret@host/db` -> `postgresql://user@host/db`), for messages.
     static func withoutPassword(_ url: String) -> String {
-        guard let scheme = url.range(of: "://") else { return url }
-        let rest = url[scheme.upperBound...]
-        let authorityEnd = rest.firstIndex(where: { "/?#".contains($0) }) ?? rest.endIndex
-        guard let at = rest[..<authorityEnd].lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") else { return url }
-        return String(url[..<colon]) + String(url[at...])
+        // Everything between "://" and the last "@" is the user part, a
+        // password included whatever characters it holds.
+        guard let scheme = url.range(of: "://"), let at = url.range(of: "@", options: .backwards),
+              at.lowerBound > scheme.upperBound else { return url }
+        let user = url[scheme.upperBound..<at.lowerBound]
+        guard let colon = user.firstIndex(of: ":") else { return url }
+        return String(url[..<colon]) + String(url[at.lowerBound...])
     }
 
     /// Connects to a PostgreSQL database and says what it found, changing

@@ -29,7 +29,7 @@ import Testing
         #expect(first.count == 3)
         // The clock moves on 1,000 s: without a beat the lease (120 s) would have run out.
         let later = t0.addingTimeInterval(1000)
-        let heartbeat = ClaimHeartbeat(store: store, claimer: "host-a:1", interval: 0.05, lease: lease, now: { later })
+        let heartbeat = ClaimHeartbeat(store: store, ids: first.map(\.id), claimer: "host-a:1", interval: 0.05, lease: lease, now: { later })
         // Wait for a beat: every claimed row's lease moved to 1,000 s + 120 s.
         var leastLease = 0.0
         for _ in 0..<500 where leastLease < later.addingTimeInterval(lease).timeIntervalSince1970 {
@@ -46,6 +46,12 @@ import Testing
         let taken = try store.claimDue(limit: 10, claimer: "host-b:2", at: later.addingTimeInterval(lease + 1), leaseUntil: later.addingTimeInterval(2 * lease),
                                        isDead: { _ in false })
         #expect(Set(taken.map(\.id)) == Set(first.map(\.id)))
-        #expect(try store.renewClaims(claimer: "host-a:1", until: later.addingTimeInterval(5000)) == 0, "the first sender holds nothing any more")
+        #expect(try store.renewClaims(ids: first.map(\.id), claimer: "host-a:1", until: later.addingTimeInterval(5000)) == 0, "the first sender holds nothing any more")
+        // And what it would still do with them is refused: no body to send, no outcome written, nothing handed back.
+        #expect(throws: StoreError.self) { try store.claimedBody(id: first[0].id, claimer: "host-a:1") }
+        #expect(try store.claimedBody(id: first[0].id, claimer: "host-b:2") == [1])
+        #expect(try store.record(.deferred(reply: "451 late", retryAt: later), for: first[0], at: later) == .sending, "host-b's claim stands")
+        try store.release(ids: [first[1].id], claimer: "host-a:1")
+        #expect(try store.outboxEntries(states: [.sending]).count == 3, "host-a released nothing of host-b's")
     }
 }

@@ -13,6 +13,26 @@ import Testing
         return p
     }
 
+    /// The change counters (what lets an idle tick skip reloading every
+    /// subscriber) move when subscribers or papers change, and only then:
+    /// not for a sender's bookkeeping, nor for an update that matches no row.
+    @Test(arguments: StoreEngine.allCases) func changeCountersMoveOnlyWhenRowsChange(engine: StoreEngine) throws {
+        let store = try engine.makeStore()
+        let start = try store.changeVersions()
+        let ada = try store.addSubscriber(SubscriberPreferences(email: try EmailAddress(parsing: "ada@example.org")), at: t0)
+        let added = try store.changeVersions()
+        #expect(added.subscribers > start.subscribers && added.papers == start.papers)
+        #expect(try store.unsubscribe(id: ada.id + 1000, at: t0) == false)
+        try store.importSubscribers([], prune: false, at: t0)
+        #expect(try store.changeVersions() == added, "nothing changed, nothing counted")
+        try store.ingest([Paper(id: "2401.00001", title: "A", abstract: "B", authors: ["C"], categories: ["cs.LG"], firstSeenAt: t0)],
+                         source: SourceState(name: "demo"), at: t0)
+        let ingested = try store.changeVersions()
+        #expect(ingested.papers > added.papers && ingested.subscribers == added.subscribers)
+        #expect(try store.unsubscribe(id: ada.id, at: t0) == true)
+        #expect(try store.changeVersions().subscribers > ingested.subscribers)
+    }
+
     @Test(arguments: StoreEngine.allCases) func addUpdateRemove(engine: StoreEngine) throws {
         let store = try engine.makeStore()
         let ada = try store.addSubscriber(try prefs("ada@example.org") { $0.name = "Ada" }, at: t0)

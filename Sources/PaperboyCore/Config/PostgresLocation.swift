@@ -47,7 +47,8 @@ public struct PostgresLocation: Sendable, Equatable {
     /// Reads a `postgresql://` URL; the error says what is wrong and what to write.
     public init(url text: String) throws(PostgresLocationError) {
         guard Self.isURL(text), let components = URLComponents(string: text) else {
-            throw PostgresLocationError("\"\(text)\" is not a URL; write postgresql://USER@HOST:PORT/DATABASE")
+            // Not repeated: what cannot be read may hold a password.
+            throw PostgresLocationError("the database URL cannot be read; write postgresql://USER@HOST:PORT/DATABASE (no password in it; special characters percent-encoded)")
         }
         guard components.password == nil else {
             throw PostgresLocationError("the URL holds a password; remove it and put it in database_password_file (or PAPERBOY_DATABASE_PASSWORD, or the systemd credential database-password)")

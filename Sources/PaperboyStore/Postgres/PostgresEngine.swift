@@ -122,6 +122,9 @@ final class PostgresEngine: Sendable {
         }
     }
 
+    /// How long a store call waits for a free connection.
+    static let checkOutTimeout: Double = 30
+
     private func checkOut() throws -> PostgresConnection {
         available.lock()
         while true {
@@ -147,12 +150,20 @@ final class PostgresEngine: Sendable {
                 do {
                     return try connect()
                 } catch {
+                    available.lock()
                     pool.withLock { $0.open -= 1 }
-                    available.signal()
+                    available.broadcast()
+                    available.unlock()
                     throw error
                 }
             }
-            available.wait()
+            // Every connection is in use: wait for one, but not forever.
+            if !available.wait(until: Date(timeIntervalSinceNow: Self.checkOutTimeout)) {
+                available.unlock()
+                throw StoreError(path: location.display, kind: .busy,
+                                 message: "all \(location.connections) connections to the database stayed in use for \(Int(Self.checkOutTimeout)) s",
+                                 hint: "Try again in a moment; if it lasts, raise connections= in the database URL")
+            }
         }
     }
 
@@ -192,7 +203,8 @@ final class PostgresEngine: Sendable {
     /// True for errors of the database or the connection to it (not the
     /// caller's own, which pass through the store as they are).
     static func isDatabaseError(_ error: any Error) -> Bool {
-        error is StoreError || error is PSQLError || error is SQLDecodingError || error is ChannelError || error is IOError || error is NIOSSLError
+        error is StoreError || error is PSQLError || error is SQLDecodingError || error is PostgresDecodingError || error is ChannelError || error is IOError
+            || error is NIOSSLError
     }
 
     /// A postgres-nio error as a `StoreError`: what went wrong, and what to do.
@@ -230,6 +242,12 @@ final class PostgresEngine: Sendable {
                                   hint: "Nothing changed. The database refused a change that breaks one of its rules")
             case "53100":
                 return StoreError(path: where_, kind: .io, message: prefixed(text), hint: "Nothing changed. The database server's disk is full")
+            case "" where error.code == .sslUnsupported:
+                return StoreError(path: where_, kind: .access, message: prefixed("the server does not offer TLS"),
+                                  hint: "Turn TLS on in PostgreSQL (ssl = on), or, on a loopback address only, add ?sslmode=disable to the database URL")
+            case "" where error.underlying is NIOSSLError:
+                return StoreError(path: where_, kind: .access, message: prefixed("TLS failed: \(error.underlying.map { "\($0)" } ?? "")"),
+                                  hint: "Check the server's certificate: sslrootcert= in the database URL names the CA that signs it, and the host name must match it (or sslmode=require)")
             case "":
                 return StoreError(path: where_, kind: .busy, message: prefixed("the connection failed: \(error.code)\(error.underlying.map { ": \($0)" } ?? "")"),
                                   hint: "Check that PostgreSQL runs at \(location.host):\(location.port) and that this host may reach it; trying again may work")
@@ -237,6 +255,14 @@ final class PostgresEngine: Sendable {
                 return StoreError(path: where_, kind: .other, message: prefixed("database error: \(text) (\(state))"),
                                   hint: "Nothing changed. Check the server's log")
             }
+        }
+        if let error = error as? NIOSSLError {
+            return StoreError(path: where_, kind: .access, message: prefixed("TLS failed: \(error)"),
+                              hint: "Check the server's certificate: sslrootcert= in the database URL names the CA that signs it, and the host name must match it (or sslmode=require)")
+        }
+        if error is PostgresDecodingError {
+            return StoreError(path: where_, kind: .corrupt, message: prefixed("a stored value cannot be read: \(String(reflecting: error))"),
+                              hint: "Check that the database is a Paperboy database made by this version")
         }
         if let error = error as? SQLDecodingError {
             return StoreError(path: where_, kind: .corrupt, message: prefixed("a stored row cannot be read: \(error)"),
