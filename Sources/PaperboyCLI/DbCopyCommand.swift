@@ -54,7 +54,7 @@ struct DbCopyCommand: ParsableCommand {
         let report = try Self.copy(source, to: target, dryRun: dryRun)
         let elapsed = (ContinuousClock.now - started).components
         let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
-        let counts = report.tables.map { "\(Self.grouped($0.rows)) \(Store.copyNoun($0.table, $0.rows))" }.joined(separator: ", ")
+        let counts = report.tables.map { "\(NumberText.grouped($0.rows)) \(Store.copyNoun($0.table, $0.rows))" }.joined(separator: ", ")
         let took = String(format: "%.1f s", seconds)
         if dryRun {
             say("would copy to \(target.path) (\(took)): \(counts)")
@@ -94,16 +94,5 @@ struct DbCopyCommand: ParsableCommand {
             throw CLIFailure(error.description, exitCode: .dataError)
         }
         return try result.get()
-    }
-
-    /// "1,234".
-    static func grouped(_ number: Int) -> String {
-        let digits = String(number.magnitude)
-        var out = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { out.append(",") }
-            out.append(digit)
-        }
-        return (number < 0 ? "-" : "") + out
     }
 }

@@ -101,7 +101,7 @@ extension Store {
             if count > 0 { held.append((table, count)) }
         }
         if !held.isEmpty {
-            let list = held.map { "\(grouped($0.1)) \(noun($0.0, $0.1))" }.joined(separator: ", ")
+            let list = held.map { "\(NumberText.grouped($0.1)) \(noun($0.0, $0.1))" }.joined(separator: ", ")
             throw StoreError(path: targetPath, kind: .other, message: copyRefusal + "the target already holds \(list)",
                              hint: "db copy fills an empty database (drop and create it: dropdb/createdb)")
         }
@@ -213,17 +213,6 @@ extension Store {
             throw StoreError(path: path, kind: .corrupt, message: "db copy: \(table).\(column.name) holds \(value), which its PostgreSQL column cannot take",
                              hint: "Fix or delete that row in the SQLite file; nothing was copied")
         }
-    }
-
-    /// "1,234".
-    static func grouped(_ number: Int) -> String {
-        let digits = String(number.magnitude)
-        var out = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { out.append(",") }
-            out.append(digit)
-        }
-        return (number < 0 ? "-" : "") + out
     }
 
     /// What the rows of a copied table are, for messages: "12 subscribers".
