@@ -20,6 +20,7 @@ struct WallClockScanTests {
         "PaperboyDaemon/BlockingPool.swift": "how long an idle thread waits for work before it ends (NSCondition takes a Date); decides no result",
         "Curl/SMTPTransport.swift": "how long a connection holds a message's final dot while the outcome before it is recorded (NSCondition takes a Date); decides no result",
         "PaperboyStore/WALCheckpointer.swift": "how long the checkpoint thread waits between two checkpoints (NSCondition takes a Date); decides no result",
+        "PaperboyStore/Postgres/PostgresEngine.swift": "how long a store call waits for a free PostgreSQL connection before it says the database is busy (NSCondition takes a Date); decides no result",
         "PaperboyPipeline/PlanningFeed.swift": "how long the sender waits for the planner's next rows before it looks again (NSCondition takes a Date); decides no result",
     ]
 
