@@ -87,6 +87,9 @@ public final class SchedulerService: Service, Sendable {
     /// One tick at `time`: forgets expired subscribe requests, plans what is due, records it, wakes the sender.
     @discardableResult
     public func tick(at time: Date) throws -> DigestPlanner.TickSummary {
+        // Under way from here (for /healthz), the lease's write included.
+        context.status.update { $0.tickStartedAt = time }
+        defer { context.status.update { $0.tickStartedAt = nil } }
         // With several instances on one database, one plans (the holder of
         // the lease); the others only send what it writes.
         let holder = DeliveryRunner.processName()
@@ -96,8 +99,7 @@ public final class SchedulerService: Service, Sendable {
             // Asks again soon: the planner may stop or die.
             return DigestPlanner.TickSummary(planned: 0, empty: 0, nextDue: time.addingTimeInterval(Self.standbyRetry))
         }
-        context.status.update { $0.tickStartedAt = time; $0.planning = true }
-        defer { context.status.update { $0.tickStartedAt = nil } }
+        context.status.update { $0.planning = true }
         let (current, generation) = context.runtime.versioned
         // Subscribe-page requests older than web.pending_days are forgotten first.
         let expired = try current.desk.expirePending(at: time)
