@@ -57,8 +57,7 @@ public final class BounceService: Service, Sendable {
                 // With several instances on one database, one reads the mailbox each interval (the holder of its lease).
                 let interval = runtime.config.bounce.interval
                 let leased = try? await context.work.run(.bounce) {
-                    try self.context.store.takeLease("bounce", holder: DeliveryRunner.processName(), at: now, until: now.addingTimeInterval(interval * 0.9),
-                                                     isDead: DeliveryRunner.isDead)
+                    try self.context.takeLease("bounce", at: now, for: interval * 0.9)
                 }
                 if leased == false {
                     next = now.addingTimeInterval(interval)

@@ -1,3 +1,4 @@
+import Foundation
 import PaperboyPipeline
 import PaperboyStore
 
@@ -21,5 +22,15 @@ public struct DaemonContext: Sendable {
         self.status = status
         self.metrics = metrics
         self.work = work
+    }
+}
+
+extension DaemonContext {
+    /// Takes or renews the lease `name` (planning, a source's fetch, the
+    /// bounce mailbox) for this process until `seconds` after `time`: the
+    /// one place that says who holds a lease (`host:pid`) and that a dead
+    /// holder on this host loses it at once.
+    func takeLease(_ name: String, at time: Date, for seconds: Double) throws -> Bool {
+        try store.takeLease(name, holder: DeliveryRunner.processName(), at: time, until: time.addingTimeInterval(seconds), isDead: DeliveryRunner.isDead)
     }
 }

@@ -35,8 +35,7 @@ public final class FetcherService: Service, Sendable {
                     // With several instances on one database, one fetches each
                     // source per interval: the holder of its lease.
                     let leased = try? await self.context.work.run(.fetch) {
-                        try self.context.store.takeLease("fetch:\(source.name)", holder: DeliveryRunner.processName(), at: now,
-                                                         until: now.addingTimeInterval(source.interval * 0.9), isDead: DeliveryRunner.isDead)
+                        try self.context.takeLease("fetch:\(source.name)", at: now, for: source.interval * 0.9)
                     }
                     if leased == false {
                         plan.record(source, succeeded: true, at: now)

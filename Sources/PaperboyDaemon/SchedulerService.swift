@@ -92,9 +92,7 @@ public final class SchedulerService: Service, Sendable {
         defer { context.status.update { $0.tickStartedAt = nil } }
         // With several instances on one database, one plans (the holder of
         // the lease); the others only send what it writes.
-        let holder = DeliveryRunner.processName()
-        guard try context.store.takeLease(Self.planLeaseName, holder: holder, at: time, until: time.addingTimeInterval(Self.planLease),
-                                          isDead: DeliveryRunner.isDead) else {
+        guard try context.takeLease(Self.planLeaseName, at: time, for: Self.planLease) else {
             context.status.update { $0.lastTick = time; $0.lastTickError = nil; $0.planning = false }
             // Asks again soon: the planner may stop or die.
             return DigestPlanner.TickSummary(planned: 0, empty: 0, nextDue: time.addingTimeInterval(Self.standbyRetry))
@@ -136,7 +134,7 @@ public final class SchedulerService: Service, Sendable {
                                           shouldStop: { self.stopping.load(ordering: .relaxed) || leaseLost.load(ordering: .relaxed) }) { _ in
             sender.wake()
             let now = self.context.clock.now()
-            if (try? self.context.store.takeLease(Self.planLeaseName, holder: holder, at: now, until: now.addingTimeInterval(Self.planLease))) == false {
+            if (try? self.context.takeLease(Self.planLeaseName, at: now, for: Self.planLease)) == false {
                 leaseLost.store(true, ordering: .relaxed)
             }
         }
